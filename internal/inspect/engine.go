@@ -1,0 +1,73 @@
+package inspect
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Config selects what an Engine detects. The zero value enables every
+// detector with the default limits.
+type Config struct {
+	// Detectors lists the enabled detectors; nil enables all of them.
+	Detectors []Detector
+	// MaxDistinct is how many distinct values per detector a message counts
+	// exactly; beyond it the count is a HyperLogLog estimate (about 1.6%
+	// error). Zero means DefaultMaxDistinct.
+	MaxDistinct int
+	// Samples is how many masked samples are kept per detector; zero means 3.
+	Samples int
+}
+
+// DefaultMaxDistinct is the exact-count limit per detector and message.
+const DefaultMaxDistinct = 100_000
+
+// Engine holds everything that is built once for a detector set: the
+// keyword automaton, the validators' tables and a pool of scanners. It is
+// immutable and safe for concurrent use; build a new one when policy changes.
+type Engine struct {
+	enabled     [NumDetectors]bool
+	maxDistinct int
+	samples     int
+	pool        sync.Pool
+}
+
+// NewEngine builds an engine for cfg.
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples}
+	if e.maxDistinct == 0 {
+		e.maxDistinct = DefaultMaxDistinct
+	}
+	if e.maxDistinct < 0 {
+		return nil, fmt.Errorf("new engine: MaxDistinct %d is negative", cfg.MaxDistinct)
+	}
+	if e.samples == 0 {
+		e.samples = 3
+	}
+	if e.samples < 0 || e.samples > maxSamples {
+		return nil, fmt.Errorf("new engine: Samples %d out of range 0..%d", cfg.Samples, maxSamples)
+	}
+	if cfg.Detectors == nil {
+		for i := range e.enabled {
+			e.enabled[i] = true
+		}
+	}
+	for _, d := range cfg.Detectors {
+		if d >= NumDetectors {
+			return nil, fmt.Errorf("new engine: unknown detector %d", d)
+		}
+		e.enabled[d] = true
+	}
+	e.pool.New = func() any { return newScanner(e) }
+	return e, nil
+}
+
+// Enabled reports whether the engine runs detector d.
+func (e *Engine) Enabled(d Detector) bool { return d < NumDetectors && e.enabled[d] }
+
+// NewScanner returns an empty scanner for one message. Call Release when the
+// message is done so its buffers are reused.
+func (e *Engine) NewScanner() *Scanner {
+	s := e.pool.Get().(*Scanner)
+	s.Reset()
+	return s
+}

@@ -1,0 +1,85 @@
+package inspect
+
+// Tally is what a Scanner has found so far in one message: distinct values
+// per detector, a few masked samples, and the bytes scanned. The zero value
+// is empty and ready to use.
+type Tally struct {
+	// Counts holds the number of distinct values seen per detector. Counts
+	// are exact up to the engine's MaxDistinct and estimated beyond it.
+	Counts [NumDetectors]int
+	// Bytes is the number of body bytes scanned.
+	Bytes int64
+
+	sets    [NumDetectors]distinctSet
+	samples [NumDetectors]sampleSet
+}
+
+// Total returns the sum of the distinct counts of all detectors.
+func (t *Tally) Total() int {
+	n := 0
+	for _, c := range t.Counts {
+		n += c
+	}
+	return n
+}
+
+// Samples returns the masked samples kept for detector d, oldest first.
+// The strings are freshly allocated; the hot path never calls this.
+func (t *Tally) Samples(d Detector) []string {
+	if d >= NumDetectors {
+		return nil
+	}
+	return t.samples[d].strings()
+}
+
+// reset empties t, keeping the memory of its distinct sets for reuse.
+func (t *Tally) reset() {
+	t.Counts = [NumDetectors]int{}
+	t.Bytes = 0
+	for i := range t.sets {
+		t.sets[i].reset()
+		t.samples[i].n = 0
+	}
+}
+
+// add records value hash h for detector d; mask renders the masked sample
+// into a buffer and is called only for the first few distinct values.
+func (t *Tally) add(d Detector, h uint64, limit, maxSamples int, mask func([]byte) int) {
+	if !t.sets[d].add(h, limit) {
+		return
+	}
+	t.Counts[d] = t.sets[d].count()
+	if t.samples[d].n < maxSamples {
+		t.samples[d].add(mask)
+	}
+}
+
+// maxSampleLen bounds one masked sample in bytes.
+const maxSampleLen = 64
+
+// maxSamples is the most samples a tally can keep per detector.
+const maxSamples = 8
+
+// sampleSet holds masked samples in fixed storage, so recording one does not
+// allocate.
+type sampleSet struct {
+	n    int
+	lens [maxSamples]uint8
+	buf  [maxSamples][maxSampleLen]byte
+}
+
+func (s *sampleSet) add(mask func([]byte) int) {
+	if s.n >= maxSamples {
+		return
+	}
+	s.lens[s.n] = uint8(mask(s.buf[s.n][:]))
+	s.n++
+}
+
+func (s *sampleSet) strings() []string {
+	out := make([]string, s.n)
+	for i := range out {
+		out[i] = string(s.buf[i][:s.lens[i]])
+	}
+	return out
+}
