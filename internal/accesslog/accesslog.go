@@ -1,0 +1,214 @@
+// Package accesslog writes the proxy's two structured record kinds with zap:
+// one access line per request and one incident per log or block decision.
+//
+// Neither record carries a raw personal-information value: incidents hold
+// distinct counts per detector and the masked samples the engine produced,
+// and access lines hold the path without its query string.
+package accesslog
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Access is one request through the proxy.
+type Access struct {
+	Time      time.Time
+	Client    string // client IP address
+	User      string // authenticated proxy user, empty without auth
+	Method    string
+	Host      string // destination host[:port]
+	Path      string // URL path without query string
+	Status    int
+	Outcome   string // allowed, blocked, denied, error or bypassed
+	BytesUp   int64  // request body bytes sent upstream
+	BytesDown int64  // response body bytes sent to the client
+	Inspected int64  // body bytes run through the engine, both directions
+	Duration  time.Duration
+	Incident  string // incident id when the request produced one
+}
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (a *Access) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("client", a.Client)
+	if a.User != "" {
+		enc.AddString("user", a.User)
+	}
+	enc.AddString("method", a.Method)
+	enc.AddString("host", a.Host)
+	enc.AddString("path", a.Path)
+	enc.AddInt("status", a.Status)
+	enc.AddString("outcome", a.Outcome)
+	enc.AddInt64("bytes_up", a.BytesUp)
+	enc.AddInt64("bytes_down", a.BytesDown)
+	enc.AddInt64("bytes_inspected", a.Inspected)
+	enc.AddFloat64("duration_seconds", a.Duration.Seconds())
+	if a.Incident != "" {
+		enc.AddString("incident", a.Incident)
+	}
+	return nil
+}
+
+// Finding is what one detector found in a message: a distinct count and
+// masked samples only.
+type Finding struct {
+	Detector string   `json:"detector"`
+	Count    int      `json:"count"`
+	Samples  []string `json:"samples,omitempty"` // masked, never raw
+}
+
+// Incident is one log or block decision on one message.
+type Incident struct {
+	ID            string
+	Time          time.Time
+	Rule          string   // the deciding rule: the blocking rule, or the first log rule
+	LogRules      []string // every matching log rule
+	Action        string   // log or block
+	Phase         string   // for blocks: held (clean response) or streaming (cut)
+	Direction     string   // request or response
+	Client        string
+	User          string
+	Host          string
+	Path          string
+	Findings      []Finding
+	PolicyVersion string
+}
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (i *Incident) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("id", i.ID)
+	enc.AddTime("time", i.Time)
+	enc.AddString("rule", i.Rule)
+	if len(i.LogRules) > 0 {
+		_ = enc.AddArray("log_rules", zapcore.ArrayMarshalerFunc(func(ae zapcore.ArrayEncoder) error {
+			for _, r := range i.LogRules {
+				ae.AppendString(r)
+			}
+			return nil
+		}))
+	}
+	enc.AddString("action", i.Action)
+	if i.Phase != "" {
+		enc.AddString("phase", i.Phase)
+	}
+	enc.AddString("direction", i.Direction)
+	enc.AddString("client", i.Client)
+	if i.User != "" {
+		enc.AddString("user", i.User)
+	}
+	enc.AddString("host", i.Host)
+	enc.AddString("path", i.Path)
+	_ = enc.AddObject("counts", zapcore.ObjectMarshalerFunc(func(oe zapcore.ObjectEncoder) error {
+		for _, f := range i.Findings {
+			oe.AddInt(f.Detector, f.Count)
+		}
+		return nil
+	}))
+	_ = enc.AddObject("samples", zapcore.ObjectMarshalerFunc(func(oe zapcore.ObjectEncoder) error {
+		for _, f := range i.Findings {
+			if len(f.Samples) == 0 {
+				continue
+			}
+			_ = oe.AddArray(f.Detector, zapcore.ArrayMarshalerFunc(func(ae zapcore.ArrayEncoder) error {
+				for _, s := range f.Samples {
+					ae.AppendString(s)
+				}
+				return nil
+			}))
+		}
+		return nil
+	}))
+	enc.AddString("policy_version", i.PolicyVersion)
+	return nil
+}
+
+// Log writes access lines and incidents to a zap logger. The zero value
+// discards everything.
+type Log struct {
+	// Logger receives the records; nil discards them.
+	Logger *zap.Logger
+}
+
+// Access writes one access line (message "access").
+func (l Log) Access(a *Access) {
+	if l.Logger == nil {
+		return
+	}
+	l.Logger.Info("access", zap.Object("req", a))
+}
+
+// Incident writes one incident (message "incident"), at warn level for a
+// block and info level for a log decision.
+func (l Log) Incident(i *Incident) {
+	if l.Logger == nil {
+		return
+	}
+	lvl := zapcore.InfoLevel
+	if i.Action == "block" {
+		lvl = zapcore.WarnLevel
+	}
+	l.Logger.Check(lvl, "incident").Write(zap.Object("incident", i))
+}
+
+// NewID returns a new incident id: 32 hex digits, the first 12 of which are
+// the milliseconds since the Unix epoch of now, so ids sort by time; the rest
+// is random.
+func NewID(now time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// Options configures New.
+type Options struct {
+	// Level is debug, info, warn or error; empty means info.
+	Level string
+	// File is the path to append JSON lines to; empty means Stderr.
+	File string
+	// Stderr is where logs go without File; nil means os.Stderr.
+	Stderr io.Writer
+}
+
+// New builds a JSON zap logger writing to opts.File or stderr. The returned
+// close function flushes and closes the file.
+func New(opts Options) (*zap.Logger, func() error, error) {
+	lvl := zapcore.InfoLevel
+	if opts.Level != "" {
+		if err := lvl.Set(opts.Level); err != nil {
+			return nil, nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	var ws zapcore.WriteSyncer
+	closeFn := func() error { return nil }
+	switch {
+	case opts.File != "":
+		f, err := os.OpenFile(opts.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log file: %w", err)
+		}
+		ws = zapcore.Lock(f)
+		closeFn = f.Close
+	case opts.Stderr != nil:
+		ws = zapcore.Lock(zapcore.AddSync(opts.Stderr))
+	default:
+		ws = zapcore.Lock(os.Stderr)
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.TimeKey = "ts"
+	encCfg.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), ws, lvl)
+	l := zap.New(core)
+	return l, func() error {
+		_ = l.Sync()
+		return closeFn()
+	}, nil
+}

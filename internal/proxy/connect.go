@@ -1,0 +1,109 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/elazarl/goproxy"
+	"go.uber.org/zap"
+)
+
+// handleConnect decides a CONNECT: intercept with the company CA, or tunnel
+// without inspection when there is no CA or the host is on the policy's TLS
+// bypass list.
+func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
+	x, _ := ctx.Req.Context().Value(exchangeKey{}).(*exchange)
+	if x == nil { // not through ServeHTTP: refuse rather than serve unchecked
+		return goproxy.RejectConnect, host
+	}
+	x.rules = p.Policy()
+	if p.CA == nil || x.rules.TLSBypass(hostOnly(host)) {
+		return &goproxy.ConnectAction{Action: goproxy.ConnectHijack, Hijack: func(_ *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
+			p.tunnel(x, client, host)
+		}}, host
+	}
+	// Intercepted requests inherit the tunnel's client and user.
+	ctx.UserData = x
+	return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: p.leafConfig}, host
+}
+
+// leafConfig is the TLS server configuration presented to an intercepted
+// client for host.
+func (p *Proxy) leafConfig(host string, _ *goproxy.ProxyCtx) (*tls.Config, error) {
+	cert, err := p.CA.LeafFor(hostOnly(host))
+	if err != nil {
+		p.metrics().TLSInterceptError(StageLeafCert)
+		p.log().Warn("leaf certificate", zap.String("host", hostOnly(host)), zap.Error(err))
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// tunnel connects client to host without inspection, counting the bytes
+// each way as uninspected (reason tunnel_bypass). It returns when both
+// directions are done.
+func (p *Proxy) tunnel(x *exchange, client net.Conn, host string) {
+	defer client.Close()
+	x.setOutcome(OutcomeBypassed)
+	upstream, err := p.dialContext(context.Background(), "tcp", host)
+	if err != nil {
+		status := http.StatusBadGateway
+		if errors.Is(err, errSelf) {
+			status = http.StatusForbidden
+			p.metrics().AccessDenied(DeniedSelf)
+			x.setOutcome(OutcomeDenied)
+		} else {
+			x.setOutcome(OutcomeError)
+			p.log().Info("tunnel dial", zap.String("host", host), zap.Error(err))
+		}
+		_, _ = io.WriteString(client, "HTTP/1.1 "+statusLine(status)+"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+		p.logAccess(x, status)
+		return
+	}
+	defer upstream.Close()
+	if _, err := io.WriteString(client, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		p.logAccess(x, http.StatusOK)
+		return
+	}
+	up, down := pipe(client, upstream)
+	x.bytesUp.Store(up)
+	x.bytesDown.Store(down)
+	m := p.metrics()
+	m.UninspectedBytes(Request, ReasonTunnelBypass, up)
+	m.UninspectedBytes(Response, ReasonTunnelBypass, down)
+	m.UninspectedMessage(Request, ReasonTunnelBypass, false)
+	p.logAccess(x, http.StatusOK)
+}
+
+func statusLine(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code)
+}
+
+// pipe copies both ways until either side ends, then closes both and
+// waits. The upload runs in tunnelCopier, named for readable stacks.
+func pipe(client, upstream net.Conn) (up, down int64) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go tunnelCopier(upstream, client, &up, &wg)
+	down, _ = io.Copy(client, upstream)
+	// Either side ending ends the tunnel: closing both unblocks the copier.
+	_ = client.Close()
+	_ = upstream.Close()
+	wg.Wait()
+	return up, down
+}
+
+// tunnelCopier copies src to dst for a CONNECT tunnel; it stops when either
+// connection is closed.
+func tunnelCopier(dst, src net.Conn, n *int64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	*n, _ = io.Copy(dst, src)
+	_ = dst.Close()
+	_ = src.Close()
+}

@@ -1,0 +1,482 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/elazarl/goproxy"
+	"go.uber.org/zap"
+
+	"github.com/dlpproxy/dlpproxy/internal/accesslog"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+)
+
+// defaultHoldSize is the hold size when the policy gives none.
+const defaultHoldSize = 1 << 20
+
+// roundTrip is the enforcement hook goproxy calls for every proxied
+// request, plain or intercepted: sanitise, enforce the request body, send,
+// enforce the response body. Every response it returns carries the access
+// line on Close; every failure goes through errorHandler.
+func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
+	x := p.exchangeFor(req, ctx)
+	x.rules = p.Policy()
+	upgrade := upgradeProtocol(req.Header)
+	sanitizeRequest(req.Header)
+	if upgrade != "" {
+		reason := ReasonWebSocket
+		if strings.EqualFold(upgrade, "h2c") {
+			reason = ReasonHTTP2
+		}
+		if x.rules.Settings().FailClosed {
+			return p.respond(x, req, p.uninspectableBlock(x, req, Request, reason)), nil
+		}
+		p.metrics().UninspectedMessage(Request, reason, false)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", upgrade)
+	}
+	msg := Message{Direction: Request, Host: hostOnly(req.URL.Host), Method: req.Method,
+		ContentType: mediaType(req.Header), User: x.user, Client: x.client}
+	if hasBody(req.Body, req.ContentLength) {
+		body, err := p.inspectBody(x, msg, req.Body, req.Header, req.ContentLength)
+		if err != nil {
+			return p.respond(x, req, p.failure(x, req, err)), nil
+		}
+		req.Body = &countingBody{ReadCloser: body, n: &x.bytesUp}
+	}
+	resp, err := p.tr.RoundTrip(req)
+	if err != nil {
+		return p.respond(x, req, p.failure(x, req, err)), nil
+	}
+	if inc := x.block.Load(); inc != nil { // the upstream answered before the request body was cut
+		_ = resp.Body.Close()
+		return p.respond(x, req, p.blockPage(req, inc, x.rules)), nil
+	}
+	sanitizeResponse(resp.Header)
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return resp, nil // the body is the upgraded connection; goproxy relays it
+	}
+	msg.Direction = Response
+	msg.ContentType = mediaType(resp.Header)
+	if hasBody(resp.Body, resp.ContentLength) {
+		body, err := p.inspectBody(x, msg, resp.Body, resp.Header, resp.ContentLength)
+		if err != nil {
+			_ = resp.Body.Close()
+			return p.respond(x, req, p.failure(x, req, err)), nil
+		}
+		resp.Body = body
+	}
+	return p.respond(x, req, resp), nil
+}
+
+// exchangeFor returns the exchange of a plain request (made by ServeHTTP),
+// or a new one for a request inside an intercepted tunnel.
+func (p *Proxy) exchangeFor(req *http.Request, ctx *goproxy.ProxyCtx) *exchange {
+	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+		return x
+	}
+	x := &exchange{start: p.now(), method: req.Method, host: req.URL.Host, path: req.URL.Path}
+	if tunnel, ok := ctx.UserData.(*exchange); ok {
+		x.client, x.user = tunnel.client, tunnel.user
+	}
+	return x
+}
+
+// respond attaches the access line to resp's body and fills what a
+// hand-made response lacks.
+func (p *Proxy) respond(x *exchange, req *http.Request, resp *http.Response) *http.Response {
+	if resp.Request == nil {
+		resp.Request = req
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	resp.Body = &responseBody{ReadCloser: resp.Body, p: p, x: x, status: resp.StatusCode}
+	return resp
+}
+
+// failure maps an error to the client's response: the block page for a
+// policy block, errorHandler for everything else.
+func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Response {
+	if inc := x.block.Load(); inc != nil { // a block cut the body: whatever failed after it, the answer is the block page
+		resp := p.blockPage(req, inc, x.rules)
+		resp.Close = true // the request body may be unread: the connection cannot be reused
+		return resp
+	}
+	switch {
+	case errors.Is(err, errSelf):
+		p.metrics().AccessDenied(DeniedSelf)
+		x.setOutcome(OutcomeDenied)
+	default:
+		x.setOutcome(OutcomeError)
+		if stage := tlsStage(err); stage != "" {
+			p.metrics().TLSInterceptError(stage)
+		}
+		p.log().Info("upstream error", zap.String("host", x.host), zap.Error(err))
+	}
+	return p.errorHandler()(req, err)
+}
+
+// inspectBody wraps one body for enforcement. Bodies up to the hold size
+// are read whole first, so a block returns an error wrapping
+// inspect.ErrBlocked before anything was forwarded; larger bodies come back
+// as a streaming reader that fails at the chunk that crosses a threshold.
+func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http.Header, length int64) (io.ReadCloser, error) {
+	rules := x.rules
+	if rules.HostAllowed(msg.Host) {
+		return p.uninspected(msg.Direction, body, ReasonAllowlistedHost), nil
+	}
+	scope := rules.Scope(msg)
+	if scope == nil {
+		return body, nil
+	}
+	if enc := h.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		if rules.Settings().FailClosed {
+			_ = body.Close()
+			inc := p.uninspectableIncident(x, msg.Direction, ReasonUnsupportedEncoding)
+			return nil, fmt.Errorf("%w: %s", inspect.ErrBlocked, inc.Rule)
+		}
+		return p.uninspected(msg.Direction, body, ReasonUnsupportedEncoding), nil
+	}
+	settings := rules.Settings()
+	m := p.newMessage(x, msg.Direction, scope, body, settings)
+	hold := settings.HoldSize
+	if hold <= 0 {
+		hold = defaultHoldSize
+	}
+	if length > hold {
+		m.phase = PhaseStreaming
+		return m, nil
+	}
+	buf, complete, err := m.hold(hold, length)
+	if err != nil {
+		_ = m.Close()
+		return nil, err
+	}
+	m.phase = PhaseStreaming
+	if complete {
+		return &heldBody{Reader: bytes.NewReader(buf), m: m}, nil
+	}
+	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), m), m: m}, nil
+}
+
+// message is the enforcement of one body: the source, the enforcing reader
+// over it, the scanner and what the policy has said so far.
+type message struct {
+	p     *Proxy
+	x     *exchange
+	dir   Direction
+	scope Scope
+	src   io.ReadCloser
+	set   Settings
+
+	mu       sync.Mutex // serialises Read and the release in Close
+	er       io.Reader
+	scanner  *inspect.Scanner
+	timed    *timedReader
+	tail     io.Reader // the source past the inspect limit, passed uninspected
+	err      error     // sticky
+	phase    string
+	logRules []string
+	block    *Decision
+	busy     time.Duration
+	finished bool
+}
+
+func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, set Settings) *message {
+	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
+	m.scanner = p.engine.NewScanner()
+	m.timed = &timedReader{r: src}
+	var scanned io.Reader = m.timed
+	if set.InspectLimit > 0 {
+		scanned = io.LimitReader(m.timed, set.InspectLimit)
+	}
+	m.er = inspect.NewReader(scanned, m.scanner, m.check)
+	p.metrics().ActiveInspections(1)
+	return m
+}
+
+// check is the enforcing reader's policy hook, called after every chunk.
+func (m *message) check(t *inspect.Tally) error {
+	d := m.scope.Decide(t)
+	if len(d.LogRules) > 0 {
+		m.logRules = d.LogRules
+	}
+	if d.Action == Block {
+		m.block = &d
+		return fmt.Errorf("%w: rule %s", inspect.ErrBlocked, d.Rule)
+	}
+	return nil
+}
+
+// Read returns settled, checked bytes of the body.
+func (m *message) Read(b []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return 0, m.err
+	}
+	if m.tail != nil {
+		n, err := m.tail.Read(b)
+		m.p.metrics().UninspectedBytes(m.dir, ReasonOverLimit, int64(n))
+		return n, err
+	}
+	t0 := time.Now()
+	n, err := m.er.Read(b)
+	m.busy += time.Since(t0)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF):
+		if err = m.overLimit(); err == nil {
+			m.finish()
+			if m.tail != nil {
+				return n, nil
+			}
+			return n, io.EOF
+		}
+	}
+	m.err = err
+	m.finish()
+	if m.dir == Response && m.block != nil && m.phase == PhaseStreaming {
+		m.x.cut.Store(true)
+	}
+	return n, err
+}
+
+// overLimit runs when the enforcing reader is done: if the source has more
+// than the inspect limit, the rest is uninspectable and passes or blocks
+// per the policy.
+func (m *message) overLimit() error {
+	if m.set.InspectLimit <= 0 {
+		return nil
+	}
+	var one [1]byte
+	n, err := io.ReadFull(m.timed, one[:])
+	if n == 0 {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return err
+	}
+	if m.set.FailClosed {
+		m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, true)
+		m.block = &Decision{Action: Block, Rule: uninspectableRule(ReasonOverLimit)}
+		return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
+	}
+	m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, false)
+	m.tail = io.MultiReader(bytes.NewReader(one[:]), m.timed)
+	return nil
+}
+
+// hold reads up to limit bytes (or length, when known and smaller). complete
+// says the whole body is in buf.
+func (m *message) hold(limit, length int64) (buf []byte, complete bool, err error) {
+	size := limit
+	if length >= 0 && length < size {
+		size = length + 1 // one more byte to see EOF without a second round
+	}
+	buf = make([]byte, 0, min(size, 64<<10))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := buf[len(buf):min(int64(cap(buf)), limit)]
+		n, err := m.Read(room)
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, true, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
+	return buf, false, nil
+}
+
+// finish records the message once: bytes, time, findings and incident.
+// The caller holds m.mu.
+func (m *message) finish() {
+	if m.finished {
+		return
+	}
+	m.finished = true
+	p, t := m.p, m.scanner.Tally()
+	mt := p.metrics()
+	mt.InspectedBytes(m.dir, t.Bytes)
+	mt.InspectionDuration(m.dir, max(m.busy-m.timed.waited, 0))
+	for d := inspect.Detector(0); d < inspect.NumDetectors; d++ {
+		if t.Counts[d] > 0 {
+			mt.Findings(d, t.Counts[d])
+		}
+	}
+	m.x.inspected.Add(t.Bytes)
+	switch {
+	case m.block != nil:
+		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t)
+	case len(m.logRules) > 0:
+		p.recordIncident(m.x, m.dir, Decision{Action: Log, Rule: m.logRules[0], LogRules: m.logRules}, "log", "", t)
+	}
+	m.scanner.Release()
+	m.scanner = nil
+	mt.ActiveInspections(-1)
+}
+
+// Close closes the source (unblocking a pending Read) and records the
+// message if it ended early.
+func (m *message) Close() error {
+	err := m.src.Close()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err == nil {
+		m.err = errBodyClosed
+	}
+	if !m.finished {
+		m.finish()
+	}
+	return err
+}
+
+var errBodyClosed = errors.New("body closed")
+
+// heldBody forwards held bytes, then (when not complete) the rest of the
+// message.
+type heldBody struct {
+	io.Reader
+	m *message
+}
+
+func (h *heldBody) Close() error { return h.m.Close() }
+
+// timedReader measures the time spent waiting on the network so the
+// inspection histogram shows engine time only.
+type timedReader struct {
+	r      io.Reader
+	waited time.Duration
+}
+
+func (t *timedReader) Read(b []byte) (int, error) {
+	t0 := time.Now()
+	n, err := t.r.Read(b)
+	t.waited += time.Since(t0)
+	return n, err
+}
+
+// uninspected passes a body without inspection, counting it.
+func (p *Proxy) uninspected(dir Direction, body io.ReadCloser, reason string) io.ReadCloser {
+	p.metrics().UninspectedMessage(dir, reason, false)
+	return &uninspectedBody{ReadCloser: body, p: p, dir: dir, reason: reason}
+}
+
+type uninspectedBody struct {
+	io.ReadCloser
+	p      *Proxy
+	dir    Direction
+	reason string
+}
+
+func (u *uninspectedBody) Read(b []byte) (int, error) {
+	n, err := u.ReadCloser.Read(b)
+	if n > 0 {
+		u.p.metrics().UninspectedBytes(u.dir, u.reason, int64(n))
+	}
+	return n, err
+}
+
+func uninspectableRule(reason string) string { return "uninspectable_" + reason }
+
+// uninspectableIncident records a fail-closed block of a message that
+// cannot be inspected.
+func (p *Proxy) uninspectableIncident(x *exchange, dir Direction, reason string) *accesslog.Incident {
+	p.metrics().UninspectedMessage(dir, reason, true)
+	return p.recordIncident(x, dir, Decision{Action: Block, Rule: uninspectableRule(reason)}, "block", PhaseHeld, nil)
+}
+
+// uninspectableBlock answers a fail-closed uninspectable request.
+func (p *Proxy) uninspectableBlock(x *exchange, req *http.Request, dir Direction, reason string) *http.Response {
+	return p.blockPage(req, p.uninspectableIncident(x, dir, reason), x.rules)
+}
+
+// recordIncident logs an incident and counts it; t may be nil.
+func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, phase string, t *inspect.Tally) *accesslog.Incident {
+	now := p.now()
+	inc := &accesslog.Incident{
+		ID: accesslog.NewID(now), Time: now, Rule: d.Rule, LogRules: append([]string(nil), d.LogRules...),
+		Action: action, Phase: phase, Direction: dir.String(), Client: x.client.String(), User: x.user,
+		Host: x.host, Path: x.path, PolicyVersion: x.rules.Version(),
+	}
+	if t != nil {
+		for det := inspect.Detector(0); det < inspect.NumDetectors; det++ {
+			if t.Counts[det] > 0 {
+				inc.Findings = append(inc.Findings, accesslog.Finding{Detector: det.String(), Count: t.Counts[det], Samples: t.Samples(det)})
+			}
+		}
+	}
+	p.records().Incident(inc)
+	mt := p.metrics()
+	mt.Incident(d.Rule, action == "block")
+	x.incident.Store(&inc.ID)
+	if action == "block" {
+		mt.Block(dir, phase)
+		x.setOutcome(OutcomeBlocked)
+		x.block.Store(inc)
+	}
+	return inc
+}
+
+// countingBody counts the bytes read through it.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c *countingBody) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// responseBody counts the bytes sent to the client and writes the access
+// line when goproxy closes it.
+type responseBody struct {
+	io.ReadCloser
+	p      *Proxy
+	x      *exchange
+	status int
+}
+
+func (r *responseBody) Read(b []byte) (int, error) {
+	n, err := r.ReadCloser.Read(b)
+	r.x.bytesDown.Add(int64(n))
+	return n, err
+}
+
+func (r *responseBody) Close() error {
+	err := r.ReadCloser.Close()
+	r.p.logAccess(r.x, r.status)
+	return err
+}
+
+func hasBody(body io.ReadCloser, length int64) bool {
+	return body != nil && body != http.NoBody && length != 0
+}
+
+// mediaType is the Content-Type without parameters, lower case.
+func mediaType(h http.Header) string {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return mt
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}

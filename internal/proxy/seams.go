@@ -1,0 +1,184 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"net/netip"
+	"time"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+)
+
+// Direction says which body of an exchange a message is.
+type Direction uint8
+
+// The two message directions.
+const (
+	Request Direction = iota
+	Response
+)
+
+// String returns "request" or "response", the metric label and log value.
+func (d Direction) String() string {
+	if d == Response {
+		return "response"
+	}
+	return "request"
+}
+
+// Action is what a policy decides for a message.
+type Action uint8
+
+// Policy actions, in increasing severity.
+const (
+	Allow Action = iota
+	Log
+	Block
+)
+
+// Decision is a policy verdict on a tally.
+type Decision struct {
+	Action Action
+	// Rule names the deciding rule: the blocking rule for Block, the first
+	// matching log rule for Log.
+	Rule string
+	// LogRules lists every matching log rule (shared, do not modify).
+	LogRules []string
+}
+
+// Scope decides messages of one kind; it is resolved once per message.
+type Scope interface {
+	// Decide is called after every scanned chunk with the live tally.
+	Decide(*inspect.Tally) Decision
+}
+
+// Message describes a message for scope resolution.
+type Message struct {
+	Direction   Direction
+	Host        string // destination host name, without port
+	Method      string
+	ContentType string
+	User        string
+	Client      netip.Addr
+}
+
+// Settings are the policy's global enforcement settings.
+type Settings struct {
+	// HoldSize is the largest body held whole before forwarding, so that a
+	// block is a clean response; zero means 1 MiB.
+	HoldSize int64
+	// InspectLimit is how many body bytes of one message are inspected;
+	// the rest is uninspectable (reason over_limit). Zero means no limit.
+	InspectLimit int64
+	// FailClosed blocks uninspectable messages; false lets them pass
+	// (counted and logged either way).
+	FailClosed bool
+	// BlockStatus is the status of a block response; zero means 403.
+	BlockStatus int
+}
+
+// Rules is one immutable policy snapshot as the proxy uses it.
+type Rules interface {
+	// Version names the snapshot in incidents.
+	Version() string
+	// Settings returns the global settings.
+	Settings() Settings
+	// HostAllowed reports whether host is on the allowlist: its bodies are
+	// forwarded without inspection (counted as allowlisted_host).
+	HostAllowed(host string) bool
+	// TLSBypass reports whether CONNECT to host is tunnelled without
+	// interception (counted as tunnel_bypass).
+	TLSBypass(host string) bool
+	// Scope returns the decider for a message, or nil when no rule applies.
+	Scope(Message) Scope
+}
+
+// LeafSource issues TLS leaf certificates for intercepted hosts; internal/ca
+// implements it with a bounded cache.
+type LeafSource interface {
+	LeafFor(host string) (*tls.Certificate, error)
+}
+
+// Authenticator checks proxy Basic credentials.
+type Authenticator interface {
+	Authenticate(user, password string) bool
+}
+
+// Uninspectable reasons (metric label values).
+const (
+	ReasonOverLimit           = "over_limit"
+	ReasonDecodeError         = "decode_error"
+	ReasonUnsupportedEncoding = "unsupported_encoding"
+	ReasonTunnelBypass        = "tunnel_bypass"
+	ReasonWebSocket           = "websocket"
+	ReasonHTTP2               = "http2"
+	ReasonEncrypted           = "encrypted"
+	ReasonAllowlistedHost     = "allowlisted_host"
+)
+
+// Request outcomes (metric label values and access-log outcome).
+const (
+	OutcomeAllowed  = "allowed"
+	OutcomeBlocked  = "blocked"
+	OutcomeDenied   = "denied"
+	OutcomeError    = "error"
+	OutcomeBypassed = "bypassed"
+)
+
+// Access-denied reasons.
+const (
+	DeniedClientCIDR  = "client_cidr"
+	DeniedAuth        = "auth"
+	DeniedPort        = "port"
+	DeniedSelf        = "self"
+	DeniedDestination = "destination"
+)
+
+// Block phases.
+const (
+	PhaseHeld      = "held"
+	PhaseStreaming = "streaming"
+)
+
+// TLS interception error stages.
+const (
+	StageClientHandshake   = "client_handshake"
+	StageUpstreamVerify    = "upstream_verify"
+	StageUpstreamHandshake = "upstream_handshake"
+	StageLeafCert          = "leaf_cert"
+)
+
+// Metrics receives the proxy's measurements; internal/metrics implements it
+// on a Prometheus registry. Label values are the constants above, detector
+// ids and policy rule names: never a host, client, user or value.
+type Metrics interface {
+	InspectedBytes(dir Direction, n int64)
+	UninspectedBytes(dir Direction, reason string, n int64)
+	UninspectedMessage(dir Direction, reason string, blocked bool)
+	Findings(d inspect.Detector, n int)
+	Incident(rule string, blocked bool)
+	Block(dir Direction, phase string)
+	Request(outcome string, d time.Duration)
+	AccessDenied(reason string)
+	InspectionDuration(dir Direction, d time.Duration)
+	ActiveConnections(delta int)
+	ActiveInspections(delta int)
+	TLSInterceptError(stage string)
+}
+
+// nopMetrics discards every measurement.
+type nopMetrics struct{}
+
+func (nopMetrics) InspectedBytes(Direction, int64)             {}
+func (nopMetrics) UninspectedBytes(Direction, string, int64)   {}
+func (nopMetrics) UninspectedMessage(Direction, string, bool)  {}
+func (nopMetrics) Findings(inspect.Detector, int)              {}
+func (nopMetrics) Incident(string, bool)                       {}
+func (nopMetrics) Block(Direction, string)                     {}
+func (nopMetrics) Request(string, time.Duration)               {}
+func (nopMetrics) AccessDenied(string)                         {}
+func (nopMetrics) InspectionDuration(Direction, time.Duration) {}
+func (nopMetrics) ActiveConnections(int)                       {}
+func (nopMetrics) ActiveInspections(int)                       {}
+func (nopMetrics) TLSInterceptError(string)                    {}
+
+var _ Metrics = nopMetrics{}
