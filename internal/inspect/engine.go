@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
+	"time"
 )
 
 // Config selects what an Engine detects. The zero value enables every
@@ -16,6 +18,9 @@ type Config struct {
 	MaxDistinct int
 	// Samples is how many masked samples are kept per detector; zero means 3.
 	Samples int
+	// Now returns the current time; birth dates after its day are invalid.
+	// Nil means time.Now. It is read once, when the engine is built.
+	Now func() time.Time
 }
 
 // DefaultMaxDistinct is the exact-count limit per detector and message.
@@ -28,6 +33,9 @@ type Engine struct {
 	enabled     [NumDetectors]bool
 	maxDistinct int
 	samples     int
+	today       int // YYYYMMDD: the latest valid birth date
+	seed        maphash.Seed
+	keywords    *keywordIndex
 	pool        sync.Pool
 }
 
@@ -57,6 +65,18 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 		e.enabled[d] = true
 	}
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	y, m, d := now().Date()
+	e.today = y*10000 + int(m)*100 + d
+	e.seed = maphash.MakeSeed()
+	kw, err := newKeywordIndex()
+	if err != nil {
+		return nil, fmt.Errorf("new engine: %w", err)
+	}
+	e.keywords = kw
 	e.pool.New = func() any { return newScanner(e) }
 	return e, nil
 }

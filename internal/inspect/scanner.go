@@ -1,31 +1,224 @@
 package inspect
 
+import (
+	"bytes"
+	"errors"
+	"hash/maphash"
+)
+
+// Scanner geometry. A decision about a candidate that starts at offset p reads
+// at most holdback bytes from p on, and labels at most lookback bytes before
+// it; so a scan pass stops holdback bytes short of the data it has, and keeps
+// lookback bytes of scanned data for the next pass. Findings therefore do not
+// depend on where the stream is cut into chunks.
+const (
+	lookback   = 160      // bytes of scanned text kept for labels and boundaries
+	holdback   = 512      // bytes a candidate may span; held until decided
+	scanWindow = 32 << 10 // bytes added per pass
+	headerMax  = 4 << 10  // longest first line considered as a CSV header
+)
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("inspect: write after close")
+
 // Scanner inspects one message as a stream of chunks. It is not safe for
-// concurrent use. Memory is bounded by the engine, whatever the body size.
+// concurrent use. Its memory is bounded by the engine (a fixed buffer plus
+// distinct sets capped by MaxDistinct), whatever the body size.
 type Scanner struct {
 	e     *Engine
 	tally Tally
+
+	buf    []byte // [kept context | scanned | unscanned]
+	base   int64  // stream offset of buf[0]
+	pos    int    // next index of buf to scan; everything before it is decided
+	header bool   // the first line has been examined
+	closed bool
+
+	csv csvState
+	val [4 * maxValueRunes]byte // decoded candidate value
+	num [18]byte                // normalised number scratch
 }
 
-func newScanner(e *Engine) *Scanner { return &Scanner{e: e} }
+func newScanner(e *Engine) *Scanner {
+	return &Scanner{e: e, buf: make([]byte, 0, lookback+holdback+scanWindow)}
+}
 
-// Write scans the next chunk of the message. It never retains p.
+// Write scans the next chunk of the message. It never retains p. After it
+// returns, every value that starts before Settled() has been counted.
 func (s *Scanner) Write(p []byte) (int, error) {
-	s.tally.Bytes += int64(len(p))
-	return len(p), nil
+	if s.closed {
+		return 0, ErrClosed
+	}
+	n := len(p)
+	for len(p) > 0 {
+		free := s.buf[len(s.buf):cap(s.buf)]
+		k := copy(free, p)
+		s.buf = s.buf[:len(s.buf)+k]
+		p = p[k:]
+		s.tally.Bytes += int64(k)
+		s.scan(false)
+		s.compact()
+	}
+	return n, nil
 }
 
-// Settled returns the stream offset before which every finding is final.
-func (s *Scanner) Settled() int64 { return s.tally.Bytes }
+// Close ends the message: the held tail is decided and counted.
+func (s *Scanner) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.scan(true)
+	s.closed = true
+	return nil
+}
 
-// Close ends the message and decides any held tail.
-func (s *Scanner) Close() error { return nil }
+// Settled returns the stream offset before which every finding is final:
+// bytes before it may be forwarded. The bytes after it (at most the holdback
+// window, plus the first line while a CSV header may still be arriving) could
+// still complete a value.
+func (s *Scanner) Settled() int64 { return s.base + int64(s.pos) }
 
 // Tally returns the live tally; it is valid until Reset or Release.
 func (s *Scanner) Tally() *Tally { return &s.tally }
 
 // Reset empties the scanner for the next message.
-func (s *Scanner) Reset() { s.tally.reset() }
+func (s *Scanner) Reset() {
+	s.tally.reset()
+	s.buf = s.buf[:0]
+	s.base, s.pos = 0, 0
+	s.header, s.closed = false, false
+	s.csv = csvState{}
+}
 
-// Release returns the scanner to its engine's pool.
+// Release returns the scanner to its engine's pool; it must not be used after.
 func (s *Scanner) Release() { s.e.pool.Put(s) }
+
+// compact drops scanned bytes beyond the lookback context.
+func (s *Scanner) compact() {
+	drop := s.pos - lookback
+	if drop <= 0 {
+		return
+	}
+	n := copy(s.buf, s.buf[drop:])
+	s.buf = s.buf[:n]
+	s.base += int64(drop)
+	s.pos -= drop
+}
+
+// Byte classes of the scan loop; class 0 bytes are skipped eight at a time.
+const (
+	clsNone    = iota
+	clsDigit   // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
+	clsAt      // '@': e-mail
+	clsPercent // '%': %40 e-mail
+	clsSep     // field separators: labelled values and CSV cells
+	clsWide    // 0xEF: full-width digits and the full-width colon
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsDigit
+	}
+	t['@'] = clsAt
+	t['%'] = clsPercent
+	for _, c := range []byte{':', '=', '"', ',', '\t', '\n'} {
+		t[c] = clsSep
+	}
+	t[0xEF] = clsWide
+	return t
+}()
+
+// scan examines buf from pos. Unless final, it stops holdback bytes before
+// the end of the data so every candidate it starts can be decided.
+func (s *Scanner) scan(final bool) {
+	b := s.buf
+	end := len(b)
+	if !s.header {
+		if !s.readHeader(final) {
+			return
+		}
+	}
+	limit := end
+	if !final {
+		limit = end - holdback
+	}
+	i := s.pos
+	for i < limit {
+		for i+8 <= limit && byteClass[b[i]]|byteClass[b[i+1]]|byteClass[b[i+2]]|byteClass[b[i+3]]|
+			byteClass[b[i+4]]|byteClass[b[i+5]]|byteClass[b[i+6]]|byteClass[b[i+7]] == 0 {
+			i += 8
+		}
+		for i < limit && byteClass[b[i]] == clsNone {
+			i++
+		}
+		if i >= limit {
+			break
+		}
+		switch byteClass[b[i]] {
+		case clsDigit:
+			i = s.number(i, end)
+		case clsAt:
+			i = s.email(i, 1, end)
+		case clsPercent:
+			if i+2 < end && b[i+1] == '4' && b[i+2] == '0' {
+				i = s.email(i, 3, end)
+			} else {
+				i++
+			}
+		case clsSep:
+			i = s.separator(i, 1, end)
+		case clsWide:
+			switch {
+			case i+2 < end && b[i+1] == 0xBC && b[i+2] >= 0x90 && b[i+2] <= 0x99:
+				i = s.number(i, end)
+			case i+2 < end && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
+				i = s.separator(i, 3, end)
+			default:
+				i++
+			}
+		}
+	}
+	s.pos = max(i, s.pos)
+	if final {
+		s.pos = end
+	}
+}
+
+// found counts a normalised value for detector d.
+func (s *Scanner) found(d Detector, v []byte, mask func(v, out []byte) int) {
+	if !s.e.enabled[d] {
+		return
+	}
+	h := maphash.Bytes(s.e.seed, v) ^ uint64(d)<<56
+	s.tally.add(d, h, s.e.maxDistinct, s.e.samples, v, mask)
+}
+
+// labelWindow returns the text before p back to the previous field
+// delimiter: the label, JSON key or form field name a value at p belongs to.
+func (s *Scanner) labelWindow(p int) []byte {
+	lo := max(0, p-lookback)
+	w := s.buf[lo:p]
+	// Skip the separator run right before the value, then stop at the
+	// previous field delimiter.
+	k := len(w)
+	for k > 0 && (w[k-1] == '"' || w[k-1] == ':' || w[k-1] == '=' || w[k-1] == ' ') {
+		k--
+	}
+	if cut := bytes.LastIndexAny(w[:k], ",;&{}\n\t|"); cut >= 0 {
+		return w[cut+1:]
+	}
+	return w
+}
+
+// hasContext reports whether a value of detector d starting at p sits under
+// one of d's labels: in its CSV column's header, or in its own label window.
+func (s *Scanner) hasContext(d Detector, p int) bool {
+	if s.csv.on {
+		return s.csv.column(d)
+	}
+	return s.e.keywords.has(d, s.labelWindow(p))
+}
+
+func isDigit(c byte) bool  { return c-'0' < 10 }
+func isLetter(c byte) bool { return (c|0x20)-'a' < 26 }
+func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }

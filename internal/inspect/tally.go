@@ -42,15 +42,15 @@ func (t *Tally) reset() {
 	}
 }
 
-// add records value hash h for detector d; mask renders the masked sample
-// into a buffer and is called only for the first few distinct values.
-func (t *Tally) add(d Detector, h uint64, limit, maxSamples int, mask func([]byte) int) {
+// add records value v (hashed to h) for detector d; mask renders the masked
+// sample of v and is called only for the first few distinct values.
+func (t *Tally) add(d Detector, h uint64, limit, keep int, v []byte, mask func(v, out []byte) int) {
 	if !t.sets[d].add(h, limit) {
 		return
 	}
 	t.Counts[d] = t.sets[d].count()
-	if t.samples[d].n < maxSamples {
-		t.samples[d].add(mask)
+	if t.samples[d].n < keep {
+		t.samples[d].add(v, mask)
 	}
 }
 
@@ -68,11 +68,11 @@ type sampleSet struct {
 	buf  [maxSamples][maxSampleLen]byte
 }
 
-func (s *sampleSet) add(mask func([]byte) int) {
+func (s *sampleSet) add(v []byte, mask func(v, out []byte) int) {
 	if s.n >= maxSamples {
 		return
 	}
-	s.lens[s.n] = uint8(mask(s.buf[s.n][:]))
+	s.lens[s.n] = uint8(mask(v, s.buf[s.n][:]))
 	s.n++
 }
 

@@ -1,0 +1,68 @@
+package inspect
+
+import "bytes"
+
+// E-mail addresses.
+//
+// Accepted: local part of letters, digits and . _ % + - (1-64 bytes, not
+// starting or ending with a dot), '@' (or %40 in form bodies), and a domain of
+// at least two dot-separated labels of letters, digits and hyphens whose last
+// label is 2-24 letters. Counted case-insensitively.
+// Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
+// without a dotted domain, and anything glued to more address characters.
+
+func isLocalChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isDomainChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+// matchEmail examines the '@' (width 1) or "%40" (width 3) at b[at:at+w],
+// reading no further than limit. It returns the local part start and the
+// domain end, or ok=false.
+func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
+	start = at
+	for start > 0 && at-start < 64 && isLocalChar(b[start-1]) {
+		start--
+	}
+	if start == at || b[start] == '.' || b[at-1] == '.' || (start > 0 && isLocalChar(b[start-1])) {
+		return 0, 0, false
+	}
+	d := at + w
+	end = d
+	for end < limit && end-d < 253 && isDomainChar(b[end]) {
+		if b[end] == '.' && (end == d || b[end-1] == '.' || b[end-1] == '-') {
+			return 0, 0, false
+		}
+		end++
+	}
+	for end > d && (b[end-1] == '.' || b[end-1] == '-') { // sentence punctuation
+		end--
+	}
+	dom := b[d:end]
+	dot := bytes.LastIndexByte(dom, '.')
+	if dot <= 0 {
+		return 0, 0, false
+	}
+	tld := dom[dot+1:]
+	if len(tld) < 2 || len(tld) > 24 {
+		return 0, 0, false
+	}
+	for _, c := range tld {
+		if !isLetter(c) {
+			return 0, 0, false
+		}
+	}
+	return start, end, true
+}
+
+// maskEmail renders z***@example.com.
+func maskEmail(v []byte, out []byte) int {
+	at := 0
+	for at < len(v) && v[at] != '@' {
+		at++
+	}
+	n := copy(out, v[:1])
+	n += copy(out[n:], "***")
+	return n + copy(out[n:], v[at:])
+}

@@ -1,0 +1,229 @@
+package inspect
+
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect/cndict"
+)
+
+// Labelled values: names and addresses are counted only where the text says
+// what they are, i.e. after a label (姓名：张三, name=张三, "name": "张三") or in
+// a CSV column whose header names them. The scan loop stops at separators
+// (: ： = " and, for CSV, the cell delimiter and newline) and reads the value
+// that follows in any spelling (raw, \u-escaped, percent-encoded).
+
+// maxValueRunes bounds a labelled value; a longer one is prose, not a field.
+const maxValueRunes = 64
+
+// csvState follows the columns of a CSV or TSV body with a header row.
+type csvState struct {
+	on     bool
+	delim  byte
+	quoted bool
+	col    int
+	cols   [64]contextClass // labels found in each header cell
+}
+
+// column reports whether the current column's header names detector d.
+func (c *csvState) column(d Detector) bool {
+	return c.col < len(c.cols) && c.cols[c.col]&(1<<d) != 0
+}
+
+// readHeader examines the first line once it is complete: when it is a
+// delimited row with labels in its cells, the body is read as CSV/TSV. It
+// reports false while the line may still be arriving.
+func (s *Scanner) readHeader(final bool) bool {
+	b := s.buf
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		if !final && len(b) < headerMax {
+			return false
+		}
+		nl = min(len(b), headerMax)
+	}
+	s.header = true
+	line := bytes.TrimSuffix(b[:nl], []byte{'\r'})
+	line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	delim := byte(',')
+	if bytes.Count(line, []byte{'\t'}) > bytes.Count(line, []byte{','}) {
+		delim = '\t'
+	}
+	if bytes.IndexByte(line, delim) < 0 {
+		return true
+	}
+	var cols [len(s.csv.cols)]contextClass
+	labelled := false
+	for i, cell := range bytes.Split(line, []byte{delim}) {
+		cell = bytes.Trim(cell, "\" ")
+		if len(cell) > 64 || bytes.ContainsAny(cell, "\":={}[]<>") {
+			return true // a record or markup, not a header row
+		}
+		if i < len(cols) && len(cell) > 0 {
+			cols[i] = s.e.keywords.in(cell)
+			labelled = labelled || cols[i] != 0
+		}
+	}
+	if labelled {
+		s.csv.cols = cols
+		s.csv.on, s.csv.delim = true, delim
+	}
+	return true
+}
+
+// separator handles the separator of width w at i and returns where
+// scanning resumes.
+func (s *Scanner) separator(i, w, end int) int {
+	b := s.buf
+	c := b[i]
+	j := i + w
+	if s.csv.on {
+		switch {
+		case c == '\n':
+			s.csv.col, s.csv.quoted = 0, false
+		case c == '"':
+			s.csv.quoted = !s.csv.quoted
+			return j
+		case c == s.csv.delim && !s.csv.quoted:
+			s.csv.col++
+		default:
+			return j
+		}
+		if j < end && b[j] == '"' {
+			s.csv.quoted = true
+			j++
+		}
+		return s.labelledValue(j, end)
+	}
+	switch c {
+	case ':', '=', 0xEF:
+		for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
+			j++
+		}
+		return s.labelledValue(j, end)
+	case '"':
+		// A JSON string value: "key": "value".
+		k := i - 1
+		for k >= 0 && i-k < 4 && b[k] == ' ' {
+			k--
+		}
+		if k >= 0 && b[k] == ':' {
+			return s.labelledValue(j, end)
+		}
+	}
+	return j
+}
+
+// labelledValue reads the value at j and counts it as a name or an address
+// when it is one and its label says so. It returns where scanning resumes.
+func (s *Scanner) labelledValue(j, end int) int {
+	if j >= end {
+		return j
+	}
+	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
+		return j
+	}
+	n, runes, han, stop, ok := s.readValue(j, end)
+	if !ok {
+		return j
+	}
+	v := s.val[:n]
+	switch {
+	case runes == han && runes <= 5 && cndict.IsName(v):
+		if s.hasContext(Name, j) {
+			s.found(Name, v, maskName)
+			return stop
+		}
+	case runes >= 6 && cndict.IsAddress(v):
+		if s.hasContext(Address, j) {
+			s.found(Address, v, maskAddress)
+			return stop
+		}
+	}
+	return j
+}
+
+// readValue decodes the field value at j into s.val up to a delimiter.
+func (s *Scanner) readValue(j, end int) (n, runes, han, stop int, ok bool) {
+	b := s.buf
+	for j < end {
+		r, w := runeUnit(b, j, end)
+		if valueDelimiter(r) {
+			break
+		}
+		if runes == maxValueRunes {
+			return 0, 0, 0, 0, false
+		}
+		if r >= '０' && r <= '９' {
+			r = '0' + (r - '０')
+		}
+		if isHan(r) {
+			han++
+		}
+		n += utf8.EncodeRune(s.val[n:], r)
+		runes++
+		j += w
+	}
+	return n, runes, han, j, runes > 0
+}
+
+// valueDelimiter reports whether r ends a labelled value.
+func valueDelimiter(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return !(isAlnum(byte(r)) || r == '-' || r == '#')
+	case r == utf8.RuneError:
+		return true
+	case r >= 0x3000 && r <= 0x303F: // CJK punctuation
+		return true
+	case r >= 0xFF01 && r <= 0xFF65: // full-width forms, except digits, letters and parentheses
+		return !(r >= '０' && r <= '９') && !(r >= 'Ａ' && r <= 'Ｚ') && !(r >= 'ａ' && r <= 'ｚ') && r != '（' && r != '）' && r != '－' && r != '＃'
+	}
+	return false
+}
+
+// isHan reports whether r is a CJK unified ideograph (basic block).
+func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
+
+// email counts the address around the '@' (or "%40") at i.
+func (s *Scanner) email(i, w, end int) int {
+	start, stop, ok := matchEmail(s.buf, i, w, end)
+	if !ok || (i-start)+1+(stop-i-w) > len(s.val) {
+		return i + w
+	}
+	n := copy(s.val[:], s.buf[start:i])
+	s.val[n] = '@'
+	n++
+	n += copy(s.val[n:], s.buf[i+w:stop])
+	v := s.val[:n]
+	for k, c := range v {
+		if c >= 'A' && c <= 'Z' {
+			v[k] = c + 'a' - 'A'
+		}
+	}
+	s.found(Email, v, maskEmail)
+	return stop
+}
+
+// maskName keeps the surname: 张*, 欧阳**.
+func maskName(v, out []byte) int {
+	sl := cndict.SurnameLen(v)
+	n := copy(out, v[:sl])
+	for range utf8.RuneCount(v[sl:]) {
+		out[n] = '*'
+		n++
+	}
+	return n
+}
+
+// maskAddress keeps the first six characters (province and city): 广东省深圳市****.
+func maskAddress(v, out []byte) int {
+	n, runes := 0, 0
+	for runes < 6 && n < len(v) && n < len(out)-8 {
+		_, w := utf8.DecodeRune(v[n:])
+		n += w
+		runes++
+	}
+	copy(out, v[:n])
+	return n + copy(out[n:], "****")
+}

@@ -1,0 +1,343 @@
+package inspect
+
+// Numeric candidates. The scan loop stops at the first digit of a run (or the
+// first byte of an escaped or full-width digit); number parses the whole run
+// into groups joined by single spaces or hyphens, checks its boundaries, and
+// matches the group layouts of the numeric detectors. Only a checksum, an
+// allocation table or (for weak formats) a label confirms a value.
+
+const (
+	maxGroups      = 12 // groups examined in one run; longer runs restart
+	maxGroupDigits = 24 // a longer group is no identifier: the run is skipped
+)
+
+// numberRun is one run of digit groups.
+type numberRun struct {
+	n      int                  // groups
+	digits [maxGroups * maxGroupDigits]byte // all digits, group after group
+	off    [maxGroups + 1]int   // group k is digits[off[k]:off[k+1]]
+	start  [maxGroups]int       // buf index of each group's first unit
+	end    int                  // buf index just past the run
+	first  bool                 // group 0 may count (its left boundary is clean)
+	last   bool                 // the last group may count (its right boundary is clean)
+	plus   bool                 // a '+' precedes the run
+	letter [2]byte              // letters glued before group 0 (documents)
+	nlet   int                  //
+}
+
+func (r *numberRun) group(k int) []byte { return r.digits[r.off[k]:r.off[k+1]] }
+func (r *numberRun) glen(k int) int     { return r.off[k+1] - r.off[k] }
+
+// number handles the run whose first unit is at or just after i and returns
+// where scanning resumes.
+func (s *Scanner) number(i, end int) int {
+	b := s.buf
+	start, ok := unitStart(b, i, end)
+	if !ok {
+		return i + 1
+	}
+	var run numberRun
+	resume := s.parseRun(&run, start, end)
+	s.matchRun(&run)
+	return resume
+}
+
+// unitStart finds where the digit unit containing b[i] begins: the digit
+// itself, or the backslash, percent sign or ampersand of an escape.
+func unitStart(b []byte, i, end int) (int, bool) {
+	j := i
+	switch {
+	case i >= 2 && b[i-2] == '\\' && b[i-1] == 'u':
+		j = i - 2
+	case i >= 1 && b[i-1] == '%':
+		j = i - 1
+	case i >= 2 && b[i-2] == '&' && b[i-1] == '#':
+		j = i - 2
+	case i >= 3 && b[i-3] == '&' && b[i-2] == '#' && b[i-1]|0x20 == 'x':
+		j = i - 3
+	}
+	c, w := digitUnit(b, j, end)
+	return j, w > 0 && c != 'X'
+}
+
+// parseRun reads groups from start and returns where scanning resumes.
+func (s *Scanner) parseRun(r *numberRun, start, end int) int {
+	b := s.buf
+	r.first = s.leftBoundary(r, start)
+	j := start
+	for {
+		k := r.n
+		r.start[k] = j
+		r.off[k+1] = r.off[k]
+		nd := 0
+		for j < end {
+			c, w := digitUnit(b, j, end)
+			if w == 0 {
+				break
+			}
+			if c == 'X' {
+				// The check character ends an 18-digit number or a 6-8-4 group.
+				if nd == 17 || (nd == 3 && k >= 2 && r.glen(k-1) == 8 && r.glen(k-2) == 6) {
+					r.digits[r.off[k+1]] = 'X'
+					r.off[k+1]++
+					j += w
+				}
+				break
+			}
+			if nd == maxGroupDigits {
+				// Far too long for any identifier; the groups before it
+				// ended at a separator and may still count.
+				r.last = true
+				return s.skipRun(j, end)
+			}
+			r.digits[r.off[k+1]] = c
+			r.off[k+1]++
+			nd++
+			j += w
+		}
+		r.n++
+		r.end = j
+		if r.n == maxGroups || j+1 >= end || (b[j] != ' ' && b[j] != '-') || b[j-1] == 'X' || b[j-1] == 'x' {
+			break
+		}
+		if _, w := digitUnit(b, j+1, end); w == 0 || b[j+1] == 'X' || b[j+1] == 'x' {
+			break
+		}
+		j++
+	}
+	r.last = rightBoundary(b, r.end, end)
+	if r.n == maxGroups && r.end+1 < end && (b[r.end] == ' ' || b[r.end] == '-') {
+		// Long table of numbers: decide the first groups now and resume at
+		// a group boundary so a layout is never cut in the middle.
+		r.n = maxGroups - 4
+		r.last = true
+		return r.start[r.n]
+	}
+	return r.end
+}
+
+// skipRun moves past the rest of an over-long run of digits.
+func (s *Scanner) skipRun(j, end int) int {
+	for j < end {
+		if _, w := digitUnit(s.buf, j, end); w > 0 {
+			j += w
+			continue
+		}
+		break
+	}
+	return j
+}
+
+// leftBoundary inspects what precedes a run: it must not continue a number
+// or a word, except for a '+' country-code sign and the letters of a passport
+// or permit number.
+func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
+	b := s.buf
+	if start == 0 {
+		return true
+	}
+	p := b[start-1]
+	switch {
+	case isDigit(p) || p == '_':
+		return false
+	case p == '.':
+		return start < 2 || !isDigit(b[start-2]) // the decimals of a number
+	case p == '+':
+		r.plus = true
+		return true
+	case isLetter(p):
+		k := start - 1
+		for k >= 0 && start-k <= 3 && b[k] >= 'A' && b[k] <= 'Z' {
+			k--
+		}
+		n := start - 1 - k
+		if n == 0 || n > 2 || (k >= 0 && (isAlnum(b[k]) || b[k] == '_')) {
+			return false
+		}
+		copy(r.letter[:], b[k+1:start])
+		r.nlet = n
+		return true
+	}
+	return true
+}
+
+// rightBoundary reports whether the run ending at j stands alone.
+func rightBoundary(b []byte, j, end int) bool {
+	if j >= end {
+		return true
+	}
+	c := b[j]
+	switch {
+	case isAlnum(c) || c == '_' || c == '@':
+		return false
+	case c == '.':
+		return j+1 >= end || !isDigit(b[j+1]) // a number with decimals
+	}
+	return true
+}
+
+// matchRun counts the identifiers in a run, trying grouped layouts first.
+func (s *Scanner) matchRun(r *numberRun) {
+	for k := 0; k < r.n; {
+		if used := s.matchAt(r, k); used > 0 {
+			k += used
+			continue
+		}
+		k++
+	}
+}
+
+// usable reports whether groups k..k+n-1 may form a value.
+func (r *numberRun) usable(k, n int) bool {
+	return (k > 0 || (r.first && r.nlet == 0)) && (k+n < r.n || r.last)
+}
+
+// layout reports whether the groups from k have exactly the given lengths.
+func (r *numberRun) layout(k int, lens ...int) bool {
+	if k+len(lens) > r.n || !r.usable(k, len(lens)) {
+		return false
+	}
+	for i, l := range lens {
+		if r.glen(k+i) != l {
+			return false
+		}
+	}
+	return true
+}
+
+// joined returns the digits of groups k..k+n-1 as one string.
+func (r *numberRun) joined(k, n int) []byte { return r.digits[r.off[k]:r.off[k+n]] }
+
+// matchAt tries every layout at group k and returns the groups it used.
+func (s *Scanner) matchAt(r *numberRun, k int) int {
+	if k == 0 && r.nlet > 0 {
+		if r.first && (r.n > 1 || r.last) && s.document(r.letter[:r.nlet], r.group(0), r.start[0]) {
+			return 1
+		}
+		return 0
+	}
+	switch {
+	case r.layout(k, 6, 8, 4) && s.residentID(r.joined(k, 3)):
+		return 3
+	case (r.layout(k, 2, 3, 4, 4) || r.layout(k, 4, 3, 4, 4)) && countryCode(r.group(k)) && s.mobile(r.joined(k+1, 3)):
+		return 4
+	case (r.layout(k, 2, 11) || r.layout(k, 4, 11)) && countryCode(r.group(k)) && s.mobile(r.group(k+1)):
+		return 2
+	case r.layout(k, 3, 4, 4) && s.mobile(r.joined(k, 3)):
+		return 3
+	}
+	for _, n := range [...]int{5, 4, 2} {
+		if s.groupedCard(r, k, n) {
+			return n
+		}
+	}
+	if r.usable(k, 1) && s.single(r.group(k), r.start[k]) {
+		return 1
+	}
+	return 0
+}
+
+// groupedCard matches cards written 4-4-4-4, 4-4-4-4-x or 6-13.
+func (s *Scanner) groupedCard(r *numberRun, k, n int) bool {
+	if k+n > r.n || !r.usable(k, n) {
+		return false
+	}
+	switch n {
+	case 2:
+		if r.glen(k) != 6 || r.glen(k+1) < 10 || r.glen(k+1) > 13 {
+			return false
+		}
+	default:
+		for i := range 4 {
+			if r.glen(k+i) != 4 {
+				return false
+			}
+		}
+		if n == 5 && (r.glen(k+4) < 1 || r.glen(k+4) > 3) {
+			return false
+		}
+	}
+	return s.card(r.joined(k, n), r.start[k])
+}
+
+func countryCode(g []byte) bool { return string(g) == "86" || string(g) == "0086" }
+
+// single matches one ungrouped run of digits.
+func (s *Scanner) single(d []byte, at int) bool {
+	switch len(d) {
+	case 18:
+		if s.residentID(d) {
+			return true
+		}
+		return s.card(d, at)
+	case 15:
+		if s.residentID15(d) {
+			return true
+		}
+		return string(d[:4]) == "0086" && s.mobile(d[4:])
+	case 11:
+		return s.mobile(d)
+	case 13:
+		return string(d[:2]) == "86" && s.mobile(d[2:])
+	case 16, 17, 19:
+		return s.card(d, at)
+	case 8:
+		return s.document(nil, d, at)
+	}
+	return false
+}
+
+func (s *Scanner) residentID(d []byte) bool {
+	if !s.e.validResidentID18(d) {
+		return false
+	}
+	s.found(ResidentID, d, maskResidentID)
+	return true
+}
+
+func (s *Scanner) residentID15(d []byte) bool {
+	if !s.e.upgradeResidentID15(d, &s.num) {
+		return false
+	}
+	s.found(ResidentID, s.num[:], maskResidentID)
+	return true
+}
+
+func (s *Scanner) mobile(d []byte) bool {
+	if !validMobile(d) {
+		return false
+	}
+	s.found(Mobile, d, maskMobile)
+	return true
+}
+
+func (s *Scanner) card(d []byte, at int) bool {
+	switch classifyCard(d) {
+	case strongCard:
+	case weakCard:
+		if !s.hasContext(BankCard, at) {
+			return false
+		}
+	default:
+		return false
+	}
+	s.found(BankCard, d, maskBankCard)
+	return true
+}
+
+// document matches passport and travel-permit numbers, which count only
+// under their labels.
+func (s *Scanner) document(letters, d []byte, at int) bool {
+	det, ok := classifyDocument(letters, len(d))
+	if !ok {
+		return false
+	}
+	label := at - len(letters)
+	if !s.hasContext(det, label) {
+		return false
+	}
+	n := copy(s.val[:], letters)
+	n += copy(s.val[n:], d)
+	s.found(det, s.val[:n], maskDocument)
+	return true
+}

@@ -1,0 +1,225 @@
+package inspect
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixedNow pins "today" so birth-date checks are reproducible.
+func fixedNow() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+
+func newTestEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := NewEngine(Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// scanAll scans body in one piece and returns the tally counts.
+func scanAll(e *Engine, body []byte) [NumDetectors]int {
+	s := e.NewScanner()
+	defer s.Release()
+	s.Write(body)
+	s.Close()
+	return s.Tally().Counts
+}
+
+// countsOf builds an expectation from detector/count pairs.
+func countsOf(kv map[Detector]int) [NumDetectors]int {
+	var c [NumDetectors]int
+	for d, n := range kv {
+		c[d] = n
+	}
+	return c
+}
+
+func TestPublicResidentIDVectors(t *testing.T) {
+	e := newTestEngine(t)
+	valid := []string{
+		"11010519491231002X", "440524188001010014", "110101199003078670",
+		"440308199901101512", "430302199312194239", "500154199804106120",
+		"362324198001010014", "360426199101010071", "44011320141005001X",
+		"810000199408230021", "830000199201300022", "11010519491231002x",
+	}
+	for _, v := range valid {
+		if got := scanAll(e, []byte("id: "+v+"\n")); got[ResidentID] != 1 {
+			t.Errorf("valid %s: got %v, want 1 resident id", v, got)
+		}
+	}
+	invalid := []string{
+		"440308199901101513", "11010119900307867X", "440308199902301512",
+		"360426199113010079", "111111199901101512", "990426199112010074",
+		"610104620932690",
+	}
+	for _, v := range invalid {
+		if got := scanAll(e, []byte("id: "+v+"\n")); got != ([NumDetectors]int{}) {
+			t.Errorf("invalid %s: got %v, want nothing", v, got)
+		}
+	}
+	// A first-generation number and its upgrade are one person.
+	got := scanAll(e, []byte("610104620927690 610104196209276908"))
+	if got[ResidentID] != 1 {
+		t.Errorf("15-digit and its 18-digit upgrade: got %d, want 1", got[ResidentID])
+	}
+}
+
+func TestNumberForms(t *testing.T) {
+	e := newTestEngine(t)
+	tests := []struct {
+		name string
+		give string
+		want [NumDetectors]int
+	}{
+		{"bare id", "110101199003078670", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id 6-8-4 spaces", "x 110101 19900307 8670 y", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id 6-8-4 hyphens", "110105-19491231-002X", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id full-width", "身份证：１１０１０１１９９００３０７８６７０", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id full-width X", "１１０１０５１９４９１２３１００２Ｘ", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id json escaped", `"\u0031\u0031\u0030\u0031\u0030\u0031\u0031\u0039\u0039\u0030\u0030\u0033\u0030\u0037\u0038\u0036\u0037\u0030"`, countsOf(map[Detector]int{ResidentID: 1})},
+		{"id percent", "id=%31%31%30%31%30%31%31%39%39%30%30%33%30%37%38%36%37%30&x=1", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id html entities", "&#49;&#49;&#48;&#49;&#48;&#49;&#49;&#57;&#57;&#48;&#48;&#51;&#48;&#55;&#56;&#54;&#55;&#48;", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id in longer run", "1101011990030786701", [NumDetectors]int{}},
+		{"id glued to letters", "abc110101199003078670", [NumDetectors]int{}},
+		{"mobile bare", "tel: 13812345678.", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile 3-4-4", "138 1234 5678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile hyphens", "138-1234-5678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile +86", "+86 138 1234 5678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile +86 bare", "+8613812345678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile 0086", "008613812345678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile 86 grouped", "86 13812345678", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile in longer run", "9138123456781", [NumDetectors]int{}},
+		{"mobile unallocated 154", "15412345678", [NumDetectors]int{}},
+		{"mobile data-only 144", "14412345678", [NumDetectors]int{}},
+		{"mobile decimal", "3.13812345678", [NumDetectors]int{}},
+		{"card unionpay", "6222021234567890128", countsOf(map[Detector]int{BankCard: 1})},
+		{"card groups of four", "6222 0212 3456 7890 128", countsOf(map[Detector]int{BankCard: 1})},
+		{"card visa 16", "4111 1111 1111 1111", countsOf(map[Detector]int{BankCard: 1})},
+		{"card luhn fail", "6222021234567890121 (no label)", [NumDetectors]int{}},
+		{"card legacy with label", "银行卡号：6222021234567890121", countsOf(map[Detector]int{BankCard: 1})},
+		{"snowflake", "1541815603606036480 1152921504606846976", [NumDetectors]int{}},
+		{"timestamps", "1700000000 1700000000000 1700000000000000 1700000000000000000", [NumDetectors]int{}},
+		{"order number", "20240315123456789012 202403151234567890", [NumDetectors]int{}},
+		{"passport with label", "护照号码：E12345678", countsOf(map[Detector]int{Passport: 1})},
+		{"passport without label", "model E12345678", [NumDetectors]int{}},
+		{"passport two letters", `"passport": "EA1234567"`, countsOf(map[Detector]int{Passport: 1})},
+		{"hk permit", "港澳通行证 H12345678", countsOf(map[Detector]int{TravelPermit: 1})},
+		{"taiwan permit", "台胞证号：12345678", countsOf(map[Detector]int{TravelPermit: 1})},
+		{"email", "mail me: Zhang.San@Example.COM.", countsOf(map[Detector]int{Email: 1})},
+		{"email percent", "email=zhang%40example.com&x=1", countsOf(map[Detector]int{Email: 1})},
+		{"npm scope", `"@babel/core": "7.0"`, [NumDetectors]int{}},
+		{"two columns", "110101199003078670 13812345678", countsOf(map[Detector]int{ResidentID: 1, Mobile: 1})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := scanAll(e, []byte(tt.give)); got != tt.want {
+				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLabelledValues(t *testing.T) {
+	e := newTestEngine(t)
+	tests := []struct {
+		name string
+		give string
+		want [NumDetectors]int
+	}{
+		{"name label", "姓名：张三，电话：13812345678", countsOf(map[Detector]int{Name: 1, Mobile: 1})},
+		{"name json", `{"name":"王小明","mobile":"13812345678"}`, countsOf(map[Detector]int{Name: 1, Mobile: 1})},
+		{"name json escaped", `{"realName":"\u738b\u5c0f\u660e"}`, countsOf(map[Detector]int{Name: 1})},
+		{"name form", "name=%E7%8E%8B%E5%B0%8F%E6%98%8E&age=3", countsOf(map[Detector]int{Name: 1})},
+		{"name without label", "王小明", [NumDetectors]int{}},
+		{"address label", "住址：广东省深圳市南山区科技园路88号3栋502室", countsOf(map[Detector]int{Address: 1})},
+		{"address json", `{"address": "北京市朝阳区建国路88号"}`, countsOf(map[Detector]int{Address: 1})},
+		{"csv header", "姓名,身份证号,手机号,住址,护照\n张三,110101199003078670,13812345678,北京市朝阳区建国路88号,E12345678\n李四,440308199901101512,13912345678,上海市浦东新区世纪大道100号,G12345678\n",
+			countsOf(map[Detector]int{Name: 2, ResidentID: 2, Mobile: 2, Address: 2, Passport: 2})},
+		{"tsv english header", "name\tid_card\taddress\n王伟\t110101199003078670\t广州市天河区体育西路1号\n",
+			countsOf(map[Detector]int{Name: 1, ResidentID: 1, Address: 1})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := scanAll(e, []byte(tt.give)); got != tt.want {
+				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSamplesAreMasked(t *testing.T) {
+	e := newTestEngine(t)
+	s := e.NewScanner()
+	defer s.Release()
+	s.Write([]byte("姓名：张三 110101199003078670 13812345678 6222021234567890128 zhang@example.com"))
+	s.Close()
+	want := map[Detector]string{
+		ResidentID: "110101********8670",
+		Mobile:     "138****5678",
+		BankCard:   "6222 **** **** 0128",
+		Email:      "z***@example.com",
+		Name:       "张*",
+	}
+	for d, w := range want {
+		if got := s.Tally().Samples(d); len(got) != 1 || got[0] != w {
+			t.Errorf("%s samples = %q, want [%q]", d, got, w)
+		}
+	}
+}
+
+func TestDistinctCounting(t *testing.T) {
+	e := newTestEngine(t)
+	body := strings.Repeat("110101199003078670\n", 1000)
+	if got := scanAll(e, []byte(body)); got[ResidentID] != 1 {
+		t.Errorf("repeated id counted %d times, want 1", got[ResidentID])
+	}
+}
+
+// splitScan feeds body in chunks cut at the given offsets.
+func splitScan(e *Engine, body []byte, cuts []int) [NumDetectors]int {
+	s := e.NewScanner()
+	defer s.Release()
+	prev := 0
+	for _, c := range cuts {
+		s.Write(body[prev:c])
+		prev = c
+	}
+	s.Write(body[prev:])
+	s.Close()
+	return s.Tally().Counts
+}
+
+func TestChunkSplitInvariance(t *testing.T) {
+	e := newTestEngine(t)
+	bodies := [][]byte{
+		[]byte("姓名,身份证号,手机号,住址\n张三,110101199003078670,13812345678,北京市朝阳区建国路88号\n李四,440308199901101512,138 1234 5678,上海市浦东新区世纪大道100号\n"),
+		[]byte(`{"name":"王小明","idCard":"\u0031\u0031\u0030\u0031\u0030\u0031\u0031\u0039\u0039\u0030\u0030\u0033\u0030\u0037\u0038\u0036\u0037\u0030","email":"a.b@example.com","passport":"E12345678"}`),
+		bytes.Repeat([]byte("+86 138 1234 5678, 6222 0212 3456 7890 128; １１０１０１１９９００３０７８６７０ "), 50),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for bi, body := range bodies {
+		want := scanAll(e, body)
+		for _, size := range []int{1, 2, 3, 7, holdback - 1, holdback, holdback + 1} {
+			var cuts []int
+			for c := size; c < len(body); c += size {
+				cuts = append(cuts, c)
+			}
+			if got := splitScan(e, body, cuts); got != want {
+				t.Fatalf("body %d chunk size %d: got %v, want %v", bi, size, got, want)
+			}
+		}
+		for range 50 {
+			var cuts []int
+			for c := rng.IntN(64) + 1; c < len(body); c += rng.IntN(600) + 1 {
+				cuts = append(cuts, c)
+			}
+			if got := splitScan(e, body, cuts); got != want {
+				t.Fatalf("body %d cuts %v: got %v, want %v", bi, cuts, got, want)
+			}
+		}
+	}
+}
