@@ -13,16 +13,16 @@ const (
 
 // numberRun is one run of digit groups.
 type numberRun struct {
-	n      int                  // groups
+	n      int                              // groups
 	digits [maxGroups * maxGroupDigits]byte // all digits, group after group
-	off    [maxGroups + 1]int   // group k is digits[off[k]:off[k+1]]
-	start  [maxGroups]int       // buf index of each group's first unit
-	end    int                  // buf index just past the run
-	first  bool                 // group 0 may count (its left boundary is clean)
-	last   bool                 // the last group may count (its right boundary is clean)
-	plus   bool                 // a '+' precedes the run
-	letter [2]byte              // letters glued before group 0 (documents)
-	nlet   int                  //
+	off    [maxGroups + 1]int               // group k is digits[off[k]:off[k+1]]
+	start  [maxGroups]int                   // buf index of each group's first unit
+	end    int                              // buf index just past the run
+	first  bool                             // group 0 may count (its left boundary is clean)
+	last   bool                             // the last group may count (its right boundary is clean)
+	plus   bool                             // a '+' precedes the run
+	letter [2]byte                          // letters glued before group 0 (documents)
+	nlet   int                              //
 }
 
 func (r *numberRun) group(k int) []byte { return r.digits[r.off[k]:r.off[k+1]] }
