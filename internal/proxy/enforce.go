@@ -29,9 +29,7 @@ const defaultHoldSize = 1 << 20
 func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
 	x := p.exchangeFor(req, ctx)
 	x.rules = p.Policy()
-	upgrade := upgradeProtocol(req.Header)
-	sanitizeRequest(req.Header)
-	if upgrade != "" {
+	if upgrade := upgradeProtocol(req.Header); upgrade != "" {
 		reason := ReasonWebSocket
 		if strings.EqualFold(upgrade, "h2c") {
 			reason = ReasonHTTP2
@@ -40,8 +38,6 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 			return p.respond(x, req, p.uninspectableBlock(x, req, Request, reason)), nil
 		}
 		p.metrics().UninspectedMessage(Request, reason, false)
-		req.Header.Set("Connection", "Upgrade")
-		req.Header.Set("Upgrade", upgrade)
 	}
 	msg := Message{Direction: Request, Host: hostOnly(req.URL.Host), Method: req.Method,
 		ContentType: mediaType(req.Header), User: x.user, Client: x.client}
@@ -108,7 +104,9 @@ func (p *Proxy) respond(x *exchange, req *http.Request, resp *http.Response) *ht
 func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Response {
 	if inc := x.block.Load(); inc != nil { // a block cut the body: whatever failed after it, the answer is the block page
 		resp := p.blockPage(req, inc, x.rules)
-		resp.Close = true // the request body may be unread: the connection cannot be reused
+		// A body cut mid-stream leaves the connection unusable; a held
+		// block leaves it reusable (the rest of the body is drained).
+		resp.Close = inc.Phase == PhaseStreaming
 		return resp
 	}
 	switch {

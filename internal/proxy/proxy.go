@@ -142,10 +142,7 @@ func (p *Proxy) init() {
 			http.Error(w, "dlpproxy is a forward proxy: send absolute-form requests or CONNECT", http.StatusBadRequest)
 		})
 		gp.OnRequest().HandleConnectFunc(p.handleConnect)
-		gp.OnRequest().DoFunc(func(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
-			ctx.RoundTripper = goproxy.RoundTripperFunc(p.roundTrip)
-			return req, nil
-		})
+		gp.OnRequest().DoFunc(p.onRequest)
 		p.gp = gp
 	})
 }
@@ -222,6 +219,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// the client the body is incomplete.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// onRequest is goproxy's first request hook, for plain and intercepted
+// requests alike. It sanitises the headers before anything else runs,
+// including goproxy's own header handling, and routes the request through
+// roundTrip, where enforcement happens.
+func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
+	upgrade := upgradeProtocol(req.Header)
+	sanitizeRequest(req.Header)
+	if upgrade != "" { // the handshake needs its hop-by-hop pair; enforcement decides on it
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", upgrade)
+	}
+	ctx.RoundTripper = goproxy.RoundTripperFunc(p.roundTrip)
+	return req, nil
 }
 
 // deny answers an access-control refusal and records it.
