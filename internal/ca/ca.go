@@ -1,0 +1,301 @@
+// Package ca is dlpproxy's interception certificate authority: it creates
+// and loads the company CA and mints short-lived leaf certificates for the
+// hosts whose TLS the proxy intercepts.
+//
+// API summary:
+//
+//	c, err := ca.Init(dir)         // new CA: dir/ca.crt (0644) and dir/ca.key (0600, never overwritten)
+//	c, err := ca.Load(dir)         // existing CA; refuses a key readable by group or others
+//	cert, err := c.LeafFor(host)   // cached leaf for "example.com", "10.0.0.1" or "example.com:443"
+//	cfg, err := c.TLSConfigForHost(host) // server-side tls.Config for goproxy's ConnectAction.TLSConfig
+//	n := c.Len()                   // cached leaves, for dlp_leaf_cert_cache_entries
+//	c.CertPEM()                    // the CA certificate, to hand to clients
+//	fmt.Print(ca.InstallInstructions(path)) // how to make clients trust it
+//
+// Options (for Init and Load): WithCacheSize (default 1024 leaves) and
+// WithClock.
+//
+// Keys are ECDSA P-256, for the CA and for leaves. Every TLS client in use
+// today (browsers, Windows since Vista, macOS, Java 7+, OpenSSL, Go, curl,
+// Python, Node) accepts P-256; signing and key generation are an order of
+// magnitude faster than RSA 3072, which matters when a leaf is minted on the
+// first request to every new host. RSA would only help pre-2010 embedded
+// clients, which cannot be intercepted safely anyway.
+//
+// The CA private key is never logged or printed: CA's String and GoString
+// show only the subject, fingerprint and expiry.
+package ca
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File names inside the CA directory.
+const (
+	CertFile = "ca.crt"
+	KeyFile  = "ca.key"
+)
+
+const (
+	caValidity  = 10 * 365 * 24 * time.Hour
+	backdate    = time.Hour
+	defaultSize = 1024
+)
+
+// Option configures Init and Load.
+type Option interface {
+	apply(*options)
+}
+
+type options struct {
+	cacheSize int
+	now       func() time.Time
+}
+
+type cacheSizeOption int
+
+func (o cacheSizeOption) apply(opts *options) { opts.cacheSize = int(o) }
+
+// WithCacheSize bounds the leaf-certificate cache to n entries, least
+// recently used evicted first. n <= 0 means the default, 1024.
+func WithCacheSize(n int) Option { return cacheSizeOption(n) }
+
+type clockOption func() time.Time
+
+func (o clockOption) apply(opts *options) { opts.now = o }
+
+// WithClock sets the clock used for validity periods and cache expiry
+// (default time.Now).
+func WithClock(now func() time.Time) Option { return clockOption(now) }
+
+func buildOptions(opts []Option) options {
+	o := options{cacheSize: defaultSize, now: time.Now}
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.cacheSize <= 0 {
+		o.cacheSize = defaultSize
+	}
+	return o
+}
+
+// CA is a loaded certificate authority with its leaf cache. It is safe for
+// concurrent use.
+type CA struct {
+	cert    *x509.Certificate
+	certPEM []byte
+	key     crypto.Signer
+	now     func() time.Time
+	leaves  *leafCache
+}
+
+func newCA(cert *x509.Certificate, certPEM []byte, key crypto.Signer, o options) *CA {
+	return &CA{cert: cert, certPEM: certPEM, key: key, now: o.now, leaves: newLeafCache(o.cacheSize)}
+}
+
+// Init creates a new CA in dir: an ECDSA P-256 key in dir/ca.key (PEM
+// PKCS#8, mode 0600) and a self-signed certificate in dir/ca.crt (PEM, mode
+// 0644) valid for 10 years, with CN "dlpproxy interception CA <hostname>
+// <date>". dir is created with mode 0700 if missing. Existing files are
+// never overwritten: Init then fails with an error matching fs.ErrExist.
+func Init(dir string, opts ...Option) (*CA, error) {
+	o := buildOptions(opts)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("ca init: %w", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("ca init: generate key: %w", err)
+	}
+	cert, certDER, err := selfSign(key, o.now())
+	if err != nil {
+		return nil, fmt.Errorf("ca init: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("ca init: marshal key: %w", err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER})
+	keyPath, certPath := filepath.Join(dir, KeyFile), filepath.Join(dir, CertFile)
+	if err := writeExclusive(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return nil, fmt.Errorf("ca init: %w", err)
+	}
+	if err := writeExclusive(certPath, certPEM, 0o644); err != nil {
+		// Do not leave a key without its certificate behind.
+		return nil, errors.Join(fmt.Errorf("ca init: %w", err), os.Remove(keyPath))
+	}
+	return newCA(cert, certPEM, key, o), nil
+}
+
+// selfSign creates the CA certificate for key.
+func selfSign(key *ecdsa.PrivateKey, now time.Time) (*x509.Certificate, []byte, error) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			Organization: []string{"dlpproxy"},
+			CommonName:   fmt.Sprintf("dlpproxy interception CA %s %s", host, now.UTC().Format(time.DateOnly)),
+		},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(caValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse certificate: %w", err)
+	}
+	return cert, der, nil
+}
+
+// randomSerial returns a random positive 128-bit serial number.
+func randomSerial() (*big.Int, error) {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return nil, fmt.Errorf("serial: %w", err)
+	}
+	return n.Add(n, big.NewInt(1)), nil
+}
+
+// writeExclusive creates path (failing if it exists), writes data and sets
+// mode exactly, whatever the umask. A partly written file is removed.
+func writeExclusive(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s exists, refusing to overwrite it: %w", path, err)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	err = errors.Join(err, f.Chmod(mode), f.Sync(), f.Close())
+	if err != nil {
+		return errors.Join(fmt.Errorf("write %s: %w", path, err), os.Remove(path))
+	}
+	return nil
+}
+
+// Load reads dir/ca.crt and dir/ca.key. It refuses a key file readable or
+// writable by group or others, a certificate that is not a CA or has
+// expired, and a key that does not match the certificate.
+func Load(dir string, opts ...Option) (*CA, error) {
+	o := buildOptions(opts)
+	keyPEM, err := readPrivate(filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	certPEM, err := os.ReadFile(filepath.Join(dir, CertFile))
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	cert, key, err := parse(certPEM, keyPEM, o.now())
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	return newCA(cert, certPEM, key, o), nil
+}
+
+// readPrivate reads a key file after checking, on the open file, that only
+// its owner can access it.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%s has mode %04o, readable by group or others: run chmod 600 %s", path, perm, path)
+	}
+	return io.ReadAll(f)
+}
+
+// parse decodes and checks a PEM certificate and PEM PKCS#8 key.
+func parse(certPEM, keyPEM []byte, now time.Time) (*x509.Certificate, crypto.Signer, error) {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, nil, errors.New("certificate: no PEM CERTIFICATE block")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificate: %w", err)
+	}
+	if !cert.BasicConstraintsValid || !cert.IsCA || cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return nil, nil, errors.New("certificate is not a CA (needs basic constraints CA:TRUE and keyCertSign)")
+	}
+	if now.After(cert.NotAfter) {
+		return nil, nil, fmt.Errorf("certificate expired on %s", cert.NotAfter.UTC().Format(time.DateOnly))
+	}
+	block, _ = pem.Decode(keyPEM)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, nil, errors.New("key: no PEM PRIVATE KEY (PKCS#8) block; convert with openssl pkcs8 -topk8 -nocrypt")
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("key: %w", err)
+	}
+	key, ok := parsed.(crypto.Signer)
+	if !ok {
+		return nil, nil, fmt.Errorf("key: unsupported type %T", parsed)
+	}
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return nil, nil, errors.New("key does not match the certificate")
+	}
+	return cert, key, nil
+}
+
+// Certificate returns the CA certificate. Callers must not modify it.
+func (c *CA) Certificate() *x509.Certificate { return c.cert }
+
+// CertPEM returns a copy of the CA certificate in PEM form, e.g. to serve
+// it to clients that need to trust it.
+func (c *CA) CertPEM() []byte { return append([]byte(nil), c.certPEM...) }
+
+// Fingerprint returns the SHA-256 of the CA certificate in hex.
+func (c *CA) Fingerprint() string {
+	sum := sha256.Sum256(c.cert.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// String describes the CA without its key: subject, fingerprint, expiry.
+func (c *CA) String() string {
+	return fmt.Sprintf("CA %q sha256:%s expires %s", c.cert.Subject.CommonName, c.Fingerprint(),
+		c.cert.NotAfter.UTC().Format(time.DateOnly))
+}
+
+// GoString is String, so that %#v cannot print the private key either.
+func (c *CA) GoString() string { return c.String() }
