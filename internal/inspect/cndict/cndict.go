@@ -1,0 +1,123 @@
+// Package cndict holds the dictionaries behind the context-dependent
+// detectors: Chinese surnames for personal names and the markers of a
+// mainland street address. The tables are Go source literals; the lookup
+// structures built from them are read-only, built once on first use, and
+// every exported function is safe for concurrent use and allocation-free.
+package cndict
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// hanFirst and hanEnd bound the CJK Unified Ideographs block, the Han runes
+// this package recognises.
+const (
+	hanFirst = 0x4E00
+	hanEnd   = 0xA000
+)
+
+// isHan reports whether r is in the CJK Unified Ideographs block.
+func isHan(r rune) bool {
+	return r >= hanFirst && r < hanEnd
+}
+
+// runeSet is a set of Han runes.
+type runeSet [(hanEnd - hanFirst) / 64]uint64
+
+// newRuneSet returns the set of the Han runes in s; other runes are
+// ignored.
+func newRuneSet(s string) *runeSet {
+	set := new(runeSet)
+	for _, r := range s {
+		set.add(r)
+	}
+	return set
+}
+
+// add adds r to the set if it is a Han rune.
+func (s *runeSet) add(r rune) {
+	if isHan(r) {
+		s[(r-hanFirst)>>6] |= 1 << ((r - hanFirst) & 63)
+	}
+}
+
+// has reports whether r is in the set.
+func (s *runeSet) has(r rune) bool {
+	return isHan(r) && s[(r-hanFirst)>>6]>>((r-hanFirst)&63)&1 != 0
+}
+
+// pairSet is a set of two-rune words: the sorted keys, and the set of
+// first runes that rejects most lookups without a search.
+type pairSet struct {
+	firsts *runeSet
+	keys   []uint64
+}
+
+// pairKey packs two runes into one key (runes fit in 21 bits).
+func pairKey(a, b rune) uint64 {
+	return uint64(a)<<21 | uint64(b)
+}
+
+// newPairSet returns the set of the space-separated two-rune words in s.
+// Longer words contribute their first two runes; the tests check that the
+// tables hold two-rune words only.
+func newPairSet(s string) pairSet {
+	words := strings.Fields(s)
+	set := pairSet{firsts: new(runeSet), keys: make([]uint64, 0, len(words))}
+	for _, w := range words {
+		a, n := utf8.DecodeRuneInString(w)
+		b, _ := utf8.DecodeRuneInString(w[n:])
+		set.firsts.add(a)
+		set.keys = append(set.keys, pairKey(a, b))
+	}
+	slices.Sort(set.keys)
+	set.keys = slices.Compact(set.keys)
+	return set
+}
+
+// has reports whether the word ab is in the set.
+func (s pairSet) has(a, b rune) bool {
+	if !s.firsts.has(a) {
+		return false
+	}
+	_, ok := slices.BinarySearch(s.keys, pairKey(a, b))
+	return ok
+}
+
+// markerSet holds the one-rune and two-rune address markers of one kind.
+type markerSet struct {
+	runes *runeSet
+	pairs pairSet
+}
+
+// tables holds the lookup structures built from the source literals.
+type tables struct {
+	surnames     *runeSet // single-character surnames
+	compounds    pairSet  // compound surnames
+	nameStops    pairSet  // words that start like a name but are not one
+	nameFinals   *runeSet // runes that end a place or organisation, not a name
+	addressStops pairSet  // common words that contain an address marker
+	// addressMarkers holds the one-rune and two-rune markers of each kind;
+	// addressStarts holds every rune that can start a marker.
+	addressMarkers [numMarkerKinds]markerSet
+	addressStarts  *runeSet
+}
+
+// dict returns the tables, built once.
+var dict = sync.OnceValue(func() *tables {
+	t := &tables{
+		surnames:     newRuneSet(singleSurnames),
+		compounds:    newPairSet(compoundSurnames),
+		nameStops:    newPairSet(nameStopWords),
+		nameFinals:   newRuneSet(nameStopFinals),
+		addressStops: newPairSet(addressStopWords),
+	}
+	t.addressMarkers[adminMarker] = markerSet{newRuneSet(adminRunes), newPairSet(adminPairs)}
+	t.addressMarkers[placeMarker] = markerSet{newRuneSet(placeRunes), newPairSet(placePairs)}
+	t.addressMarkers[unitMarker] = markerSet{newRuneSet(unitRunes), newPairSet(unitPairs)}
+	t.addressStarts = newRuneSet(adminRunes + adminPairs + placeRunes + placePairs + unitRunes + unitPairs)
+	return t
+})
