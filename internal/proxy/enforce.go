@@ -19,9 +19,6 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
-// defaultHoldSize is the hold size when the policy gives none.
-const defaultHoldSize = 1 << 20
-
 // roundTrip is the enforcement hook goproxy calls for every proxied
 // request, plain or intercepted: sanitise, enforce the request body, send,
 // enforce the response body. Every response it returns carries the access
@@ -34,7 +31,7 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 		if strings.EqualFold(upgrade, "h2c") {
 			reason = ReasonHTTP2
 		}
-		if x.rules.Settings().FailClosed {
+		if x.rules.FailClosed(reason) {
 			return p.respond(x, req, p.uninspectableBlock(x, req, Request, reason)), nil
 		}
 		p.metrics().UninspectedMessage(Request, reason, false)
@@ -137,7 +134,7 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 		return body, nil
 	}
 	if enc := h.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		if rules.Settings().FailClosed {
+		if rules.FailClosed(ReasonUnsupportedEncoding) {
 			_ = body.Close()
 			inc := p.uninspectableIncident(x, msg.Direction, ReasonUnsupportedEncoding)
 			return nil, fmt.Errorf("%w: %s", inspect.ErrBlocked, inc.Rule)
@@ -147,10 +144,7 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 	settings := rules.Settings()
 	m := p.newMessage(x, msg.Direction, scope, body, settings)
 	hold := settings.HoldSize
-	if hold <= 0 {
-		hold = defaultHoldSize
-	}
-	if length > hold {
+	if hold <= 0 || length > hold {
 		m.phase = PhaseStreaming
 		return m, nil
 	}
@@ -191,7 +185,11 @@ type message struct {
 
 func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, set Settings) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
-	m.scanner = p.engine.NewScanner()
+	engine := x.rules.Engine()
+	if engine == nil {
+		engine = p.engine
+	}
+	m.scanner = engine.NewScanner()
 	m.timed = &timedReader{r: src}
 	var scanned io.Reader = m.timed
 	if set.InspectLimit > 0 {
@@ -265,7 +263,7 @@ func (m *message) overLimit() error {
 		}
 		return err
 	}
-	if m.set.FailClosed {
+	if m.x.rules.FailClosed(ReasonOverLimit) {
 		m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, true)
 		m.block = &Decision{Action: Block, Rule: uninspectableRule(ReasonOverLimit)}
 		return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)

@@ -25,12 +25,15 @@ type byteRules struct {
 	blockAt  int64 // block once this many bytes were scanned; 0 never
 	logAt    int64
 	settings Settings
+	closed   bool   // fail closed for every reason
 	bypass   string // host tunnelled without interception
 	allow    string // allowlisted host
 }
 
 func (r *byteRules) Version() string              { return "test-1" }
 func (r *byteRules) Settings() Settings           { return r.settings }
+func (r *byteRules) FailClosed(string) bool       { return r.closed }
+func (r *byteRules) Engine() *inspect.Engine      { return nil }
 func (r *byteRules) HostAllowed(host string) bool { return host == r.allow }
 func (r *byteRules) TLSBypass(host string) bool   { return host == r.bypass }
 func (r *byteRules) Scope(Message) Scope          { return byteScope{r.blockAt, r.logAt} }

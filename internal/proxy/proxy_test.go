@@ -232,7 +232,7 @@ func TestResponseBodies(t *testing.T) {
 }
 
 func TestBlockKeepsConnectionAndAnswersJSON(t *testing.T) {
-	e := newEnv(t, &byteRules{blockAt: 1000})
+	e := newEnv(t, &byteRules{blockAt: 1000, settings: Settings{HoldSize: 1 << 20}})
 	for scheme, base := range e.schemes() {
 		t.Run(scheme, func(t *testing.T) {
 			var reused []bool
@@ -430,11 +430,11 @@ func TestFailClosedAndAllowlist(t *testing.T) {
 		want     string // metric key that must move
 	}{
 		{name: "unsupported encoding fails open", header: "x-custom", wantCode: 200, want: "uninspected/request/" + ReasonUnsupportedEncoding},
-		{name: "unsupported encoding fails closed", rules: byteRules{settings: Settings{FailClosed: true}}, header: "x-custom",
+		{name: "unsupported encoding fails closed", rules: byteRules{closed: true}, header: "x-custom",
 			wantCode: 403, want: "uninspected_msg/request/" + ReasonUnsupportedEncoding + "/true"},
 		{name: "over limit fails open", rules: byteRules{settings: Settings{InspectLimit: 1000}}, wantCode: 200,
 			want: "uninspected/request/" + ReasonOverLimit},
-		{name: "over limit fails closed", rules: byteRules{settings: Settings{InspectLimit: 1000, FailClosed: true}}, wantCode: 403,
+		{name: "over limit fails closed", rules: byteRules{settings: Settings{InspectLimit: 1000}, closed: true}, wantCode: 403,
 			want: "uninspected_msg/request/" + ReasonOverLimit + "/true"},
 		{name: "allowlisted host is not inspected", rules: byteRules{allow: "127.0.0.1", blockAt: 10}, wantCode: 200,
 			want: "uninspected/request/" + ReasonAllowlistedHost},

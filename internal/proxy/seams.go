@@ -64,14 +64,11 @@ type Message struct {
 // Settings are the policy's global enforcement settings.
 type Settings struct {
 	// HoldSize is the largest body held whole before forwarding, so that a
-	// block is a clean response; zero means 1 MiB.
+	// block is a clean response; zero holds nothing (every body streams).
 	HoldSize int64
 	// InspectLimit is how many body bytes of one message are inspected;
 	// the rest is uninspectable (reason over_limit). Zero means no limit.
 	InspectLimit int64
-	// FailClosed blocks uninspectable messages; false lets them pass
-	// (counted and logged either way).
-	FailClosed bool
 	// BlockStatus is the status of a block response; zero means 403.
 	BlockStatus int
 }
@@ -82,6 +79,10 @@ type Rules interface {
 	Version() string
 	// Settings returns the global settings.
 	Settings() Settings
+	// FailClosed reports whether a message that cannot be inspected for
+	// reason (one of the Reason constants) is blocked; false lets it pass,
+	// counted and logged either way.
+	FailClosed(reason string) bool
 	// HostAllowed reports whether host is on the allowlist: its bodies are
 	// forwarded without inspection (counted as allowlisted_host).
 	HostAllowed(host string) bool
@@ -90,6 +91,9 @@ type Rules interface {
 	TLSBypass(host string) bool
 	// Scope returns the decider for a message, or nil when no rule applies.
 	Scope(Message) Scope
+	// Engine returns the engine built for this snapshot's detectors; nil
+	// means the Proxy's Engine.
+	Engine() *inspect.Engine
 }
 
 // LeafSource issues TLS leaf certificates for intercepted hosts; internal/ca
