@@ -166,6 +166,14 @@ func Negatives(seed uint64, n int) []Doc {
 		NegLongRuns(seed+6, n),
 		NegChinesePage(seed+7, n/4+1),
 		NegEnglishPage(seed+8, n/4+1),
-		Binary(seed+9, n*64),
+		negBinary(seed+9, n*64),
 	}
+}
+
+// negBinary is Binary under the name neg_binary.bin, so a directory can hold
+// both the benchmark-sized and the test-sized random data.
+func negBinary(seed uint64, size int) Doc {
+	d := Binary(seed, size)
+	d.Name = "neg_binary.bin"
+	return d
 }
