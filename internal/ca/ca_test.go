@@ -19,7 +19,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dlpproxy/dlpproxy/internal/proxy"
 )
+
+// The proxy takes a *CA as its leaf source.
+var _ proxy.LeafSource = (*CA)(nil)
 
 var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
 
