@@ -231,6 +231,14 @@ func TestCompileWarnings(t *testing.T) {
 			},
 		},
 		{
+			name: "sorted by line",
+			give: "version: v1\nrules:\n  - {name: a, action: log}\n  - {name: b, action: log, when: {any: {email: 0}}}\n",
+			want: []string{
+				"p.yaml:3 (a): no when: every message in scope matches, so it will log all of them",
+				"p.yaml:4 (rules[1].when.any.email): threshold 0 always holds",
+			},
+		},
+		{
 			name: "duplicate name",
 			give: "version: v1\nrules:\n  - name: a\n    when: {any: {email: 5}}\n    action: log\n  - name: a\n    when: {any: {email: 9}}\n    action: block\n",
 			want: []string{"p.yaml:6 (a): duplicate rule name; first used at line 3"},

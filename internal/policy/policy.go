@@ -66,6 +66,7 @@ func Compile(name string, data []byte) (*Snapshot, []Warning, error) {
 	if len(p.errs) == 0 {
 		p.validate(&f)
 	}
+	slices.SortStableFunc(p.warns, func(a, b Warning) int { return a.Line - b.Line })
 	if len(p.errs) > 0 {
 		return nil, p.warns, errors.Join(p.errs...)
 	}
