@@ -303,16 +303,26 @@ const givenChars = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平
 	"岩春梅凤兵德成雨彤可馨一诺梓萱诗语桐若曦墨航天佑熙皓铭哲昊奕辰安美玲燕丹立新振永" +
 	"庆卫学珍淑少瑞祥福禄寿喜乐康宁雅慧聪智勤荣光耀祖"
 
+// nameWords are ordinary words a surname and a given character can spell (a
+// plum, summer, a prince, a grandson, ...). Name never starts a name with one,
+// so a detector that rejects dictionary words has no cause to skip a
+// generated name.
+const nameWords = "李子 夏天 王子 孙子 白云 金华 高明 田园 江山"
+
 // Name returns a Chinese personal name: a surname and one or two given
-// characters.
+// characters, never starting with one of nameWords.
 func Name(r *rand.Rand) string {
 	given := []rune(givenChars)
-	var b strings.Builder
-	b.WriteString(pick(r, surnames[:]))
-	for range 1 + r.IntN(2) {
-		b.WriteRune(pick(r, given))
+	for {
+		var b strings.Builder
+		b.WriteString(pick(r, surnames[:]))
+		for range 1 + r.IntN(2) {
+			b.WriteRune(pick(r, given))
+		}
+		if name := []rune(b.String()); !strings.Contains(nameWords, string(name[:2])) {
+			return string(name)
+		}
 	}
-	return b.String()
 }
 
 // roads are street names used in addresses.

@@ -235,6 +235,9 @@ func TestNameAndAddress(t *testing.T) {
 		if c := utf8.RuneCountInString(n); c < 2 || c > 4 {
 			t.Fatalf("Name() = %s: %d characters", n, c)
 		}
+		if w := string([]rune(n)[:2]); strings.Contains(nameWords, w) {
+			t.Fatalf("Name() = %s starts with the word %s", n, w)
+		}
 		for _, c := range n {
 			if !unicode.Is(unicode.Han, c) {
 				t.Fatalf("Name() = %s: non-Han character", n)
