@@ -18,8 +18,8 @@ const maxChain = 5
 // a card; an e-mail-like '@'; or a passport or travel-permit-like letter
 // followed by digits.
 func suspicious(b []byte) (int, bool) {
-	type group struct{ start, end int }
-	var chain []group
+	type span struct{ start, end int }
+	var chain []span
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -36,7 +36,7 @@ func suspicious(b []byte) (int, bool) {
 			if len(chain) > 0 && !(i-chain[len(chain)-1].end == 1 && isJoiner(b[i-1])) {
 				chain = chain[:0]
 			}
-			chain = append(chain, group{i, end})
+			chain = append(chain, span{i, end})
 			if len(chain) > maxChain {
 				chain = chain[1:]
 			}
