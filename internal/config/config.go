@@ -1,0 +1,230 @@
+// Package config reads dlpproxy's serve configuration: a strictly decoded
+// YAML file, or the embedded default when no file is given.
+package config
+
+import (
+	"bytes"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	_ "embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the embedded default configuration file.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Config is the serve configuration.
+type Config struct {
+	Listen         string        `yaml:"listen"`
+	Admin          string        `yaml:"admin"`
+	CADir          string        `yaml:"ca_dir"`
+	Policy         string        `yaml:"policy"`
+	PolicyPoll     time.Duration `yaml:"policy_poll"`
+	AllowedClients []string      `yaml:"allowed_clients"`
+	ConnectPorts   []int         `yaml:"connect_ports"`
+	UpstreamRoots  []string      `yaml:"upstream_roots"`
+	Users          []User        `yaml:"users"`
+	Log            Log           `yaml:"log"`
+	Timeouts       Timeouts      `yaml:"timeouts"`
+	Pprof          bool          `yaml:"pprof"`
+}
+
+// User is one proxy Basic-auth account.
+type User struct {
+	Name string `yaml:"name"`
+	// Password is a HashPassword result: pbkdf2-sha256$ITER$SALT$KEY.
+	Password string `yaml:"password"`
+}
+
+// Log configures the zap JSON log.
+type Log struct {
+	Level string `yaml:"level"`
+	File  string `yaml:"file"`
+}
+
+// Timeouts bound the proxy's waits.
+type Timeouts struct {
+	Dial           time.Duration `yaml:"dial"`
+	ResponseHeader time.Duration `yaml:"response_header"`
+	ReadHeader     time.Duration `yaml:"read_header"`
+	Shutdown       time.Duration `yaml:"shutdown"`
+}
+
+// Default returns the embedded default configuration.
+func Default() *Config {
+	c, err := Parse("default.yaml", defaultYAML)
+	if err != nil {
+		panic("embedded default config: " + err.Error()) // a build defect, caught by tests
+	}
+	return c
+}
+
+// Load reads the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a configuration strictly (unknown fields are errors) on
+// top of the defaults, and validates it. Errors name the file and line.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{}
+	if !bytes.Equal(data, defaultYAML) {
+		c = Default() // a file overrides the defaults field by field
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Validate checks every field that can be checked without I/O.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, a := range []struct{ field, addr string }{{"listen", c.Listen}, {"admin", c.Admin}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port", a.field, a.addr))
+		}
+	}
+	if _, err := c.Prefixes(); err != nil {
+		errs = append(errs, err)
+	}
+	for _, p := range c.ConnectPorts {
+		if p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("connect_ports: %d is not a port", p))
+		}
+	}
+	for i, u := range c.Users {
+		if u.Name == "" || strings.Contains(u.Name, ":") {
+			errs = append(errs, fmt.Errorf("users[%d].name: empty or contains ':'", i))
+		}
+		if _, _, _, err := parseHash(u.Password); err != nil {
+			errs = append(errs, fmt.Errorf("users[%d].password: %w", i, err))
+		}
+	}
+	if c.PolicyPoll < 0 {
+		errs = append(errs, errors.New("policy_poll: negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Prefixes parses AllowedClients.
+func (c *Config) Prefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.AllowedClients))
+	for _, s := range c.AllowedClients {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("allowed_clients: %q: %w", s, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// RootPool returns the system roots plus the UpstreamRoots PEM files.
+func (c *Config) RootPool() (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	for _, f := range c.UpstreamRoots {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("upstream_roots: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("upstream_roots: %s holds no PEM certificate", f)
+		}
+	}
+	return pool, nil
+}
+
+// Authenticator checks proxy credentials against Users; nil when there are
+// no users (no authentication).
+func (c *Config) Authenticator() *Users {
+	if len(c.Users) == 0 {
+		return nil
+	}
+	u := &Users{hashes: map[string]string{}}
+	for _, e := range c.Users {
+		u.hashes[e.Name] = e.Password
+	}
+	return u
+}
+
+// Users verifies proxy Basic credentials against PBKDF2 hashes.
+type Users struct{ hashes map[string]string }
+
+// Authenticate reports whether password is user's.
+func (u *Users) Authenticate(user, password string) bool {
+	h, ok := u.hashes[user]
+	if !ok {
+		return false
+	}
+	iter, salt, key, err := parseHash(h)
+	if err != nil {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(key))
+	return err == nil && subtle.ConstantTimeCompare(got, key) == 1
+}
+
+const hashPrefix = "pbkdf2-sha256"
+
+// HashPassword returns the Users password form of password:
+// pbkdf2-sha256$ITERATIONS$SALT$KEY with base64 (raw, std) salt and key.
+func HashPassword(password string, iterations int) (string, error) {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	key, err := pbkdf2.Key(sha256.New, password, salt, iterations, 32)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("%s$%d$%s$%s", hashPrefix, iterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// parseHash splits a HashPassword result.
+func parseHash(h string) (iter int, salt, key []byte, err error) {
+	parts := strings.Split(h, "$")
+	if len(parts) != 4 || parts[0] != hashPrefix {
+		return 0, nil, nil, errors.New("want pbkdf2-sha256$ITERATIONS$SALT$KEY")
+	}
+	iter, err = strconv.Atoi(parts[1])
+	if err != nil || iter < 1000 {
+		return 0, nil, nil, errors.New("iterations: want an integer >= 1000")
+	}
+	enc := base64.RawStdEncoding
+	if salt, err = enc.DecodeString(parts[2]); err != nil || len(salt) < 8 {
+		return 0, nil, nil, errors.New("salt: want base64 of at least 8 bytes")
+	}
+	if key, err = enc.DecodeString(parts[3]); err != nil || len(key) < 16 {
+		return 0, nil, nil, errors.New("key: want base64 of at least 16 bytes")
+	}
+	return iter, salt, key, nil
+}

@@ -1,0 +1,90 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	if c.Listen != ":3128" || c.Admin != "127.0.0.1:9090" || c.Timeouts.Dial != 10*time.Second || len(c.AllowedClients) != 6 {
+		t.Fatalf("default = %+v", c)
+	}
+	if c.Authenticator() != nil {
+		t.Error("default config requires authentication")
+	}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    string
+		wantErr string // substring; "" for success
+		check   func(*Config) bool
+	}{
+		{name: "empty file keeps defaults", give: "", check: func(c *Config) bool { return c.Listen == ":3128" }},
+		{name: "override", give: "listen: 127.0.0.1:8080\nconnect_ports: [443, 8443]\n",
+			check: func(c *Config) bool { return c.Listen == "127.0.0.1:8080" && len(c.ConnectPorts) == 2 && c.Admin == "127.0.0.1:9090" }},
+		{name: "unknown field names the line", give: "listen: :1\nlisten_addr: x\n", wantErr: "c.yaml: yaml: unmarshal errors:\n  line 2: field listen_addr not found"},
+		{name: "bad cidr", give: "allowed_clients: [10.0.0.0/33]\n", wantErr: "allowed_clients"},
+		{name: "bad listen", give: "listen: 3128\n", wantErr: "listen"},
+		{name: "bad port", give: "connect_ports: [0]\n", wantErr: "connect_ports"},
+		{name: "bad user hash", give: "users: [{name: a, password: secret}]\n", wantErr: "users[0].password"},
+		{name: "duration", give: "timeouts: {dial: 2s}\n", check: func(c *Config) bool { return c.Timeouts.Dial == 2*time.Second }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("c.yaml", []byte(tt.give))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("config = %+v", c)
+			}
+		})
+	}
+}
+
+func TestUsers(t *testing.T) {
+	h, err := HashPassword("s3cret", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("c.yaml", []byte("users: [{name: alice, password: \""+h+"\"}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := c.Authenticator()
+	tests := []struct {
+		user, pass string
+		want       bool
+	}{
+		{"alice", "s3cret", true},
+		{"alice", "wrong", false},
+		{"bob", "s3cret", false},
+	}
+	for _, tt := range tests {
+		if got := auth.Authenticate(tt.user, tt.pass); got != tt.want {
+			t.Errorf("Authenticate(%q) = %v, want %v", tt.user, got, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("listen: :1\n"))
+	f.Add(DefaultYAML())
+	f.Add([]byte("users: [{name: a, password: \"pbkdf2-sha256$1000$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA\"}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("f.yaml", data)
+		if err == nil && c.Validate() != nil {
+			t.Fatal("Parse returned an invalid config")
+		}
+	})
+}
