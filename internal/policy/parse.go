@@ -31,9 +31,9 @@ func (p *parser) errorf(n *yaml.Node, path, format string, args ...any) {
 	})
 }
 
-// warnf records a Warning at node n for rule (or field) name.
-func (p *parser) warnf(n *yaml.Node, name, format string, args ...any) {
-	p.warns = append(p.warns, Warning{File: p.file, Line: n.Line, Rule: name, Message: fmt.Sprintf(format, args...)})
+// warnf records a Warning at line for rule (or field) name.
+func (p *parser) warnf(line int, name, format string, args ...any) {
+	p.warns = append(p.warns, Warning{File: p.file, Line: line, Rule: name, Message: fmt.Sprintf(format, args...)})
 }
 
 // yamlLine finds the line number in a yaml.v3 error message.

@@ -193,15 +193,15 @@ func (p *parser) failMode(n *yaml.Node, path string) Action {
 // unreachable.
 func (p *parser) validate(f *file) {
 	if f.version == "" {
-		p.warnf(f.root, "version", "no version; metrics and incidents show the SHA-256 prefix instead")
+		p.warnf(f.root.Line, "version", "no version; metrics and incidents show the SHA-256 prefix instead")
 	}
 	if len(f.rules) == 0 {
-		p.warnf(f.root, "rules", "no rules; every message is allowed")
+		p.warnf(f.root.Line, "rules", "no rules; every message is allowed")
 	}
 	first := make(map[string]int, len(f.rules))
 	for i := range f.rules {
 		r := &f.rules[i]
-		at := &yaml.Node{Line: r.info.Line}
+		at := r.info.Line
 		if line, dup := first[r.info.Name]; dup {
 			p.warnf(at, r.info.Name, "duplicate rule name; first used at line %d", line)
 		} else {

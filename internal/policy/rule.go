@@ -263,7 +263,7 @@ func (p *parser) thresholds(n *yaml.Node, path string) []threshold {
 			return
 		}
 		if t.count == 0 && t.score == 0 {
-			p.warnf(v, path, "threshold 0 always holds")
+			p.warnf(v.Line, path, "threshold 0 always holds")
 		}
 		ts = append(ts, t)
 	})
