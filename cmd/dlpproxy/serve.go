@@ -1,12 +1,274 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/dlpproxy/dlpproxy/internal/accesslog"
+	"github.com/dlpproxy/dlpproxy/internal/ca"
+	"github.com/dlpproxy/dlpproxy/internal/config"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+	"github.com/dlpproxy/dlpproxy/internal/metrics"
+	"github.com/dlpproxy/dlpproxy/internal/policy"
+	"github.com/dlpproxy/dlpproxy/internal/proxy"
 )
 
-// runServe is a placeholder until the subcommand lands.
-func runServe(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "dlpproxy: serve: not implemented yet")
-	return exitError
+// runServe runs "dlpproxy serve": flags override the config file, which
+// overrides the embedded default. It returns when SIGINT or SIGTERM has
+// drained the listeners; SIGHUP reloads the policy.
+func runServe(args []string, _, stderr io.Writer) int {
+	cfg, code := serveConfig(args, stderr)
+	if cfg == nil {
+		return code
+	}
+	logger, closeLog, err := accesslog.New(accesslog.Options{Level: cfg.Log.Level, File: cfg.Log.File, Stderr: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "dlpproxy: serve: %v\n", err)
+		return exitError
+	}
+	defer func() { _ = closeLog() }()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := serve(ctx, cfg, serveDeps{logger: logger, reload: hup}); err != nil {
+		logger.Error("serve", zap.Error(err))
+		return exitError
+	}
+	return exitOK
+}
+
+// serveConfig parses the flags and loads the configuration; nil and an
+// exit code on failure.
+func serveConfig(args []string, stderr io.Writer) (*config.Config, int) {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	file := fl.String("config", "", "configuration file (default: the embedded default)")
+	listen := fl.String("listen", "", "proxy listen address, e.g. :3128")
+	admin := fl.String("admin", "", "admin listen address (/metrics, /healthz, /readyz)")
+	caDir := fl.String("ca-dir", "", "interception CA directory (from 'dlpproxy ca init')")
+	pol := fl.String("policy", "", "policy file (default: the embedded default policy)")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
+		return nil, exitUsage
+	}
+	cfg := config.Default()
+	if *file != "" {
+		var err error
+		if cfg, err = config.Load(*file); err != nil {
+			fmt.Fprintf(stderr, "dlpproxy: serve: %v\n", err)
+			return nil, exitError
+		}
+	}
+	for _, o := range []struct {
+		flag string
+		dst  *string
+	}{{*listen, &cfg.Listen}, {*admin, &cfg.Admin}, {*caDir, &cfg.CADir}, {*pol, &cfg.Policy}} {
+		if o.flag != "" {
+			*o.dst = o.flag
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "dlpproxy: serve: %v\n", err)
+		return nil, exitError
+	}
+	return cfg, exitOK
+}
+
+// serveDeps are serve's injected dependencies.
+type serveDeps struct {
+	logger *zap.Logger
+	reload <-chan os.Signal // a receive reloads the policy; nil never
+	now    func() time.Time
+	// ready, if set, is called with the bound proxy and admin addresses.
+	ready func(proxyAddr, adminAddr string)
+}
+
+// serve runs the proxy and admin listeners until ctx is done, then drains.
+func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
+	log := d.logger
+	now := d.now
+	if now == nil {
+		now = time.Now
+	}
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.SetBuildInfo(version)
+
+	current, runWatcher, err := loadPolicy(cfg, log, m, now)
+	if err != nil {
+		return err
+	}
+	p := &proxy.Proxy{
+		Policy:                proxy.NewPolicySource(current, inspect.Config{}).Rules,
+		ConnectPorts:          cfg.ConnectPorts,
+		DialTimeout:           cfg.Timeouts.Dial,
+		ResponseHeaderTimeout: cfg.Timeouts.ResponseHeader,
+		Logger:                log,
+		Metrics:               proxy.PromMetrics{M: m},
+		Now:                   now,
+	}
+	if p.AllowedClients, err = cfg.Prefixes(); err != nil {
+		return err
+	}
+	if auth := cfg.Authenticator(); auth != nil {
+		p.Auth = auth
+	}
+	if p.UpstreamRoots, err = cfg.RootPool(); err != nil {
+		return err
+	}
+	if cfg.CADir != "" {
+		c, err := ca.Load(cfg.CADir)
+		if err != nil {
+			return fmt.Errorf("load CA: %w", err)
+		}
+		p.CA = c
+		m.WatchLeafCache(c.Len)
+	} else {
+		log.Warn("no ca_dir: HTTPS is tunnelled without inspection (counted as tunnel_bypass); run 'dlpproxy ca init'")
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", cfg.Admin)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("admin listen: %w", err)
+	}
+	p.SelfAddrs = []string{ln.Addr().String(), adminLn.Addr().String()}
+
+	var ready atomic.Bool
+	proxySrv := &http.Server{Handler: p, ReadHeaderTimeout: cfg.Timeouts.ReadHeader, ErrorLog: zap.NewStdLog(log.Named("http"))}
+	adminSrv := &http.Server{Handler: adminMux(reg, &ready, cfg.Pprof), ReadHeaderTimeout: 10 * time.Second}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wctx, cancelWatch := context.WithCancel(ctx)
+	defer cancelWatch()
+	wg.Go(func() { runWatcher(wctx, d.reload) })
+	wg.Go(func() { errs <- ignoreClosed(proxySrv.Serve(p.Listener(ln))) })
+	wg.Go(func() { errs <- ignoreClosed(adminSrv.Serve(adminLn)) })
+	ready.Store(true)
+	log.Info("dlpproxy serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),
+		zap.Bool("intercept", p.CA != nil), zap.String("version", version))
+	if d.ready != nil {
+		d.ready(ln.Addr().String(), adminLn.Addr().String())
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errs:
+	}
+	ready.Store(false)
+	log.Info("dlpproxy shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
+	defer cancel()
+	_ = proxySrv.Shutdown(sctx)
+	p.CloseConnections()
+	_ = adminSrv.Shutdown(sctx)
+	cancelWatch()
+	wg.Wait()
+	return serveErr
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// loadPolicy returns the current-policy accessor and the loop that reloads
+// it on file change and on reload signals (a no-op loop for the embedded
+// default).
+func loadPolicy(cfg *config.Config, log *zap.Logger, m *metrics.Metrics, now func() time.Time) (func() *policy.Snapshot, func(context.Context, <-chan os.Signal), error) {
+	loaded := func(s *policy.Snapshot) {
+		m.SetPolicy(s.Version(), s.SHA256())
+		m.InitRules(s.RuleNames(allRules(s))...)
+		m.ReloadSucceeded(now())
+	}
+	if cfg.Policy == "" {
+		s := policy.Default()
+		loaded(s)
+		log.Info("policy loaded", zap.String("file", "embedded default"), zap.String("version", s.Version()))
+		wait := func(ctx context.Context, _ <-chan os.Signal) { <-ctx.Done() }
+		return func() *policy.Snapshot { return s }, wait, nil
+	}
+	opts := []policy.WatcherOption{}
+	if cfg.PolicyPoll > 0 {
+		opts = append(opts, policy.WithPollInterval(cfg.PolicyPoll))
+	}
+	w, err := policy.NewWatcher(cfg.Policy, log, func(result string, s *policy.Snapshot) {
+		if result == policy.ReloadSuccess {
+			loaded(s)
+			return
+		}
+		m.ReloadFailed()
+	}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load policy: %w", err)
+	}
+	loaded(w.Current())
+	log.Info("policy loaded", zap.String("file", cfg.Policy), zap.String("version", w.Current().Version()))
+	run := func(ctx context.Context, reload <-chan os.Signal) {
+		var wg sync.WaitGroup
+		wg.Go(func() { w.Run(ctx) })
+		for {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return
+			case <-reload:
+				_ = w.Reload() // logged and counted by the watcher
+			}
+		}
+	}
+	return w.Current, run, nil
+}
+
+// allRules is the set of every rule of s, for naming them all.
+func allRules(s *policy.Snapshot) policy.RuleSet {
+	var set policy.RuleSet
+	for i := range s.Rules() {
+		set[i/64] |= 1 << (i % 64)
+	}
+	return set
+}
+
+// adminMux serves /metrics, /healthz, /readyz and, if enabled, pprof.
+func adminMux(reg *prometheus.Registry, ready *atomic.Bool, withPprof bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
 }
