@@ -141,14 +141,6 @@ const (
 	labelGoVersion = "goversion"
 )
 
-// Histogram buckets in seconds.
-var (
-	// inspectionBuckets spans 50µs (a small JSON body) to 10s (a huge upload).
-	inspectionBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
-	// requestBuckets spans 1ms to 60s, whole requests including upstream time.
-	requestBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
-)
-
 // Metrics holds every dlpproxy collector. Create it with New; its methods
 // are safe for concurrent use.
 type Metrics struct {
@@ -214,14 +206,16 @@ func New(reg prometheus.Registerer) *Metrics {
 		accessDenied: counterVec("access_denied_total",
 			"Requests refused by access control, by reason.", labelReason),
 		inspectionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    name("inspection_duration_seconds"),
-			Help:    "Inspection engine time per message.",
-			Buckets: inspectionBuckets,
+			Name: name("inspection_duration_seconds"),
+			Help: "Inspection engine time per message.",
+			// 50µs (a small JSON body) to 10s (a huge upload).
+			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 		}, []string{labelDirection}),
 		requestDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    name("request_duration_seconds"),
-			Help:    "Time of a whole request through the proxy.",
-			Buckets: requestBuckets,
+			Name: name("request_duration_seconds"),
+			Help: "Time of a whole request through the proxy.",
+			// 1ms to 60s: whole requests, upstream time included.
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}),
 		policyReloads: counterVec("policy_reloads_total",
 			"Policy loads and reloads, by result.", labelResult),
