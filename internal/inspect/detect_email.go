@@ -11,11 +11,23 @@ import "bytes"
 // Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
 // without a dotted domain, and anything glued to more address characters.
 
-func isLocalChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
-}
+// emailChars marks the bytes of local parts (1) and of domains (2).
+var emailChars = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if isAlnum(byte(c)) {
+			t[c] = 3
+		}
+	}
+	for _, c := range "._%+-" {
+		t[c] |= 1
+	}
+	t['.'] |= 2
+	t['-'] |= 2
+	return t
+}()
 
-func isDomainChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+func isLocalChar(c byte) bool  { return emailChars[c]&1 != 0 }
+func isDomainChar(c byte) bool { return emailChars[c]&2 != 0 }
 
 // matchEmail examines the '@' (width 1) or "%40" (width 3) at b[at:at+w],
 // reading no further than limit. It returns the local part start and the

@@ -42,6 +42,14 @@ func (s *distinctSet) add(h uint64, limit int) bool {
 	return true
 }
 
+// peek loads the home slot of h, so that a later add finds it in cache.
+func (s *distinctSet) peek(h uint64) uint64 {
+	if len(s.slots) == 0 {
+		return 0
+	}
+	return s.slots[h&uint64(len(s.slots)-1)]
+}
+
 func (s *distinctSet) count() int {
 	if s.hll != nil {
 		if e := s.hll.estimate(); e > s.n {

@@ -123,36 +123,68 @@ func (s *Scanner) labelledValue(j, end int) int {
 	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
 		return j
 	}
-	n, runes, han, stop, ok := s.readValue(j, end)
+	name, addr := s.hasContext(Name, j), s.hasContext(Address, j)
+	if !name && !addr {
+		return j
+	}
+	v, runes, han, stop, ok := s.readValue(j, end)
 	if !ok {
 		return j
 	}
-	v := s.val[:n]
 	switch {
-	case runes == han && runes <= 5 && cndict.IsName(v):
-		if s.hasContext(Name, j) {
-			s.found(Name, v, maskName)
-			return stop
-		}
-	case runes >= 6 && cndict.IsAddress(v):
-		if s.hasContext(Address, j) {
-			s.found(Address, v, maskAddress)
-			return stop
-		}
+	case name && runes == han && runes <= 5 && cndict.IsName(v):
+		s.found(Name, v, maskName)
+		return stop
+	case addr && runes >= 6 && cndict.IsAddress(v):
+		s.found(Address, v, maskAddress)
+		return stop
 	}
 	return j
 }
 
-// readValue decodes the field value at j into s.val up to a delimiter.
-func (s *Scanner) readValue(j, end int) (n, runes, han, stop int, ok bool) {
+// readValue reads the field value at j up to a delimiter and returns it
+// decoded (escapes resolved, full-width digits made ASCII). Plain UTF-8 text
+// is returned in place; only escaped text is copied into s.val.
+func (s *Scanner) readValue(j, end int) (v []byte, runes, han, stop int, ok bool) {
 	b := s.buf
+	start := j
+	for j+2 < end && runes < maxValueRunes { // fast path: raw Han, ASCII letters and digits
+		c := b[j]
+		switch {
+		case c >= 0xE4 && c <= 0xE9 && b[j+1]&0xC0 == 0x80 && b[j+2]&0xC0 == 0x80:
+			han++
+			j += 3
+		case isAlnum(c) || c == '-' || c == '#':
+			j++
+		default:
+			goto slow
+		}
+		runes++
+	}
+slow:
+	if j+2 >= end || runes == maxValueRunes || !plainStop(b[j]) {
+		return s.decodeValue(start, end)
+	}
+	return b[start:j], runes, han, j, runes > 0
+}
+
+// plainStop reports whether c certainly ends a plain value: ASCII
+// punctuation other than the escape starters.
+func plainStop(c byte) bool {
+	return c < utf8.RuneSelf && c != '\\' && c != '%' && c != '&'
+}
+
+// decodeValue is readValue for values with escapes or other scripts.
+func (s *Scanner) decodeValue(j, end int) (v []byte, runes, han, stop int, ok bool) {
+	b := s.buf
+	n := 0
 	for j < end {
 		r, w := runeUnit(b, j, end)
 		if valueDelimiter(r) {
 			break
 		}
 		if runes == maxValueRunes {
-			return 0, 0, 0, 0, false
+			return nil, 0, 0, 0, false
 		}
 		if r >= '０' && r <= '９' {
 			r = '0' + (r - '０')
@@ -164,7 +196,7 @@ func (s *Scanner) readValue(j, end int) (n, runes, han, stop int, ok bool) {
 		runes++
 		j += w
 	}
-	return n, runes, han, j, runes > 0
+	return s.val[:n], runes, han, j, runes > 0
 }
 
 // valueDelimiter reports whether r ends a labelled value.

@@ -25,6 +25,15 @@ type numberRun struct {
 	nlet   int                              //
 }
 
+// minValueDigits is the fewest digits of any numeric value (a Taiwan permit).
+const minValueDigits = 7
+
+// reset clears a run for reuse; digits and starts are overwritten as read.
+func (r *numberRun) reset() {
+	r.n, r.off[0], r.end = 0, 0, 0
+	r.first, r.last, r.plus, r.nlet = false, false, false, 0
+}
+
 func (r *numberRun) group(k int) []byte { return r.digits[r.off[k]:r.off[k+1]] }
 func (r *numberRun) glen(k int) int     { return r.off[k+1] - r.off[k] }
 
@@ -36,9 +45,12 @@ func (s *Scanner) number(i, end int) int {
 	if !ok {
 		return i + 1
 	}
-	var run numberRun
-	resume := s.parseRun(&run, start, end)
-	s.matchRun(&run)
+	run := &s.run
+	run.reset()
+	resume := s.parseRun(run, start, end)
+	if run.off[run.n] >= minValueDigits {
+		s.matchRun(run)
+	}
 	return resume
 }
 
@@ -71,6 +83,13 @@ func (s *Scanner) parseRun(r *numberRun, start, end int) int {
 		r.off[k+1] = r.off[k]
 		nd := 0
 		for j < end {
+			if c := b[j]; isDigit(c) && nd < maxGroupDigits { // fast path: ASCII digits
+				r.digits[r.off[k+1]] = c
+				r.off[k+1]++
+				nd++
+				j++
+				continue
+			}
 			c, w := digitUnit(b, j, end)
 			if w == 0 {
 				break
@@ -142,6 +161,8 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 		return false
 	case p == '.':
 		return start < 2 || !isDigit(b[start-2]) // the decimals of a number
+	case p == '-':
+		return start < 2 || !isAlnum(b[start-2]) // a hyphenated code such as a UUID
 	case p == '+':
 		r.plus = true
 		return true
@@ -170,6 +191,8 @@ func rightBoundary(b []byte, j, end int) bool {
 	switch {
 	case isAlnum(c) || c == '_' || c == '@':
 		return false
+	case c == '-': // a hyphenated code such as a UUID
+		return j+1 >= end || !isAlnum(b[j+1])
 	case c == '.':
 		return j+1 >= end || !isDigit(b[j+1]) // a number with decimals
 	}
@@ -210,6 +233,13 @@ func (r *numberRun) joined(k, n int) []byte { return r.digits[r.off[k]:r.off[k+n
 
 // matchAt tries every layout at group k and returns the groups it used.
 func (s *Scanner) matchAt(r *numberRun, k int) int {
+	if r.n == 1 && r.nlet == 0 { // the common case: one ungrouped run
+		if r.first && r.last {
+			s.single(r.group(0), r.start[0], true)
+			return 1
+		}
+		return 0
+	}
 	if k == 0 && r.nlet > 0 {
 		if r.first && (r.n > 1 || r.last) && s.document(r.letter[:r.nlet], r.group(0), r.start[0]) {
 			return 1
@@ -231,7 +261,7 @@ func (s *Scanner) matchAt(r *numberRun, k int) int {
 			return n
 		}
 	}
-	if r.usable(k, 1) && s.single(r.group(k), r.start[k]) {
+	if r.usable(k, 1) && s.single(r.group(k), r.start[k], false) {
 		return 1
 	}
 	return 0
@@ -262,8 +292,9 @@ func (s *Scanner) groupedCard(r *numberRun, k, n int) bool {
 
 func countryCode(g []byte) bool { return string(g) == "86" || string(g) == "0086" }
 
-// single matches one ungrouped run of digits.
-func (s *Scanner) single(d []byte, at int) bool {
+// single matches one group of digits; alone says no other group is joined
+// to it (an 8-digit permit number is never part of 021-55667788).
+func (s *Scanner) single(d []byte, at int, alone bool) bool {
 	switch len(d) {
 	case 18:
 		if s.residentID(d) {
@@ -282,7 +313,7 @@ func (s *Scanner) single(d []byte, at int) bool {
 	case 16, 17, 19:
 		return s.card(d, at)
 	case 8:
-		return s.document(nil, d, at)
+		return alone && s.document(nil, d, at)
 	}
 	return false
 }

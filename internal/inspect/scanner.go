@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"bytes"
 	"errors"
 	"hash/maphash"
 )
@@ -16,6 +15,7 @@ const (
 	holdback   = 512      // bytes a candidate may span; held until decided
 	scanWindow = 32 << 10 // bytes added per pass
 	headerMax  = 4 << 10  // longest first line considered as a CSV header
+	labelMax   = 96       // longest label window (six \u-escaped characters and separators)
 )
 
 // ErrClosed is returned by Write after Close.
@@ -37,6 +37,7 @@ type Scanner struct {
 	csv csvState
 	val [4 * maxValueRunes]byte // decoded candidate value
 	num [18]byte                // normalised number scratch
+	run numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -182,6 +183,7 @@ func (s *Scanner) scan(final bool) {
 	if final {
 		s.pos = end
 	}
+	s.tally.flush(s.e.maxDistinct)
 }
 
 // found counts a normalised value for detector d.
@@ -196,16 +198,26 @@ func (s *Scanner) found(d Detector, v []byte, mask func(v, out []byte) int) {
 // labelWindow returns the text before p back to the previous field
 // delimiter: the label, JSON key or form field name a value at p belongs to.
 func (s *Scanner) labelWindow(p int) []byte {
-	lo := max(0, p-lookback)
-	w := s.buf[lo:p]
-	// Skip the separator run right before the value, then stop at the
-	// previous field delimiter.
+	w := s.buf[max(0, p-labelMax):p]
+	// Skip the separators right before the value, then stop at the previous
+	// field delimiter (ASCII, or full-width ， ； 。 、).
 	k := len(w)
 	for k > 0 && (w[k-1] == '"' || w[k-1] == ':' || w[k-1] == '=' || w[k-1] == ' ') {
 		k--
 	}
-	if cut := bytes.LastIndexAny(w[:k], ",;&{}\n\t|"); cut >= 0 {
-		return w[cut+1:]
+	for i := k - 1; i >= 0; i-- {
+		switch c := w[i]; c {
+		case ',', ';', '&', '{', '}', '<', '>', '\n', '\t', '|':
+			return w[i+1:]
+		case 0x8C, 0x9B: // ， ；
+			if i >= 2 && w[i-1] == 0xBC && w[i-2] == 0xEF {
+				return w[i+1:]
+			}
+		case 0x81, 0x82: // 、 。
+			if i >= 2 && w[i-1] == 0x80 && w[i-2] == 0xE3 {
+				return w[i+1:]
+			}
+		}
 	}
 	return w
 }

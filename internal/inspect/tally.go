@@ -12,7 +12,18 @@ type Tally struct {
 
 	sets    [NumDetectors]distinctSet
 	samples [NumDetectors]sampleSet
+
+	// Values whose samples are already kept are queued and inserted in
+	// batches: independent probes of the (large) sets overlap their cache
+	// misses instead of stalling the scan loop one by one.
+	queued  int
+	sink    uint64 // keeps the prefetching loads of flush alive
+	queue   [queueLen]uint64
+	queueOf [queueLen]Detector
 }
+
+// queueLen is how many value hashes wait before a batch insert.
+const queueLen = 128
 
 // Total returns the sum of the distinct counts of all detectors.
 func (t *Tally) Total() int {
@@ -36,6 +47,7 @@ func (t *Tally) Samples(d Detector) []string {
 func (t *Tally) reset() {
 	t.Counts = [NumDetectors]int{}
 	t.Bytes = 0
+	t.queued = 0
 	for i := range t.sets {
 		t.sets[i].reset()
 		t.samples[i].n = 0
@@ -43,14 +55,44 @@ func (t *Tally) reset() {
 }
 
 // add records value v (hashed to h) for detector d; mask renders the masked
-// sample of v and is called only for the first few distinct values.
+// sample of v and is called only for the first few distinct values. Counts
+// are current after flush.
 func (t *Tally) add(d Detector, h uint64, limit, keep int, v []byte, mask func(v, out []byte) int) {
-	if !t.sets[d].add(h, limit) {
+	if t.samples[d].n >= keep {
+		t.queue[t.queued], t.queueOf[t.queued] = h, d
+		t.queued++
+		if t.queued == queueLen {
+			t.flush(limit)
+		}
 		return
 	}
-	t.Counts[d] = t.sets[d].count()
-	if t.samples[d].n < keep {
+	if t.sets[d].add(h, limit) {
+		t.Counts[d] = t.sets[d].count()
 		t.samples[d].add(v, mask)
+	}
+}
+
+// flush inserts the queued hashes and brings Counts up to date.
+func (t *Tally) flush(limit int) {
+	// First touch every home slot: the loads are independent, so their cache
+	// misses overlap; the inserts below then find the lines in cache.
+	var sink uint64
+	for i, h := range t.queue[:t.queued] {
+		sink += t.sets[t.queueOf[i]].peek(h)
+	}
+	t.sink = sink
+	var touched [NumDetectors]bool
+	for i, h := range t.queue[:t.queued] {
+		d := t.queueOf[i]
+		if t.sets[d].add(h, limit) {
+			touched[d] = true
+		}
+	}
+	t.queued = 0
+	for d, ok := range touched {
+		if ok {
+			t.Counts[d] = t.sets[d].count()
+		}
 	}
 }
 

@@ -74,7 +74,7 @@ func AddressScore(s []byte) int {
 	var rs [maxAddressRunes]rune
 	n, core := 0, 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
+		r, size := decodeRune(s[i:])
 		i += size
 		switch {
 		case isHan(r) || isDigit(r):

@@ -121,3 +121,14 @@ var dict = sync.OnceValue(func() *tables {
 	t.addressStarts = newRuneSet(adminRunes + adminPairs + placeRunes + placePairs + unitRunes + unitPairs)
 	return t
 })
+
+// decodeRune is utf8.DecodeRune with an inlined path for the three-byte
+// sequences of Han text, which the standard library sends to its slow path.
+func decodeRune(s []byte) (rune, int) {
+	if len(s) >= 3 && s[0]&0xF0 == 0xE0 && s[1]&0xC0 == 0x80 && s[2]&0xC0 == 0x80 {
+		if r := rune(s[0]&0x0F)<<12 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+			return r, 3
+		}
+	}
+	return utf8.DecodeRune(s)
+}

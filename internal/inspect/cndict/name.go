@@ -1,9 +1,6 @@
 package cndict
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // nameStopWords lists common words whose first rune is a surname (or that
 // are place names), so that a cell starting with one is not taken for a
@@ -90,7 +87,7 @@ func isDottedName(s []byte) bool {
 func plainWord(s []byte, d *tables) (n int, first, second rune) {
 	var last rune
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
+		r, size := decodeRune(s[i:])
 		if !isHan(r) {
 			return 0, 0, 0
 		}
@@ -114,7 +111,7 @@ func plainWord(s []byte, d *tables) (n int, first, second rune) {
 // there was one.
 func cutMiddleDot(s []byte) (before, after []byte, found bool) {
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
+		r, size := decodeRune(s[i:])
 		if strings.ContainsRune(middleDots, r) {
 			return s[:i], s[i+size:], true
 		}

@@ -1,7 +1,5 @@
 package cndict
 
-import "unicode/utf8"
-
 // singleSurnames lists single-character surnames: the single surnames of the
 // 百家姓 in simplified form, then common modern surnames it lacks.
 const singleSurnames = "" +
@@ -42,11 +40,11 @@ const compoundSurnames = `
 // It does not allocate.
 func SurnameLen(s []byte) int {
 	d := dict()
-	r1, n1 := utf8.DecodeRune(s)
+	r1, n1 := decodeRune(s)
 	if !isHan(r1) {
 		return 0
 	}
-	if r2, n2 := utf8.DecodeRune(s[n1:]); isHan(r2) && d.compounds.has(r1, r2) {
+	if r2, n2 := decodeRune(s[n1:]); isHan(r2) && d.compounds.has(r1, r2) {
 		return n1 + n2
 	}
 	if d.surnames.has(r1) {
