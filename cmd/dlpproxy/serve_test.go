@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/dlpproxy/dlpproxy/internal/accesslog"
+	"github.com/dlpproxy/dlpproxy/internal/ca"
+	"github.com/dlpproxy/dlpproxy/internal/config"
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/policy"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fixture is a CA, a policy file and a TLS upstream on 127.0.0.1 that
+// answers the size and SHA-256 of what it received.
+type fixture struct {
+	dir, caDir, policyPath, rootsPath string
+	upstream                          *httptest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir()}
+	f.caDir = filepath.Join(f.dir, "ca")
+	if _, err := ca.Init(f.caDir); err != nil {
+		t.Fatal(err)
+	}
+	f.policyPath = filepath.Join(f.dir, "policy.yaml")
+	writeFile(t, f.policyPath, policy.DefaultYAML())
+	f.upstream = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprint(w, digest(b))
+	}))
+	t.Cleanup(f.upstream.Close)
+	f.rootsPath = filepath.Join(f.dir, "upstream.pem")
+	writeFile(t, f.rootsPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.upstream.Certificate().Raw}))
+	return f
+}
+
+func (f *fixture) config(t *testing.T) *config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Listen, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.CADir, cfg.Policy, cfg.PolicyPoll = f.caDir, f.policyPath, 50*time.Millisecond
+	cfg.UpstreamRoots = []string{f.rootsPath}
+	cfg.ConnectPorts = []int{f.upstream.Listener.Addr().(*net.TCPAddr).Port}
+	return cfg
+}
+
+// client trusts only the interception CA.
+func (f *fixture) client(t *testing.T, proxyAddr string) *http.Client {
+	t.Helper()
+	pemBytes, err := os.ReadFile(filepath.Join(f.caDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	tr := &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxyAddr}), TLSClientConfig: &tls.Config{RootCAs: pool}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 20 * time.Second}
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func digest(b []byte) string { return fmt.Sprintf("%d %x", len(b), sha256.Sum256(b)) }
+
+// scrape fetches /metrics and returns the value of the series of name
+// whose labels include want.
+func scrape(t *testing.T, adminAddr, name string, want map[string]string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + adminAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	mf, ok := mfs[name]
+	if !ok {
+		return 0
+	}
+	for _, m := range mf.GetMetric() {
+		n := 0
+		for _, lp := range m.GetLabel() {
+			if v, ok := want[lp.GetName()]; ok && v == lp.GetValue() {
+				n++
+			}
+		}
+		if n == len(want) {
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	logs := &syncBuffer{}
+	logger, closeLog, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: logs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	reload := make(chan os.Signal, 1)
+	addrs := make(chan [2]string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, f.config(t), serveDeps{logger: logger, reload: reload,
+			ready: func(p, a string) { addrs <- [2]string{p, a} }})
+	}()
+	var proxyAddr, adminAddr string
+	select {
+	case a := <-addrs:
+		proxyAddr, adminAddr = a[0], a[1]
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	client := f.client(t, proxyAddr)
+	recs := corpus.Records(3, 1000)
+	customers := corpus.CSV(recs, corpus.CSVOptions{}).Data
+	post := func(body []byte) (int, string, http.Header) {
+		t.Helper()
+		resp, err := client.Post(f.upstream.URL+"/upload", "text/csv", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+
+	t.Run("HTTPS customer CSV is blocked with a page", func(t *testing.T) {
+		code, page, h := post(customers)
+		if code != 403 || h.Get("X-Dlp-Incident") == "" || !strings.Contains(page, "distinct values (居民身份证号)") {
+			t.Fatalf("got %d %v %s", code, h, page)
+		}
+	})
+	t.Run("clean upload passes byte-identical", func(t *testing.T) {
+		clean := bytes.Repeat([]byte("订单 order 2024 ok\n"), 5000)
+		if code, body, _ := post(clean); code != 200 || body != digest(clean) {
+			t.Fatalf("got %d %s", code, body)
+		}
+	})
+	t.Run("metrics moved", func(t *testing.T) {
+		for _, c := range []struct {
+			name   string
+			labels map[string]string
+		}{
+			{"dlp_blocks_total", map[string]string{"direction": "request", "phase": "held"}},
+			{"dlp_incidents_total", map[string]string{"rule": "block-bulk-ids-and-cards", "action": "block"}},
+			{"dlp_inspected_bytes_total", map[string]string{"direction": "request"}},
+			{"dlp_findings_total", map[string]string{"detector": "cn_resident_id"}},
+			{"dlp_requests_total", map[string]string{"outcome": "allowed"}},
+			{"dlp_policy_info", map[string]string{"version": "default-2026.1"}},
+		} {
+			if v := scrape(t, adminAddr, c.name, c.labels); v <= 0 {
+				t.Errorf("%s%v = %v, want > 0", c.name, c.labels, v)
+			}
+		}
+	})
+	t.Run("bad policy reload keeps the running policy", func(t *testing.T) {
+		writeFile(t, f.policyPath, []byte("version: broken\nrules:\n  - name: x\n    action: explode\n"))
+		reload <- syscall.SIGHUP
+		waitFor(t, func() bool {
+			return scrape(t, adminAddr, "dlp_policy_reloads_total", map[string]string{"result": "failure"}) >= 1
+		})
+		if code, _, _ := post(customers); code != 403 {
+			t.Errorf("after a bad reload status = %d, want the old policy's 403", code)
+		}
+	})
+	t.Run("good policy reload applies", func(t *testing.T) {
+		strict := strings.Replace(string(policy.DefaultYAML()), "cn_resident_id: 50", "cn_resident_id: 20", 1)
+		strict = strings.Replace(strict, `version: "default-2026.1"`, `version: "strict-1"`, 1)
+		writeFile(t, f.policyPath, []byte(strict))
+		reload <- syscall.SIGHUP
+		waitFor(t, func() bool {
+			return scrape(t, adminAddr, "dlp_policy_info", map[string]string{"version": "strict-1"}) == 1
+		})
+		var b bytes.Buffer
+		for _, r := range recs[:25] {
+			b.WriteString("身份证 " + r.ResidentID + "\n")
+		}
+		if code, _, _ := post(b.Bytes()); code != 403 {
+			t.Errorf("25 IDs under a threshold of 20: status = %d, want 403", code)
+		}
+	})
+	t.Run("logs carry no raw value", func(t *testing.T) {
+		out := logs.String()
+		if !strings.Contains(out, `"msg":"incident"`) || !strings.Contains(out, `"msg":"access"`) {
+			t.Fatalf("logs lack incidents or access lines")
+		}
+		for _, r := range recs {
+			for _, v := range []string{r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Passport} {
+				if strings.Contains(out, v) {
+					t.Fatalf("a raw value (%s...) appears in the logs", v[:3])
+				}
+			}
+		}
+	})
+}
+
+// TestBinaryWithCurl runs the built binary and curl, as a new user would.
+func TestBinaryWithCurl(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is required in CI")
+		}
+		t.Skip("curl not installed (CI installs it)")
+	}
+	f := newFixture(t)
+	bin := filepath.Join(t.TempDir(), "dlpproxy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
+	cfgPath := filepath.Join(f.dir, "dlpproxy.yaml")
+	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%d]\n",
+		proxyAddr, adminAddr, f.rootsPath, f.upstream.Listener.Addr().(*net.TCPAddr).Port))
+	var stderr syncBuffer
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("serve exited with %v\n%s", err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("serve did not stop on SIGTERM")
+		}
+	}()
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + adminAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	csvPath := filepath.Join(f.dir, "customers.csv")
+	writeFile(t, csvPath, corpus.CSV(corpus.Records(5, 1000), corpus.CSVOptions{}).Data)
+	out, err := exec.Command(curl, "-sS", "-i", "-x", "http://"+proxyAddr, "--cacert", filepath.Join(f.caDir, "ca.crt"),
+		"--data-binary", "@"+csvPath, f.upstream.URL+"/upload").CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl: %v\n%s", err, out)
+	}
+	if !bytes.HasPrefix(out, []byte("HTTP/1.1 200")) || !bytes.Contains(out, []byte("HTTP/1.1 403")) ||
+		!bytes.Contains(bytes.ToLower(out), []byte("x-dlp-incident:")) || !bytes.Contains(out, []byte("已拦截")) {
+		t.Errorf("curl output lacks the CONNECT 200 and the 403 block page:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), `"msg":"incident"`) {
+		t.Errorf("no incident line in the server log:\n%s", stderr.String())
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
