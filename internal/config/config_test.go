@@ -25,7 +25,9 @@ func TestParse(t *testing.T) {
 	}{
 		{name: "empty file keeps defaults", give: "", check: func(c *Config) bool { return c.Listen == ":3128" }},
 		{name: "override", give: "listen: 127.0.0.1:8080\nconnect_ports: [443, 8443]\n",
-			check: func(c *Config) bool { return c.Listen == "127.0.0.1:8080" && len(c.ConnectPorts) == 2 && c.Admin == "127.0.0.1:9090" }},
+			check: func(c *Config) bool {
+				return c.Listen == "127.0.0.1:8080" && len(c.ConnectPorts) == 2 && c.Admin == "127.0.0.1:9090"
+			}},
 		{name: "unknown field names the line", give: "listen: :1\nlisten_addr: x\n", wantErr: "c.yaml: yaml: unmarshal errors:\n  line 2: field listen_addr not found"},
 		{name: "bad cidr", give: "allowed_clients: [10.0.0.0/33]\n", wantErr: "allowed_clients"},
 		{name: "bad listen", give: "listen: 3128\n", wantErr: "listen"},

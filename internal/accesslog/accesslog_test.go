@@ -1,0 +1,50 @@
+package accesslog
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewIDSortsByTime(t *testing.T) {
+	t0 := time.UnixMilli(1_700_000_000_000)
+	tests := []struct {
+		name   string
+		give   [2]time.Time
+		wantLT bool
+	}{
+		{name: "later millisecond sorts after", give: [2]time.Time{t0, t0.Add(time.Millisecond)}, wantLT: true},
+		{name: "later second sorts after", give: [2]time.Time{t0, t0.Add(time.Hour)}, wantLT: true},
+	}
+	for _, tt := range tests {
+		a, b := NewID(tt.give[0]), NewID(tt.give[1])
+		if len(a) != 32 || (a < b) != tt.wantLT {
+			t.Errorf("%s: %s vs %s", tt.name, a, b)
+		}
+	}
+	if NewID(t0) == NewID(t0) {
+		t.Error("two ids in the same millisecond are equal")
+	}
+}
+
+func TestRecords(t *testing.T) {
+	var buf bytes.Buffer
+	l, closeFn, err := New(Options{Stderr: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := Log{Logger: l}
+	log.Access(&Access{Client: "10.0.0.1", Method: "POST", Host: "h:443", Path: "/p", Status: 403, Outcome: "blocked"})
+	log.Incident(&Incident{ID: "x", Rule: "r", Action: "block", Findings: []Finding{{Detector: "cn_mobile", Count: 2, Samples: []string{"138****5678"}}}})
+	_ = closeFn()
+	out := buf.String()
+	for _, want := range []string{`"msg":"access"`, `"status":403`, `"msg":"incident"`, `"level":"warn"`, `"counts":{"cn_mobile":2}`, `"samples":{"cn_mobile":["138****5678"]}`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log output lacks %s:\n%s", want, out)
+		}
+	}
+	if _, _, err := New(Options{Level: "loud"}); err == nil {
+		t.Error("bad level accepted")
+	}
+}
