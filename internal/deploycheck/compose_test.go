@@ -1,0 +1,60 @@
+package deploycheck
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestCompose checks deploy/compose.yaml statically: the three services,
+// their published ports, and that every bind mount points at a file of
+// deploy/ (the CA folder is created by `dlpproxy ca init`).
+func TestCompose(t *testing.T) {
+	c, err := ParseCompose(readDeploy(t, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPorts := map[string]string{"dlpproxy": "3128:3128", "prometheus": "9091:9090", "grafana": "3000:3000"}
+	for name, port := range wantPorts {
+		s, ok := c.Services[name]
+		if !ok {
+			t.Errorf("service %s missing", name)
+			continue
+		}
+		if !slices.Contains(s.Ports, port) {
+			t.Errorf("service %s ports %v, want %s", name, s.Ports, port)
+		}
+		if s.Image == "" || strings.HasSuffix(s.Image, ":latest") || !strings.Contains(s.Image, ":") {
+			t.Errorf("service %s image %q is not pinned", name, s.Image)
+		}
+	}
+	proxy := c.Services["dlpproxy"]
+	if proxy.Build == nil {
+		t.Error("dlpproxy is not built from deploy/Dockerfile")
+	}
+	if !slices.Contains(proxy.Command, "--admin=0.0.0.0:9090") {
+		t.Errorf("dlpproxy command %v: admin must listen on 0.0.0.0:9090 for Prometheus", proxy.Command)
+	}
+	for name, s := range c.Services {
+		for _, v := range s.Volumes {
+			src, dst, _ := strings.Cut(v, ":")
+			if !strings.HasPrefix(src, ".") {
+				if _, ok := c.Volumes[src]; !ok {
+					t.Errorf("service %s: named volume %q not declared", name, src)
+				}
+				continue
+			}
+			if src == "./ca" || src == ".." {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(deployDir, src)); err != nil {
+				t.Errorf("service %s mounts %s at %s: %v", name, src, dst, err)
+			}
+		}
+	}
+	if gen := c.Services["trafficgen"]; gen.NetworkMode != "service:dlpproxy" || !slices.Contains(gen.Profiles, "demo") {
+		t.Errorf("trafficgen must be in profile demo and share the proxy's network (127.0.0.1 only): %+v", gen)
+	}
+}
