@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
+	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
 
 // scanResult is what scan reports for one input; it is also the --json form.
@@ -19,7 +20,17 @@ type scanResult struct {
 	Bytes   int64               `json:"bytes"`
 	Counts  map[string]int      `json:"counts"`
 	Samples map[string][]string `json:"samples,omitempty"`
+	Verdict *scanVerdict        `json:"verdict,omitempty"`
 	Error   string              `json:"error,omitempty"`
+}
+
+// scanVerdict is what the policy would do with an input sent as a request
+// body to the scan's --host.
+type scanVerdict struct {
+	Action string   `json:"action"`         // allow, log or block
+	Rule   string   `json:"rule,omitempty"` // the rule that set Action
+	Logs   []string `json:"logs,omitempty"` // every matching log rule
+	Policy string   `json:"policy"`         // policy version
 }
 
 // runScan implements `dlpproxy scan [--json] FILE... | -`.
@@ -27,11 +38,18 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per input instead of a table")
+	policyFile := fs.String("policy", "", "policy file for the verdict and exit status (default: the embedded default policy, verdict only)")
+	host := fs.String("host", "upload.example.com", "destination host the verdict assumes (policy scopes match on it)")
+	method := fs.String("method", "POST", "request method the verdict assumes")
+	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty matches only rules without content_types)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] FILE... | -")
+		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] FILE... | -")
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
-		fmt.Fprintln(stderr, "distinct values per detector with masked samples. Exit status: 0 scanned,")
-		fmt.Fprintln(stderr, "1 an input could not be read, 2 usage error.")
+		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
+		fmt.Fprintln(stderr, "the input sent as a request body.")
+		fmt.Fprintln(stderr, "Exit status: 0 scanned (and, with --policy, nothing would be blocked);")
+		fmt.Fprintln(stderr, "1 an input or the policy could not be read; 2 usage error;")
+		fmt.Fprintln(stderr, "3 --policy was given and would block at least one input.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,18 +59,38 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	engine, err := inspect.NewEngine(inspect.Config{})
+	snap := policy.Default()
+	if *policyFile != "" {
+		var warnings []policy.Warning
+		var err error
+		snap, warnings, err = policy.Load(*policyFile)
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "dlpproxy scan: warning: %s\n", w)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "dlpproxy scan: %v\n", err)
+			return exitError
+		}
+	}
+	cfg := inspect.Config{}
+	if snap.HasAllowValues() {
+		cfg.Allow = snap.AllowValue
+	}
+	engine, err := inspect.NewEngine(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "dlpproxy scan: %v\n", err)
 		return exitError
 	}
-	code := exitOK
+	scope := snap.Scope(policy.Message{Direction: policy.Request, Host: *host, Method: *method, ContentType: *contentType})
+	code, blocked := exitOK, false
 	enc := json.NewEncoder(stdout)
 	for _, name := range fs.Args() {
-		res := scanSource(engine, name, stdin)
+		res := scanSource(engine, name, stdin, snap, scope)
 		if res.Error != "" {
 			fmt.Fprintf(stderr, "dlpproxy scan: %s: %s\n", res.Source, res.Error)
 			code = exitError
+		} else if res.Verdict.Action == policy.Block.String() {
+			blocked = true
 		}
 		if *asJSON {
 			if err := enc.Encode(res); err != nil {
@@ -65,12 +103,15 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			printTable(stdout, res)
 		}
 	}
+	if code == exitOK && blocked && *policyFile != "" {
+		code = exitBlocked
+	}
 	return code
 }
 
 // scanSource streams one input through a scanner; memory stays flat
 // whatever the input size.
-func scanSource(engine *inspect.Engine, name string, stdin io.Reader) scanResult {
+func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
 	res := scanResult{Source: name, Counts: map[string]int{}}
 	var r io.Reader = stdin
 	if name == "-" {
@@ -103,6 +144,11 @@ func scanSource(engine *inspect.Engine, name string, stdin io.Reader) scanResult
 		}
 		res.Samples[d.String()] = t.Samples(d)
 	}
+	dec := scope.Decide(t)
+	res.Verdict = &scanVerdict{Action: dec.Action.String(), Logs: snap.RuleNames(dec.Logs), Policy: snap.Version()}
+	if dec.Rule >= 0 {
+		res.Verdict.Rule = snap.Rule(dec.Rule).Name
+	}
 	return res
 }
 
@@ -120,9 +166,9 @@ func openError(err error) string {
 // printTable writes the human form of one result.
 func printTable(w io.Writer, res scanResult) {
 	fmt.Fprintf(w, "%s (%s)\n", res.Source, humanBytes(res.Bytes))
+	defer printVerdict(w, res.Verdict)
 	if len(res.Counts) == 0 {
 		fmt.Fprintln(w, "  no personal information found")
-		fmt.Fprintln(w)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -135,7 +181,18 @@ func printTable(w io.Writer, res scanResult) {
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", d, n, strings.Join(res.Samples[d.String()], ", "))
 	}
 	tw.Flush()
-	fmt.Fprintln(w)
+}
+
+// printVerdict writes the policy line under a result table.
+func printVerdict(w io.Writer, v *scanVerdict) {
+	switch {
+	case v.Rule == "":
+		fmt.Fprintf(w, "  verdict: allow (policy %s)\n\n", v.Policy)
+	case v.Action == policy.Block.String():
+		fmt.Fprintf(w, "  verdict: BLOCK by rule %q (policy %s)\n\n", v.Rule, v.Policy)
+	default:
+		fmt.Fprintf(w, "  verdict: %s by rules %s (policy %s)\n\n", v.Action, strings.Join(v.Logs, ", "), v.Policy)
+	}
 }
 
 // humanBytes renders a size such as 1.5 MiB.

@@ -24,7 +24,7 @@ func wantCounts(t *testing.T, want corpus.Expected) [NumDetectors]int {
 // detector: prose labels joined by 为/是 (姓名为张三) and HTML table headers
 // (<th>姓名</th> ... <td>张三</td>). Counts there may fall short, never over.
 var knownGaps = map[string][]Detector{
-	"customers.txt":  {Name, Address},
+	"customers.txt": {Name, Address},
 	"entities.html": {Name, Address},
 }
 

@@ -18,6 +18,12 @@ type Config struct {
 	MaxDistinct int
 	// Samples is how many masked samples are kept per detector; zero means 3.
 	Samples int
+	// Allow reports values that never count (test IDs from the policy's
+	// value allowlist), given in the normalised form the detector counts:
+	// resident IDs as 18 characters with upper-case X, mobiles as 11 digits,
+	// cards as digits, e-mail in lower case, documents in upper case. Nil
+	// allows nothing. It must be safe for concurrent use and not allocate.
+	Allow func(d Detector, v []byte) bool
 	// Now returns the current time; birth dates after its day are invalid.
 	// Nil means time.Now. It is read once, when the engine is built.
 	Now func() time.Time
@@ -36,12 +42,13 @@ type Engine struct {
 	today       int // YYYYMMDD: the latest valid birth date
 	seed        maphash.Seed
 	keywords    *keywordIndex
+	allow       func(Detector, []byte) bool
 	pool        sync.Pool
 }
 
 // NewEngine builds an engine for cfg.
 func NewEngine(cfg Config) (*Engine, error) {
-	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples}
+	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples, allow: cfg.Allow}
 	if e.maxDistinct == 0 {
 		e.maxDistinct = DefaultMaxDistinct
 	}

@@ -188,7 +188,7 @@ func (s *Scanner) scan(final bool) {
 
 // found counts a normalised value for detector d.
 func (s *Scanner) found(d Detector, v []byte, mask func(v, out []byte) int) {
-	if !s.e.enabled[d] {
+	if !s.e.enabled[d] || (s.e.allow != nil && s.e.allow(d, v)) {
 		return
 	}
 	h := maphash.Bytes(s.e.seed, v) ^ uint64(d)<<56

@@ -223,3 +223,31 @@ func TestChunkSplitInvariance(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowedValuesNeverCount(t *testing.T) {
+	e, err := NewEngine(Config{Now: fixedNow, Allow: func(d Detector, v []byte) bool {
+		return d == ResidentID && string(v) == "11010519491231002X"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := scanAll(e, []byte("11010519491231002x 110101199003078670"))
+	if got[ResidentID] != 1 {
+		t.Errorf("allowlisted test ID counted: %d resident ids, want 1", got[ResidentID])
+	}
+}
+
+func TestSteadyStateAllocatesNothing(t *testing.T) {
+	e := newTestEngine(t)
+	s := e.NewScanner()
+	defer s.Release()
+	for name, body := range corpora {
+		chunk := body[:benchChunk]
+		s.Reset()
+		s.Write(chunk) // warm up: sets grow to their working size
+		allocs := testing.AllocsPerRun(100, func() { s.Write(chunk) })
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per %d-byte chunk, want 0", name, allocs, len(chunk))
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package inspect
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+)
+
+// FuzzScanner checks that any input scans without panicking, that the
+// result does not depend on where the body is cut, and that samples are
+// masked (no sample equals a digit run of the input).
+func FuzzScanner(f *testing.F) {
+	for _, doc := range corpus.Renderings(corpus.Records(1, 3)) {
+		f.Add(doc.Data, uint16(7))
+	}
+	for _, s := range []string{
+		"110101199003078670", "+86 138 1234 5678", `{"name":"\u738b\u5c0f\u660e"}`,
+		"&#49;&#49;&#48;", "%31%33", "１３８", "a@b.cn", "姓名,住址\n张三,北京市朝阳区建国路1号\n",
+		"\xef\xbc", "\\u00", "%E5%", "&#x3", "E1234567", "6222 0212 3456 7890 128",
+	} {
+		f.Add([]byte(s), uint16(1))
+	}
+	e, err := NewEngine(Config{Now: fixedNow})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, cut uint16) {
+		want := scanAll(e, body)
+		c := int(cut)%(len(body)+1) + 1
+		var cuts []int
+		for x := c; x < len(body); x += c {
+			cuts = append(cuts, x)
+		}
+		if got := splitScan(e, body, cuts); got != want {
+			t.Fatalf("chunk size %d: got %v, whole body %v", c, got, want)
+		}
+		s := e.NewScanner()
+		defer s.Release()
+		s.Write(body)
+		s.Close()
+		if s.Settled() != int64(len(body)) || s.Tally().Bytes != int64(len(body)) {
+			t.Fatalf("settled %d, bytes %d, want %d", s.Settled(), s.Tally().Bytes, len(body))
+		}
+		for _, d := range AllDetectors() {
+			for _, sample := range s.Tally().Samples(d) {
+				if d != Email && len(sample) >= 11 && bytes.Contains(body, []byte(sample)) {
+					t.Fatalf("%s sample %q appears verbatim in the input", d, sample)
+				}
+			}
+		}
+	})
+}
+
+// FuzzUnits checks the escape decoders never read out of bounds.
+func FuzzUnits(f *testing.F) {
+	for _, s := range []string{"\\u0031", "%31", "%E5%BC%A0", "&#49;", "&#x31;", "１", "&#1114112;", "%"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for j := range b {
+			if _, w := digitUnit(b, j, len(b)); j+w > len(b) {
+				t.Fatalf("digitUnit width %d past end at %d", w, j)
+			}
+			if _, w := runeUnit(b, j, len(b)); w < 1 || j+w > len(b) {
+				t.Fatalf("runeUnit width %d at %d of %d", w, j, len(b))
+			}
+		}
+	})
+}
