@@ -10,6 +10,20 @@ import (
 // because policy blocks it.
 var ErrBlocked = errors.New("inspect: blocked by policy")
 
+// Inspector is what inspects one message: a Scanner, or a decoder or
+// extractor that feeds one (multipart parts, archive members, transcoded
+// text). Write scans the next chunk of the message as it travels; bytes
+// before Settled() have been decided and may be forwarded; Close ends the
+// message and decides the rest; Tally reports the findings so far.
+type Inspector interface {
+	io.Writer
+	Settled() int64
+	Close() error
+	Tally() *Tally
+}
+
+var _ Inspector = (*Scanner)(nil)
+
 // readChunk is how much an enforcing reader pulls from its source at a time.
 const readChunk = 32 << 10
 
@@ -18,7 +32,7 @@ const readChunk = 32 << 10
 // would stop it has run.
 type enforcingReader struct {
 	src   io.Reader
-	s     *Scanner
+	s     Inspector
 	check func(*Tally) error
 
 	buf      []byte // bytes read and scanned but not yet returned
@@ -34,7 +48,7 @@ type enforcingReader struct {
 // returned. Bytes that could still be part of an unfinished value are held
 // back until the value is decided, at most the engine's carry window.
 // At the end of r the scanner is closed and check runs a last time.
-func NewReader(r io.Reader, s *Scanner, check func(*Tally) error) io.Reader {
+func NewReader(r io.Reader, s Inspector, check func(*Tally) error) io.Reader {
 	return &enforcingReader{src: r, s: s, check: check, buf: make([]byte, 0, readChunk)}
 }
 
