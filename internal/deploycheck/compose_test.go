@@ -34,8 +34,9 @@ func TestCompose(t *testing.T) {
 	if proxy.Build == nil {
 		t.Error("dlpproxy is not built from deploy/Dockerfile")
 	}
-	if !slices.Contains(proxy.Command, "--admin=0.0.0.0:9090") {
-		t.Errorf("dlpproxy command %v: admin must listen on 0.0.0.0:9090 for Prometheus", proxy.Command)
+	// TestConfigs checks the settings in the file (admin on 0.0.0.0:9090, paths).
+	if !slices.Contains(proxy.Command, "--config=/etc/dlpproxy/config.yaml") || !slices.Contains(proxy.Volumes, "./config/config.yaml:/etc/dlpproxy/config.yaml:ro") {
+		t.Errorf("dlpproxy must run with the mounted deploy/config/config.yaml: command %v", proxy.Command)
 	}
 	for name, s := range c.Services {
 		for _, v := range s.Volumes {

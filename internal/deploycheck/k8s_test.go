@@ -178,10 +178,17 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("volumeMount %q uses subPath: ConfigMap updates would never reach the file", m.String("name"))
 		}
 	}
-	args, _ := c.Get("args").([]any)
-	for _, want := range []string{"--policy=/etc/dlpproxy/policy/policy.yaml", "--ca-dir=/etc/dlpproxy/ca", "--admin=0.0.0.0:9090"} {
-		if !slices.Contains(args, any(want)) {
-			t.Errorf("container args %v lack %s", args, want)
+	// TestConfigs checks the paths inside the config; here, that they are mounted.
+	if args, _ := c.Get("args").([]any); !slices.Contains(args, any("--config=/etc/dlpproxy/config/config.yaml")) {
+		t.Errorf("container args %v do not load the config ConfigMap", args)
+	}
+	mounts := make(map[string]string)
+	for _, m := range c.List("volumeMounts") {
+		mounts[m.String("mountPath")] = m.String("name")
+	}
+	for path, vol := range map[string]string{"/etc/dlpproxy/config": "config", "/etc/dlpproxy/policy": "policy", "/etc/dlpproxy/ca": "ca"} {
+		if mounts[path] != vol {
+			t.Errorf("%s: mounted volume %q, want %q", path, mounts[path], vol)
 		}
 	}
 
