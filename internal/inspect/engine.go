@@ -24,6 +24,11 @@ type Config struct {
 	// cards as digits, e-mail in lower case, documents in upper case. Nil
 	// allows nothing. It must be safe for concurrent use and not allocate.
 	Allow func(d Detector, v []byte) bool
+	// HashKey, when set, keys the value hashes with SipHash-2-4 so they are
+	// stable across processes and replicas sharing the key (window counts
+	// kept in a shared store); without it hashes use a per-engine random
+	// seed. Either way a hash does not disclose its value.
+	HashKey []byte
 	// Now returns the current time; birth dates after its day are invalid.
 	// Nil means time.Now. It is read once, when the engine is built.
 	Now func() time.Time
@@ -41,6 +46,8 @@ type Engine struct {
 	samples     int
 	today       int // YYYYMMDD: the latest valid birth date
 	seed        maphash.Seed
+	sip         sipKey
+	stable      bool // hash with sip instead of seed
 	keywords    *keywordIndex
 	allow       func(Detector, []byte) bool
 	pool        sync.Pool
@@ -79,6 +86,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	y, m, d := now().Date()
 	e.today = y*10000 + int(m)*100 + d
 	e.seed = maphash.MakeSeed()
+	if len(cfg.HashKey) > 0 {
+		e.sip, e.stable = newSipKey(cfg.HashKey), true
+	}
 	kw, err := newKeywordIndex()
 	if err != nil {
 		return nil, fmt.Errorf("new engine: %w", err)
@@ -86,6 +96,14 @@ func NewEngine(cfg Config) (*Engine, error) {
 	e.keywords = kw
 	e.pool.New = func() any { return newScanner(e) }
 	return e, nil
+}
+
+// hash returns the hash a value is counted by.
+func (e *Engine) hash(v []byte) uint64 {
+	if e.stable {
+		return e.sip.sum64(v)
+	}
+	return maphash.Bytes(e.seed, v)
 }
 
 // Enabled reports whether the engine runs detector d.

@@ -34,7 +34,7 @@ func (c *csvState) column(d Detector) bool {
 // delimited row with labels in its cells, the body is read as CSV/TSV. It
 // reports false while the line may still be arriving.
 func (s *Scanner) readHeader(final bool) bool {
-	b := s.buf
+	b := s.buf[s.pos:]
 	nl := bytes.IndexByte(b, '\n')
 	if nl < 0 {
 		if !final && len(b) < headerMax {

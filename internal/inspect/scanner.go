@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"errors"
-	"hash/maphash"
 )
 
 // Scanner geometry. A decision about a candidate that starts at offset p reads
@@ -71,6 +70,20 @@ func (s *Scanner) Close() error {
 	s.scan(true)
 	s.closed = true
 	return nil
+}
+
+// Boundary marks the end of one part of a message and the start of the
+// next (multipart parts, archive members, sheets): everything written so far
+// is decided, and the next part may open with its own CSV header row.
+// Counts stay those of the whole message.
+func (s *Scanner) Boundary() {
+	if s.closed {
+		return
+	}
+	s.scan(true)
+	s.compact()
+	s.header = false
+	s.csv = csvState{}
 }
 
 // Settled returns the stream offset before which every finding is final:
@@ -191,8 +204,7 @@ func (s *Scanner) found(d Detector, v []byte, mask func(v, out []byte) int) {
 	if !s.e.enabled[d] || (s.e.allow != nil && s.e.allow(d, v)) {
 		return
 	}
-	h := maphash.Bytes(s.e.seed, v) ^ uint64(d)<<56
-	s.tally.add(d, h, s.e.maxDistinct, s.e.samples, v, mask)
+	s.tally.add(d, s.e.hash(v), s.e.maxDistinct, s.e.samples, v, mask)
 }
 
 // labelWindow returns the text before p back to the previous field

@@ -251,3 +251,44 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestBoundaryStartsNewHeader(t *testing.T) {
+	e := newTestEngine(t)
+	s := e.NewScanner()
+	defer s.Release()
+	s.Write([]byte("姓名,身份证号\n张三,110101199003078670\n"))
+	s.Boundary()
+	s.Write([]byte("序号,住址\n1,北京市朝阳区建国路88号\n"))
+	s.Close()
+	want := countsOf(map[Detector]int{Name: 1, ResidentID: 1, Address: 1})
+	if got := s.Tally().Counts; got != want {
+		t.Errorf("two CSV parts: got %v, want %v", got, want)
+	}
+}
+
+func TestStableHashes(t *testing.T) {
+	hashes := func() map[uint64]bool {
+		e, err := NewEngine(Config{Now: fixedNow, HashKey: []byte("shared secret")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := e.NewScanner()
+		defer s.Release()
+		s.Write([]byte("110101199003078670 440308199901101512"))
+		s.Close()
+		got := map[uint64]bool{}
+		if !s.Tally().Hashes(ResidentID, func(h uint64) { got[h] = true }) {
+			t.Fatal("Hashes reported an estimate for two values")
+		}
+		return got
+	}
+	a, b := hashes(), hashes()
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("got %d and %d hashes, want 2", len(a), len(b))
+	}
+	for h := range a {
+		if !b[h] {
+			t.Errorf("hash %#x differs between engines with one key", h)
+		}
+	}
+}

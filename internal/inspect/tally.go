@@ -43,6 +43,22 @@ func (t *Tally) Samples(d Detector) []string {
 	return t.samples[d].strings()
 }
 
+// Hashes calls fn with the hash of every distinct value of detector d in
+// the message (keyed: see Config.HashKey) and reports true; it reports
+// false, calling nothing, once the count went past MaxDistinct and only an
+// estimate is kept.
+func (t *Tally) Hashes(d Detector, fn func(h uint64)) bool {
+	if d >= NumDetectors || t.sets[d].hll != nil {
+		return false
+	}
+	for _, h := range t.sets[d].slots {
+		if h != 0 {
+			fn(h)
+		}
+	}
+	return true
+}
+
 // reset empties t, keeping the memory of its distinct sets for reuse.
 func (t *Tally) reset() {
 	t.Counts = [NumDetectors]int{}
