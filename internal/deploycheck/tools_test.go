@@ -2,6 +2,8 @@ package deploycheck
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +45,41 @@ func TestPromtool(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			runTool(t, dir, promtool, tt.give...)
 		})
+	}
+}
+
+// TestDashboardQueriesParse has promtool parse every dashboard query, by
+// wrapping them as recording rules with the Grafana variables replaced by
+// values Grafana would put there.
+func TestDashboardQueriesParse(t *testing.T) {
+	promtool := requireTool(t, "promtool")
+	vars := strings.NewReplacer("$__rate_interval", "1m", "${datasource}", "prometheus", "$instance", ".*")
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	var n int
+	for _, f := range deployFiles(t, ".json") {
+		panels, err := ParseDashboard(readDeploy(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range panels {
+			for _, e := range p.Exprs {
+				n++
+				q, err := json.Marshal(vars.Replace(e)) // a JSON string is a valid YAML scalar
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&rules, "      - record: dashboard:query_%d\n        expr: %s\n", n, q)
+			}
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dashboard.yml"), []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := runTool(t, dir, promtool, "check", "rules", "dashboard.yml")
+	if !strings.Contains(out, fmt.Sprintf("SUCCESS: %d rules found", n)) {
+		t.Errorf("promtool did not check all %d queries:\n%s", n, out)
 	}
 }
 
