@@ -36,6 +36,9 @@ func (s *PolicySource) Rules() Rules {
 	if len(cfg.Detectors) == 0 {
 		cfg.Detectors = []inspect.Detector{} // no rule needs a detector: detect nothing
 	}
+	if snap.HasAllowValues() {
+		cfg.Allow = snap.AllowValue // the policy's value allowlist (test IDs) never counts
+	}
 	r := &policyRules{snap: snap, settings: Settings{
 		HoldSize: snap.Settings().HoldSize, InspectLimit: snap.Settings().InspectLimit, BlockStatus: snap.Settings().BlockStatus,
 	}}
