@@ -95,23 +95,15 @@ func (s *Scanner) separator(i, w, end int) int {
 		}
 		return s.labelledValue(j, end)
 	}
-	switch c {
-	case ':', '=', 0xEF:
-		for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
-			j++
-		}
-		return s.labelledValue(j, end)
-	case '"':
-		// A JSON string value: "key": "value".
-		k := i - 1
-		for k >= 0 && i-k < 4 && b[k] == ' ' {
-			k--
-		}
-		if k >= 0 && b[k] == ':' {
-			return s.labelledValue(j, end)
-		}
+	// A label's value (姓名：张三, name=张三) or a JSON string value
+	// ("name": "张三") follows after at most two spaces and a quote.
+	for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
+		j++
 	}
-	return j
+	if j < end && b[j] == '"' && c == ':' {
+		j++
+	}
+	return s.labelledValue(j, end)
 }
 
 // labelledValue reads the value at j and counts it as a name or an address

@@ -41,6 +41,9 @@ func (r *numberRun) glen(k int) int     { return r.off[k+1] - r.off[k] }
 // where scanning resumes.
 func (s *Scanner) number(i, end int) int {
 	b := s.buf
+	if j, ok := s.plainNumber(i, end); ok {
+		return j
+	}
 	start, ok := unitStart(b, i, end)
 	if !ok {
 		return i + 1
@@ -52,6 +55,94 @@ func (s *Scanner) number(i, end int) int {
 		s.matchRun(run)
 	}
 	return resume
+}
+
+// plainNumber is the fast path for the common case: a lone run of ASCII
+// digits, not escaped, not grouped and not followed by a check letter. It
+// decides the run in place and reports false when the general parser must.
+func (s *Scanner) plainNumber(i, end int) (int, bool) {
+	b := s.buf
+	if i > 0 {
+		switch p := b[i-1]; {
+		case p == '%' || p == '+',
+			p == 'u' && i > 1 && b[i-2] == '\\',
+			p == '#' && i > 1 && b[i-2] == '&',
+			p|0x20 == 'x' && i > 1 && b[i-2] == '#':
+			return 0, false // an escape or a country code
+		}
+	}
+	j := i + 1
+	for j < end && isDigit(b[j]) {
+		j++
+	}
+	if j < end {
+		switch c := b[j]; {
+		case c == ' ' || c == '-':
+			if j+1 < end && b[j+1] >= 0x80 {
+				return 0, false // maybe a full-width digit
+			}
+			if j+1 < end && isDigit(b[j+1]) {
+				return groupedLayoutEnd(b, i, end)
+			}
+		case c == 'X' || c == 'x' || c >= 0x80 || c == '\\' || c == '%' || c == '&':
+			return 0, false // check letter, full-width digit or escape
+		}
+	}
+	switch j - i {
+	case 8, 11, 13, 15, 16, 17, 18, 19:
+	case 7, 10:
+		if i > 0 && isLetter(b[i-1]) {
+			return 0, false // a passport or permit number
+		}
+		return j, true
+	default:
+		if i > 0 && isLetter(b[i-1]) && j-i < 12 {
+			return 0, false
+		}
+		return j, true // no identifier has this many digits
+	}
+	run := &s.run
+	run.reset()
+	if !s.leftBoundary(run, i) || run.nlet > 0 || run.plus || !rightBoundary(b, j, end) {
+		if run.nlet > 0 {
+			return 0, false
+		}
+		return j, true
+	}
+	s.single(b[i:j], i, true)
+	return j, true
+}
+
+// groupedLayoutEnd looks ahead over plain ASCII groups joined by single
+// spaces or hyphens. When no group is long enough to be a value and no two
+// neighbours start a grouped layout (6-8, 3-4, 4-4, 6-10+, 2/4-3, 2/4-11),
+// the whole run is skipped; otherwise the general parser decides it.
+func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
+	prev, j := 0, i
+	for n := 0; n < maxGroups; n++ {
+		g := j
+		for j < end && isDigit(b[j]) {
+			j++
+		}
+		l := j - g
+		switch {
+		case l >= minValueDigits,
+			prev == 6 && (l == 8 || l >= 10),
+			prev == 3 && l == 4,
+			prev == 4 && (l == 4 || l == 3 || l == 11),
+			prev == 2 && (l == 3 || l == 11):
+			return 0, false
+		}
+		if j+1 >= end || (b[j] != ' ' && b[j] != '-') || !isDigit(b[j+1]) {
+			if j < end && (b[j] >= 0x80 || b[j] == 'X' || b[j] == 'x' || b[j] == '\\' || b[j] == '%' || b[j] == '&') {
+				return 0, false
+			}
+			return j, true
+		}
+		prev = l
+		j++
+	}
+	return 0, false
 }
 
 // unitStart finds where the digit unit containing b[i] begins: the digit

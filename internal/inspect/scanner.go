@@ -129,17 +129,22 @@ const (
 	clsWide    // 0xEF: full-width digits and the full-width colon
 )
 
-var byteClass = func() (t [256]uint8) {
+// byteClass is the class table for free text; csvClass adds the cell
+// delimiters, newlines and quotes a CSV body needs followed.
+var byteClass, csvClass = func() (text, csv [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
-		t[c] = clsDigit
+		text[c] = clsDigit
 	}
-	t['@'] = clsAt
-	t['%'] = clsPercent
-	for _, c := range []byte{':', '=', '"', ',', '\t', '\n'} {
-		t[c] = clsSep
+	text['@'] = clsAt
+	text['%'] = clsPercent
+	text[':'] = clsSep
+	text['='] = clsSep
+	text[0xEF] = clsWide
+	csv = text
+	for _, c := range []byte{'"', ',', '\t', '\n'} {
+		csv[c] = clsSep
 	}
-	t[0xEF] = clsWide
-	return t
+	return text, csv
 }()
 
 // scan examines buf from pos. Unless final, it stops holdback bytes before
@@ -156,19 +161,23 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
+	cls := &byteClass
+	if s.csv.on {
+		cls = &csvClass
+	}
 	i := s.pos
 	for i < limit {
-		for i+8 <= limit && byteClass[b[i]]|byteClass[b[i+1]]|byteClass[b[i+2]]|byteClass[b[i+3]]|
-			byteClass[b[i+4]]|byteClass[b[i+5]]|byteClass[b[i+6]]|byteClass[b[i+7]] == 0 {
+		for i+8 <= limit && cls[b[i]]|cls[b[i+1]]|cls[b[i+2]]|cls[b[i+3]]|
+			cls[b[i+4]]|cls[b[i+5]]|cls[b[i+6]]|cls[b[i+7]] == 0 {
 			i += 8
 		}
-		for i < limit && byteClass[b[i]] == clsNone {
+		for i < limit && cls[b[i]] == clsNone {
 			i++
 		}
 		if i >= limit {
 			break
 		}
-		switch byteClass[b[i]] {
+		switch cls[b[i]] {
 		case clsDigit:
 			i = s.number(i, end)
 		case clsAt:
