@@ -222,11 +222,12 @@ func (e *enforcer) stopDecoding() {
 
 // Close releases the decoders and closes orig if it is an io.Closer.
 func (e *enforcer) Close() error {
-	e.stopDecoding()
-	if e.err == nil {
-		e.err = errClosed
+	if e.err == errClosed {
+		return nil
 	}
-	e.tap.buf = nil
+	e.stopDecoding()
+	e.err = errClosed
+	e.tap.buf, e.tap.off = nil, 0
 	if c, ok := e.tap.r.(io.Closer); ok {
 		if err := c.Close(); err != nil {
 			return fmt.Errorf("close body: %w", err)
