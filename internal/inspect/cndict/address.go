@@ -67,7 +67,11 @@ const (
 // division marker (up to 3), per locality marker after the first division
 // (up to 3) and per number before a unit such as 88号 or 3栋 (up to 2).
 // It does not allocate.
-func AddressScore(s []byte) int {
+func AddressScore(s []byte) int { return addressScore(s, false) }
+
+// addressScore is AddressScore; with any set it stops at the first division
+// and locality markers and returns a positive score that is not the full one.
+func addressScore(s []byte, any bool) int {
 	if len(s) > maxAddressRunes*utf8.UTFMax {
 		return 0
 	}
@@ -92,17 +96,18 @@ func AddressScore(s []byte) int {
 	if n < minAddressRunes || core*3 < n*2 {
 		return 0
 	}
-	return scoreMarkers(rs[:n], dict())
+	return scoreMarkers(rs[:n], dict(), any)
 }
 
 // IsAddress reports whether s looks like a mainland street address, that is
 // whether AddressScore(s) > 0. It does not allocate.
 func IsAddress(s []byte) bool {
-	return AddressScore(s) > 0
+	return addressScore(s, true) > 0
 }
 
-// scoreMarkers scores the markers in rs as AddressScore describes.
-func scoreMarkers(rs []rune, d *tables) int {
+// scoreMarkers scores the markers in rs as AddressScore describes; with
+// any set it returns 1 as soon as the score is known to be positive.
+func scoreMarkers(rs []rune, d *tables, any bool) int {
 	admins, places, units := 0, 0, 0
 	for i := 1; i < len(rs); i++ {
 		kind, end := marker(rs, i, d)
@@ -113,6 +118,9 @@ func scoreMarkers(rs []rune, d *tables) int {
 		case kind == adminMarker:
 			admins++
 		case admins > 0:
+			if any {
+				return 1
+			}
 			places++
 			if kind == unitMarker && isNumeral(rs[i-1]) {
 				units++
