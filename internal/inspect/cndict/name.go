@@ -46,8 +46,10 @@ func IsName(s []byte) bool {
 	if len(s) > maxNameBytes {
 		return false
 	}
-	if _, _, dotted := cutMiddleDot(s); dotted {
-		return isDottedName(s)
+	if mayHoldDot(s) {
+		if _, _, dotted := cutMiddleDot(s); dotted {
+			return isDottedName(s)
+		}
 	}
 	d := dict()
 	n, first, second := plainWord(s, d)
@@ -109,6 +111,17 @@ func plainWord(s []byte, d *tables) (n int, first, second rune) {
 
 // cutMiddleDot slices s around its first middle dot; found reports whether
 // there was one.
+// mayHoldDot reports whether s has a lead byte of any middle dot's UTF-8
+// form; Han text never does, so most names skip the slower cut.
+func mayHoldDot(s []byte) bool {
+	for _, c := range s {
+		if c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF {
+			return true
+		}
+	}
+	return false
+}
+
 func cutMiddleDot(s []byte) (before, after []byte, found bool) {
 	for i := 0; i < len(s); {
 		r, size := decodeRune(s[i:])
