@@ -63,7 +63,7 @@ const maxEmptyReads = 100
 func NewEnforcingReader(orig io.Reader, encodings []string, s *inspect.Scanner, check func(*inspect.Tally) error, onUninspectable func(reason string) error, lim Limits) io.ReadCloser {
 	lag := int64(lim.withDefaults(encodings).Lag)
 	e := &enforcer{
-		tap:             tap{r: orig, hold: int(lag) + holdSlack},
+		tap:             tap{r: orig, hold: int(lag) + holdSlack, buf: make([]byte, 0, int(lag)+2*batch)},
 		s:               s,
 		check:           check,
 		onUninspectable: onUninspectable,
