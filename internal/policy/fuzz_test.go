@@ -20,6 +20,8 @@ func FuzzCompile(f *testing.F) {
 		"a: &x [*x]\n",
 		"rules:\n- {name: a, action: log}\n- {name: a, action: log}\n",
 		"\xef\xbb\xbfversion: bom\n",
+		windowPolicy,
+		"rules:\n- {name: w, action: log, window: {key: [user, client], duration: 7d}, when: {any: {total: 1}}}\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -45,6 +47,17 @@ func FuzzCompile(f *testing.F) {
 		sc := s.Scope(Message{Direction: Both, Host: "x.example", Method: "POST", ContentType: "text/plain"})
 		if d := sc.Decide(tl); d.Rule >= len(s.Rules()) {
 			t.Fatalf("decision rule %d out of range", d.Rule)
+		}
+		windows := sc.Windows()
+		counts := make([]WindowCounts, len(windows))
+		for i, w := range windows {
+			if r := s.Rule(w.Rule); !r.IsWindow() || w.Key == "" || len(w.Detectors) == 0 {
+				t.Fatalf("window check %+v for rule %+v", w, r)
+			}
+			counts[i] = tl.Counts
+		}
+		if d := sc.DecideWindows(tl, counts); d.Rule >= len(s.Rules()) {
+			t.Fatalf("window decision rule %d out of range", d.Rule)
 		}
 	})
 }

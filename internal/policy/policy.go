@@ -241,7 +241,17 @@ func (f *file) build(name string, data []byte) (*Snapshot, error) {
 	}
 	var used [inspect.NumDetectors]bool
 	for i := range s.rules {
-		s.rules[i].cond.detectors(&used)
+		r := &s.rules[i]
+		r.cond.detectors(&used)
+		if r.info.IsWindow() {
+			var reads [inspect.NumDetectors]bool
+			r.cond.detectors(&reads)
+			for d, u := range reads {
+				if u {
+					r.reads = append(r.reads, inspect.Detector(d))
+				}
+			}
+		}
 	}
 	for d, u := range used {
 		if u {

@@ -19,6 +19,7 @@ type rule struct {
 	index int
 	scope scopeSpec
 	cond  condition
+	reads []inspect.Detector // detectors cond reads; set for window rules
 }
 
 // scopeSpec restricts a rule to some messages. An empty dimension matches
@@ -133,8 +134,8 @@ func (c *condition) detectors(set *[inspect.NumDetectors]bool) {
 // rule parses one element of rules.
 func (p *parser) rule(n *yaml.Node, path string, index int) rule {
 	r := rule{index: index, info: RuleInfo{Direction: Request, Line: n.Line}}
-	var hasName, hasAction bool
-	keys := []string{"name", "direction", "scope", "when", "action"}
+	var hasName, hasAction, hasWindow, hasWhen bool
+	keys := []string{"name", "direction", "scope", "window", "when", "action"}
 	p.mapping(n, path, keys, func(key string, _, v *yaml.Node, path string) {
 		switch key {
 		case "name":
@@ -146,7 +147,11 @@ func (p *parser) rule(n *yaml.Node, path string, index int) rule {
 			}
 		case "scope":
 			r.scope = p.scope(v, path)
+		case "window":
+			hasWindow = true
+			r.info.Window = p.window(v, path)
 		case "when":
+			hasWhen = true
 			r.cond = p.when(v, path)
 		case "action":
 			hasAction = true
@@ -164,6 +169,9 @@ func (p *parser) rule(n *yaml.Node, path string, index int) rule {
 	}
 	if !hasAction {
 		p.errorf(n, field(path, "action"), "found no action, expected block or log")
+	}
+	if hasWindow && !hasWhen {
+		p.errorf(n, field(path, "when"), "found no when, expected thresholds over the window such as {any: {cn_resident_id: 200}}")
 	}
 	return r
 }

@@ -119,6 +119,7 @@ type Message struct {
 type Scope struct {
 	snap    *Snapshot
 	rules   []*rule
+	windows []WindowCheck // the window rules among rules, in file order
 	insider bool
 }
 
@@ -135,8 +136,14 @@ func (s *Snapshot) Scope(m Message) *Scope {
 	m.ContentType = bareMediaType(m.ContentType)
 	for i := range s.rules {
 		r := &s.rules[i]
-		if r.info.Direction&m.Direction != 0 && r.scope.match(&m) {
-			sc.rules = append(sc.rules, r)
+		if r.info.Direction&m.Direction == 0 || !r.scope.match(&m) {
+			continue
+		}
+		sc.rules = append(sc.rules, r)
+		if r.info.IsWindow() {
+			sc.windows = append(sc.windows, WindowCheck{
+				Rule: r.index, Key: windowKey(r.info.Window.Key, &m), Window: r.info.Window, Detectors: r.reads,
+			})
 		}
 	}
 	return sc
@@ -147,6 +154,17 @@ func (sc *Scope) Snapshot() *Snapshot { return sc.snap }
 
 // Empty reports whether no rule applies, so the message needs no decision.
 func (sc *Scope) Empty() bool { return len(sc.rules) == 0 }
+
+// Windows returns the window rules that apply to the message, in file
+// order, each with the key the message counts under. DecideWindows takes
+// their counts in the same order.
+func (sc *Scope) Windows() []WindowCheck {
+	out := slices.Clone(sc.windows)
+	for i := range out {
+		out[i].Detectors = slices.Clone(out[i].Detectors)
+	}
+	return out
+}
 
 // RuleSet is a set of rule indices (below MaxRules). The zero value is
 // empty; sets are comparable with ==.
@@ -185,14 +203,34 @@ type Decision struct {
 	Logs RuleSet
 }
 
-// Decide evaluates the scope's rules against the tally: the first matching
-// block rule wins and every matching log rule is recorded. It is meant to
-// be called after every chunk and neither allocates nor locks. Counts only
-// grow, so a decision never weakens within a message.
+// Decide evaluates the scope's per-message rules against the tally: the
+// first matching block rule wins and every matching log rule is recorded.
+// Window rules are skipped: DecideWindows evaluates them. Decide is meant
+// to be called after every chunk and neither allocates nor locks. Counts
+// only grow, so a decision never weakens within a message.
 func (sc *Scope) Decide(t *inspect.Tally) Decision {
+	return sc.DecideWindows(t, nil)
+}
+
+// DecideWindows is Decide with window rules: windows[i] holds the counts
+// over the window of Windows()[i] (the message's own values included).
+// Rules are evaluated in file order whatever their kind; a window rule
+// without counts (windows too short or nil) does not match. It does not
+// allocate.
+func (sc *Scope) DecideWindows(t *inspect.Tally, windows []WindowCounts) Decision {
 	d := Decision{Rule: -1}
+	w := 0
 	for _, r := range sc.rules {
-		if r.info.Action == Block && d.Action == Block || !r.cond.holds(&t.Counts, sc.insider) {
+		counts := &t.Counts
+		if r.info.IsWindow() {
+			if w >= len(windows) {
+				w++
+				continue
+			}
+			counts = &windows[w]
+			w++
+		}
+		if r.info.Action == Block && d.Action == Block || !r.cond.holds(counts, sc.insider) {
 			continue
 		}
 		if r.info.Action == Block {

@@ -114,4 +114,10 @@ type RuleInfo struct {
 	Action    Action    // Block or Log
 	Direction Direction // bodies the rule inspects
 	Line      int       // line of the rule in the file
+	// Window is how a window rule counts across messages; the zero
+	// Window (Duration 0) marks a rule on one message's counts.
+	Window Window
 }
+
+// IsWindow reports whether the rule counts over a time window.
+func (r RuleInfo) IsWindow() bool { return r.Window.Duration > 0 }
