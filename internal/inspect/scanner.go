@@ -179,6 +179,16 @@ func (s *Scanner) scan(final bool) {
 		}
 		switch cls[b[i]] {
 		case clsDigit:
+			// Inline fast path: a short lone run of plain digits (prices,
+			// counts, dates) is no value in any spelling.
+			j := i + 1
+			for j < end && isDigit(b[j]) {
+				j++
+			}
+			if j-i < minValueDigits && j < end && !mayContinueRun(b[j]) && !escapePrefix(b, i) {
+				i = j
+				continue
+			}
 			i = s.number(i, end)
 		case clsAt:
 			i = s.email(i, 1, end)
@@ -189,6 +199,10 @@ func (s *Scanner) scan(final bool) {
 				i++
 			}
 		case clsSep:
+			if !s.csv.on && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
+				i++ // "key":123, a=b: no labelled name or address follows
+				continue
+			}
 			i = s.separator(i, 1, end)
 		case clsWide:
 			switch {
@@ -206,6 +220,33 @@ func (s *Scanner) scan(final bool) {
 		s.pos = end
 	}
 	s.tally.flush(s.e.maxDistinct)
+}
+
+// mayContinueRun reports whether c, right after a run of digits, may join
+// it to more digits: a group joiner, an escape or a non-ASCII (full-width) digit.
+func mayContinueRun(c byte) bool {
+	return c == ' ' || c == '-' || c == '\\' || c == '%' || c == '&' || c >= 0x80
+}
+
+// escapePrefix reports whether the digit at i is inside an escape
+// (\u0031, %31, &#49;, &#x31;).
+func escapePrefix(b []byte, i int) bool {
+	if i == 0 {
+		return false
+	}
+	switch p := b[i-1]; {
+	case p == '%':
+		return true
+	case i > 1 && (p == 'u' && b[i-2] == '\\' || p == '#' && b[i-2] == '&' || p|0x20 == 'x' && b[i-2] == '#'):
+		return true
+	}
+	return false
+}
+
+// mayStartValue reports whether the ASCII byte after a label separator may
+// start a labelled name or address (possibly after spaces or a quote).
+func mayStartValue(c byte) bool {
+	return c == ' ' || c == '"' || c == '\\' || c == '%'
 }
 
 // found counts a normalised value for detector d.
