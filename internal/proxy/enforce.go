@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/dlpproxy/dlpproxy/internal/accesslog"
+	"github.com/dlpproxy/dlpproxy/internal/decode"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
@@ -133,7 +134,8 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 	if scope == nil {
 		return body, nil
 	}
-	if enc := h.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+	encodings, err := decode.ParseEncodings(strings.Join(h.Values("Content-Encoding"), ","))
+	if err != nil {
 		if rules.FailClosed(ReasonUnsupportedEncoding) {
 			_ = body.Close()
 			inc := p.uninspectableIncident(x, msg.Direction, ReasonUnsupportedEncoding)
@@ -142,11 +144,16 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 		return p.uninspected(msg.Direction, body, ReasonUnsupportedEncoding), nil
 	}
 	settings := rules.Settings()
-	m := p.newMessage(x, msg.Direction, scope, body, settings)
+	m := p.newMessage(x, msg.Direction, scope, body, settings, encodings)
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold {
-		m.phase = PhaseStreaming
-		return m, nil
+		if msg.Direction == Request { // a streaming request block is answered with the page anyway
+			m.phase = PhaseStreaming
+			return m, nil
+		}
+		// No response header has gone out yet: read the first settled bytes
+		// while a block can still be a clean page, then stream the rest.
+		return m.first()
 	}
 	buf, complete, err := m.hold(hold, length)
 	if err != nil {
@@ -174,7 +181,9 @@ type message struct {
 	er       io.Reader
 	scanner  *inspect.Scanner
 	timed    *timedReader
+	decoded  io.Closer // the decoding enforcer of an encoded body, nil for identity
 	tail     io.Reader // the source past the inspect limit, passed uninspected
+	passing  string    // reason an encoded body stopped being inspected and passes
 	err      error     // sticky
 	phase    string
 	logRules []string
@@ -183,7 +192,11 @@ type message struct {
 	finished bool
 }
 
-func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, set Settings) *message {
+// newMessage starts the enforcement of one body carrying encodings (nil:
+// identity). An identity body is scanned as is up to the inspect limit; an
+// encoded one is decoded for the scanner, its decoded size bounded by the
+// inspect limit, while its original bytes are forwarded.
+func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, set Settings, encodings []string) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
 	engine := x.rules.Engine()
 	if engine == nil {
@@ -191,13 +204,47 @@ func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadC
 	}
 	m.scanner = engine.NewScanner()
 	m.timed = &timedReader{r: src}
-	var scanned io.Reader = m.timed
-	if set.InspectLimit > 0 {
-		scanned = io.LimitReader(m.timed, set.InspectLimit)
+	switch {
+	case len(encodings) > 0:
+		dec := decode.NewEnforcingReader(m.timed, encodings, m.scanner, m.check, m.uninspectable,
+			decode.Limits{MaxDecoded: set.InspectLimit})
+		m.er, m.decoded = dec, dec
+	case set.InspectLimit > 0:
+		m.er = inspect.NewReader(io.LimitReader(m.timed, set.InspectLimit), m.scanner, m.check)
+	default:
+		m.er = inspect.NewReader(m.timed, m.scanner, m.check)
 	}
-	m.er = inspect.NewReader(scanned, m.scanner, m.check)
 	p.metrics().ActiveInspections(1)
 	return m
+}
+
+// uninspectable is the decoding enforcer's hook for an encoded body it
+// cannot inspect (decode error, decompression bound, unsupported coding):
+// the policy's fail mode for the reason blocks it, or lets the rest pass
+// unchanged and counted. The caller holds m.mu (it runs inside Read).
+func (m *message) uninspectable(decodeReason string) error {
+	reason := decodeReasons(decodeReason)
+	if m.x.rules.FailClosed(reason) {
+		m.p.metrics().UninspectedMessage(m.dir, reason, true)
+		m.block = &Decision{Action: Block, Rule: uninspectableRule(reason)}
+		return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
+	}
+	m.p.metrics().UninspectedMessage(m.dir, reason, false)
+	m.passing = reason
+	return nil
+}
+
+// decodeReasons maps a decode reason to the proxy's: both decompression
+// bounds (size and ratio) are over_limit.
+func decodeReasons(r string) string {
+	switch r {
+	case decode.ReasonOverLimit, decode.ReasonRatio:
+		return ReasonOverLimit
+	case decode.ReasonUnsupported:
+		return ReasonUnsupportedEncoding
+	default:
+		return ReasonDecodeError
+	}
 }
 
 // check is the enforcing reader's policy hook, called after every chunk.
@@ -228,6 +275,9 @@ func (m *message) Read(b []byte) (int, error) {
 	t0 := time.Now()
 	n, err := m.er.Read(b)
 	m.busy += time.Since(t0)
+	if m.passing != "" {
+		m.p.metrics().UninspectedBytes(m.dir, m.passing, int64(n))
+	}
 	switch {
 	case err == nil:
 		return n, nil
@@ -237,6 +287,7 @@ func (m *message) Read(b []byte) (int, error) {
 			if m.tail != nil {
 				return n, nil
 			}
+			m.err = io.EOF // the enforcer is released: later reads see EOF again
 			return n, io.EOF
 		}
 	}
@@ -252,7 +303,7 @@ func (m *message) Read(b []byte) (int, error) {
 // than the inspect limit, the rest is uninspectable and passes or blocks
 // per the policy.
 func (m *message) overLimit() error {
-	if m.set.InspectLimit <= 0 {
+	if m.set.InspectLimit <= 0 || m.decoded != nil {
 		return nil
 	}
 	var one [1]byte
@@ -271,6 +322,20 @@ func (m *message) overLimit() error {
 	m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, false)
 	m.tail = io.MultiReader(bytes.NewReader(one[:]), m.timed)
 	return nil
+}
+
+// first reads the first settled bytes of a streaming body (one read, at
+// most 32 KiB) before its headers are sent, so a block there is a clean
+// page; the body returned forwards them, then streams the rest.
+func (m *message) first() (io.ReadCloser, error) {
+	buf := make([]byte, 32<<10)
+	n, err := io.ReadAtLeast(m, buf, 1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		_ = m.Close()
+		return nil, err
+	}
+	m.phase = PhaseStreaming
+	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf[:n]), m), m: m}, nil
 }
 
 // hold reads up to limit bytes (or length, when known and smaller). complete
@@ -320,6 +385,9 @@ func (m *message) finish() {
 		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t)
 	case len(m.logRules) > 0:
 		p.recordIncident(m.x, m.dir, Decision{Action: Log, Rule: m.logRules[0], LogRules: m.logRules}, "log", "", t)
+	}
+	if m.decoded != nil {
+		_ = m.decoded.Close() // frees the decoders; closing the source is Close's job
 	}
 	m.scanner.Release()
 	m.scanner = nil
@@ -419,6 +487,11 @@ func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, p
 	p.records().Incident(inc)
 	mt := p.metrics()
 	mt.Incident(d.Rule, action == "block")
+	for _, r := range d.LogRules { // every matching log rule counts once, also under a block
+		if r != d.Rule {
+			mt.Incident(r, false)
+		}
+	}
 	x.incident.Store(&inc.ID)
 	if action == "block" {
 		mt.Block(dir, phase)

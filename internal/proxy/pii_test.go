@@ -192,6 +192,8 @@ func TestThresholdsWithDefaultPolicy(t *testing.T) {
 	assertNoRawValues(t, e.logs.String(), recs)
 	assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "request", "phase": "held"}, 4)
 	assertMetric(t, e.reg, "dlp_incidents_total", map[string]string{"rule": "block-bulk-ids-and-cards", "action": "block"}, 4)
+	// Every request matched the log rule, blocked or not: each counts once.
+	assertMetric(t, e.reg, "dlp_incidents_total", map[string]string{"rule": "log-personal-information", "action": "log"}, 8)
 	assertMetric(t, e.reg, "dlp_requests_total", map[string]string{"outcome": "blocked"}, 4)
 	assertMetric(t, e.reg, "dlp_requests_total", map[string]string{"outcome": "allowed"}, 4)
 }
@@ -220,28 +222,71 @@ func TestLeakBudget(t *testing.T) {
 		assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "request", "phase": "streaming"}, 2)
 	})
 	t.Run("response", func(t *testing.T) {
-		e := newPIEnv(t, snap, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(csv) }))
-		for scheme, base := range map[string]string{"http": e.plain.URL, "https": e.tls.URL} {
-			resp, err := e.client.Get(base + "/export.csv")
-			if err != nil {
-				continue // cut before the first byte: the connection closed before the headers went out
-			}
-			got, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if rerr == nil {
-				t.Errorf("%s: response ended cleanly after %d bytes; want it cut", scheme, len(got))
-			}
-			if n := countIDs(recs, got); n >= 50 {
-				t.Errorf("%s: client received %d IDs, want fewer than 50", scheme, n)
-			}
+		// With a clean preamble the headers go out before the PI starts, so
+		// the block cuts the body; without, it falls in the first chunk and
+		// is still a clean page.
+		preamble := corpus.CleanWeb(3, 256<<10).Data
+		tests := []struct {
+			name      string
+			body      []byte
+			wantPhase string
+		}{
+			{name: "block in the first chunk", body: csv, wantPhase: PhaseHeld},
+			{name: "block after the headers", body: append(preamble[:len(preamble):len(preamble)], csv...), wantPhase: PhaseStreaming},
 		}
-		assertNoRawValues(t, e.logs.String(), recs)
-		assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "response", "phase": "streaming"}, 2)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := newPIEnv(t, snap, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(tt.body) }))
+				for scheme, base := range map[string]string{"http": e.plain.URL, "https": e.tls.URL} {
+					resp, err := e.client.Get(base + "/export.csv")
+					if err != nil {
+						t.Fatalf("%s: %v", scheme, err)
+					}
+					got, rerr := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					switch tt.wantPhase {
+					case PhaseHeld:
+						if resp.StatusCode != 403 || rerr != nil {
+							t.Errorf("%s: status = %d (%v), want a clean 403 page", scheme, resp.StatusCode, rerr)
+						}
+					default:
+						if rerr == nil {
+							t.Errorf("%s: response ended cleanly after %d bytes; want it cut", scheme, len(got))
+						}
+					}
+					if n := countIDs(recs, got); n >= 50 {
+						t.Errorf("%s: client received %d IDs, want fewer than 50", scheme, n)
+					}
+				}
+				assertNoRawValues(t, e.logs.String(), recs)
+				assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "response", "phase": tt.wantPhase}, 2)
+			})
+		}
 	})
 }
 
-// assertMetric checks the value of the series of name with labels.
+// assertMetric checks the value of the series of name with labels. Access
+// lines (and their metrics) are written when goproxy closes the response,
+// which may be just after the client read it, so it waits a little.
 func assertMetric(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string, want float64) {
+	t.Helper()
+	var got float64
+	var found bool
+	for range 100 {
+		if got, found = metricValue(t, g, name, labels); found && got == want {
+			return
+		}
+		sleep()
+	}
+	if !found {
+		t.Errorf("%s%v not found", name, labels)
+		return
+	}
+	t.Errorf("%s%v = %v, want %v", name, labels, got, want)
+}
+
+// metricValue returns the counter value of the series of name with labels.
+func metricValue(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
 	mfs, err := g.Gather()
 	if err != nil {
@@ -253,14 +298,11 @@ func assertMetric(t *testing.T, g prometheus.Gatherer, name string, labels map[s
 		}
 		for _, m := range mf.GetMetric() {
 			if hasLabels(m, labels) {
-				if got := m.GetCounter().GetValue(); got != want {
-					t.Errorf("%s%v = %v, want %v", name, labels, got, want)
-				}
-				return
+				return m.GetCounter().GetValue(), true
 			}
 		}
 	}
-	t.Errorf("%s%v not found", name, labels)
+	return 0, false
 }
 
 func hasLabels(m *dto.Metric, labels map[string]string) bool {
