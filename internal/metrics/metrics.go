@@ -20,6 +20,8 @@
 //	m.SetPolicy(version, sha256); m.ReloadSucceeded(now); m.ReloadFailed()
 //	m.TLSInterceptError(metrics.StageUpstreamVerify)
 //	m.WatchLeafCache(ca.Len)                   // dlp_leaf_cert_cache_entries reads it on scrape
+//	m.WatchWindowKeys(local.Len)               // dlp_window_tracked_keys reads it on scrape
+//	m.WindowEvicted(); m.WindowStoreError(); m.WindowFallback()
 //	m.SetBuildInfo(version)
 //
 // Label values are typed constants from this package (or detector ids and
@@ -166,13 +168,37 @@ type Metrics struct {
 	tlsErrors           *prometheus.CounterVec
 	buildInfo           *info
 
-	leafCacheLen atomic.Pointer[func() int]
+	windowEvictions   prometheus.Counter
+	windowStoreErrors prometheus.Counter
+	windowFallbacks   prometheus.Counter
+
+	leafCacheLen  watchedSize
+	windowKeysLen watchedSize
+}
+
+// watchedSize is a size read on every scrape from a function set later;
+// it reads 0 until the function is set.
+type watchedSize struct {
+	f atomic.Pointer[func() int]
+}
+
+func (w *watchedSize) set(size func() int) { w.f.Store(&size) }
+
+func (w *watchedSize) value() float64 {
+	if f := w.f.Load(); f != nil {
+		return float64((*f)())
+	}
+	return 0
 }
 
 func name(n string) string { return prometheus.BuildFQName(namespace, "", n) }
 
 func counterVec(n, help string, labels ...string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name(n), Help: help}, labels)
+}
+
+func counter(n, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name(n), Help: help})
 }
 
 func gauge(n, help string) prometheus.Gauge {
@@ -227,11 +253,21 @@ func New(reg prometheus.Registerer) *Metrics {
 			"TLS interception failures, by stage.", labelStage),
 		buildInfo: newInfo("build_info",
 			"Version of dlpproxy and of Go it was built with, value 1.", labelVersion, labelGoVersion),
+		windowEvictions: counter("window_evictions_total",
+			"Window series (rule and key) evicted from the local store to stay within its key cap."),
+		windowStoreErrors: counter("window_store_errors_total",
+			"Failed calls to the shared window store (Redis)."),
+		windowFallbacks: counter("window_fallbacks_total",
+			"Window updates decided on local counts because the shared store failed or was being skipped."),
 	}
 	leafCache := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: name("leaf_cert_cache_entries"),
 		Help: "Leaf certificates currently cached for TLS interception.",
-	}, m.leafCacheEntries)
+	}, m.leafCacheLen.value)
+	windowKeys := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: name("window_tracked_keys"),
+		Help: "Window series (rule and key) tracked in the local store.",
+	}, m.windowKeysLen.value)
 
 	reg.MustRegister(
 		m.ActiveConnections, m.ActiveInspections,
@@ -240,6 +276,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.inspectionDuration, m.requestDuration,
 		m.policyReloads, m.policyInfo, m.policyLastSuccess,
 		m.tlsErrors, leafCache, m.buildInfo,
+		windowKeys, m.windowEvictions, m.windowStoreErrors, m.windowFallbacks,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -392,15 +429,26 @@ func (m *Metrics) TLSInterceptError(s Stage) {
 // WatchLeafCache makes dlp_leaf_cert_cache_entries report size() on every
 // scrape (typically (*ca.CA).Len). Until it is called the gauge reads 0.
 func (m *Metrics) WatchLeafCache(size func() int) {
-	m.leafCacheLen.Store(&size)
+	m.leafCacheLen.set(size)
 }
 
-func (m *Metrics) leafCacheEntries() float64 {
-	if f := m.leafCacheLen.Load(); f != nil {
-		return float64((*f)())
-	}
-	return 0
+// WatchWindowKeys makes dlp_window_tracked_keys report size() on every
+// scrape (typically (*window.Local).Len). Until it is called the gauge
+// reads 0.
+func (m *Metrics) WatchWindowKeys(size func() int) {
+	m.windowKeysLen.set(size)
 }
+
+// WindowEvicted counts one window series evicted from the local store
+// (window.LocalConfig.OnEvict).
+func (m *Metrics) WindowEvicted() { m.windowEvictions.Inc() }
+
+// WindowStoreError counts one failed call to the shared window store.
+func (m *Metrics) WindowStoreError() { m.windowStoreErrors.Inc() }
+
+// WindowFallback counts one window update decided on local counts because
+// the shared store failed or was being skipped.
+func (m *Metrics) WindowFallback() { m.windowFallbacks.Inc() }
 
 // SetBuildInfo sets dlp_build_info to the single series {version, the Go
 // version of this binary}. New sets it from the module build info.

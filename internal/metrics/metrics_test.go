@@ -42,6 +42,10 @@ var dlpMetricNames = []string{
 	"dlp_tls_intercept_errors_total",
 	"dlp_uninspected_bytes_total",
 	"dlp_uninspected_messages_total",
+	"dlp_window_evictions_total",
+	"dlp_window_fallbacks_total",
+	"dlp_window_store_errors_total",
+	"dlp_window_tracked_keys",
 }
 
 // scripted registers the metrics on a fresh registry and replays a fixed
@@ -59,6 +63,11 @@ func scripted(t *testing.T) *prometheus.Registry {
 	m.SetPolicy("2024-05-02", "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752")
 	m.ReloadSucceeded(time.Unix(1714608000, 500e6))
 	m.WatchLeafCache(func() int { return 2 })
+	m.WatchWindowKeys(func() int { return 7 })
+	m.WindowEvicted()
+	m.WindowStoreError()
+	m.WindowFallback()
+	m.WindowFallback()
 
 	m.ActiveConnections.Inc()
 	m.ActiveConnections.Inc()
