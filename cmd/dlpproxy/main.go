@@ -7,6 +7,7 @@
 //	dlpproxy scan [--json] FILE...  inspect files offline
 //	dlpproxy ca init --dir DIR      create the interception CA
 //	dlpproxy policy check FILE      validate a policy file
+//	dlpproxy passwd NAME            hash a proxy user's password for the config
 //	dlpproxy version                print the version
 package main
 
@@ -47,6 +48,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCA(args[1:], stdout, stderr)
 	case "policy":
 		return runPolicy(args[1:], stdout, stderr)
+	case "passwd":
+		return runPasswd(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "dlpproxy %s\n", version)
 		return exitOK
@@ -69,6 +72,8 @@ commands:
                              inspect files offline with the same engine
   ca init --dir DIR          create the company interception CA (key written 0600)
   policy check FILE          validate a policy file; errors name file, line and field
+  passwd [--iterations N] NAME
+                             hash a proxy user's password (terminal or first stdin line) for users:
   version                    print the version
 
 Run 'dlpproxy <command> -h' for the flags of a command.

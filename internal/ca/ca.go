@@ -5,7 +5,7 @@
 // API summary:
 //
 //	c, err := ca.Init(dir)         // new CA: dir/ca.crt (0644) and dir/ca.key (0600, never overwritten)
-//	c, err := ca.Load(dir)         // existing CA; refuses a key readable by group or others
+//	c, err := ca.Load(dir)         // existing CA; refuses a key open to others, or to a group the process is not in
 //	cert, err := c.LeafFor(host)   // cached leaf for "example.com", "10.0.0.1" or "example.com:443"
 //	cfg, err := c.TLSConfigForHost(host) // server-side tls.Config for goproxy's ConnectAction.TLSConfig
 //	n := c.Len()                   // cached leaves, for dlp_leaf_cert_cache_entries
@@ -43,6 +43,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -66,6 +67,7 @@ type Option interface {
 type options struct {
 	cacheSize int
 	now       func() time.Time
+	groups    func() []int // the process's groups, for a group-readable key
 }
 
 type cacheSizeOption int
@@ -85,7 +87,7 @@ func (o clockOption) apply(opts *options) { opts.now = o }
 func WithClock(now func() time.Time) Option { return clockOption(now) }
 
 func buildOptions(opts []Option) options {
-	o := options{cacheSize: defaultSize, now: time.Now}
+	o := options{cacheSize: defaultSize, now: time.Now, groups: processGroups}
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
@@ -210,7 +212,7 @@ func writeExclusive(path string, data []byte, mode os.FileMode) error {
 // expired, and a key that does not match the certificate.
 func Load(dir string, opts ...Option) (*CA, error) {
 	o := buildOptions(opts)
-	keyPEM, err := readPrivate(filepath.Join(dir, KeyFile))
+	keyPEM, err := readPrivate(filepath.Join(dir, KeyFile), o.groups)
 	if err != nil {
 		return nil, fmt.Errorf("load ca: %w", err)
 	}
@@ -226,8 +228,10 @@ func Load(dir string, opts ...Option) (*CA, error) {
 }
 
 // readPrivate reads a key file after checking, on the open file, that only
-// its owner can access it.
-func readPrivate(path string) ([]byte, error) {
+// its owner can access it, or its owner and its group when that group is one
+// of groups() (read only: a Kubernetes Secret mounted 0440 with the pod's
+// fsGroup, since a non-root container cannot own the volume).
+func readPrivate(path string, groups func() []int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -237,10 +241,36 @@ func readPrivate(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("%s has mode %04o, readable by group or others: run chmod 600 %s", path, perm, path)
+	if err := checkKeyMode(path, st, groups); err != nil {
+		return nil, err
 	}
 	return io.ReadAll(f)
+}
+
+// checkKeyMode refuses a key others may use, or its group may write or
+// execute, or its group may read when it is not a group of this process.
+func checkKeyMode(path string, st fs.FileInfo, groups func() []int) error {
+	perm := st.Mode().Perm()
+	if perm&0o037 != 0 {
+		return fmt.Errorf("%s has mode %04o, open to others or writable by group: run chmod 600 %s (group read, 0440, is allowed only for the process's own group)", path, perm, path)
+	}
+	if perm&0o040 == 0 {
+		return nil
+	}
+	gid, ok := fileGroup(st)
+	if !ok {
+		return fmt.Errorf("%s has mode %04o, readable by group, and its group cannot be checked here: run chmod 600 %s", path, perm, path)
+	}
+	if !slices.Contains(groups(), gid) {
+		return fmt.Errorf("%s has mode %04o, readable by group %d, which is not a group of this process: run chmod 600 %s, or run with that group (Kubernetes fsGroup)", path, perm, gid, path)
+	}
+	return nil
+}
+
+// processGroups returns the process's effective and supplementary groups.
+func processGroups() []int {
+	gs, _ := os.Getgroups() // unsupported or failing: only the effective group counts
+	return append(gs, os.Getegid())
 }
 
 // parse decodes and checks a PEM certificate and PEM PKCS#8 key.

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,13 +161,19 @@ func TestLoad(t *testing.T) {
 		cert    []byte
 		key     []byte
 		keyMode fs.FileMode
+		inGroup bool // the process is in the key file's group
 		opts    []Option
 		wantErr string
 	}{
 		{name: "good", cert: goodCert, key: goodKey, keyMode: 0o600},
 		{name: "owner read-only key", cert: goodCert, key: goodKey, keyMode: 0o400},
-		{name: "world-readable key", cert: goodCert, key: goodKey, keyMode: 0o644, wantErr: "readable by group or others"},
-		{name: "group-readable key", cert: goodCert, key: goodKey, keyMode: 0o640, wantErr: "readable by group or others"},
+		{name: "world-readable key", cert: goodCert, key: goodKey, keyMode: 0o644, inGroup: true, wantErr: "open to others"},
+		{name: "others-only read", cert: goodCert, key: goodKey, keyMode: 0o604, inGroup: true, wantErr: "open to others"},
+		{name: "group-writable key", cert: goodCert, key: goodKey, keyMode: 0o460, inGroup: true, wantErr: "writable by group"},
+		{name: "group-executable key", cert: goodCert, key: goodKey, keyMode: 0o450, inGroup: true, wantErr: "writable by group"},
+		{name: "Kubernetes fsGroup mount 0440", cert: goodCert, key: goodKey, keyMode: 0o440, inGroup: true},
+		{name: "group-readable 0640, own group", cert: goodCert, key: goodKey, keyMode: 0o640, inGroup: true},
+		{name: "group-readable, foreign group", cert: goodCert, key: goodKey, keyMode: 0o440, wantErr: "not a group of this process"},
 		{name: "key of another CA", cert: goodCert, key: mustRead(t, filepath.Join(otherDir, KeyFile)), keyMode: 0o600, wantErr: "does not match"},
 		{name: "leaf as CA", cert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Certificate[0]}),
 			key: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: leafKey}), keyMode: 0o600, wantErr: "not a CA"},
@@ -188,7 +195,8 @@ func TestLoad(t *testing.T) {
 			if err := os.Chmod(keyPath, tt.keyMode); err != nil {
 				t.Fatal(err)
 			}
-			c, err := Load(dir, tt.opts...)
+			opts := append([]Option{groupsOf(t, keyPath, tt.inGroup)}, tt.opts...)
+			c, err := Load(dir, opts...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Load error = %v, want one containing %q", err, tt.wantErr)
@@ -493,5 +501,52 @@ func TestInstallInstructions(t *testing.T) {
 	}
 	if strings.Contains(got, "{{cert}}") {
 		t.Error("placeholder left in instructions")
+	}
+}
+
+// groupsOption stands in for the process's groups.
+type groupsOption []int
+
+func (g groupsOption) apply(o *options) { o.groups = func() []int { return g } }
+
+// groupsOf makes the process a member of path's group, or of another group
+// only.
+func groupsOf(t *testing.T, path string, member bool) Option {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid, ok := fileGroup(st)
+	if !ok {
+		t.Skip("file groups are not available on this system")
+	}
+	if member {
+		return groupsOption{gid + 1, gid}
+	}
+	return groupsOption{gid + 1}
+}
+
+// TestLoadGroupReadableWithProcessGroups checks the default group lookup:
+// a key the test created belongs to one of its groups, so 0440 loads.
+func TestLoadGroupReadableWithProcessGroups(t *testing.T) {
+	c, dir := initCA(t)
+	keyPath := filepath.Join(dir, KeyFile)
+	if err := os.Chmod(keyPath, 0o440); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid, ok := fileGroup(st); !ok || !slices.Contains(processGroups(), gid) {
+		t.Skip("the key file's group is not one of the test process's groups")
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load of a 0440 key in the process's group: %v", err)
+	}
+	if got.Fingerprint() != c.Fingerprint() {
+		t.Error("loaded another CA")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -170,15 +171,25 @@ func (c *Config) Authenticator() *Users {
 	if len(c.Users) == 0 {
 		return nil
 	}
-	u := &Users{hashes: map[string]string{}}
+	u := &Users{hashes: map[string]string{}, verified: map[string][sha256.Size]byte{}}
+	_, _ = rand.Read(u.pepper[:])
 	for _, e := range c.Users {
 		u.hashes[e.Name] = e.Password
 	}
 	return u
 }
 
-// Users verifies proxy Basic credentials against PBKDF2 hashes.
-type Users struct{ hashes map[string]string }
+// Users verifies proxy Basic credentials against PBKDF2 hashes. A proxy
+// client sends its credentials with every request, and PBKDF2 is slow on
+// purpose, so each user's last verified password is remembered as a keyed
+// SHA-256 digest (never the password) and later requests compare digests.
+type Users struct {
+	hashes map[string]string
+	pepper [32]byte // random per process: the digests are useless elsewhere
+
+	mu       sync.Mutex
+	verified map[string][sha256.Size]byte // bounded by the configured users
+}
 
 // Authenticate reports whether password is user's.
 func (u *Users) Authenticate(user, password string) bool {
@@ -186,13 +197,39 @@ func (u *Users) Authenticate(user, password string) bool {
 	if !ok {
 		return false
 	}
+	digest := u.digest(password)
+	u.mu.Lock()
+	known, seen := u.verified[user]
+	u.mu.Unlock()
+	if seen && subtle.ConstantTimeCompare(known[:], digest[:]) == 1 {
+		return true
+	}
 	iter, salt, key, err := parseHash(h)
 	if err != nil {
 		return false
 	}
 	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(key))
-	return err == nil && subtle.ConstantTimeCompare(got, key) == 1
+	if err != nil || subtle.ConstantTimeCompare(got, key) != 1 {
+		return false
+	}
+	u.mu.Lock()
+	u.verified[user] = digest
+	u.mu.Unlock()
+	return true
 }
+
+func (u *Users) digest(password string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(u.pepper[:])
+	h.Write([]byte(password))
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// DefaultIterations is the PBKDF2-SHA256 work factor dlpproxy passwd uses
+// (OWASP's 2023 recommendation).
+const DefaultIterations = 600_000
 
 const hashPrefix = "pbkdf2-sha256"
 

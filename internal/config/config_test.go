@@ -2,6 +2,7 @@ package config
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,14 +70,48 @@ func TestUsers(t *testing.T) {
 		want       bool
 	}{
 		{"alice", "s3cret", true},
-		{"alice", "wrong", false},
+		{"alice", "wrong", false}, // after a verified password: the remembered digest must not match
+		{"alice", "s3cret", true}, // remembered
+		{"alice", "s3cret ", false},
+		{"alice", "", false},
 		{"bob", "s3cret", false},
+		{"alice", "s3cret", true},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		if got := auth.Authenticate(tt.user, tt.pass); got != tt.want {
-			t.Errorf("Authenticate(%q) = %v, want %v", tt.user, got, tt.want)
+			t.Errorf("step %d: Authenticate(%q, %d-byte password) = %v, want %v", i, tt.user, len(tt.pass), got, tt.want)
 		}
 	}
+}
+
+// TestUsersConcurrent runs under -race: the proxy authenticates from many
+// connections at once.
+func TestUsersConcurrent(t *testing.T) {
+	h, err := HashPassword("pw", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("c.yaml", []byte("users: [{name: alice, password: \""+h+"\"}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := c.Authenticator()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			pass := "pw"
+			if i%2 == 1 {
+				pass = "nope"
+			}
+			for range 20 {
+				if got := auth.Authenticate("alice", pass); got != (i%2 == 0) {
+					t.Errorf("Authenticate(%q) = %v", pass, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func FuzzParse(f *testing.F) {
