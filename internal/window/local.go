@@ -14,7 +14,7 @@ import (
 // Defaults of LocalConfig.
 const (
 	DefaultMaxKeys    = 10_000
-	DefaultExactLimit = 10_000
+	DefaultExactLimit = 2_000
 )
 
 // LocalConfig configures a Local store. The zero value uses the defaults.
