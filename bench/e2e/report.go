@@ -304,6 +304,10 @@ func markdownDoc(args []string, report string) string {
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs (GOMAXPROCS %d), %s, %s/%s; measured %s.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		time.Now().UTC().Format(time.DateOnly))
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(&b, "Load average when the run ended (other work on the machine skews MB/s more than CPU s/GiB): %s.\n\n",
+			strings.Join(strings.Fields(string(la))[:3], " "))
+	}
 	fmt.Fprintln(&b, "Client and origin servers share the machine with the proxy (loopback, 127.0.0.1), so")
 	fmt.Fprintln(&b, "MB/s is bounded by all three; the CPU columns isolate the proxy process.")
 	fmt.Fprintln(&b)
