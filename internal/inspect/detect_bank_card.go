@@ -25,21 +25,22 @@ func classifyCard(d []byte) cardStrength {
 	if len(d) < 16 || len(d) > 19 || d[len(d)-1] == 'X' {
 		return notCard
 	}
-	luhn := luhnValid(d)
 	p2 := int(d[0]-'0')*10 + int(d[1]-'0')
 	p4 := p2*100 + int(d[2]-'0')*10 + int(d[3]-'0')
 	switch {
 	case p2 == 62 || p2 == 81:
-		if luhn {
+		if luhnValid(d) {
 			return strongCard
 		}
 		if p2 == 62 {
 			return weakCard
 		}
-	case len(d) == 16 && luhn && (d[0] == '4' || (p2 >= 51 && p2 <= 55) ||
+	case len(d) == 16 && (d[0] == '4' || (p2 >= 51 && p2 <= 55) ||
 		(p4 >= 2221 && p4 <= 2720) || (p4 >= 3528 && p4 <= 3589)):
-		return strongCard
-	case d[0] == '9' && luhn:
+		if luhnValid(d) {
+			return strongCard
+		}
+	case d[0] == '9' && luhnValid(d):
 		return weakCard
 	}
 	return notCard

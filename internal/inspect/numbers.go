@@ -41,8 +41,10 @@ func (r *numberRun) glen(k int) int     { return r.off[k+1] - r.off[k] }
 // where scanning resumes.
 func (s *Scanner) number(i, end int) int {
 	b := s.buf
-	if j, ok := s.plainNumber(i, end); ok {
-		return j
+	if isDigit(b[i]) {
+		if j, ok := s.plainNumber(i, end); ok {
+			return j
+		}
 	}
 	start, ok := unitStart(b, i, end)
 	if !ok {
@@ -145,11 +147,53 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 	return 0, false
 }
 
+// runStart walks back from the digit unit at i over the digit units and
+// single joiners before it, but not before lo (where scanning resumed: the
+// bytes before it are decided). It returns where the run really starts.
+func runStart(b []byte, i, lo int) int {
+	p := i
+	for p > lo {
+		if w := unitEndingAt(b, p, lo); w > 0 {
+			p -= w
+			continue
+		}
+		if p-1 > lo && (b[p-1] == ' ' || b[p-1] == '-') && unitEndingAt(b, p-1, lo) > 0 {
+			p--
+			continue
+		}
+		break
+	}
+	return p
+}
+
+// unitEndingAt returns the width of the digit unit that ends just before p
+// and starts at or after lo, or 0.
+func unitEndingAt(b []byte, p, lo int) int {
+	c := b[p-1]
+	switch {
+	case c == ';' || c >= 0x80 || isHexLetterOrDigit(c):
+		for _, w := range [...]int{6, 5, 3} { // \u0031 or &#x31;, &#49;, %31 or a full-width digit
+			if p-w >= lo {
+				if _, uw := digitUnit(b, p-w, p); uw == w {
+					return w
+				}
+			}
+		}
+		if isDigit(c) {
+			return 1
+		}
+	}
+	return 0
+}
+
+func isHexLetterOrDigit(c byte) bool { _, ok := hexDigit(c); return ok }
+
 // unitStart finds where the digit unit containing b[i] begins: the digit
 // itself, or the backslash, percent sign or ampersand of an escape.
 func unitStart(b []byte, i, end int) (int, bool) {
 	j := i
 	switch {
+	case !isDigit(b[i]): // the escape or full-width digit starts here
 	case i >= 2 && b[i-2] == '\\' && b[i-1] == 'u':
 		j = i - 2
 	case i >= 1 && b[i-1] == '%':

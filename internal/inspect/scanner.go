@@ -129,6 +129,16 @@ const (
 	clsWide    // 0xEF: full-width digits and the full-width colon
 )
 
+// byteSkip and csvSkip are the class tables without digits, for the
+// eight-byte skip; digitSample marks the digits it samples.
+var byteSkip, csvSkip, digitSample = func() (text, csv, digits [256]uint8) {
+	text, csv = byteClass, csvClass
+	for c := '0'; c <= '9'; c++ {
+		text[c], csv[c], digits[c] = clsNone, clsNone, 1
+	}
+	return text, csv, digits
+}()
+
 // byteClass is the class table for free text; csvClass adds the cell
 // delimiters, newlines and quotes a CSV body needs followed.
 var byteClass, csvClass = func() (text, csv [256]uint8) {
@@ -161,14 +171,20 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
-	cls := &byteClass
+	cls, skip := &byteClass, &byteSkip
 	if s.csv.on {
-		cls = &csvClass
+		cls, skip = &csvClass, &csvSkip
 	}
-	i := s.pos
+	i, lo := s.pos, s.pos
 	for i < limit {
-		for i+8 <= limit && cls[b[i]]|cls[b[i+1]]|cls[b[i+2]]|cls[b[i+3]]|
-			cls[b[i+4]]|cls[b[i+5]]|cls[b[i+6]]|cls[b[i+7]] == 0 {
+		// Skip eight bytes at a time while they hold no class byte. Digits
+		// are sampled every fourth byte only: every run that can hold a
+		// value has four plain digits in a row or is found by its escape
+		// or full-width bytes, and runStart recovers the groups before it.
+		lo = i
+		for i+8 <= limit && skip[b[i]]|skip[b[i+1]]|skip[b[i+2]]|skip[b[i+3]]|
+			skip[b[i+4]]|skip[b[i+5]]|skip[b[i+6]]|skip[b[i+7]]|
+			digitSample[b[i+3]]|digitSample[b[i+7]] == 0 {
 			i += 8
 		}
 		for i < limit && cls[b[i]] == clsNone {
@@ -179,6 +195,10 @@ func (s *Scanner) scan(final bool) {
 		}
 		switch cls[b[i]] {
 		case clsDigit:
+			if start := runStart(b, escapeStart(b, i), lo); start < i {
+				i = max(s.number(start, end), i+1)
+				continue
+			}
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
 			j := i + 1
@@ -215,6 +235,13 @@ func (s *Scanner) scan(final bool) {
 			}
 		}
 	}
+	if i == limit && !final {
+		// A run of digits (maybe escaped) skipped just before the limit may
+		// go on after it: leave it, undecided, for the next pass.
+		for i > lo && mayBeInRun(b, i-1) {
+			i--
+		}
+	}
 	s.pos = max(i, s.pos)
 	if final {
 		s.pos = end
@@ -241,6 +268,32 @@ func escapePrefix(b []byte, i int) bool {
 		return true
 	}
 	return false
+}
+
+// mayBeInRun reports whether b[k] may belong to a run of digits in any
+// spelling: digits, joiners, the characters of escapes, or a full-width digit.
+func mayBeInRun(b []byte, k int) bool {
+	switch c := b[k]; {
+	case isHexLetterOrDigit(c), c == ' ', c == '-', c == '&', c == '#', c == ';', c == '%', c == '\\', c == 'u', c|0x20 == 'x':
+		return true
+	case c >= 0x80:
+		return c == 0xEF || c == 0xBC || c >= 0x90 && c <= 0x99 || c == 0xB8 || c == 0xBD
+	}
+	return false
+}
+
+// escapeStart returns where the escape holding the digit at i starts, or i.
+func escapeStart(b []byte, i int) int {
+	if !escapePrefix(b, i) {
+		return i
+	}
+	switch {
+	case b[i-1] == '%':
+		return i - 1
+	case b[i-1]|0x20 == 'x':
+		return i - 3
+	}
+	return i - 2
 }
 
 // mayStartValue reports whether the ASCII byte after a label separator may
