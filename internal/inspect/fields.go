@@ -115,21 +115,21 @@ func (s *Scanner) labelledValue(j, end int) int {
 	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
 		return j
 	}
-	name, addr := s.hasContext(Name, j), s.hasContext(Address, j)
-	if !name && !addr {
-		return j
-	}
+	// Cheapest test first: the value's shape, then the dictionaries, and
+	// only then the label (an automaton pass over the label window).
 	v, runes, han, stop, ok := s.readValue(j, end)
-	if !ok {
-		return j
-	}
 	switch {
-	case name && runes == han && runes <= 5 && cndict.IsName(v):
-		s.found(Name, v, maskName)
-		return stop
-	case addr && runes >= 6 && cndict.IsAddress(v):
-		s.found(Address, v, maskAddress)
-		return stop
+	case !ok:
+	case runes == han && runes <= 5:
+		if cndict.IsName(v) && s.hasContext(Name, j) {
+			s.found(Name, v, maskName)
+			return stop
+		}
+	case runes >= 6:
+		if cndict.IsAddress(v) && s.hasContext(Address, j) {
+			s.found(Address, v, maskAddress)
+			return stop
+		}
 	}
 	return j
 }

@@ -170,18 +170,26 @@ func runStart(b []byte, i, lo int) int {
 // and starts at or after lo, or 0.
 func unitEndingAt(b []byte, p, lo int) int {
 	c := b[p-1]
-	switch {
-	case c == ';' || c >= 0x80 || isHexLetterOrDigit(c):
-		for _, w := range [...]int{6, 5, 3} { // \u0031 or &#x31;, &#49;, %31 or a full-width digit
-			if p-w >= lo {
-				if _, uw := digitUnit(b, p-w, p); uw == w {
-					return w
-				}
+	if c != ';' && c < 0x80 && !isDigit(c) && !isHexLetterOrDigit(c) {
+		return 0
+	}
+	// The shapes of the escapes: \u0031 or &#x31; (6), &#49; (5), %31 or a
+	// full-width digit (3). Only a shape that fits is decoded.
+	for _, w := range [...]int{6, 5, 3} {
+		if p-w < lo {
+			continue
+		}
+		switch h := b[p-w]; {
+		case w == 6 && (h == '\\' || h == '&' && c == ';'),
+			w == 5 && h == '&' && c == ';',
+			w == 3 && (h == '%' || h == 0xEF):
+			if _, uw := digitUnit(b, p-w, p); uw == w {
+				return w
 			}
 		}
-		if isDigit(c) {
-			return 1
-		}
+	}
+	if isDigit(c) {
+		return 1
 	}
 	return 0
 }
