@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"errors"
+	"math/bits"
 )
 
 // Scanner geometry. A decision about a candidate that starts at offset p reads
@@ -129,14 +130,24 @@ const (
 	clsWide    // 0xEF: full-width digits and the full-width colon
 )
 
-// byteSkip and csvSkip are the class tables without digits, for the
-// eight-byte skip; digitSample marks the digits it samples.
-var byteSkip, csvSkip, digitSample = func() (text, csv, digits [256]uint8) {
-	text, csv = byteClass, csvClass
-	for c := '0'; c <= '9'; c++ {
-		text[c], csv[c], digits[c] = clsNone, clsNone, 1
+// stopLanes selects, in eight byte lanes, the class bytes anywhere and the
+// digits of lanes 3 and 7.
+const stopLanes = 0x0301010103010101
+
+// laneText and laneCSV give each byte its lane value for the eight-byte
+// skip: 1 for a class byte of byteClass or csvClass, 2 for a digit.
+var laneText, laneCSV = func() (text, csv [256]uint8) {
+	for c := range 256 {
+		switch {
+		case isDigit(byte(c)):
+			text[c], csv[c] = 2, 2
+		case byteClass[c] != clsNone:
+			text[c], csv[c] = 1, 1
+		case csvClass[c] != clsNone:
+			csv[c] = 1
+		}
 	}
-	return text, csv, digits
+	return text, csv
 }()
 
 // byteClass is the class table for free text; csvClass adds the cell
@@ -171,9 +182,9 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
-	cls, skip := &byteClass, &byteSkip
+	cls, lane := &byteClass, &laneText
 	if s.csv.on {
-		cls, skip = &csvClass, &csvSkip
+		cls, lane = &csvClass, &laneCSV
 	}
 	i, lo := s.pos, s.pos
 	for i < limit {
@@ -182,10 +193,17 @@ func (s *Scanner) scan(final bool) {
 		// value has four plain digits in a row or is found by its escape
 		// or full-width bytes, and runStart recovers the groups before it.
 		lo = i
-		for i+8 <= limit && skip[b[i]]|skip[b[i+1]]|skip[b[i+2]]|skip[b[i+3]]|
-			skip[b[i+4]]|skip[b[i+5]]|skip[b[i+6]]|skip[b[i+7]]|
-			digitSample[b[i+3]]|digitSample[b[i+7]] == 0 {
-			i += 8
+		for i+8 <= limit {
+			// One lane per byte: 1 for a class byte, 2 for a digit.
+			lanes := uint64(lane[b[i]]) | uint64(lane[b[i+1]])<<8 | uint64(lane[b[i+2]])<<16 |
+				uint64(lane[b[i+3]])<<24 | uint64(lane[b[i+4]])<<32 | uint64(lane[b[i+5]])<<40 |
+				uint64(lane[b[i+6]])<<48 | uint64(lane[b[i+7]])<<56
+			if lanes&stopLanes == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(lanes) >> 3
+			break
 		}
 		for i < limit && cls[b[i]] == clsNone {
 			i++
