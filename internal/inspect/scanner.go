@@ -186,13 +186,17 @@ func (s *Scanner) scan(final bool) {
 	if s.csv.on {
 		cls, lane = &csvClass, &laneCSV
 	}
-	i, lo := s.pos, s.pos
+	i, lo, keepLo := s.pos, s.pos, false
 	for i < limit {
 		// Skip eight bytes at a time while they hold no class byte. Digits
 		// are sampled every fourth byte only: every run that can hold a
 		// value has four plain digits in a row or is found by its escape
 		// or full-width bytes, and runStart recovers the groups before it.
-		lo = i
+		if keepLo {
+			keepLo = false // the byte passed over may start an escaped run
+		} else {
+			lo = i
+		}
 		for i+8 <= limit {
 			// One lane per byte: 1 for a class byte, 2 for a digit.
 			lanes := uint64(lane[b[i]]) | uint64(lane[b[i+1]])<<8 | uint64(lane[b[i+2]])<<16 |
@@ -202,7 +206,7 @@ func (s *Scanner) scan(final bool) {
 				i += 8
 				continue
 			}
-			i += bits.TrailingZeros64(lanes) >> 3
+			i += bits.TrailingZeros64(lanes&stopLanes) >> 3
 			break
 		}
 		for i < limit && cls[b[i]] == clsNone {
@@ -213,7 +217,7 @@ func (s *Scanner) scan(final bool) {
 		}
 		switch cls[b[i]] {
 		case clsDigit:
-			if start := runStart(b, escapeStart(b, i), lo); start < i {
+			if start := runStart(b, escapeStart(b, i, end), lo); start < i {
 				i = max(s.number(start, end), i+1)
 				continue
 			}
@@ -235,6 +239,7 @@ func (s *Scanner) scan(final bool) {
 				i = s.email(i, 3, end)
 			} else {
 				i++
+				keepLo = true
 			}
 		case clsSep:
 			if !s.csv.on && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
@@ -300,18 +305,20 @@ func mayBeInRun(b []byte, k int) bool {
 	return false
 }
 
-// escapeStart returns where the escape holding the digit at i starts, or i.
-func escapeStart(b []byte, i int) int {
-	if !escapePrefix(b, i) {
-		return i
+// escapeStart returns where the digit unit holding the ASCII digit at i
+// starts: the backslash, percent sign or ampersand of an escape around it
+// (\u0031, %31, &#49;, &#x31;), or i itself.
+func escapeStart(b []byte, i, end int) int {
+	for back := min(5, i); back > 0; back-- {
+		k := i - back
+		if c := b[k]; c != '\\' && c != '%' && c != '&' {
+			continue
+		}
+		if d, w := digitUnit(b, k, end); w > back && d != 'X' {
+			return k
+		}
 	}
-	switch {
-	case b[i-1] == '%':
-		return i - 1
-	case b[i-1]|0x20 == 'x':
-		return i - 3
-	}
-	return i - 2
+	return i
 }
 
 // mayStartValue reports whether the ASCII byte after a label separator may
