@@ -7,6 +7,7 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"github.com/dlpproxy/dlpproxy/internal/metrics"
 	"github.com/dlpproxy/dlpproxy/internal/policy"
+	"github.com/dlpproxy/dlpproxy/internal/window"
 )
 
 // PolicySource serves Proxy.Policy from compiled policy snapshots (a
@@ -15,14 +16,35 @@ import (
 type PolicySource struct {
 	current func() *policy.Snapshot
 	engine  inspect.Config
+	windows *window.Tracker
 	last    atomic.Pointer[policyRules]
 }
+
+// SourceOption configures a PolicySource.
+type SourceOption interface {
+	apply(*PolicySource)
+}
+
+type windowsOption struct{ tr *window.Tracker }
+
+func (o windowsOption) apply(s *PolicySource) { s.windows = o.tr }
+
+// WithWindows makes the source's scopes decide window rules through tr:
+// their counts accumulate across messages per rule and key. Without it (or
+// with a nil tr) window rules never match. The engine config's HashKey
+// must be the tracker's, or replicas sharing a store do not count the
+// same values as one.
+func WithWindows(tr *window.Tracker) SourceOption { return windowsOption{tr} }
 
 // NewPolicySource returns a source reading snapshots from current; engine
 // configures the engines it builds (its Detectors field is replaced by the
 // snapshot's).
-func NewPolicySource(current func() *policy.Snapshot, engine inspect.Config) *PolicySource {
-	return &PolicySource{current: current, engine: engine}
+func NewPolicySource(current func() *policy.Snapshot, engine inspect.Config, opts ...SourceOption) *PolicySource {
+	s := &PolicySource{current: current, engine: engine}
+	for _, o := range opts {
+		o.apply(s)
+	}
+	return s
 }
 
 // Rules returns the snapshot in force; it is Proxy.Policy.
@@ -39,7 +61,7 @@ func (s *PolicySource) Rules() Rules {
 	if snap.HasAllowValues() {
 		cfg.Allow = snap.AllowValue // the policy's value allowlist (test IDs) never counts
 	}
-	r := &policyRules{snap: snap, settings: Settings{
+	r := &policyRules{snap: snap, windows: s.windows, settings: Settings{
 		HoldSize: snap.Settings().HoldSize, InspectLimit: snap.Settings().InspectLimit, BlockStatus: snap.Settings().BlockStatus,
 	}}
 	// An engine error leaves nil: the Proxy's engine (every detector) is used.
@@ -52,6 +74,7 @@ func (s *PolicySource) Rules() Rules {
 type policyRules struct {
 	snap     *policy.Snapshot
 	engine   *inspect.Engine
+	windows  *window.Tracker // nil: window rules never match
 	settings Settings
 }
 
@@ -94,29 +117,47 @@ func (r *policyRules) Scope(m Message) Scope {
 	if sc.Empty() {
 		return nil
 	}
-	return &policyScope{sc: sc, snap: r.snap}
+	ps := &policyScope{sc: sc, snap: r.snap}
+	if r.windows != nil && len(sc.Windows()) > 0 {
+		ps.wm = r.windows.Begin(sc)
+	}
+	return ps
 }
 
 // policyScope adapts a policy scope, naming rules only when the verdict
 // changes, so Decide stays allocation-free per chunk.
 type policyScope struct {
-	sc    *policy.Scope
-	snap  *policy.Snapshot
-	logs  policy.RuleSet
-	names []string
+	sc     *policy.Scope
+	wm     *window.Message // the message's window accounting; nil without window rules
+	snap   *policy.Snapshot
+	logs   policy.RuleSet
+	names  []string
+	status window.Status // of the last deciding window rule; Decision.Window points here
 }
 
 func (s *policyScope) Decide(t *inspect.Tally) Decision {
-	d := s.sc.Decide(t)
+	var d policy.Decision
+	if s.wm != nil {
+		d = s.wm.Decide(t)
+	} else {
+		d = s.sc.Decide(t)
+	}
 	if d.Logs != s.logs {
 		s.logs, s.names = d.Logs, s.snap.RuleNames(d.Logs)
 	}
 	out := Decision{LogRules: s.names}
 	switch d.Action {
 	case policy.Block:
-		out.Action, out.Rule = Block, s.snap.Rule(d.Rule).Name
+		out.Action = Block
 	case policy.Log:
-		out.Action, out.Rule = Log, s.snap.Rule(d.Rule).Name
+		out.Action = Log
+	default:
+		return out
+	}
+	out.Rule = s.snap.Rule(d.Rule).Name
+	if s.wm != nil && s.snap.Rule(d.Rule).IsWindow() {
+		s.status, _ = s.wm.Status(d.Rule) // a window rule in scope always has a status
+		out.Window = &s.status
 	}
 	return out
 }

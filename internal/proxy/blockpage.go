@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/dlpproxy/dlpproxy/internal/accesslog"
 )
 
 // blockTemplate is the bilingual block page. It shows the rule, the
@@ -21,7 +19,8 @@ var blockTemplate = template.Must(template.New("block").Parse(`<!doctype html>
 <h1>已拦截：疑似批量个人信息外发</h1>
 <h2>Blocked: this {{.Direction}} appears to carry bulk personal information</h2>
 <p>规则 Rule: <b>{{.Rule}}</b></p>
-{{if .Findings}}<ul>
+{{if .Window}}<p>累计窗口 Window: {{.Window}}</p>
+{{end}}{{if .Findings}}<ul>
 {{range .Findings}}<li>{{.Detector}}: {{.Count}} distinct values ({{.Label}})</li>
 {{end}}</ul>{{end}}
 <p>事件编号 Incident: <code>{{.Incident}}</code></p>
@@ -44,20 +43,22 @@ type blockView struct {
 	Rule      string         `json:"rule"`
 	Direction string         `json:"direction"`
 	Findings  []blockFinding `json:"findings"`
-	Message   string         `json:"message"`
+	// Window explains a window rule's block: its key, window and counts.
+	Window  string `json:"window,omitempty"`
+	Message string `json:"message"`
 }
 
 // blockPage renders the block response for an incident: the policy's
 // block status (403 by default), X-DLP-Incident, and HTML or JSON as the
 // client prefers.
-func (p *Proxy) blockPage(req *http.Request, inc *accesslog.Incident, rules Rules) *http.Response {
+func (p *Proxy) blockPage(req *http.Request, inc *incident, rules Rules) *http.Response {
 	status := http.StatusForbidden
 	if rules != nil && rules.Settings().BlockStatus != 0 {
 		status = rules.Settings().BlockStatus
 	}
 	v := blockView{Blocked: true, Incident: inc.ID, Rule: inc.Rule, Direction: inc.Direction,
-		Findings: []blockFinding{},
-		Message:  "Blocked by data-loss-prevention policy; contact the security team with the incident id. 已被数据防泄漏策略拦截，请联系信息安全部门。"}
+		Findings: []blockFinding{}, Window: windowText(inc.window),
+		Message: "Blocked by data-loss-prevention policy; contact the security team with the incident id. 已被数据防泄漏策略拦截，请联系信息安全部门。"}
 	for _, f := range inc.Findings {
 		v.Findings = append(v.Findings, blockFinding{Detector: f.Detector, Count: f.Count, Label: detectorLabel(f.Detector)})
 	}
@@ -79,6 +80,14 @@ func (p *Proxy) blockPage(req *http.Request, inc *accesslog.Incident, rules Rule
 		StatusCode: status, Status: statusLine(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Body: io.NopCloser(&body), ContentLength: int64(body.Len()), Request: req,
 	}
+}
+
+// windowText is the block page's explanation of a window rule block.
+func windowText(status string) string {
+	if status == "" {
+		return ""
+	}
+	return status + " — blocked until older records leave the window (窗口内较早的记录过期后恢复)"
 }
 
 // detectorLabel is the Chinese name of a detector id for the block page.

@@ -186,7 +186,7 @@ type message struct {
 	passing  string    // reason an encoded body stopped being inspected and passes
 	err      error     // sticky
 	phase    string
-	logRules []string
+	logged   *Decision // the last log decision, recorded when the message ends unblocked
 	block    *Decision
 	busy     time.Duration
 	finished bool
@@ -250,8 +250,8 @@ func decodeReasons(r string) string {
 // check is the enforcing reader's policy hook, called after every chunk.
 func (m *message) check(t *inspect.Tally) error {
 	d := m.scope.Decide(t)
-	if len(d.LogRules) > 0 {
-		m.logRules = d.LogRules
+	if d.Action == Log {
+		m.logged = &d
 	}
 	if d.Action == Block {
 		m.block = &d
@@ -383,8 +383,8 @@ func (m *message) finish() {
 	switch {
 	case m.block != nil:
 		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t)
-	case len(m.logRules) > 0:
-		p.recordIncident(m.x, m.dir, Decision{Action: Log, Rule: m.logRules[0], LogRules: m.logRules}, "log", "", t)
+	case m.logged != nil:
+		p.recordIncident(m.x, m.dir, *m.logged, "log", "", t)
 	}
 	if m.decoded != nil {
 		_ = m.decoded.Close() // frees the decoders; closing the source is Close's job
@@ -459,7 +459,7 @@ func uninspectableRule(reason string) string { return "uninspectable_" + reason 
 
 // uninspectableIncident records a fail-closed block of a message that
 // cannot be inspected.
-func (p *Proxy) uninspectableIncident(x *exchange, dir Direction, reason string) *accesslog.Incident {
+func (p *Proxy) uninspectableIncident(x *exchange, dir Direction, reason string) *incident {
 	p.metrics().UninspectedMessage(dir, reason, true)
 	return p.recordIncident(x, dir, Decision{Action: Block, Rule: uninspectableRule(reason)}, "block", PhaseHeld, nil)
 }
@@ -469,14 +469,23 @@ func (p *Proxy) uninspectableBlock(x *exchange, req *http.Request, dir Direction
 	return p.blockPage(req, p.uninspectableIncident(x, dir, reason), x.rules)
 }
 
-// recordIncident logs an incident and counts it; t may be nil.
-func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, phase string, t *inspect.Tally) *accesslog.Incident {
+// incident is a recorded incident and what its block page shows.
+type incident struct {
+	*accesslog.Incident
+	// window is the deciding window rule's status text, empty for a
+	// per-message rule.
+	window string
+}
+
+// recordIncident logs an incident and counts it; t may be nil. A window
+// rule's status goes into the log record as "window".
+func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, phase string, t *inspect.Tally) *incident {
 	now := p.now()
-	inc := &accesslog.Incident{
+	inc := &incident{Incident: &accesslog.Incident{
 		ID: accesslog.NewID(now), Time: now, Rule: d.Rule, LogRules: append([]string(nil), d.LogRules...),
 		Action: action, Phase: phase, Direction: dir.String(), Client: x.client.String(), User: x.user,
 		Host: x.host, Path: x.path, PolicyVersion: x.rules.Version(),
-	}
+	}}
 	if t != nil {
 		for det := inspect.Detector(0); det < inspect.NumDetectors; det++ {
 			if t.Counts[det] > 0 {
@@ -484,7 +493,14 @@ func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, p
 			}
 		}
 	}
-	p.records().Incident(inc)
+	rec := p.records()
+	if d.Window != nil {
+		inc.window = d.Window.String()
+		if rec.Logger != nil {
+			rec.Logger = rec.Logger.With(zap.Object("window", *d.Window))
+		}
+	}
+	rec.Incident(inc.Incident)
 	mt := p.metrics()
 	mt.Incident(d.Rule, action == "block")
 	for _, r := range d.LogRules { // every matching log rule counts once, also under a block

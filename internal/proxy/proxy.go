@@ -118,7 +118,7 @@ type exchange struct {
 	bytesDown atomic.Int64
 	inspected atomic.Int64
 	incident  atomic.Pointer[string]
-	block     atomic.Pointer[accesslog.Incident] // set when a body was blocked
+	block     atomic.Pointer[incident] // set when a body was blocked
 	outcome   atomic.Pointer[string]
 	cut       atomic.Bool // a streaming response was cut: abort the client connection
 	logged    sync.Once

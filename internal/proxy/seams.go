@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
+	"github.com/dlpproxy/dlpproxy/internal/window"
 )
 
 // Direction says which body of an exchange a message is.
@@ -43,6 +44,11 @@ type Decision struct {
 	Rule string
 	// LogRules lists every matching log rule (shared, do not modify).
 	LogRules []string
+	// Window, when Rule is a window rule, is its count for the message's
+	// key over the window: rule, key, window and distinct counts, never a
+	// value. It goes to the incident and the block page. Nil for
+	// per-message rules. Shared: valid until the next Decide.
+	Window *window.Status
 }
 
 // Scope decides messages of one kind; it is resolved once per message.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/policy"
+	"github.com/dlpproxy/dlpproxy/internal/window/windowtest"
 )
 
 // BenchmarkDecide measures the per-message overhead of window accounting:
@@ -16,7 +17,7 @@ func BenchmarkDecide(b *testing.B) {
 	snap := compile(b, dripPolicy)
 	engine := newEngine(b)
 	scn := engine.NewScanner()
-	if _, err := scn.Write(page(0, 20)); err != nil {
+	if _, err := scn.Write(windowtest.Page(0, 20)); err != nil {
 		b.Fatal(err)
 	}
 	if err := scn.Close(); err != nil {
@@ -34,7 +35,7 @@ func BenchmarkDecide(b *testing.B) {
 	}{
 		{"local", func(*testing.B) Store { return nil }},
 		{"redis", func(b *testing.B) Store {
-			srv := startRedis(b)
+			srv := windowtest.StartRedis(b)
 			r, err := NewRedis(RedisConfig{Addr: srv.Addr, Timeout: time.Second})
 			if err != nil {
 				b.Fatal(err)
@@ -45,7 +46,7 @@ func BenchmarkDecide(b *testing.B) {
 	}
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
-			clock := newClock()
+			clock := windowtest.NewClock()
 			cfg := Config{HashKey: hashKey, Now: clock.Now, Timeout: time.Second}
 			if s := st.shared(b); s != nil {
 				cfg.Shared = s

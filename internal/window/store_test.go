@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
+	"github.com/dlpproxy/dlpproxy/internal/window/windowtest"
 )
 
 // storeFactory makes an empty store with the given exact limit.
@@ -25,7 +26,7 @@ func storeFactories() []storeFactory {
 			return l
 		}},
 		{"redis", func(t *testing.T, limit int) Store {
-			srv := startRedis(t)
+			srv := windowtest.StartRedis(t)
 			r, err := NewRedis(RedisConfig{Addr: srv.Addr, ExactLimit: limit, Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)

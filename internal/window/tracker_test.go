@@ -14,6 +14,7 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"github.com/dlpproxy/dlpproxy/internal/policy"
+	"github.com/dlpproxy/dlpproxy/internal/window/windowtest"
 )
 
 // dripPolicy blocks a client that receives 200 distinct resident IDs
@@ -63,7 +64,7 @@ type scraper struct {
 // fetch scans page n (records 20n..20n+19) as one response message and
 // returns the decision and the status of the deciding window rule.
 func (s *scraper) fetch(n int) (policy.Decision, *Message) {
-	return s.message(page(20*n, 20))
+	return s.message(windowtest.Page(20*n, 20))
 }
 
 func (s *scraper) message(body []byte) (policy.Decision, *Message) {
@@ -112,7 +113,7 @@ func newTracker(t testing.TB, cfg Config) *Tracker {
 }
 
 func TestPagingScraperBlocked(t *testing.T) {
-	clock := newClock()
+	clock := windowtest.NewClock()
 	snap := compile(t, dripPolicy)
 	s := &scraper{t: t, engine: newEngine(t), snap: snap, client: netip.MustParseAddr("10.0.0.5"),
 		tr: newTracker(t, Config{HashKey: hashKey, Now: clock.Now})}
@@ -168,8 +169,8 @@ func TestPagingScraperBlocked(t *testing.T) {
 // Redis: the scraper alternates between them and is blocked at the one
 // budget, not at twice it.
 func TestPagingScraperSharedRedis(t *testing.T) {
-	srv := startRedis(t)
-	clock := newClock()
+	srv := windowtest.StartRedis(t)
+	clock := windowtest.NewClock()
 	snap := compile(t, dripPolicy)
 	engine := newEngine(t)
 	client := netip.MustParseAddr("10.0.0.5")
@@ -204,8 +205,8 @@ func TestPagingScraperSharedRedis(t *testing.T) {
 // local counts without errors, the outage is logged once and counted, and
 // the window still blocks.
 func TestRedisDownFallsBack(t *testing.T) {
-	srv := startRedis(t)
-	clock := newClock()
+	srv := windowtest.StartRedis(t)
+	clock := windowtest.NewClock()
 	snap := compile(t, dripPolicy)
 	r, err := NewRedis(RedisConfig{Addr: srv.Addr})
 	if err != nil {
