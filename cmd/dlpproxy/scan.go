@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dlpproxy/dlpproxy/internal/extract"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
@@ -109,8 +110,11 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-// scanSource streams one input through a scanner; memory stays flat
-// whatever the input size.
+// scanSource streams one input through the extractor into a scanner;
+// memory stays bounded (archives are held up to extract.DefaultHold). An
+// input that could only partly be inspected (encrypted or over-limit
+// archive members, corrupt containers) reports its reasons as an error,
+// with the counts of what was inspected.
 func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
 	res := scanResult{Source: name, Counts: map[string]int{}}
 	var r io.Reader = stdin
@@ -127,13 +131,24 @@ func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *poli
 	}
 	s := engine.NewScanner()
 	defer s.Release()
-	if _, err := io.CopyBuffer(s, r, make([]byte, 256<<10)); err != nil {
+	// The extractor sniffs the type from the content: multipart, zip and
+	// Office files, OLE, base64 runs, GBK and UTF-16 text.
+	x := extract.New(s, "", extract.Limits{})
+	defer x.Stop()
+	n, err := io.CopyBuffer(x, r, make([]byte, 256<<10))
+	if err != nil {
 		res.Error = fmt.Sprintf("read: %v", err)
 		return res
 	}
-	s.Close()
+	if err := x.Close(); err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if reasons := x.Reasons(); len(reasons) > 0 {
+		res.Error = "partly uninspectable: " + strings.Join(reasons, ", ")
+	}
 	t := s.Tally()
-	res.Bytes = t.Bytes
+	res.Bytes = n // the input's size, not the extracted text's
 	for _, d := range inspect.AllDetectors() {
 		if t.Counts[d] == 0 {
 			continue

@@ -1,0 +1,336 @@
+// Package extract turns the raw bytes of one message into the text the
+// inspect engine reads: multipart parts, zip members and Office Open XML
+// cells, legacy OLE strings, base64 runs, and GBK / GB18030 / UTF-16 text.
+// All of it is written into ONE inspect.Scanner, so counts are distinct
+// across parts and members.
+//
+// An Extractor is an inspect.Inspector: the proxy writes raw body bytes into
+// it in place of a Scanner. Its parsers are ordinary pull parsers
+// (mime/multipart, archive/zip, encoding/xml, x/text transformers) run as a
+// coroutine (iter.Pull): Write hands the chunk over and returns once the
+// parsers have consumed it all and wait for more. No goroutine runs
+// concurrently with the caller, and Stop or Close ends the coroutine.
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+)
+
+// Uninspectable reasons, spelled as policy.Reason spells them.
+const (
+	ReasonOverLimit           = "over_limit"           // hold, entry, size, ratio or depth limit hit
+	ReasonDecodeError         = "decode_error"         // corrupt or truncated container
+	ReasonEncrypted           = "encrypted"            // encrypted zip member
+	ReasonUnsupportedEncoding = "unsupported_encoding" // zip compression method not supported
+)
+
+// Default limits, used where a Limits field is zero or negative.
+const (
+	DefaultHold       = 32 << 20
+	DefaultMaxEntries = 10_000
+	DefaultMaxTotal   = 256 << 20
+	DefaultMaxRatio   = 100
+	DefaultMaxDepth   = 5
+	DefaultMinBase64  = 64
+)
+
+// maxMinBase64 bounds Limits.MinBase64: a candidate run is kept in the text
+// buffer until it is long enough.
+const maxMinBase64 = 4 << 10
+
+// maxParts is how many multipart parts are recorded for the incident.
+const maxParts = 64
+
+// Limits bound what one message may cost. The zero value is usable: every
+// zero or negative field takes its documented default.
+type Limits struct {
+	// Hold is the most bytes held at once for archives, whose central
+	// directory is at the end (zip, xlsx, docx, shared strings); a larger
+	// archive is read from its local headers as it streams. Default 32 MiB.
+	Hold int64
+	// MaxEntries caps the archive members read per archive; default 10,000.
+	MaxEntries int
+	// MaxTotal caps the bytes all archive members of the message may
+	// decompress to; default 256 MiB.
+	MaxTotal int64
+	// MaxRatio caps a member's decompressed bytes per compressed byte once
+	// it passed 1 MiB; default 100.
+	MaxRatio int
+	// MaxDepth caps nesting: multipart in multipart, archives in archives,
+	// base64 in base64 (any mix); default 5.
+	MaxDepth int
+	// MinBase64 is the shortest run of base64 characters that is decoded
+	// and inspected (the run's own text is not scanned); default 64, at
+	// most 4096.
+	MinBase64 int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Hold <= 0 {
+		l.Hold = DefaultHold
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxTotal <= 0 {
+		l.MaxTotal = DefaultMaxTotal
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = DefaultMaxRatio
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MinBase64 <= 0 {
+		l.MinBase64 = DefaultMinBase64
+	}
+	l.MinBase64 = min(l.MinBase64, maxMinBase64)
+	return l
+}
+
+// Part describes one multipart part for the incident. Field and File are
+// what the client sent and may themselves carry personal data: log them
+// only where the upload's file name is acceptable evidence.
+type Part struct {
+	Field       string // form field name
+	File        string // file name, empty for plain fields
+	ContentType string // the part's Content-Type
+	// Found is how many distinct values the part added to the message's
+	// counts (values already seen in earlier parts are not counted again).
+	Found int
+}
+
+// errStopped is what the coroutine's reads return once Stop was called.
+var errStopped = errors.New("extract: stopped")
+
+// errLimit reports a limit that was hit and recorded as ReasonOverLimit.
+var errLimit = errors.New("extract: limit reached")
+
+// Extractor inspects one message; see the package comment. It is not safe
+// for concurrent use.
+type Extractor struct {
+	s     *inspect.Scanner
+	lim   Limits
+	ctype string
+
+	next func() (struct{}, bool)
+	stop func()
+
+	in       []byte // chunk being handed to the coroutine
+	eof      bool
+	raw      int64 // raw bytes written
+	consumed int64 // raw bytes read by the coroutine
+	done     bool  // the coroutine returned
+	closed   bool
+
+	out     []byte // text not yet written to the scanner
+	written int64  // text bytes written to the scanner
+	fresh   bool   // nothing emitted since the last boundary
+	frames  []*frame
+	marks   []mark
+	settled int64
+
+	held    int64 // bytes held by archive layers, bounded by lim.Hold
+	total   int64 // bytes decompressed from archive members
+	reasons []string
+	parts   []Part
+
+	repanic bool // tests: let a parser panic surface instead of recording it
+}
+
+var _ inspect.Inspector = (*Extractor)(nil)
+
+// New returns an extractor that writes the text of one message into s.
+// contentType is the message's Content-Type header (empty: sniff
+// everything from the content). The caller keeps ownership of s; call Stop
+// (or Close) when the message is done.
+func New(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
+	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, out: make([]byte, 0, outBuf), fresh: true}
+	x.next, x.stop = iter.Pull(x.run)
+	return x
+}
+
+// outBuf is how much extracted text is gathered before a scanner write.
+const outBuf = 32 << 10
+
+// Write inspects the next chunk of the raw message. It never retains p.
+func (x *Extractor) Write(p []byte) (int, error) {
+	if x.closed {
+		return 0, inspect.ErrClosed
+	}
+	x.raw += int64(len(p))
+	if !x.done {
+		x.in = p
+		x.resume()
+		x.in = nil
+	}
+	return len(p), nil
+}
+
+// resume runs the coroutine until it waits for input or returns.
+func (x *Extractor) resume() {
+	if _, ok := x.next(); !ok && !x.done {
+		x.done = true
+		x.flush()
+		x.s.Boundary() // decide the tail: the rest of the message is not read
+		x.marks = append(x.marks, mark{raw: 1<<62 - 1, text: x.written})
+	}
+}
+
+// Close ends the message: the parsers see the end of input, and the
+// scanner is closed. Reasons and parts are final after it.
+func (x *Extractor) Close() error {
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	x.eof = true
+	if !x.done {
+		x.resume()
+	}
+	x.stop()
+	if err := x.s.Close(); err != nil {
+		return fmt.Errorf("close scanner: %w", err)
+	}
+	x.settled = x.raw
+	return nil
+}
+
+// Stop ends the coroutine without finishing the message (a block, a client
+// gone). It is safe to call more than once and after Close; it does not
+// release the scanner.
+func (x *Extractor) Stop() { x.stop() }
+
+// Settled returns the raw offset before which every finding is final. It
+// trails the input by what the parsers hold: a whole archive while its
+// central directory is awaited, a decoder's read-ahead, the scanner's
+// holdback mapped back conservatively.
+func (x *Extractor) Settled() int64 {
+	st := x.s.Settled()
+	i := 0
+	for i < len(x.marks) && x.marks[i].text <= st {
+		x.settled = max(x.settled, min(x.marks[i].raw, x.raw))
+		i++
+	}
+	x.marks = x.marks[i:]
+	return x.settled
+}
+
+// Tally returns the scanner's live tally.
+func (x *Extractor) Tally() *inspect.Tally { return x.s.Tally() }
+
+// Uninspectable reports the first reason part of the message could not be
+// inspected, if any. The counts still hold for what was inspected.
+func (x *Extractor) Uninspectable() (reason string, ok bool) {
+	if len(x.reasons) == 0 {
+		return "", false
+	}
+	return x.reasons[0], true
+}
+
+// Reasons returns every distinct uninspectable reason, first seen first.
+func (x *Extractor) Reasons() []string { return append([]string(nil), x.reasons...) }
+
+// Parts returns the multipart parts seen so far (at most 64), outermost
+// message first.
+func (x *Extractor) Parts() []Part { return append([]Part(nil), x.parts...) }
+
+// fail records an uninspectable reason.
+func (x *Extractor) fail(reason string) {
+	for _, r := range x.reasons {
+		if r == reason {
+			return
+		}
+	}
+	x.reasons = append(x.reasons, reason)
+}
+
+// run is the coroutine: it parses the whole message from the source.
+func (x *Extractor) run(yield func(struct{}) bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if x.repanic {
+				panic(r)
+			}
+			x.fail(ReasonDecodeError)
+		}
+	}()
+	_ = x.content(&source{x: x, yield: yield}, x.ctype, 0) // failures are recorded as reasons
+	x.flush()
+}
+
+// source is the coroutine's view of the raw message.
+type source struct {
+	x     *Extractor
+	yield func(struct{}) bool
+}
+
+func (r *source) Read(p []byte) (int, error) {
+	x := r.x
+	for len(x.in) == 0 {
+		if x.eof {
+			return 0, io.EOF
+		}
+		x.flush()
+		x.mark()
+		if !r.yield(struct{}{}) {
+			return 0, errStopped
+		}
+	}
+	n := copy(p, x.in)
+	x.in = x.in[n:]
+	x.consumed += int64(n)
+	return n, nil
+}
+
+// emit queues text for the scanner.
+func (x *Extractor) emit(b []byte) {
+	x.fresh = false
+	if len(x.out)+len(b) > cap(x.out) {
+		x.flush()
+		if len(b) > cap(x.out) {
+			x.write(b)
+			return
+		}
+	}
+	x.out = append(x.out, b...)
+}
+
+// emitByte queues one byte of text.
+func (x *Extractor) emitByte(c byte) {
+	x.fresh = false
+	if len(x.out) == cap(x.out) {
+		x.flush()
+	}
+	x.out = append(x.out, c)
+}
+
+func (x *Extractor) flush() {
+	if len(x.out) > 0 {
+		x.write(x.out)
+		x.out = x.out[:0]
+	}
+}
+
+func (x *Extractor) write(b []byte) {
+	_, _ = x.s.Write(b) // a Scanner fails only after Close, which run precedes
+	x.written += int64(len(b))
+	x.mark() // every frame's hold is current here too, so one big Write still settles as it goes
+}
+
+// boundary separates independent parts: a newline, then the scanner's
+// Boundary so the next part may open with its own header row.
+func (x *Extractor) boundary() {
+	if x.fresh {
+		return
+	}
+	x.emitByte('\n')
+	x.flush()
+	x.s.Boundary()
+	x.fresh = true
+}

@@ -1,0 +1,325 @@
+package extract
+
+import (
+	"archive/zip"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/transform"
+)
+
+// Office Open XML: the parts that hold text are read as XML; spreadsheet
+// cells become tab-separated rows, so a sheet's first row is the header the
+// scanner reads columns by. A number Excel stores in a cell is read as the
+// digits of its <v> text: up to 15 significant digits survive (mobiles,
+// 16-digit cards read as text), but an 18-digit ID typed as a number is
+// stored as 1.10101199003078E+17 and is lost before it ever leaves.
+
+const sharedStringsPart = "xl/sharedStrings.xml"
+
+// maxCell bounds one cell's text (Excel allows 32,767 characters).
+const maxCell = 64 << 10
+
+// maxColumn bounds the column index a cell reference may jump to.
+const maxColumn = 16384
+
+// partKind is how an archive member is read.
+type partKind uint8
+
+const (
+	partContent partKind = iota // sniffed: nested archive, OLE, text
+	partSkip                    // OOXML parts without user text
+	partSheet                   // spreadsheet cells
+	partXML                     // text of an XML part
+)
+
+// office is what an archive says about being an OOXML document.
+type office struct {
+	on     bool
+	shared []string // spreadsheet shared strings, when read ahead
+	loaded bool
+	size   int64 // bytes of shared strings charged to the hold budget
+}
+
+// see notes a member name: [Content_Types].xml marks an OOXML package.
+func (o *office) see(name string) {
+	if name == "[Content_Types].xml" {
+		o.on = true
+	}
+}
+
+// skipParts are OOXML parts without user text: styles, themes, layouts.
+var skipParts = []string{
+	"[Content_Types].xml", "xl/styles.xml", "xl/theme/", "xl/calcChain.xml",
+	"word/styles.xml", "word/theme/", "word/fontTable.xml", "word/settings.xml",
+	"word/webSettings.xml", "word/numbering.xml", "ppt/theme/", "ppt/slideLayouts/",
+	"ppt/slideMasters/", "ppt/presProps.xml", "ppt/viewProps.xml", "ppt/tableStyles.xml",
+}
+
+func (o *office) kind(name string) partKind {
+	if !o.on {
+		return partContent
+	}
+	switch {
+	case strings.HasSuffix(name, ".rels"):
+		return partSkip
+	case name == sharedStringsPart:
+		if o.loaded {
+			return partSkip
+		}
+		return partXML
+	case strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml"):
+		return partSheet
+	}
+	for _, p := range skipParts {
+		if name == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(name, p)) {
+			return partSkip
+		}
+	}
+	if strings.HasSuffix(name, ".xml") {
+		return partXML
+	}
+	return partContent
+}
+
+// loadShared reads a spreadsheet's shared strings, charged to the hold
+// budget; past it the rest stay unresolved (ReasonOverLimit).
+func (x *Extractor) loadShared(f *zip.File, o *office) error {
+	o.loaded = true
+	rc := x.open(f)
+	if rc == nil {
+		return nil
+	}
+	defer rc.Close()
+	m := x.member(rc, func() int64 { return int64(f.CompressedSize64) })
+	d := newXMLDecoder(m)
+	var cur []byte
+	in, skip := false, 0
+	for {
+		tok, err := d.RawToken()
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.Is(err, errStopped):
+			return err
+		case err != nil:
+			if !m.hit {
+				x.fail(ReasonDecodeError)
+			}
+			return nil
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			switch tk.Name.Local {
+			case "si":
+				cur = cur[:0]
+			case "t":
+				in = skip == 0
+			case "rPh": // phonetic guide: not part of the text
+				skip++
+			}
+		case xml.EndElement:
+			switch tk.Name.Local {
+			case "t":
+				in = false
+			case "rPh":
+				skip--
+			case "si":
+				if x.held+int64(len(cur)) > x.lim.Hold {
+					x.fail(ReasonOverLimit)
+					return nil
+				}
+				x.held += int64(len(cur))
+				o.size += int64(len(cur))
+				o.shared = append(o.shared, string(cur))
+			}
+		case xml.CharData:
+			if in && len(cur) < maxCell {
+				cur = append(cur, tk...)
+			}
+		}
+	}
+}
+
+// newXMLDecoder returns a decoder that also reads XML declared in a legacy
+// charset.
+func newXMLDecoder(r io.Reader) *xml.Decoder {
+	d := xml.NewDecoder(r)
+	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		e := declaredEncoding(label)
+		if e == nil {
+			return in, nil
+		}
+		return transform.NewReader(in, e.NewDecoder()), nil
+	}
+	return d
+}
+
+// sheet writes a worksheet as tab-separated rows. Cells keep their column
+// (empty cells are omitted in the XML), shared strings are resolved.
+func (x *Extractor) sheet(r io.Reader, shared []string) error {
+	d := newXMLDecoder(r)
+	var cell []byte
+	typ := ""
+	col, tabs, skip := 0, 0, 0
+	in := false
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			switch tk.Name.Local {
+			case "row":
+				col, tabs = 0, 0
+			case "c":
+				typ = attr(tk, "t")
+				if k := columnIndex(attr(tk, "r")); k >= col {
+					col = min(k, maxColumn)
+				}
+				cell = cell[:0]
+			case "v", "t":
+				in = skip == 0
+			case "rPh":
+				skip++
+			}
+		case xml.EndElement:
+			switch tk.Name.Local {
+			case "v", "t":
+				in = false
+			case "rPh":
+				skip--
+			case "c":
+				for ; tabs < col; tabs++ {
+					x.emitByte('\t')
+				}
+				v := cell
+				if typ == "s" {
+					v = nil
+					if i, err := strconv.Atoi(string(cell)); err == nil && i >= 0 && i < len(shared) {
+						v = []byte(shared[i])
+					}
+				}
+				x.emitCell(v)
+				col++
+			case "row":
+				x.emitByte('\n')
+			}
+		case xml.CharData:
+			if in && len(cell) < maxCell {
+				cell = append(cell, tk...)
+			}
+		}
+	}
+}
+
+// emitCell writes a cell's text with its tabs and line breaks as spaces,
+// so it stays one cell of its row.
+func (x *Extractor) emitCell(v []byte) {
+	for len(v) > 0 {
+		i := 0
+		for i < len(v) && v[i] != '\t' && v[i] != '\n' && v[i] != '\r' {
+			i++
+		}
+		x.emit(v[:i])
+		if i < len(v) {
+			x.emitByte(' ')
+			i++
+		}
+		v = v[i:]
+	}
+}
+
+// attr returns the value of the attribute named local, or "".
+func attr(e xml.StartElement, local string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// columnIndex returns the zero-based column of a cell reference such as
+// "B3", or -1.
+func columnIndex(ref string) int {
+	k := 0
+	i := 0
+	for ; i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z'; i++ {
+		k = k*26 + int(ref[i]-'A'+1)
+		if k > maxColumn {
+			return maxColumn
+		}
+	}
+	if i == 0 {
+		return -1
+	}
+	return k - 1
+}
+
+// xmlText writes the text of an XML part (document body, slides, comments,
+// properties): runs of a paragraph joined, paragraphs and other elements
+// on lines of their own, table cells tab-separated, each table a part of
+// its own so its first row can be a header.
+func (x *Extractor) xmlText(r io.Reader) error {
+	d := newXMLDecoder(r)
+	// A line ends after an element whose own text was written, unless the
+	// element is a run of a paragraph (t, r, ...) that joins the next one.
+	dirty := false
+	depth, textDepth, inCell := 0, 0, 0
+	sep := func(c byte) {
+		x.emitByte(c)
+		dirty = false
+	}
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch tk.Name.Local {
+			case "tbl":
+				x.boundary()
+			case "tc":
+				inCell++
+			case "tab":
+				sep('\t')
+			case "br", "cr":
+				sep(boolByte(inCell > 0, ' ', '\n'))
+			}
+		case xml.EndElement:
+			switch tk.Name.Local {
+			case "t", "r", "v", "is", "rPr", "tab", "br", "cr", "hyperlink", "smartTag", "ins", "fldSimple", "sdtContent":
+			case "p":
+				sep(boolByte(inCell > 0, ' ', '\n'))
+			case "tc":
+				inCell = max(inCell-1, 0)
+				sep('\t')
+			case "tr":
+				sep('\n')
+			case "tbl":
+				x.boundary()
+			default:
+				if dirty && textDepth == depth {
+					sep('\n')
+				}
+			}
+			depth--
+		case xml.CharData:
+			x.emit(tk)
+			dirty, textDepth = true, depth
+		}
+	}
+}
