@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/metrics"
 	"github.com/dlpproxy/dlpproxy/internal/policy"
 	"github.com/dlpproxy/dlpproxy/internal/proxy"
+	"github.com/dlpproxy/dlpproxy/internal/window"
 )
 
 // runServe runs "dlpproxy serve": flags override the config file, which
@@ -114,8 +116,13 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	if err != nil {
 		return err
 	}
+	windows, err := newWindows(&cfg.Window, log, m, now)
+	if err != nil {
+		return err
+	}
+	defer windows.close(log)
 	p := &proxy.Proxy{
-		Policy:                proxy.NewPolicySource(current, inspect.Config{}).Rules,
+		Policy:                proxy.NewPolicySource(current, inspect.Config{HashKey: windows.key}, proxy.WithWindows(windows.tracker)).Rules,
 		ConnectPorts:          cfg.ConnectPorts,
 		DialTimeout:           cfg.Timeouts.Dial,
 		ResponseHeaderTimeout: cfg.Timeouts.ResponseHeader,
@@ -187,6 +194,62 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	cancelWatch()
 	wg.Wait()
 	return serveErr
+}
+
+// windows is the counting of window rules: a tracker on a local store
+// and, when configured, Redis.
+type windows struct {
+	tracker *window.Tracker
+	key     []byte        // keys the engine's value hashes and the tracker's series ids
+	redis   *window.Redis // nil without a shared store
+}
+
+// newWindows builds the window tracker of cfg. Without a hash key file the
+// key is random, drawn once, so that counts survive policy reloads (each
+// reload builds a new engine). A shared store without a key file is
+// rejected by config validation and again here.
+func newWindows(cfg *config.Window, log *zap.Logger, m *metrics.Metrics, now func() time.Time) (*windows, error) {
+	key, err := cfg.HashKey()
+	if err != nil {
+		return nil, err
+	}
+	w := &windows{key: key}
+	if key == nil {
+		if cfg.Redis.Addr != "" {
+			return nil, errors.New("window.redis.addr: replicas sharing Redis need window.hash_key_file")
+		}
+		w.key = make([]byte, 32)
+		_, _ = rand.Read(w.key) // crypto/rand.Read never fails
+	}
+	local, err := window.NewLocal(window.LocalConfig{MaxKeys: cfg.MaxKeys, ExactLimit: cfg.ExactLimit, OnEvict: m.WindowEvicted})
+	if err != nil {
+		return nil, fmt.Errorf("window store: %w", err)
+	}
+	m.WatchWindowKeys(local.Len)
+	tc := window.Config{HashKey: w.key, Local: local, Logger: log, Metrics: m, Now: now, Timeout: cfg.Redis.Timeout}
+	if cfg.Redis.Addr != "" {
+		if w.redis, err = window.NewRedis(window.RedisConfig{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password,
+			DB: cfg.Redis.DB, Timeout: cfg.Redis.Timeout, ExactLimit: cfg.ExactLimit}); err != nil {
+			return nil, fmt.Errorf("window store: %w", err)
+		}
+		tc.Shared = w.redis
+		log.Info("window counts shared on redis", zap.String("addr", cfg.Redis.Addr), zap.Int("db", cfg.Redis.DB))
+	}
+	if w.tracker, err = window.New(tc); err != nil {
+		w.close(log)
+		return nil, fmt.Errorf("window tracker: %w", err)
+	}
+	return w, nil
+}
+
+// close releases the Redis connections, if any.
+func (w *windows) close(log *zap.Logger) {
+	if w.redis == nil {
+		return
+	}
+	if err := w.redis.Close(); err != nil {
+		log.Warn("close window store", zap.Error(err))
+	}
 }
 
 func ignoreClosed(err error) error {

@@ -154,26 +154,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	defer closeLog()
 	reload := make(chan os.Signal, 1)
-	addrs := make(chan [2]string, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, f.config(t), serveDeps{logger: logger, reload: reload,
-			ready: func(p, a string) { addrs <- [2]string{p, a} }})
-	}()
-	var proxyAddr, adminAddr string
-	select {
-	case a := <-addrs:
-		proxyAddr, adminAddr = a[0], a[1]
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	proxyAddr, adminAddr := startServe(t, f.config(t), serveDeps{logger: logger, reload: reload})
 	client := f.client(t, proxyAddr)
 	recs := corpus.Records(3, 1000)
 	customers := corpus.CSV(recs, corpus.CSVOptions{}).Data
@@ -318,6 +299,31 @@ func TestBinaryWithCurl(t *testing.T) {
 	if !strings.Contains(stderr.String(), `"msg":"incident"`) {
 		t.Errorf("no incident line in the server log:\n%s", stderr.String())
 	}
+}
+
+// startServe runs serve(cfg, d) until the test ends and returns its proxy
+// and admin addresses; serve must return without error at the end.
+func startServe(t *testing.T, cfg *config.Config, d serveDeps) (proxyAddr, adminAddr string) {
+	t.Helper()
+	addrs := make(chan [2]string, 1)
+	d.ready = func(p, a string) { addrs <- [2]string{p, a} }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, d) }()
+	select {
+	case a := <-addrs:
+		proxyAddr, adminAddr = a[0], a[1]
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return proxyAddr, adminAddr
 }
 
 func freeAddr(t *testing.T) string {

@@ -44,8 +44,36 @@ type Config struct {
 	Users          []User        `yaml:"users"`
 	Log            Log           `yaml:"log"`
 	Timeouts       Timeouts      `yaml:"timeouts"`
+	Window         Window        `yaml:"window"`
 	Pprof          bool          `yaml:"pprof"`
 }
+
+// Window configures the counting of the policy's window (drip) rules.
+type Window struct {
+	// HashKeyFile holds the secret that keys value hashes (engine) and
+	// series ids (tracker). Replicas sharing Redis must share it; empty
+	// draws a random key per process.
+	HashKeyFile string `yaml:"hash_key_file"`
+	// MaxKeys bounds the series (rule and key) counted in memory; the
+	// least recently used is evicted. Zero means the window default.
+	MaxKeys int `yaml:"max_keys"`
+	// ExactLimit is how many distinct values per series and detector are
+	// counted exactly before estimating. Zero means the window default.
+	ExactLimit int `yaml:"exact_limit"`
+	// Redis, when its Addr is set, shares the counts between replicas.
+	Redis Redis `yaml:"redis"`
+}
+
+// Redis is the shared window store.
+type Redis struct {
+	Addr     string        `yaml:"addr"`     // host:port; empty: counts stay in this process
+	Password string        `yaml:"password"` // empty for none
+	DB       int           `yaml:"db"`
+	Timeout  time.Duration `yaml:"timeout"` // per round trip; zero means the window default (50ms)
+}
+
+// MinHashKey is the shortest window.hash_key_file content accepted.
+const MinHashKey = 16
 
 // User is one proxy Basic-auth account.
 type User struct {
@@ -131,7 +159,47 @@ func (c *Config) Validate() error {
 	if c.PolicyPoll < 0 {
 		errs = append(errs, errors.New("policy_poll: negative"))
 	}
+	errs = append(errs, c.Window.validate()...)
 	return errors.Join(errs...)
+}
+
+func (w *Window) validate() []error {
+	var errs []error
+	for _, n := range []struct {
+		field string
+		v     int64
+	}{{"max_keys", int64(w.MaxKeys)}, {"exact_limit", int64(w.ExactLimit)}, {"redis.db", int64(w.Redis.DB)}, {"redis.timeout", int64(w.Redis.Timeout)}} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("window.%s: negative", n.field))
+		}
+	}
+	if w.Redis.Addr == "" {
+		return errs
+	}
+	if _, _, err := net.SplitHostPort(w.Redis.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("window.redis.addr: %q is not host:port", w.Redis.Addr))
+	}
+	if w.HashKeyFile == "" {
+		errs = append(errs, errors.New("window.redis.addr: replicas sharing Redis need window.hash_key_file, the same secret on every replica"))
+	}
+	return errs
+}
+
+// HashKey reads window.hash_key_file: nil when none is configured. The
+// file's bytes are the key, as they are (a trailing newline included):
+// every replica reads the same file.
+func (w *Window) HashKey() ([]byte, error) {
+	if w.HashKeyFile == "" {
+		return nil, nil
+	}
+	key, err := os.ReadFile(w.HashKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("window.hash_key_file: %w", err)
+	}
+	if len(key) < MinHashKey {
+		return nil, fmt.Errorf("window.hash_key_file: %s holds %d bytes, want at least %d (e.g. head -c 32 /dev/urandom)", w.HashKeyFile, len(key), MinHashKey)
+	}
+	return key, nil
 }
 
 // Prefixes parses AllowedClients.

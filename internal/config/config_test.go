@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +37,18 @@ func TestParse(t *testing.T) {
 		{name: "bad port", give: "connect_ports: [0]\n", wantErr: "connect_ports"},
 		{name: "bad user hash", give: "users: [{name: a, password: secret}]\n", wantErr: "users[0].password"},
 		{name: "duration", give: "timeouts: {dial: 2s}\n", check: func(c *Config) bool { return c.Timeouts.Dial == 2*time.Second }},
+		{name: "window defaults", give: "", check: func(c *Config) bool {
+			return c.Window.MaxKeys == 10000 && c.Window.ExactLimit == 2000 && c.Window.Redis.Addr == "" && c.Window.Redis.Timeout == 50*time.Millisecond
+		}},
+		{name: "window redis with key", give: "window: {hash_key_file: /k, redis: {addr: 127.0.0.1:6379, db: 2, timeout: 20ms}}\n",
+			check: func(c *Config) bool {
+				return c.Window.Redis.Addr == "127.0.0.1:6379" && c.Window.Redis.DB == 2 && c.Window.Redis.Timeout == 20*time.Millisecond
+			}},
+		{name: "window redis without key", give: "window: {redis: {addr: 127.0.0.1:6379}}\n", wantErr: "window.redis.addr: replicas sharing Redis need window.hash_key_file"},
+		{name: "window redis bad addr", give: "window: {hash_key_file: /k, redis: {addr: redis}}\n", wantErr: `window.redis.addr: "redis" is not host:port`},
+		{name: "window negative max_keys", give: "window: {max_keys: -1}\n", wantErr: "window.max_keys: negative"},
+		{name: "window negative timeout", give: "window: {redis: {timeout: -1s}}\n", wantErr: "window.redis.timeout: negative"},
+		{name: "window unknown field", give: "window: {redis: {address: x}}\n", wantErr: "field address not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,4 +138,41 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse returned an invalid config")
 		}
 	})
+}
+
+func TestWindowHashKey(t *testing.T) {
+	dir := t.TempDir()
+	short, long := filepath.Join(dir, "short"), filepath.Join(dir, "long")
+	if err := os.WriteFile(short, []byte("tooshort\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(long, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		give    string
+		wantLen int
+		wantErr string
+	}{
+		{name: "none", give: "", wantLen: 0},
+		{name: "file bytes as they are", give: long, wantLen: 33},
+		{name: "too short", give: short, wantErr: "holds 9 bytes, want at least 16"},
+		{name: "missing", give: filepath.Join(dir, "nope"), wantErr: "window.hash_key_file: open"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := Window{HashKeyFile: tt.give}
+			key, err := w.HashKey()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || len(key) != tt.wantLen {
+				t.Fatalf("key of %d bytes, err %v; want %d bytes", len(key), err, tt.wantLen)
+			}
+		})
+	}
 }
