@@ -159,4 +159,3 @@ func assertNoRawValues(t *testing.T, logs string, n int) {
 		}
 	}
 }
-
