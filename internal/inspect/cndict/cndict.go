@@ -6,7 +6,7 @@
 package cndict
 
 import (
-	"slices"
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -49,11 +49,12 @@ func (s *runeSet) has(r rune) bool {
 	return isHan(r) && s[(r-hanFirst)>>6]>>((r-hanFirst)&63)&1 != 0
 }
 
-// pairSet is a set of two-rune words: the sorted keys, and the set of
-// first runes that rejects most lookups without a search.
+// pairSet is a set of two-rune words: an open-addressing table of packed
+// keys, and the set of first runes that rejects most lookups without a probe.
 type pairSet struct {
 	firsts *runeSet
-	keys   []uint64
+	slots  []uint64 // power-of-two table; 0 marks an empty slot
+	shift  uint     // 64 - log2(len(slots))
 }
 
 // pairKey packs two runes into one key (runes fit in 21 bits).
@@ -66,16 +67,28 @@ func pairKey(a, b rune) uint64 {
 // tables hold two-rune words only.
 func newPairSet(s string) pairSet {
 	words := strings.Fields(s)
-	set := pairSet{firsts: new(runeSet), keys: make([]uint64, 0, len(words))}
+	size := uint(8)
+	for size < 2*uint(len(words)) {
+		size *= 2
+	}
+	set := pairSet{firsts: new(runeSet), slots: make([]uint64, size), shift: uint(64 - bits.TrailingZeros(size))}
 	for _, w := range words {
 		a, n := utf8.DecodeRuneInString(w)
 		b, _ := utf8.DecodeRuneInString(w[n:])
 		set.firsts.add(a)
-		set.keys = append(set.keys, pairKey(a, b))
+		key := pairKey(a, b)
+		i := set.slot(key)
+		for set.slots[i] != 0 && set.slots[i] != key {
+			i = (i + 1) & (len(set.slots) - 1)
+		}
+		set.slots[i] = key
 	}
-	slices.Sort(set.keys)
-	set.keys = slices.Compact(set.keys)
 	return set
+}
+
+// slot is the home slot of key.
+func (s pairSet) slot(key uint64) int {
+	return int((key * 0x9E3779B97F4A7C15) >> s.shift)
 }
 
 // has reports whether the word ab is in the set.
@@ -83,8 +96,15 @@ func (s pairSet) has(a, b rune) bool {
 	if !s.firsts.has(a) {
 		return false
 	}
-	_, ok := slices.BinarySearch(s.keys, pairKey(a, b))
-	return ok
+	key := pairKey(a, b)
+	for i := s.slot(key); ; i = (i + 1) & (len(s.slots) - 1) {
+		switch s.slots[i] {
+		case key:
+			return true
+		case 0:
+			return false
+		}
+	}
 }
 
 // markerSet holds the one-rune and two-rune address markers of one kind.
