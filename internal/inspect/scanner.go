@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/bits"
 )
@@ -122,17 +123,13 @@ func (s *Scanner) compact() {
 
 // Byte classes of the scan loop; class 0 bytes are skipped eight at a time.
 const (
-	clsNone    = iota
-	clsDigit   // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
-	clsAt      // '@': e-mail
-	clsPercent // '%': %40 e-mail
-	clsSep     // field separators: labelled values and CSV cells
-	clsWide    // 0xEF: full-width digits and the full-width colon
+	clsNone   = iota
+	clsDigit  // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
+	clsAt     // '@': e-mail
+	clsEscape // '%' and '&': percent-encoded or entity digits, %40 e-mail
+	clsSep    // field separators: labelled values and CSV cells
+	clsWide   // 0xEF: full-width digits and the full-width colon
 )
-
-// stopLanes selects, in eight byte lanes, the class bytes anywhere and the
-// digits of lanes 3 and 7.
-const stopLanes = 0x0301010103010101
 
 // laneText and laneCSV give each byte its lane value for the eight-byte
 // skip: 1 for a class byte of byteClass or csvClass, 2 for a digit.
@@ -157,7 +154,8 @@ var byteClass, csvClass = func() (text, csv [256]uint8) {
 		text[c] = clsDigit
 	}
 	text['@'] = clsAt
-	text['%'] = clsPercent
+	text['%'] = clsEscape
+	text['&'] = clsEscape
 	text[':'] = clsSep
 	text['='] = clsSep
 	text[0xEF] = clsWide
@@ -186,40 +184,27 @@ func (s *Scanner) scan(final bool) {
 	if s.csv.on {
 		cls, lane = &csvClass, &laneCSV
 	}
-	i, lo, keepLo := s.pos, s.pos, false
+	finder := stopFinder{b: b, lane: lane, cls: cls, limit: limit}
+	i, lo := s.pos, s.pos
 	for i < limit {
-		// Skip eight bytes at a time while they hold no class byte. Digits
-		// are sampled every fourth byte only: every run that can hold a
-		// value has four plain digits in a row or is found by its escape
-		// or full-width bytes, and runStart recovers the groups before it.
-		if keepLo {
-			keepLo = false // the byte passed over may start an escaped run
-		} else {
-			lo = i
-		}
-		for i+8 <= limit {
-			// One lane per byte: 1 for a class byte, 2 for a digit.
-			lanes := uint64(lane[b[i]]) | uint64(lane[b[i+1]])<<8 | uint64(lane[b[i+2]])<<16 |
-				uint64(lane[b[i+3]])<<24 | uint64(lane[b[i+4]])<<32 | uint64(lane[b[i+5]])<<40 |
-				uint64(lane[b[i+6]])<<48 | uint64(lane[b[i+7]])<<56
-			if lanes&stopLanes == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(lanes&stopLanes) >> 3
-			break
-		}
-		for i < limit && cls[b[i]] == clsNone {
-			i++
-		}
+		lo = i
+		i = finder.next(i)
 		if i >= limit {
 			break
 		}
 		switch cls[b[i]] {
 		case clsDigit:
-			if start := runStart(b, escapeStart(b, i, end), lo); start < i {
-				i = max(s.number(start, end), i+1)
-				continue
+			// The block search stops at the fourth digit of a run: step
+			// back over plain digits, then, if an escape or a joined group
+			// may come before, walk back to where the run really starts.
+			for i > lo && isDigit(b[i-1]) {
+				i--
+			}
+			if i > lo && unitTail[b[i-1]] {
+				if start := runStart(b, escapeStart(b, i, end), lo); start < i {
+					i = max(s.number(start, end), i+1)
+					continue
+				}
 			}
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
@@ -234,12 +219,15 @@ func (s *Scanner) scan(final bool) {
 			i = s.number(i, end)
 		case clsAt:
 			i = s.email(i, 1, end)
-		case clsPercent:
-			if i+2 < end && b[i+1] == '4' && b[i+2] == '0' {
+		case clsEscape:
+			// %31, &#49;: an escaped digit starts a run here; %40 is an '@'.
+			switch _, w := digitUnit(b, i, end); {
+			case w > 0:
+				i = max(s.number(i, end), i+1)
+			case b[i] == '%' && i+2 < end && b[i+1] == '4' && b[i+2] == '0':
 				i = s.email(i, 3, end)
-			} else {
+			default:
 				i++
-				keepLo = true
 			}
 		case clsSep:
 			if !s.csv.on && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
@@ -305,6 +293,18 @@ func mayBeInRun(b []byte, k int) bool {
 	return false
 }
 
+// unitTail marks the bytes that may precede a digit inside a run or an
+// escape: digits and hex letters, the u, x and # of escapes, % and ;, the
+// joiners, and the last byte of a full-width digit.
+var unitTail = func() (t [256]bool) {
+	for c := range 256 {
+		_, hex := hexDigit(byte(c))
+		t[c] = hex || c == 'u' || c == 'x' || c == 'X' || c == '#' || c == '%' || c == ';' ||
+			c == ' ' || c == '-' || (c >= 0x90 && c <= 0x99)
+	}
+	return t
+}()
+
 // escapeStart returns where the digit unit holding the ASCII digit at i
 // starts: the backslash, percent sign or ampersand of an escape around it
 // (\u0031, %31, &#49;, &#x31;), or i itself.
@@ -325,6 +325,87 @@ func escapeStart(b []byte, i, end int) int {
 // start a labelled name or address (possibly after spaces or a quote).
 func mayStartValue(c byte) bool {
 	return c == ' ' || c == '"' || c == '\\' || c == '%'
+}
+
+// stopFinder finds the positions the scan loop must examine: class bytes,
+// and a digit of every run of four or more plain digits. Runs of one to
+// three plain digits (prices, counts, times) are passed over without a stop:
+// every value has a group of four digits, or starts with an escape (% &) or
+// a full-width digit, which are class bytes; runStart recovers the shorter
+// groups joined before a long one. It works on 64-byte blocks with bit
+// masks, keeping a block's masks while the loop stops inside it; near the
+// limit it goes byte by byte and stops at every digit.
+type stopFinder struct {
+	b          []byte
+	lane, cls  *[256]uint8
+	limit      int
+	start      int    // first byte of the current block
+	stops      uint64 // class bytes and ends of four-digit runs in the block
+	digit      uint64 // digits in the block
+	blockValid bool
+}
+
+// next returns the first stop at or after i.
+func (f *stopFinder) next(i int) int {
+	b := f.b
+	if f.blockValid && i >= f.start && i < f.start+64 {
+		if rest := f.stops >> (i - f.start); rest != 0 {
+			return i + bits.TrailingZeros64(rest)
+		}
+		i = f.start + 64 // nothing more in this block
+		f.load(i, f.digit)
+	} else {
+		f.load(i, 0)
+	}
+	for f.blockValid {
+		if f.stops != 0 {
+			return f.start + bits.TrailingZeros64(f.stops)
+		}
+		i = f.start + 64
+		f.load(i, f.digit)
+	}
+	for i < f.limit && f.cls[b[i]] == clsNone {
+		i++
+	}
+	return i
+}
+
+// load computes the masks of the block at i, carrying the digit mask of the
+// block before it so runs across the boundary are seen.
+func (f *stopFinder) load(i int, carry uint64) {
+	f.blockValid = i+64 <= f.limit
+	if !f.blockValid {
+		return
+	}
+	lane := f.lane
+	blk := f.b[i : i+64]
+	f.start = i
+	var words [8]uint64
+	var any uint64
+	for k := range words {
+		x := binary.LittleEndian.Uint64(blk[8*k:])
+		words[k] = uint64(lane[byte(x)]) | uint64(lane[byte(x>>8)])<<8 | uint64(lane[byte(x>>16)])<<16 |
+			uint64(lane[byte(x>>24)])<<24 | uint64(lane[byte(x>>32)])<<32 | uint64(lane[byte(x>>40)])<<40 |
+			uint64(lane[byte(x>>48)])<<48 | uint64(lane[byte(x>>56)])<<56
+		any |= words[k]
+	}
+	if any == 0 { // neither class bytes nor digits: the common case of text
+		f.stops, f.digit = 0, 0
+		return
+	}
+	var class, digit uint64
+	for k, w := range words {
+		class |= laneBits(w) << (8 * k)
+		digit |= laneBits(w>>1) << (8 * k)
+	}
+	// Bit k of run4: the digit at k ends four digits in a row.
+	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
+	f.stops, f.digit = class|run4, digit
+}
+
+// laneBits gathers bit 0 of each byte of w into one byte (byte k to bit k).
+func laneBits(w uint64) uint64 {
+	return (w & 0x0101010101010101) * 0x0102040810204080 >> 56
 }
 
 // found counts a normalised value for detector d.
