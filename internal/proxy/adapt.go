@@ -154,8 +154,9 @@ func (s *policyScope) Decide(t *inspect.Tally) Decision {
 	default:
 		return out
 	}
-	out.Rule = s.snap.Rule(d.Rule).Name
-	if s.wm != nil && s.snap.Rule(d.Rule).IsWindow() {
+	rule := s.snap.Rule(d.Rule)
+	out.Rule = rule.Name
+	if s.wm != nil && rule.IsWindow() {
 		s.status, _ = s.wm.Status(d.Rule) // a window rule in scope always has a status
 		out.Window = &s.status
 	}

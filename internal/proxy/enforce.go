@@ -186,7 +186,7 @@ type message struct {
 	passing  string    // reason an encoded body stopped being inspected and passes
 	err      error     // sticky
 	phase    string
-	logged   *Decision // the last log decision, recorded when the message ends unblocked
+	logged   Decision // the last log decision (Action Log), recorded when the message ends unblocked
 	block    *Decision
 	busy     time.Duration
 	finished bool
@@ -251,7 +251,7 @@ func decodeReasons(r string) string {
 func (m *message) check(t *inspect.Tally) error {
 	d := m.scope.Decide(t)
 	if d.Action == Log {
-		m.logged = &d
+		m.logged = d
 	}
 	if d.Action == Block {
 		m.block = &d
@@ -383,8 +383,8 @@ func (m *message) finish() {
 	switch {
 	case m.block != nil:
 		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t)
-	case m.logged != nil:
-		p.recordIncident(m.x, m.dir, *m.logged, "log", "", t)
+	case m.logged.Action == Log:
+		p.recordIncident(m.x, m.dir, m.logged, "log", "", t)
 	}
 	if m.decoded != nil {
 		_ = m.decoded.Close() // frees the decoders; closing the source is Close's job
