@@ -115,3 +115,15 @@ func percentEncode(s, format string) string {
 	}
 	return b.String()
 }
+
+// LabelForms returns every spelling of every detector's labels that the
+// engine's automata match (raw UTF-8, \u-escaped and percent-encoded forms,
+// ASCII case variants). Benchmarks use it to build the bare Aho-Corasick
+// baseline over the same dictionary.
+func LabelForms() []string {
+	var all []string
+	for _, words := range keywords {
+		all = append(all, keywordForms(words)...)
+	}
+	return all
+}
