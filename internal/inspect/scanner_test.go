@@ -241,7 +241,7 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	e := newTestEngine(t)
 	s := e.NewScanner()
 	defer s.Release()
-	for name, body := range corpora {
+	for name, body := range corpora() {
 		chunk := body[:benchChunk]
 		s.Reset()
 		s.Write(chunk) // warm up: sets grow to their working size
