@@ -21,11 +21,11 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/cloudflare/ahocorasick"
+	"golang.org/x/sys/unix"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
@@ -120,12 +120,12 @@ func median(n, bytes int, f func()) float64 {
 	return rates[n/2]
 }
 
-// threadCPU returns the CPU time the calling thread has used.
+// threadCPU returns the CPU time the calling thread has used, with
+// nanosecond resolution (getrusage counts in scheduler ticks).
 func threadCPU() time.Duration {
-	var ru syscall.Rusage
-	const rusageThread = 1 // RUSAGE_THREAD (Linux)
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }

@@ -378,25 +378,16 @@ func (f *stopFinder) load(i int, carry uint64) {
 		return
 	}
 	lane := f.lane
-	blk := f.b[i : i+64]
+	blk := f.b[i : i+64 : i+64]
 	f.start = i
-	var words [8]uint64
-	var any uint64
-	for k := range words {
-		x := binary.LittleEndian.Uint64(blk[8*k:])
-		words[k] = uint64(lane[byte(x)]) | uint64(lane[byte(x>>8)])<<8 | uint64(lane[byte(x>>16)])<<16 |
+	var class, digit uint64
+	for k := 0; k < 64; k += 8 {
+		x := binary.LittleEndian.Uint64(blk[k : k+8])
+		w := uint64(lane[byte(x)]) | uint64(lane[byte(x>>8)])<<8 | uint64(lane[byte(x>>16)])<<16 |
 			uint64(lane[byte(x>>24)])<<24 | uint64(lane[byte(x>>32)])<<32 | uint64(lane[byte(x>>40)])<<40 |
 			uint64(lane[byte(x>>48)])<<48 | uint64(lane[byte(x>>56)])<<56
-		any |= words[k]
-	}
-	if any == 0 { // neither class bytes nor digits: the common case of text
-		f.stops, f.digit = 0, 0
-		return
-	}
-	var class, digit uint64
-	for k, w := range words {
-		class |= laneBits(w) << (8 * k)
-		digit |= laneBits(w>>1) << (8 * k)
+		class |= laneBits(w) << k
+		digit |= laneBits(w>>1) << k
 	}
 	// Bit k of run4: the digit at k ends four digits in a row.
 	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
