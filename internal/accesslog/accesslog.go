@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -79,7 +82,59 @@ type Incident struct {
 	Host          string
 	Path          string
 	Findings      []Finding
+	Parts         []Part // multipart parts of the message, if any
 	PolicyVersion string
+}
+
+// Part is one multipart part of an incident's message. File is masked
+// (MaskFileName): a file name may carry a person's name.
+type Part struct {
+	Field       string // form field name
+	File        string // masked file name, empty for plain fields
+	ContentType string
+	Found       int // distinct values the part added to the message's counts
+}
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (p Part) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("field", p.Field)
+	if p.File != "" {
+		enc.AddString("file", p.File)
+	}
+	if p.ContentType != "" {
+		enc.AddString("content_type", p.ContentType)
+	}
+	enc.AddInt("found", p.Found)
+	return nil
+}
+
+// maxFileExt is the longest extension MaskFileName keeps, dot included.
+const maxFileExt = 8
+
+// MaskFileName masks a client-supplied file name for the record: its first
+// character and a short extension are kept, every other character becomes
+// one '*' ("张三客户.xlsx" -> "张***.xlsx"). Directory parts are dropped.
+func MaskFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= maxFileExt && utf8.ValidString(name[i:]) && !strings.ContainsFunc(name[i+1:], isNotExtRune) {
+		name, ext = name[:i], name[i:]
+	}
+	r := []rune(name)
+	if len(r) == 0 {
+		return ext
+	}
+	first := string(r[0])
+	if !unicode.IsPrint(r[0]) {
+		first = "*"
+	}
+	return first + strings.Repeat("*", len(r)-1) + ext
+}
+
+func isNotExtRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 }
 
 // MarshalLogObject implements zapcore.ObjectMarshaler.
@@ -126,6 +181,14 @@ func (i *Incident) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		}
 		return nil
 	}))
+	if len(i.Parts) > 0 {
+		_ = enc.AddArray("parts", zapcore.ArrayMarshalerFunc(func(ae zapcore.ArrayEncoder) error {
+			for _, p := range i.Parts {
+				_ = ae.AppendObject(p)
+			}
+			return nil
+		}))
+	}
 	enc.AddString("policy_version", i.PolicyVersion)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestNewIDSortsByTime(t *testing.T) {
@@ -47,4 +48,46 @@ func TestRecords(t *testing.T) {
 	if _, _, err := New(Options{Level: "loud"}); err == nil {
 		t.Error("bad level accepted")
 	}
+}
+
+func TestMaskFileName(t *testing.T) {
+	tests := []struct {
+		give, want string
+	}{
+		{give: "张三客户.xlsx", want: "张***.xlsx"},
+		{give: "customers.csv", want: "c********.csv"},
+		{give: `C:\Users\李四\名单.zip`, want: "名*.zip"},
+		{give: "../../etc/passwd", want: "p*****"},
+		{give: "noext", want: "n****"},
+		{give: ".bashrc", want: ".******"},
+		{give: "a.tar.gz", want: "a****.gz"},
+		{give: "王五.身份证", want: "王*****"},
+		{give: "x.verylongextension", want: "x******************"},
+		{give: "", want: ""},
+		{give: "\x00abc.txt", want: "****.txt"},
+	}
+	for _, tt := range tests {
+		if got := MaskFileName(tt.give); got != tt.want {
+			t.Errorf("MaskFileName(%q) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
+}
+
+func FuzzMaskFileName(f *testing.F) {
+	for _, s := range []string{"张三客户.xlsx", "a.b.c", `\\x\y.z`, "", "\xff\xfe.csv"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got := MaskFileName(name)
+		if utf8.RuneCountInString(got) > utf8.RuneCountInString(name) {
+			t.Fatalf("MaskFileName(%q) = %q is longer", name, got)
+		}
+		stem := got
+		if i := strings.LastIndexByte(got, '.'); i > 0 {
+			stem = got[:i] // the kept extension
+		}
+		if kept := utf8.RuneCountInString(strings.ReplaceAll(stem, "*", "")); kept > 1 {
+			t.Fatalf("MaskFileName(%q) = %q keeps %d characters", name, got, kept)
+		}
+	})
 }

@@ -217,8 +217,9 @@ func TestEncodedResponses(t *testing.T) {
 					if !bytes.Equal(got, encoded) || resp.Header.Get("Content-Encoding") != coding {
 						t.Errorf("client got %d bytes (%q), want the %d encoded bytes unchanged", len(got), resp.Header.Get("Content-Encoding"), len(encoded))
 					}
-					waitFor(t, func() bool { return e.metrics.get("inspected/response") == float64(len(tt.content)) },
-						fmt.Sprintf("inspected/response = %d decoded bytes", len(tt.content)))
+					// Inspected bytes are body bytes as sent, like the uninspected ones.
+					waitFor(t, func() bool { return e.metrics.get("inspected/response") == float64(len(encoded)) },
+						fmt.Sprintf("inspected/response = %d body bytes", len(encoded)))
 				}
 			})
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dlpproxy/dlpproxy/internal/accesslog"
 	"github.com/dlpproxy/dlpproxy/internal/decode"
+	"github.com/dlpproxy/dlpproxy/internal/extract"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
@@ -144,7 +145,7 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 		return p.uninspected(msg.Direction, body, ReasonUnsupportedEncoding), nil
 	}
 	settings := rules.Settings()
-	m := p.newMessage(x, msg.Direction, scope, body, settings, encodings)
+	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings)
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
@@ -180,6 +181,8 @@ type message struct {
 	mu       sync.Mutex // serialises Read and the release in Close
 	er       io.Reader
 	scanner  *inspect.Scanner
+	ext      *extract.Extractor // unpacks the body into scanner: parts, archives, base64, charsets
+	reasons  int                // how many of ext's uninspectable reasons were handled
 	timed    *timedReader
 	decoded  io.Closer // the decoding enforcer of an encoded body, nil for identity
 	tail     io.Reader // the source past the inspect limit, passed uninspected
@@ -192,27 +195,36 @@ type message struct {
 	finished bool
 }
 
-// newMessage starts the enforcement of one body carrying encodings (nil:
-// identity). An identity body is scanned as is up to the inspect limit; an
-// encoded one is decoded for the scanner, its decoded size bounded by the
-// inspect limit, while its original bytes are forwarded.
-func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, set Settings, encodings []string) *message {
+// newMessage starts the enforcement of one body of the given Content-Type
+// carrying encodings (nil: identity). An identity body goes through the
+// extractor (multipart parts, archives, base64, legacy charsets) up to the
+// inspect limit; an encoded one is decoded for the scanner, its decoded size
+// bounded by the inspect limit, while its original bytes are forwarded.
+//
+// Memory per message: the enforcing reader keeps unreleased body bytes and
+// the extractor holds an archive whole until its central directory (at most
+// extract.DefaultHold), so a message holding an archive costs about twice
+// that; docs/proxy.md has the bound.
+func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, set Settings, encodings []string) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
 	engine := x.rules.Engine()
 	if engine == nil {
 		engine = p.engine
 	}
 	m.scanner = engine.NewScanner()
+	m.ext = extract.New(m.scanner, contentType, extract.Limits{})
 	m.timed = &timedReader{r: src}
 	switch {
 	case len(encodings) > 0:
+		// The decoding enforcer feeds the scanner directly until it takes
+		// an inspect.Inspector; then m.ext goes here too.
 		dec := decode.NewEnforcingReader(m.timed, encodings, m.scanner, m.check, m.uninspectable,
 			decode.Limits{MaxDecoded: set.InspectLimit})
 		m.er, m.decoded = dec, dec
 	case set.InspectLimit > 0:
-		m.er = inspect.NewReader(io.LimitReader(m.timed, set.InspectLimit), m.scanner, m.check)
+		m.er = inspect.NewReader(io.LimitReader(m.timed, set.InspectLimit), m.ext, m.check)
 	default:
-		m.er = inspect.NewReader(m.timed, m.scanner, m.check)
+		m.er = inspect.NewReader(m.timed, m.ext, m.check)
 	}
 	p.metrics().ActiveInspections(1)
 	return m
@@ -234,6 +246,29 @@ func (m *message) uninspectable(decodeReason string) error {
 	return nil
 }
 
+// extractReasons handles the extractor's uninspectable reasons not yet
+// seen: a fail-closed reason blocks, any other is counted and logged. The
+// extractor spells reasons as the policy does.
+func (m *message) extractReasons() error {
+	if _, ok := m.ext.Uninspectable(); !ok {
+		return nil
+	}
+	reasons := m.ext.Reasons()
+	for ; m.reasons < len(reasons); m.reasons++ {
+		reason := reasons[m.reasons]
+		if m.x.rules.FailClosed(reason) {
+			m.reasons++
+			m.p.metrics().UninspectedMessage(m.dir, reason, true)
+			m.block = &Decision{Action: Block, Rule: uninspectableRule(reason)}
+			return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
+		}
+		m.p.metrics().UninspectedMessage(m.dir, reason, false)
+		m.p.log().Info("uninspectable part passed", zap.String("direction", m.dir.String()),
+			zap.String("host", m.x.host), zap.String("reason", reason))
+	}
+	return nil
+}
+
 // decodeReasons maps a decode reason to the proxy's: both decompression
 // bounds (size and ratio) are over_limit.
 func decodeReasons(r string) string {
@@ -248,7 +283,14 @@ func decodeReasons(r string) string {
 }
 
 // check is the enforcing reader's policy hook, called after every chunk.
+// A part the extractor could not inspect (encrypted or bomb archive,
+// corrupt container) is handled as soon as it is reported, once per
+// reason: the rest of a broken archive must not stream out before the
+// policy's fail mode had its say.
 func (m *message) check(t *inspect.Tally) error {
+	if err := m.extractReasons(); err != nil {
+		return err
+	}
 	d := m.scope.Decide(t)
 	if d.Action == Log {
 		m.logged = d
@@ -370,21 +412,27 @@ func (m *message) finish() {
 		return
 	}
 	m.finished = true
+	m.ext.Stop() // before the scanner goes back to its pool
 	p, t := m.p, m.scanner.Tally()
+	raw := m.timed.n // body bytes, not extracted text
+	if m.tail != nil {
+		raw-- // the byte read to see that the body goes past the inspect limit
+	}
 	mt := p.metrics()
-	mt.InspectedBytes(m.dir, t.Bytes)
+	mt.InspectedBytes(m.dir, raw)
 	mt.InspectionDuration(m.dir, max(m.busy-m.timed.waited, 0))
 	for d := inspect.Detector(0); d < inspect.NumDetectors; d++ {
 		if t.Counts[d] > 0 {
 			mt.Findings(d, t.Counts[d])
 		}
 	}
-	m.x.inspected.Add(t.Bytes)
+	m.x.inspected.Add(raw)
+	parts := maskedParts(m.ext.Parts())
 	switch {
 	case m.block != nil:
-		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t)
+		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t, parts)
 	case m.logged.Action == Log:
-		p.recordIncident(m.x, m.dir, m.logged, "log", "", t)
+		p.recordIncident(m.x, m.dir, m.logged, "log", "", t, parts)
 	}
 	if m.decoded != nil {
 		_ = m.decoded.Close() // frees the decoders; closing the source is Close's job
@@ -422,16 +470,32 @@ func (h *heldBody) Close() error { return h.m.Close() }
 
 // timedReader measures the time spent waiting on the network so the
 // inspection histogram shows engine time only.
+// It also counts the body bytes read.
 type timedReader struct {
 	r      io.Reader
 	waited time.Duration
+	n      int64
 }
 
 func (t *timedReader) Read(b []byte) (int, error) {
 	t0 := time.Now()
 	n, err := t.r.Read(b)
 	t.waited += time.Since(t0)
+	t.n += int64(n)
 	return n, err
+}
+
+// maskedParts converts the extractor's multipart parts for the incident,
+// masking the client's file names.
+func maskedParts(parts []extract.Part) []accesslog.Part {
+	if len(parts) == 0 {
+		return nil
+	}
+	out := make([]accesslog.Part, len(parts))
+	for i, pt := range parts {
+		out[i] = accesslog.Part{Field: pt.Field, File: accesslog.MaskFileName(pt.File), ContentType: pt.ContentType, Found: pt.Found}
+	}
+	return out
 }
 
 // uninspected passes a body without inspection, counting it.
@@ -461,7 +525,7 @@ func uninspectableRule(reason string) string { return "uninspectable_" + reason 
 // cannot be inspected.
 func (p *Proxy) uninspectableIncident(x *exchange, dir Direction, reason string) *incident {
 	p.metrics().UninspectedMessage(dir, reason, true)
-	return p.recordIncident(x, dir, Decision{Action: Block, Rule: uninspectableRule(reason)}, "block", PhaseHeld, nil)
+	return p.recordIncident(x, dir, Decision{Action: Block, Rule: uninspectableRule(reason)}, "block", PhaseHeld, nil, nil)
 }
 
 // uninspectableBlock answers a fail-closed uninspectable request.
@@ -477,14 +541,14 @@ type incident struct {
 	window string
 }
 
-// recordIncident logs an incident and counts it; t may be nil. A window
-// rule's status goes into the log record as "window".
-func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, phase string, t *inspect.Tally) *incident {
+// recordIncident logs an incident and counts it; t and parts may be nil. A
+// window rule's status goes into the log record as "window".
+func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, phase string, t *inspect.Tally, parts []accesslog.Part) *incident {
 	now := p.now()
 	inc := &incident{Incident: &accesslog.Incident{
 		ID: accesslog.NewID(now), Time: now, Rule: d.Rule, LogRules: append([]string(nil), d.LogRules...),
 		Action: action, Phase: phase, Direction: dir.String(), Client: x.client.String(), User: x.user,
-		Host: x.host, Path: x.path, PolicyVersion: x.rules.Version(),
+		Host: x.host, Path: x.path, PolicyVersion: x.rules.Version(), Parts: parts,
 	}}
 	if t != nil {
 		for det := inspect.Detector(0); det < inspect.NumDetectors; det++ {

@@ -1,0 +1,327 @@
+package proxy
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"html"
+	"io"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+)
+
+// leakShape is one way a customer list leaves: a body and its Content-Type.
+type leakShape struct {
+	name  string
+	body  []byte
+	ctype string
+}
+
+// customerFile is the test's spreadsheet name: a person's name, which must
+// only appear masked.
+const customerFile = "张伟客户名单.xlsx"
+
+// leakShapes renders recs the ways issue 5 lists; every shape holds the
+// same distinct values as the plain CSV (the first shape).
+func leakShapes(t *testing.T, recs []corpus.Record) []leakShape {
+	t.Helper()
+	plain := corpus.CSV(recs, corpus.CSVOptions{}).Data
+	rows := csvRows(recs)
+	third := len(rows) / 3
+	zipOfCSVs := buildZip(t,
+		zfile{name: "a.csv", data: csvBytes(rows[:third])},
+		zfile{name: "b/b.csv", data: csvBytes(append([][]string{rows[0]}, rows[third:2*third]...))},
+		zfile{name: "c.csv", data: csvBytes(append([][]string{rows[0]}, rows[2*third:]...)), store: true},
+	)
+	form, formType := buildMultipart(t,
+		filePart{field: "note", data: []byte("客户名单，请查收")},
+		filePart{field: "file", file: customerFile, ctype: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data: buildXLSX(t, rows)},
+	)
+	return []leakShape{
+		{name: "plain csv", body: plain, ctype: "text/csv"},
+		{name: "multipart xlsx", body: form, ctype: formType},
+		{name: "zip of csvs", body: zipOfCSVs, ctype: "application/zip"},
+		{name: "base64 json", body: []byte(`{"name":"export","file":"` + base64.StdEncoding.EncodeToString(plain) + `"}`), ctype: "application/json"},
+		{name: "gbk csv", body: encodeText(t, simplifiedchinese.GBK, plain), ctype: "text/csv; charset=GBK"},
+		{name: "utf-16 csv", body: encodeText(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), plain), ctype: "text/csv"},
+	}
+}
+
+// TestLeakShapesThroughProxy is issue 5's "done when" through the running
+// proxy: a 1,000-row customer list in every shape is blocked by the default
+// policy before anything reaches the upstream, and with the block rules
+// out of reach the log incident counts what the plain CSV counts.
+func TestLeakShapesThroughProxy(t *testing.T) {
+	recs := corpus.Records(21, 1000)
+	shapes := leakShapes(t, recs)
+	block := newPIEnv(t, compilePolicy(t), nil)
+	count := newPIEnv(t, compilePolicy(t, "cn_resident_id: 50", "cn_resident_id: 100000", "bank_card: 50", "bank_card: 100000",
+		"cn_mobile: 500", "cn_mobile: 100000", "email: 500", "email: 100000"), nil)
+	var want map[string]int
+	for i, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			path := fmt.Sprintf("/upload/%d", i)
+			resp := post(t, block.client, block.plain.URL+path, sh.ctype, sh.body)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, "block-bulk-ids-and-cards") {
+				t.Fatalf("default policy: status %d, want 403 naming the rule: %.200s", resp.StatusCode, resp.body)
+			}
+			if n := countIDs(recs, block.received.last()); n >= 50 {
+				t.Errorf("upstream received %d IDs, want fewer than 50", n)
+			}
+			if resp := post(t, count.client, count.plain.URL+path, sh.ctype, sh.body); resp.StatusCode != http.StatusOK {
+				t.Fatalf("log-only policy: status %d, want 200", resp.StatusCode)
+			}
+			inc := incidentFor(t, count.logs, path)
+			if want == nil {
+				want = inc.Counts
+				if want["cn_resident_id"] != len(recs) || want["cn_mobile"] != len(recs) {
+					t.Fatalf("plain csv counts %v, want %d IDs and mobiles", want, len(recs))
+				}
+			}
+			if !maps.Equal(inc.Counts, want) {
+				t.Errorf("counts %v, want the plain csv's %v", inc.Counts, want)
+			}
+		})
+	}
+	for _, e := range []*piEnv{block, count} {
+		assertNoRawValues(t, e.logs.String(), recs)
+		if strings.Contains(e.logs.String(), "张伟") {
+			t.Error("the uploaded file name appears unmasked in the logs")
+		}
+	}
+	inc := incidentFor(t, count.logs, "/upload/1")
+	wantParts := []loggedPart{{Field: "note"}, {Field: "file", File: "张*****.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Found: want["cn_resident_id"] + want["cn_mobile"] + want["bank_card"] + want["email"] + want["passport"]}}
+	if fmt.Sprint(inc.Parts) != fmt.Sprint(wantParts) {
+		t.Errorf("incident parts %+v, want %+v", inc.Parts, wantParts)
+	}
+}
+
+// TestUninspectableArchives: a zip bomb and an encrypted zip are counted
+// uninspectable; fail-open lets them pass, fail-closed blocks them with the
+// reason's rule. Never a crash or a hang.
+func TestUninspectableArchives(t *testing.T) {
+	csvData := corpus.CSV(corpus.Records(5, 100), corpus.CSVOptions{}).Data
+	tests := []struct {
+		name   string
+		give   []byte
+		reason string
+	}{
+		{name: "zip bomb", give: buildZip(t, zfile{name: "zeros.txt", data: make([]byte, 16<<20)}), reason: ReasonOverLimit},
+		{name: "encrypted zip", give: buildZip(t, zfile{name: "secret.csv", data: csvData, flags: 1}), reason: ReasonEncrypted},
+	}
+	open := newPIEnv(t, compilePolicy(t), nil)
+	closed := newPIEnv(t, compilePolicy(t, "uninspectable: allow", "uninspectable: block"), nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := post(t, open.client, open.plain.URL+"/up", "application/zip", tt.give)
+			if resp.StatusCode != http.StatusOK || resp.body != sum(tt.give) {
+				t.Errorf("fail-open: status %d (%q), want 200 and the body forwarded", resp.StatusCode, resp.body)
+			}
+			assertMetric(t, open.reg, "dlp_uninspected_messages_total", map[string]string{"direction": "request", "reason": tt.reason, "action": "allow"}, 1)
+			resp = post(t, closed.client, closed.plain.URL+"/up", "application/octet-stream", tt.give)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, uninspectableRule(tt.reason)) {
+				t.Errorf("fail-closed: status %d, want 403 naming %s: %.200s", resp.StatusCode, uninspectableRule(tt.reason), resp.body)
+			}
+			assertMetric(t, closed.reg, "dlp_uninspected_messages_total", map[string]string{"direction": "request", "reason": tt.reason, "action": "block"}, 1)
+		})
+	}
+}
+
+// result is a response with its body read.
+type result struct {
+	StatusCode int
+	body       string
+}
+
+func post(t *testing.T, c *http.Client, url, ctype string, body []byte) result {
+	t.Helper()
+	resp, err := c.Post(url, ctype, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{StatusCode: resp.StatusCode, body: string(b)}
+}
+
+// loggedIncident is the part of an incident record the tests read.
+type loggedIncident struct {
+	Path   string         `json:"path"`
+	Action string         `json:"action"`
+	Counts map[string]int `json:"counts"`
+	Parts  []loggedPart   `json:"parts"`
+}
+
+type loggedPart struct {
+	Field       string `json:"field"`
+	File        string `json:"file"`
+	ContentType string `json:"content_type"`
+	Found       int    `json:"found"`
+}
+
+// incidentFor returns the last incident logged for path, waiting a little
+// for it (it is written when the message ends).
+func incidentFor(t *testing.T, logs *syncBuffer, path string) loggedIncident {
+	t.Helper()
+	for range 100 {
+		var found *loggedIncident
+		for line := range strings.Lines(logs.String()) {
+			var rec struct {
+				Msg      string         `json:"msg"`
+				Incident loggedIncident `json:"incident"`
+			}
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "incident" && rec.Incident.Path == path {
+				found = &rec.Incident
+			}
+		}
+		if found != nil {
+			return *found
+		}
+		sleep()
+	}
+	t.Fatalf("no incident logged for %s", path)
+	return loggedIncident{}
+}
+
+// zfile is one file of a test archive.
+type zfile struct {
+	name  string
+	data  []byte
+	store bool   // no compression, sizes in the local header
+	flags uint16 // extra header flags (1: encrypted)
+}
+
+// buildZip writes an archive of fs.
+func buildZip(t *testing.T, fs ...zfile) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for _, f := range fs {
+		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Flags: f.flags}
+		create := w.CreateHeader
+		if f.store {
+			h.Method = zip.Store
+			h.CRC32 = crc32.ChecksumIEEE(f.data)
+			h.CompressedSize64 = uint64(len(f.data))
+			h.UncompressedSize64 = uint64(len(f.data))
+			create = w.CreateRaw
+		}
+		fw, err := create(h)
+		if err != nil {
+			t.Fatalf("zip create %s: %v", f.name, err)
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			t.Fatalf("zip write %s: %v", f.name, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("zip close: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// csvRows is the corpus's Chinese header and one row per record.
+func csvRows(recs []corpus.Record) [][]string {
+	rows := [][]string{{"姓名", "身份证号", "手机号", "银行卡号", "邮箱", "住址", "护照号"}}
+	for _, r := range recs {
+		rows = append(rows, []string{r.Name, r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Address, r.Passport})
+	}
+	return rows
+}
+
+func csvBytes(rows [][]string) []byte {
+	var b bytes.Buffer
+	for _, row := range rows {
+		b.WriteString(strings.Join(row, ","))
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// buildXLSX renders rows as a minimal spreadsheet: header and names as
+// shared strings, the other cells as inline strings.
+func buildXLSX(t *testing.T, rows [][]string) []byte {
+	t.Helper()
+	var sheet, sst strings.Builder
+	var shared []string
+	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	for i, row := range rows {
+		fmt.Fprintf(&sheet, `<row r="%d">`, i+1)
+		for j, v := range row {
+			ref := fmt.Sprintf("%c%d", 'A'+j, i+1)
+			if i == 0 || j == 0 {
+				fmt.Fprintf(&sheet, `<c r="%s" t="s"><v>%d</v></c>`, ref, len(shared))
+				shared = append(shared, v)
+				continue
+			}
+			fmt.Fprintf(&sheet, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, html.EscapeString(v))
+		}
+		sheet.WriteString(`</row>`)
+	}
+	sheet.WriteString(`</sheetData></worksheet>`)
+	fmt.Fprintf(&sst, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d">`, len(shared))
+	for _, s := range shared {
+		fmt.Fprintf(&sst, `<si><t>%s</t></si>`, html.EscapeString(s))
+	}
+	sst.WriteString(`</sst>`)
+	return buildZip(t,
+		zfile{name: "[Content_Types].xml", data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)},
+		zfile{name: "xl/workbook.xml", data: []byte(`<?xml version="1.0"?><workbook><sheets><sheet name="客户" sheetId="1"/></sheets></workbook>`)},
+		zfile{name: "xl/worksheets/sheet1.xml", data: []byte(sheet.String())},
+		zfile{name: "xl/sharedStrings.xml", data: []byte(sst.String())},
+	)
+}
+
+// filePart is one part of a test form.
+type filePart struct {
+	field, file, ctype string
+	data               []byte
+}
+
+// buildMultipart writes a form; it returns the body and its Content-Type.
+func buildMultipart(t *testing.T, parts ...filePart) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		disp := fmt.Sprintf(`form-data; name=%q`, p.field)
+		if p.file != "" {
+			disp += fmt.Sprintf(`; filename=%q`, p.file)
+		}
+		h.Set("Content-Disposition", disp)
+		if p.ctype != "" {
+			h.Set("Content-Type", p.ctype)
+		}
+		pw, err := w.CreatePart(h)
+		if err != nil {
+			t.Fatalf("create part: %v", err)
+		}
+		_, _ = pw.Write(p.data)
+	}
+	_ = w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+// encodeText transcodes UTF-8 text with enc.
+func encodeText(t *testing.T, enc encoding.Encoding, data []byte) []byte {
+	t.Helper()
+	out, err := enc.NewEncoder().Bytes(data)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return out
+}
