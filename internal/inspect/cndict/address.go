@@ -138,26 +138,29 @@ func scoreMarkers(rs []rune, d *tables, any bool) int {
 // precede it) and returns the index of its last rune. Two-rune markers win;
 // a one-rune marker inside a stop word does not count.
 func marker(rs []rune, i int, d *tables) (markerKind, int) {
-	if !d.addressStarts.has(rs[i]) {
+	r := rs[i]
+	if !isHan(r) {
 		return notMarker, i
 	}
-	if i+1 < len(rs) {
+	f := d.markerInfo[r-hanFirst]
+	if f == 0 {
+		return notMarker, i
+	}
+	if f&infoPair != 0 && i+1 < len(rs) {
 		for kind := adminMarker; kind < numMarkerKinds; kind++ {
-			if d.addressMarkers[kind].pairs.has(rs[i], rs[i+1]) {
+			if d.addressPairs[kind].has(r, rs[i+1]) {
 				return kind, i + 1
 			}
 		}
 	}
-	r := rs[i]
-	if d.addressStops.has(rs[i-1], r) || i+1 < len(rs) && d.addressStops.has(r, rs[i+1]) {
+	kind := markerKind(f & infoKind)
+	switch {
+	case kind == notMarker,
+		f&infoStopSecond != 0 && d.addressStops.has(rs[i-1], r),
+		f&infoStopFirst != 0 && i+1 < len(rs) && d.addressStops.has(r, rs[i+1]):
 		return notMarker, i
 	}
-	for kind := adminMarker; kind < numMarkerKinds; kind++ {
-		if d.addressMarkers[kind].runes.has(r) {
-			return kind, i
-		}
-	}
-	return notMarker, i
+	return kind, i
 }
 
 // isDigit reports whether r is an ASCII or full-width digit.

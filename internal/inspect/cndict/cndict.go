@@ -107,12 +107,6 @@ func (s pairSet) has(a, b rune) bool {
 	}
 }
 
-// markerSet holds the one-rune and two-rune address markers of one kind.
-type markerSet struct {
-	runes *runeSet
-	pairs pairSet
-}
-
 // tables holds the lookup structures built from the source literals.
 type tables struct {
 	surnames     *runeSet // single-character surnames
@@ -120,11 +114,22 @@ type tables struct {
 	nameStops    pairSet  // words that start like a name but are not one
 	nameFinals   *runeSet // runes that end a place or organisation, not a name
 	addressStops pairSet  // common words that contain an address marker
-	// addressMarkers holds the one-rune and two-rune markers of each kind;
-	// addressStarts holds every rune that can start a marker.
-	addressMarkers [numMarkerKinds]markerSet
-	addressStarts  *runeSet
+	// addressPairs holds the two-rune markers of each kind (街道, 小区 ...);
+	// the one-rune markers are in markerInfo.
+	addressPairs [numMarkerKinds]pairSet
+	// markerInfo holds, per Han rune, its one-rune marker kind and whether
+	// it starts a two-rune marker or takes part in an address stop word:
+	// one lookup rejects most runes of an address.
+	markerInfo [hanEnd - hanFirst]uint8
 }
+
+// Flags of tables.markerInfo.
+const (
+	infoKind       = 3      // mask of the one-rune marker kind; 0 for none
+	infoPair       = 1 << 2 // first rune of a two-rune marker
+	infoStopFirst  = 1 << 3 // first rune of an address stop word
+	infoStopSecond = 1 << 4 // second rune of an address stop word
+)
 
 // dict returns the tables, built once.
 var dict = sync.OnceValue(func() *tables {
@@ -135,10 +140,33 @@ var dict = sync.OnceValue(func() *tables {
 		nameFinals:   newRuneSet(nameStopFinals),
 		addressStops: newPairSet(addressStopWords),
 	}
-	t.addressMarkers[adminMarker] = markerSet{newRuneSet(adminRunes), newPairSet(adminPairs)}
-	t.addressMarkers[placeMarker] = markerSet{newRuneSet(placeRunes), newPairSet(placePairs)}
-	t.addressMarkers[unitMarker] = markerSet{newRuneSet(unitRunes), newPairSet(unitPairs)}
-	t.addressStarts = newRuneSet(adminRunes + adminPairs + placeRunes + placePairs + unitRunes + unitPairs)
+	t.addressPairs[adminMarker] = newPairSet(adminPairs)
+	t.addressPairs[placeMarker] = newPairSet(placePairs)
+	t.addressPairs[unitMarker] = newPairSet(unitPairs)
+	info := func(r rune, f uint8) {
+		if isHan(r) {
+			t.markerInfo[r-hanFirst] |= f
+		}
+	}
+	for kind, m := range [...]struct{ runes, pairs string }{
+		adminMarker: {adminRunes, adminPairs},
+		placeMarker: {placeRunes, placePairs},
+		unitMarker:  {unitRunes, unitPairs},
+	} {
+		for _, r := range m.runes {
+			info(r, uint8(kind))
+		}
+		for _, w := range strings.Fields(m.pairs) {
+			r, _ := utf8.DecodeRuneInString(w)
+			info(r, infoPair)
+		}
+	}
+	for _, w := range strings.Fields(addressStopWords) {
+		a, n := utf8.DecodeRuneInString(w)
+		b, _ := utf8.DecodeRuneInString(w[n:])
+		info(a, infoStopFirst)
+		info(b, infoStopSecond)
+	}
 	return t
 })
 
