@@ -5,53 +5,79 @@ import (
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
-// BenchmarkShapes reports MB/s of raw input for the shapes of the issue,
-// next to the plain CSV through a bare scanner and through the extractor,
-// written in the proxy's 32 KiB chunks.
+// benchChunk is the chunk size the proxy writes.
+const benchChunk = 32 << 10
+
+// benchShape is one benchmark body and its Content-Type.
+type benchShape struct {
+	name  string
+	body  []byte
+	ctype string
+}
+
+// benchShapes are the bodies of BenchmarkShapes: the engine's 8 MiB clean
+// and PI corpora (as bench/gencorpus writes them) and the leak shapes of a
+// 20,000-row customer list.
+func benchShapes(tb testing.TB) (plain, wrapped []benchShape) {
+	rows := csvRows(corpus.Records(11, 20000))
+	list := csvBytes(rows)
+	xlsx := buildXLSX(tb, rows)
+	form, formType := buildMultipart(tb, filePart{field: "file", file: "c.xlsx", data: xlsx})
+	plain = []benchShape{
+		{name: "clean-html", body: corpus.CleanWeb(1, 8<<20).Data, ctype: "text/html"},
+		{name: "pi-csv", body: corpus.PIDenseCSV(1, 8<<20).Data, ctype: "text/csv"},
+		{name: "list-csv", body: list, ctype: "text/csv"},
+	}
+	wrapped = []benchShape{
+		{name: "xlsx-upload", body: form, ctype: formType},
+		{name: "base64-json", body: []byte(`{"f":"` + base64.StdEncoding.EncodeToString(list) + `"}`), ctype: "application/json"},
+		{name: "gbk-csv", body: encodeText(tb, gbk, list), ctype: "text/csv"},
+		{name: "utf16-csv", body: encodeText(tb, utf16LE, list)},
+	}
+	return plain, wrapped
+}
+
+// BenchmarkShapes reports MB/s of raw input written in the proxy's 32 KiB
+// chunks. Each plain body runs through a bare scanner ("scanner/...") and
+// through the extractor ("extractor/..."): the difference is the
+// extractor's cost. Compare with benchstat -col /path.
 func BenchmarkShapes(b *testing.B) {
 	e := newTestEngine(b)
-	rows := csvRows(corpus.Records(11, 20000))
-	plain := csvBytes(rows)
-	xlsx := buildXLSX(b, rows)
-	form, formType := buildMultipart(b, filePart{field: "file", file: "c.xlsx", data: xlsx})
-	shapes := []struct {
-		name  string
-		body  []byte
-		ctype string
-	}{
-		{name: "csv-extractor", body: plain, ctype: "text/csv"},
-		{name: "xlsx-upload", body: form, ctype: formType},
-		{name: "base64-json", body: []byte(`{"f":"` + base64.StdEncoding.EncodeToString(plain) + `"}`), ctype: "application/json"},
-		{name: "gbk-csv", body: encodeText(b, gbk, plain), ctype: "text/csv"},
-		{name: "utf16-csv", body: encodeText(b, utf16LE, plain)},
+	plain, wrapped := benchShapes(b)
+	for _, sh := range plain {
+		b.Run("path=scanner/shape="+sh.name, func(b *testing.B) { benchScanner(b, e, sh.body) })
 	}
-	b.Run("csv-scanner", func(b *testing.B) {
-		b.SetBytes(int64(len(plain)))
-		b.ReportAllocs()
-		for b.Loop() {
-			s := e.NewScanner()
-			for off := 0; off < len(plain); off += 32 << 10 {
-				_, _ = s.Write(plain[off:min(off+32<<10, len(plain))])
-			}
-			_ = s.Close()
-			s.Release()
+	for _, sh := range append(plain, wrapped...) {
+		b.Run("path=extractor/shape="+sh.name, func(b *testing.B) { benchExtractor(b, e, sh) })
+	}
+}
+
+func benchScanner(b *testing.B, e *inspect.Engine, body []byte) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := e.NewScanner()
+		for off := 0; off < len(body); off += benchChunk {
+			_, _ = s.Write(body[off:min(off+benchChunk, len(body))])
 		}
-	})
-	for _, sh := range shapes {
-		b.Run(sh.name, func(b *testing.B) {
-			b.SetBytes(int64(len(sh.body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				s := e.NewScanner()
-				x := New(s, sh.ctype, Limits{})
-				for off := 0; off < len(sh.body); off += 32 << 10 {
-					_, _ = x.Write(sh.body[off:min(off+32<<10, len(sh.body))])
-				}
-				_ = x.Close()
-				s.Release()
-			}
-		})
+		_ = s.Close()
+		s.Release()
+	}
+}
+
+func benchExtractor(b *testing.B, e *inspect.Engine, sh benchShape) {
+	b.SetBytes(int64(len(sh.body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := e.NewScanner()
+		x := New(s, sh.ctype, Limits{})
+		for off := 0; off < len(sh.body); off += benchChunk {
+			_, _ = x.Write(sh.body[off:min(off+benchChunk, len(sh.body))])
+		}
+		_ = x.Close()
+		s.Release()
 	}
 }

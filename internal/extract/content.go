@@ -31,7 +31,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.multipart(r, params["boundary"], depth)
 	}
 	// The head is held from the first byte read: its bytes have no text yet.
-	head := make([]byte, sniffLen)
+	head := x.getBuf(sniffLen)
+	defer x.putBuf(head)
 	n := 0
 	var hr *bytes.Reader
 	x.push(&frame{held: func() int64 {

@@ -135,8 +135,9 @@ type Extractor struct {
 	marks   []mark
 	settled int64
 
-	held    int64 // bytes held by archive layers, bounded by lim.Hold
-	total   int64 // bytes decompressed from archive members
+	held    int64    // bytes held by archive layers, bounded by lim.Hold
+	free    [][]byte // layers' buffers for reuse, see getBuf
+	total   int64    // bytes decompressed from archive members
 	reasons []string
 	parts   []Part
 
@@ -288,9 +289,30 @@ func (r *source) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// emit queues text for the scanner.
+// getBuf returns a buffer of length n, reusing one a finished layer put
+// back: a nested layer (a base64 run in every JSON field) costs no fresh
+// allocation. At most two buffers per nesting level are ever live.
+func (x *Extractor) getBuf(n int) []byte {
+	for i := len(x.free) - 1; i >= 0; i-- {
+		if b := x.free[i]; cap(b) >= n {
+			x.free = append(x.free[:i], x.free[i+1:]...)
+			return b[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// putBuf hands a layer's buffer back for reuse once nothing refers to it.
+func (x *Extractor) putBuf(b []byte) { x.free = append(x.free, b) }
+
+// emit queues text for the scanner. A large piece goes to the scanner
+// directly rather than through the queue.
 func (x *Extractor) emit(b []byte) {
 	x.fresh = false
+	if len(x.out) == 0 && len(b) >= cap(x.out)/2 {
+		x.write(b)
+		return
+	}
 	if len(x.out)+len(b) > cap(x.out) {
 		x.flush()
 		if len(b) > cap(x.out) {

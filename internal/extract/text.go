@@ -2,8 +2,10 @@ package extract
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
@@ -54,9 +56,24 @@ var b64Value = func() (t [256]uint8) {
 	return t
 }()
 
+// inRun marks the bytes a base64 run may be made of: its characters and
+// the first bytes of the escapes "\/" and "%2B" / "%2F". A run of n
+// characters spans at least n such bytes in a row, so only a stretch of
+// MinBase64 of them can hold one.
+var inRun = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = textClass[c] == tcB64 || textClass[c] == tcEscape || textClass[c] == tcPercent
+	}
+	return t
+}()
+
 // textLayer reads a text stream: it writes the text to the scanner,
 // switches to GB18030 when the bytes say so, and decodes long base64 runs
 // as nested content in place of their text.
+//
+// It skips ahead over the text (see skip) and looks byte by byte only at a
+// stretch of bytes long enough to be a base64 run, and at the first
+// non-ASCII byte while the charset is undecided.
 type textLayer struct {
 	x     *Extractor
 	r     io.Reader
@@ -68,6 +85,9 @@ type textLayer struct {
 	emitted int // text before it has been emitted
 	run     int // start of the base64 candidate, or -1
 	chars   int // base64 characters in the candidate
+	hex     hexCase
+	exact   bool // examining byte by byte; else skipping ahead
+	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
 	eof     bool
 	err     error
 	auto    bool         // still deciding between UTF-8 and GB18030
@@ -76,7 +96,8 @@ type textLayer struct {
 
 // text inspects a text stream in charset cs.
 func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
-	t := &textLayer{x: x, r: r, depth: depth, buf: make([]byte, textBuf), run: -1, auto: cs.enc == nil && cs.auto}
+	t := &textLayer{x: x, r: r, depth: depth, buf: x.getBuf(textBuf), run: -1, auto: cs.enc == nil && cs.auto}
+	defer x.putBuf(t.buf)
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
 	if cs.enc != nil {
@@ -112,7 +133,7 @@ func (t *textLayer) transcode(rest []byte, tr transform.Transformer) {
 func (t *textLayer) loop() error {
 	minRun := t.x.lim.MinBase64
 	for {
-		if t.i >= t.hi {
+		if t.i >= t.hi || (!t.exact && !t.skip(minRun)) {
 			if !t.more() {
 				return t.finish()
 			}
@@ -120,15 +141,6 @@ func (t *textLayer) loop() error {
 		}
 		b := t.buf[:t.hi]
 		i := t.i
-		if t.run < 0 {
-			for i < len(b) && (textClass[b[i]] == tcNone || (textClass[b[i]] == tcHigh && !t.auto)) {
-				i++
-			}
-			t.i = i
-			if i >= len(b) {
-				continue
-			}
-		}
 		switch textClass[b[i]] {
 		case tcHigh:
 			t.run = -1
@@ -138,11 +150,10 @@ func (t *textLayer) loop() error {
 				}
 				continue
 			}
-			t.i++
+			t.exact = false
 			continue
 		case tcNone:
-			t.run = -1
-			t.i++
+			t.run, t.exact = -1, false
 			continue
 		}
 		w := charWidth(b, i, t.eof)
@@ -162,12 +173,164 @@ func (t *textLayer) loop() error {
 		}
 		t.chars++
 		t.i += w
-		if t.chars >= minRun {
+		if t.chars < minRun {
+			continue
+		}
+		if t.chars == minRun {
+			t.hex = hexOf(b[t.run:t.i])
+		} else if t.hex != hexNone && (w != 1 || !t.hex.has(b[i])) {
+			t.hex = hexNone
+		}
+		switch {
+		case t.hex == hexNone:
 			if err := t.decodeRun(); err != nil {
 				return err
 			}
+		case t.chars >= maxMinBase64:
+			t.run = -1 // a hex dump: text, kept no longer
 		}
 	}
+}
+
+// skip moves t.i to the next byte the loop must examine: the start of a
+// stretch of at least minRun bytes that may be a base64 run, or, while the
+// charset is undecided, the first non-ASCII byte. It reports false when
+// there is none in the data read; t.i is then where the search resumes
+// once more is read (everything before it is text).
+//
+// It tests the last byte of each window of minRun bytes and walks back
+// from it to the last byte that cannot be in a run; the next window starts
+// after that byte. Each byte is tested at most once, and on text most
+// windows end at a space, a delimiter or a non-ASCII byte after a few
+// tests.
+func (t *textLayer) skip(minRun int) bool {
+	b := t.buf[:t.hi]
+	i, limit := t.i, len(b)
+	if t.auto {
+		from := max(t.clean, i)
+		if h := firstHigh(b[from:]); h >= 0 {
+			limit = from + h
+		}
+		t.clean = limit
+	}
+	known := i // b[i:known] may all be in a run
+	for i+minRun <= limit {
+		j := i + minRun - 1
+		k := j
+		for k >= known && inRun[b[k]] {
+			k--
+		}
+		if k >= known {
+			i, known = k+1, j+1
+			continue
+		}
+		end, hex := hexStretch(b, i)
+		if !hex || (end == len(b) && !t.eof) {
+			t.i, t.exact = i, true
+			return true
+		}
+		i, known = end, end // a digest: text, as the byte loop would find
+	}
+	switch {
+	case limit < len(b): // the first non-ASCII byte
+		t.i, t.exact = limit, true
+		return true
+	case t.eof:
+		t.i = limit // too short for a run: text
+	default:
+		t.i = i
+	}
+	return false
+}
+
+// hexStretch returns the end of the bytes from i that may be in a run,
+// and whether they are all hex digits of one case (see hexOf). It stops
+// at the first byte that is not hex.
+func hexStretch(b []byte, i int) (end int, hex bool) {
+	var v uint8
+	for ; i < len(b) && inRun[b[i]]; i++ {
+		if v |= hexBits[b[i]]; v&hbOther != 0 || v&(hbLower|hbUpper) == hbLower|hbUpper {
+			return i, false
+		}
+	}
+	return i, hexCaseOf(v) != hexNone
+}
+
+// firstHigh returns the index of the first byte >= 0x80 in b, or -1.
+func firstHigh(b []byte) int {
+	const high = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if w := binary.LittleEndian.Uint64(b[i:]) & high; w != 0 {
+			return i + bits.TrailingZeros64(w)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// hexCase classifies a run of base64 characters that is also hex: a hash
+// or digest (SHA-256 is 64 hex digits), not base64.
+type hexCase uint8
+
+const (
+	hexNone  hexCase = iota
+	hexLower         // 0-9 a-f
+	hexUpper         // 0-9 A-F
+)
+
+// Hex bits of a byte: what hexOf needs to know of it.
+const (
+	hbDigit = 1 << iota
+	hbLower
+	hbUpper
+	hbOther
+)
+
+var hexBits = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = hbDigit
+		case c >= 'a' && c <= 'f':
+			t[c] = hbLower
+		case c >= 'A' && c <= 'F':
+			t[c] = hbUpper
+		default:
+			t[c] = hbOther
+		}
+	}
+	return t
+}()
+
+// hexOf reports whether run is hex digits of one case, holding both
+// digits and letters (so "AAAA...", base64 of zeros, is not hex).
+func hexOf(run []byte) hexCase {
+	var v uint8
+	for _, c := range run {
+		v |= hexBits[c]
+	}
+	return hexCaseOf(v)
+}
+
+// hexCaseOf classifies the union v of a run's hex bits.
+func hexCaseOf(v uint8) hexCase {
+	switch v {
+	case hbDigit | hbLower:
+		return hexLower
+	case hbDigit | hbUpper:
+		return hexUpper
+	}
+	return hexNone
+}
+
+// has reports whether c is a hex digit of case h.
+func (h hexCase) has(c byte) bool {
+	return c >= '0' && c <= '9' || h == hexLower && c >= 'a' && c <= 'f' || h == hexUpper && c >= 'A' && c <= 'F'
 }
 
 // charWidth returns the width of the base64 character at b[i] (1, or 2 for
@@ -228,6 +391,7 @@ func (t *textLayer) more() bool {
 	t.hi = n
 	t.i -= keep
 	t.emitted -= keep
+	t.clean = max(t.clean-keep, 0)
 	if t.hi == len(t.buf) { // cannot happen: kept bytes are bounded far below the buffer
 		t.err, t.eof = errors.New("extract: text buffer full"), true
 		return false

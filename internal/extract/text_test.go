@@ -1,0 +1,133 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/base64"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+)
+
+// TestBase64RunPlacement: a base64 run is found wherever it sits in the
+// text layer's buffer and whatever surrounds it, and a run one character
+// shorter than MinBase64 is left as text.
+func TestBase64RunPlacement(t *testing.T) {
+	e := newTestEngine(t)
+	payload := csvBytes(csvRows(corpus.Records(8, 6)))
+	run := base64.StdEncoding.EncodeToString(payload)
+	escaped := strings.ReplaceAll(run, "/", `\/`)
+	pad := func(n int, s string) string { return strings.Repeat(s, n)[:n] }
+	// 48 bytes, 64 characters of base64: one labelled resident ID.
+	id := corpus.Records(9, 1)[0].ResidentID
+	shortPayload := []byte(pad(48-len(id)-1, "resident id: ") + " " + id)
+	short := base64.StdEncoding.EncodeToString(shortPayload)
+	decoded, decodedShort, none := scanPlain(e, payload), scanPlain(e, shortPayload), [inspect.NumDetectors]int{}
+	if decodedShort == none {
+		t.Fatal("the short payload counts nothing")
+	}
+	tests := []struct {
+		name string
+		give string
+		lim  Limits
+		want [inspect.NumDetectors]int
+	}{
+		{name: "alone", give: run, want: decoded},
+		{name: "after words", give: "see the file " + run + " attached", want: decoded},
+		{name: "after a stretch of letters", give: pad(100, "abc def ") + " " + run, want: decoded},
+		{name: "across the first buffer end", give: pad(textBuf-40, "lorem ipsum ") + " " + run, want: decoded},
+		{name: "across a later buffer end", give: pad(3*textBuf-100, "dolor sit ") + " " + run + " end", want: decoded},
+		{name: "after chinese text", give: strings.Repeat("客户名单，请查收。", 40) + run, want: decoded},
+		{name: "json escaped slashes", give: `{"f":"` + escaped + `"}`, want: decoded},
+		{name: "min length exactly", give: "x " + short + " y", lim: Limits{MinBase64: 64}, want: decodedShort},
+		{name: "one short of min", give: "x " + short + " y", lim: Limits{MinBase64: 65}, want: none},
+		{name: "min above run length", give: run, lim: Limits{MinBase64: len(run) + 1}, want: none},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, chunk := range []int{0, 1, 61, 4096} {
+				if got := extract(t, e, []byte(tt.give), "", tt.lim, chunk); got.counts != tt.want {
+					t.Errorf("chunk %d: counts %v, want %v", chunk, got.counts, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestHexDigestIsText: a hex digest (SHA-256, 64 hex digits) is text, not
+// a base64 run; a run that starts like hex and goes on in base64 is still
+// decoded. Decoding is seen through MaxDepth: base64 inside base64 is one
+// level too deep.
+func TestHexDigestIsText(t *testing.T) {
+	e := newTestEngine(t)
+	digest := "9f86d081884c7d659a2fea0aa5a06dc1e3f2f0a6b7c8d9e0f1a2b3c4d5e6f708"
+	upper := strings.ToUpper(digest)
+	long := strings.Repeat(digest, 80) // a hex dump longer than the longest run kept
+	notHex := digest[:60] + "QmFzZTY0IGZvbGxvd3M="
+	tests := []struct {
+		name string
+		give string
+		want []string
+	}{
+		{name: "lower-case digest", give: "sha256: " + digest + ".\n"},
+		{name: "upper-case digest", give: "SHA256=" + upper + "\n"},
+		{name: "digest in json", give: `{"hash":"` + digest + `","n":1}`},
+		{name: "long hex dump", give: "dump " + long + " end"},
+		{name: "hex then base64", give: "x " + notHex + " y", want: []string{ReasonOverLimit}},
+		{name: "mixed case is base64", give: "x " + digest[:32] + upper[32:] + " y", want: []string{ReasonOverLimit}},
+		{name: "letters only is base64", give: "x " + strings.Repeat("A", 64) + " y", want: []string{ReasonOverLimit}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			outer := []byte(base64.StdEncoding.EncodeToString([]byte(tt.give)))
+			for _, chunk := range []int{0, 7, 1000} {
+				got := extract(t, e, outer, "", Limits{MaxDepth: 1}, chunk)
+				if !slices.Equal(got.reasons, tt.want) {
+					t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestHexOf(t *testing.T) {
+	tests := []struct {
+		give string
+		want hexCase
+	}{
+		{give: "0123abcdef", want: hexLower},
+		{give: "0123ABCDEF", want: hexUpper},
+		{give: "0123abcDEF", want: hexNone},
+		{give: "0123456789", want: hexNone},
+		{give: "abcdefabcd", want: hexNone},
+		{give: "0123abcdeg", want: hexNone},
+		{give: "0123+/abcd", want: hexNone},
+		{give: "", want: hexNone},
+	}
+	for _, tt := range tests {
+		if got := hexOf([]byte(tt.give)); got != tt.want {
+			t.Errorf("hexOf(%q) = %d, want %d", tt.give, got, tt.want)
+		}
+	}
+}
+
+func TestFirstHigh(t *testing.T) {
+	tests := []struct {
+		give []byte
+		want int
+	}{
+		{give: nil, want: -1},
+		{give: []byte("plain ascii text, longer than one word"), want: -1},
+		{give: []byte("abcdefg中"), want: 7},
+		{give: []byte("abcdefgh中"), want: 8},
+		{give: append(bytes.Repeat([]byte("a"), 17), 0x80), want: 17},
+		{give: []byte{0xFF}, want: 0},
+	}
+	for _, tt := range tests {
+		if got := firstHigh(tt.give); got != tt.want {
+			t.Errorf("firstHigh(%q) = %d, want %d", tt.give, got, tt.want)
+		}
+	}
+}
