@@ -34,7 +34,9 @@ const maxEmptyReads = 100
 // carries the given content codings (as ParseEncodings returns them; nil
 // means identity). The bytes come out unchanged; meanwhile the decoded
 // content is written to s, and check runs on s.Tally() after every decoded
-// batch of at most 32 KiB.
+// batch of at most 32 KiB. s is a Scanner, or an Inspector that feeds one
+// (an extract.Extractor takes the decoded upload apart); its Settled is in
+// decoded bytes, the offsets of what was written to it.
 //
 // Guarantee (the leak budget). Let C be how many original bytes the decoder
 // has consumed and D how much content it has produced at some point; the
@@ -60,7 +62,7 @@ const maxEmptyReads = 100
 // Everything runs inside Read: there is no goroutine. Close releases the
 // decoders and closes orig if it is an io.Closer; the caller keeps
 // ownership of s. The reader is not safe for concurrent use.
-func NewEnforcingReader(orig io.Reader, encodings []string, s *inspect.Scanner, check func(*inspect.Tally) error, onUninspectable func(reason string) error, lim Limits) io.ReadCloser {
+func NewEnforcingReader(orig io.Reader, encodings []string, s inspect.Inspector, check func(*inspect.Tally) error, onUninspectable func(reason string) error, lim Limits) io.ReadCloser {
 	lag := int64(lim.withDefaults(encodings).Lag)
 	e := &enforcer{
 		tap:             tap{r: orig, hold: int(lag) + holdSlack, buf: make([]byte, 0, int(lag)+2*batch)},
@@ -92,12 +94,13 @@ type mark struct{ c, d int64 }
 type enforcer struct {
 	tap             tap
 	dec             *chain // nil once decoding stopped or if encodings were unsupported
-	s               *inspect.Scanner
+	s               inspect.Inspector
 	check           func(*inspect.Tally) error
 	onUninspectable func(string) error
 	lag             int64
 
 	buf     []byte
+	decoded int64 // content bytes written to s
 	marks   []mark
 	release int64 // original offset before which bytes may be returned
 	state   enforcerState
@@ -141,6 +144,7 @@ func (e *enforcer) step() {
 			e.fail(fmt.Errorf("scan body: %w", werr))
 			return
 		}
+		e.decoded += int64(n)
 		if cerr := e.check(e.s.Tally()); cerr != nil {
 			e.fail(cerr)
 			return
@@ -169,7 +173,7 @@ func (e *enforcer) step() {
 // advance records the decoder's position and releases every original byte
 // whose content is settled and lies Lag bytes behind the input consumed.
 func (e *enforcer) advance() {
-	c, d := e.tap.consumed(), e.s.Tally().Bytes
+	c, d := e.tap.consumed(), e.decoded
 	if k := len(e.marks); k == 0 || e.marks[k-1].c < c {
 		e.marks = append(e.marks, mark{c: c, d: d})
 	}
