@@ -21,8 +21,12 @@ type scanResult struct {
 	Bytes   int64               `json:"bytes"`
 	Counts  map[string]int      `json:"counts"`
 	Samples map[string][]string `json:"samples,omitempty"`
-	Verdict *scanVerdict        `json:"verdict,omitempty"`
-	Error   string              `json:"error,omitempty"`
+	// Uninspectable lists why parts of the input could not be inspected
+	// (policy reason ids: encrypted, over_limit, decode_error,
+	// unsupported_encoding); Counts cover the rest.
+	Uninspectable []string     `json:"uninspectable,omitempty"`
+	Verdict       *scanVerdict `json:"verdict,omitempty"`
+	Error         string       `json:"error,omitempty"`
 }
 
 // scanVerdict is what the policy would do with an input sent as a request
@@ -31,7 +35,10 @@ type scanVerdict struct {
 	Action string   `json:"action"`         // allow, log or block
 	Rule   string   `json:"rule,omitempty"` // the rule that set Action
 	Logs   []string `json:"logs,omitempty"` // every matching log rule
-	Policy string   `json:"policy"`         // policy version
+	// Uninspectable is the reason whose uninspectable setting set Action,
+	// when it is more severe than the rules' decision.
+	Uninspectable string `json:"uninspectable,omitempty"`
+	Policy        string `json:"policy"` // policy version
 }
 
 // runScan implements `dlpproxy scan [--json] FILE... | -`.
@@ -48,6 +55,10 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
 		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
 		fmt.Fprintln(stderr, "the input sent as a request body.")
+		fmt.Fprintln(stderr, "Parts that cannot be inspected (encrypted or over-limit archive members,")
+		fmt.Fprintln(stderr, "corrupt containers) are listed under \"uninspectable\" with their reason;")
+		fmt.Fprintln(stderr, "the counts cover the rest. The policy's uninspectable setting (and its")
+		fmt.Fprintln(stderr, "per-reason overrides) applies: where it says block, the verdict is block.")
 		fmt.Fprintln(stderr, "Exit status: 0 scanned (and, with --policy, nothing would be blocked);")
 		fmt.Fprintln(stderr, "1 an input or the policy could not be read; 2 usage error;")
 		fmt.Fprintln(stderr, "3 --policy was given and would block at least one input.")
@@ -113,8 +124,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // scanSource streams one input through the extractor into a scanner;
 // memory stays bounded (archives are held up to extract.DefaultHold). An
 // input that could only partly be inspected (encrypted or over-limit
-// archive members, corrupt containers) reports its reasons as an error,
-// with the counts of what was inspected.
+// archive members, corrupt containers) lists its reasons in
+// Uninspectable, with the counts of what was inspected; the verdict
+// applies the policy's uninspectable setting to them.
 func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
 	res := scanResult{Source: name, Counts: map[string]int{}}
 	var r io.Reader = stdin
@@ -144,9 +156,7 @@ func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *poli
 		res.Error = err.Error()
 		return res
 	}
-	if reasons := x.Reasons(); len(reasons) > 0 {
-		res.Error = "partly uninspectable: " + strings.Join(reasons, ", ")
-	}
+	res.Uninspectable = x.Reasons()
 	t := s.Tally()
 	res.Bytes = n // the input's size, not the extracted text's
 	for _, d := range inspect.AllDetectors() {
@@ -159,12 +169,37 @@ func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *poli
 		}
 		res.Samples[d.String()] = t.Samples(d)
 	}
-	dec := scope.Decide(t)
-	res.Verdict = &scanVerdict{Action: dec.Action.String(), Logs: snap.RuleNames(dec.Logs), Policy: snap.Version()}
-	if dec.Rule >= 0 {
-		res.Verdict.Rule = snap.Rule(dec.Rule).Name
-	}
+	res.Verdict = verdict(snap, scope, t, res.Uninspectable)
 	return res
+}
+
+// verdict is the policy's decision on a tally, made more severe by the
+// uninspectable setting of any reason in reasons.
+func verdict(snap *policy.Snapshot, scope *policy.Scope, t *inspect.Tally, reasons []string) *scanVerdict {
+	dec := scope.Decide(t)
+	v := &scanVerdict{Action: dec.Action.String(), Logs: snap.RuleNames(dec.Logs), Policy: snap.Version()}
+	if dec.Rule >= 0 {
+		v.Rule = snap.Rule(dec.Rule).Name
+	}
+	action := dec.Action
+	for _, r := range reasons {
+		if a := snap.UninspectableAction(policyReason(r)); a > action {
+			action = a
+			v.Action, v.Rule, v.Uninspectable = a.String(), "", r
+		}
+	}
+	return v
+}
+
+// policyReason returns the policy reason spelled id; an unknown id maps to
+// NumReasons, for which the policy's general uninspectable setting holds.
+func policyReason(id string) policy.Reason {
+	for r := range policy.NumReasons {
+		if r.String() == id {
+			return r
+		}
+	}
+	return policy.NumReasons
 }
 
 // openError explains a failed open without Go's *PathError wrapping.
@@ -182,6 +217,9 @@ func openError(err error) string {
 func printTable(w io.Writer, res scanResult) {
 	fmt.Fprintf(w, "%s (%s)\n", res.Source, humanBytes(res.Bytes))
 	defer printVerdict(w, res.Verdict)
+	if len(res.Uninspectable) > 0 {
+		fmt.Fprintf(w, "  uninspectable parts: %s (counts cover the rest)\n", strings.Join(res.Uninspectable, ", "))
+	}
 	if len(res.Counts) == 0 {
 		fmt.Fprintln(w, "  no personal information found")
 		return
@@ -201,6 +239,10 @@ func printTable(w io.Writer, res scanResult) {
 // printVerdict writes the policy line under a result table.
 func printVerdict(w io.Writer, v *scanVerdict) {
 	switch {
+	case v.Uninspectable != "" && v.Action == policy.Block.String():
+		fmt.Fprintf(w, "  verdict: BLOCK: uninspectable (%s) (policy %s)\n\n", v.Uninspectable, v.Policy)
+	case v.Uninspectable != "":
+		fmt.Fprintf(w, "  verdict: %s: uninspectable (%s) (policy %s)\n\n", v.Action, v.Uninspectable, v.Policy)
 	case v.Rule == "":
 		fmt.Fprintf(w, "  verdict: allow (policy %s)\n\n", v.Policy)
 	case v.Action == policy.Block.String():
