@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strconv"
 	"strings"
 
 	"golang.org/x/text/transform"
@@ -39,7 +38,7 @@ const (
 // office is what an archive says about being an OOXML document.
 type office struct {
 	on     bool
-	shared []string // spreadsheet shared strings, when read ahead
+	shared sharedStrings // spreadsheet shared strings, when read ahead
 	loaded bool
 	size   int64 // bytes of shared strings charged to the hold budget
 }
@@ -85,6 +84,30 @@ func (o *office) kind(name string) partKind {
 	return partContent
 }
 
+// sharedStrings are a spreadsheet's shared strings, stored end to end
+// (one allocation for all of them, not one per string).
+type sharedStrings struct {
+	text []byte
+	ends []int
+}
+
+func (s *sharedStrings) add(v []byte) {
+	s.text = append(s.text, v...)
+	s.ends = append(s.ends, len(s.text))
+}
+
+// get returns string i, or nil if there is none.
+func (s *sharedStrings) get(i int) []byte {
+	if i < 0 || i >= len(s.ends) {
+		return nil
+	}
+	start := 0
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return s.text[start:s.ends[i]]
+}
+
 // loadShared reads a spreadsheet's shared strings, charged to the hold
 // budget; past it the rest stay unresolved (ReasonOverLimit).
 func (x *Extractor) loadShared(f *zip.File, o *office) error {
@@ -95,11 +118,12 @@ func (x *Extractor) loadShared(f *zip.File, o *office) error {
 	}
 	defer rc.Close()
 	m := x.member(rc, func() int64 { return int64(f.CompressedSize64) })
-	d := newXMLDecoder(m)
+	z := x.newXMLScanner(m)
+	defer z.release(x)
 	var cur []byte
 	in, skip := false, 0
 	for {
-		tok, err := d.RawToken()
+		k, err := z.next()
 		switch {
 		case errors.Is(err, io.EOF):
 			return nil
@@ -111,35 +135,29 @@ func (x *Extractor) loadShared(f *zip.File, o *office) error {
 			}
 			return nil
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			switch tk.Name.Local {
-			case "si":
-				cur = cur[:0]
-			case "t":
-				in = skip == 0
-			case "rPh": // phonetic guide: not part of the text
-				skip++
+		switch {
+		case k == xmlText:
+			if in {
+				cur = z.appendText(cur, maxCell)
 			}
-		case xml.EndElement:
-			switch tk.Name.Local {
-			case "t":
-				in = false
-			case "rPh":
-				skip--
-			case "si":
-				if x.held+int64(len(cur)) > x.lim.Hold {
-					x.fail(ReasonOverLimit)
-					return nil
-				}
-				x.held += int64(len(cur))
-				o.size += int64(len(cur))
-				o.shared = append(o.shared, string(cur))
+		case k == xmlStart && string(z.name) == "si":
+			cur = cur[:0]
+		case k == xmlStart && string(z.name) == "t":
+			in = skip == 0 && !z.self
+		case k == xmlStart && string(z.name) == "rPh": // phonetic guide: not part of the text
+			skip += boolInt(z.self, 0, 1)
+		case k == xmlEnd && string(z.name) == "t":
+			in = false
+		case k == xmlEnd && string(z.name) == "rPh":
+			skip--
+		case k == xmlEnd && string(z.name) == "si":
+			if x.held+int64(len(cur)) > x.lim.Hold {
+				x.fail(ReasonOverLimit)
+				return nil
 			}
-		case xml.CharData:
-			if in && len(cur) < maxCell {
-				cur = append(cur, tk...)
-			}
+			x.held += int64(len(cur))
+			o.size += int64(len(cur))
+			o.shared.add(cur)
 		}
 	}
 }
@@ -160,64 +178,99 @@ func newXMLDecoder(r io.Reader) *xml.Decoder {
 
 // sheet writes a worksheet as tab-separated rows. Cells keep their column
 // (empty cells are omitted in the XML), shared strings are resolved.
-func (x *Extractor) sheet(r io.Reader, shared []string) error {
-	d := newXMLDecoder(r)
-	var cell []byte
-	typ := ""
-	col, tabs, skip := 0, 0, 0
-	in := false
+func (x *Extractor) sheet(r io.Reader, shared *sharedStrings) error {
+	z := x.newXMLScanner(r)
+	defer z.release(x)
+	c := sheetCell{x: x, shared: shared}
 	for {
-		tok, err := d.RawToken()
+		k, err := z.next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			switch tk.Name.Local {
-			case "row":
-				col, tabs = 0, 0
-			case "c":
-				typ = attr(tk, "t")
-				if k := columnIndex(attr(tk, "r")); k >= col {
-					col = min(k, maxColumn)
-				}
-				cell = cell[:0]
-			case "v", "t":
-				in = skip == 0
-			case "rPh":
-				skip++
+		switch k {
+		case xmlText:
+			if c.in {
+				c.text = z.appendText(c.text, maxCell)
 			}
-		case xml.EndElement:
-			switch tk.Name.Local {
-			case "v", "t":
-				in = false
-			case "rPh":
-				skip--
-			case "c":
-				for ; tabs < col; tabs++ {
-					x.emitByte('\t')
-				}
-				v := cell
-				if typ == "s" {
-					v = nil
-					if i, err := strconv.Atoi(string(cell)); err == nil && i >= 0 && i < len(shared) {
-						v = []byte(shared[i])
-					}
-				}
-				x.emitCell(v)
-				col++
-			case "row":
-				x.emitByte('\n')
+		case xmlStart:
+			c.start(z)
+			if z.self {
+				c.end(z.name)
 			}
-		case xml.CharData:
-			if in && len(cell) < maxCell {
-				cell = append(cell, tk...)
-			}
+		case xmlEnd:
+			c.end(z.name)
 		}
 	}
+}
+
+// sheetCell is the state of a worksheet being written.
+type sheetCell struct {
+	x         *Extractor
+	shared    *sharedStrings
+	text      []byte // the cell's text
+	shareIdx  bool   // t="s": text is an index into shared
+	col, tabs int    // the cell's column; tabs written in the row
+	skip      int    // depth in phonetic guides (rPh)
+	in        bool   // in a <v> or <t>
+}
+
+func (c *sheetCell) start(z *xmlScanner) {
+	switch string(z.name) {
+	case "row":
+		c.col, c.tabs = 0, 0
+	case "c":
+		c.shareIdx = string(attrValue(z.attrs, "t")) == "s"
+		if k := columnIndex(attrValue(z.attrs, "r")); k >= c.col {
+			c.col = min(k, maxColumn)
+		}
+		c.text = c.text[:0]
+	case "v", "t":
+		c.in = c.skip == 0
+	case "rPh":
+		c.skip++
+	}
+}
+
+func (c *sheetCell) end(name []byte) {
+	switch string(name) {
+	case "v", "t":
+		c.in = false
+	case "rPh":
+		c.skip--
+	case "c":
+		for ; c.tabs < c.col; c.tabs++ {
+			c.x.emitByte('\t')
+		}
+		v := c.text
+		if c.shareIdx {
+			v = nil
+			if i, ok := cellIndex(c.text); ok {
+				v = c.shared.get(i)
+			}
+		}
+		c.x.emitCell(v)
+		c.col++
+	case "row":
+		c.x.emitByte('\n')
+	}
+}
+
+// cellIndex parses a shared-string index.
+func cellIndex(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // emitCell writes a cell's text with its tabs and line breaks as spaces,
@@ -237,19 +290,9 @@ func (x *Extractor) emitCell(v []byte) {
 	}
 }
 
-// attr returns the value of the attribute named local, or "".
-func attr(e xml.StartElement, local string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
-}
-
 // columnIndex returns the zero-based column of a cell reference such as
 // "B3", or -1.
-func columnIndex(ref string) int {
+func columnIndex(ref []byte) int {
 	k := 0
 	i := 0
 	for ; i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z'; i++ {

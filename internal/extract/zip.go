@@ -4,11 +4,12 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // ratioFloor is the decompressed size of a member below which MaxRatio is
@@ -17,7 +18,8 @@ const ratioFloor = 1 << 20
 
 // streamLag bounds what a streamed archive holds: the 4 KiB read-ahead in
 // front of the inflater, the inflater's own look-ahead (see internal/decode:
-// 72 KiB) and an XML decoder's 4 KiB buffer, with margin.
+// 72 KiB) and an XML reader's buffer (encoding/xml: 4 KiB; xmlBuf: 8 KiB),
+// with margin.
 const streamLag = 96 << 10
 
 // Zip record signatures.
@@ -47,6 +49,7 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	defer func() { x.held -= int64(cap(data)) }()
 	if int64(len(data)) <= budget {
 		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
+			zr.RegisterDecompressor(zip.Deflate, newInflater)
 			return x.zipFiles(zr.File, depth)
 		}
 	}
@@ -54,6 +57,10 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	f.fixed, f.held = streamLag, func() int64 { return int64(br.Len()) }
 	return x.zipStream(io.MultiReader(br, r), depth)
 }
+
+// newInflater reads a deflate stream: klauspost's inflater, a faster
+// fork of compress/flate's with the same behaviour.
+func newInflater(r io.Reader) io.ReadCloser { return flate.NewReader(r) }
 
 // readAtMost reads r to its end or to n bytes, whichever comes first.
 func readAtMost(r io.Reader, n int64) ([]byte, error) {
@@ -181,7 +188,7 @@ func (x *Extractor) entry(m *member, name string, doc *office, depth int) error 
 	switch doc.kind(name) {
 	case partSkip:
 	case partSheet:
-		err = x.sheet(m, doc.shared)
+		err = x.sheet(m, &doc.shared)
 	case partXML:
 		err = x.xmlText(m)
 	default:
@@ -273,7 +280,7 @@ func (x *Extractor) zipStream(r io.Reader, depth int) error {
 		case method == zip.Store && !desc:
 			body = io.LimitReader(cr, csize)
 		case method == zip.Deflate:
-			body = flate.NewReader(cr)
+			body = newInflater(cr)
 		default:
 			x.fail(ReasonUnsupportedEncoding)
 		}
