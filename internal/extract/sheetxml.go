@@ -204,10 +204,10 @@ func (z *xmlScanner) markup(b []byte) (xmlKind, int) {
 				return xmlText, size
 			}
 			return 0, 0
-		case len(b) < len("<![CDATA["):
+		case cutPrefix(b, "<!--"), cutPrefix(b, "<![CDATA["):
 			return 0, 0
 		}
-		return 0, endAfter(b, ">")
+		return 0, tagEnd(b) // a declaration; quotes may hold ">"
 	}
 	size := tagEnd(b)
 	if size == 0 {
@@ -229,6 +229,10 @@ func (z *xmlScanner) markup(b []byte) (xmlKind, int) {
 	z.name, z.attrs = localName(tag[:k]), tag[k:]
 	return xmlStart, size
 }
+
+// cutPrefix reports whether b is a proper prefix of s: markup that may
+// turn out to be s once more is read.
+func cutPrefix(b []byte, s string) bool { return len(b) < len(s) && s[:len(b)] == string(b) }
 
 // endAfter returns the length of b up to and including the first end
 // after its start, or 0.
