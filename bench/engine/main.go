@@ -63,7 +63,8 @@ func run(args []string, out io.Writer) error {
 		name string
 		data []byte
 	}{
-		{"clean web (HTML, JS, JSON; no PI)", corpus.CleanWeb(1, size).Data},
+		{"clean web API (HTML, JS, JSON; 28% digits; no PI)", corpus.CleanWeb(1, size).Data},
+		{"clean web pages (Chinese and English prose; no PI)", pages(size)},
 		{"PI-dense CSV", corpus.PIDenseCSV(1, size).Data},
 		{"binary", corpus.Binary(1, size).Data},
 	}
@@ -105,6 +106,16 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// pages returns size bytes of Chinese and English web pages.
+func pages(size int) []byte {
+	var out []byte
+	for seed := uint64(1); len(out) < size; seed++ {
+		out = append(out, corpus.NegChinesePage(seed, 200).Data...)
+		out = append(out, corpus.NegEnglishPage(seed, 200).Data...)
+	}
+	return out[:size]
 }
 
 // median runs f n times and returns the median throughput in MB/s of
