@@ -6,8 +6,10 @@ package inspect
 //
 // cn_passport accepts E or G + 8 digits, E + a letter other than I and O + 7
 // digits, and DE, SE or PE + 7 digits. cn_travel_permit accepts H or M + 8 or
-// 10 digits (Hong Kong and Macau residents) and 8 bare digits (Taiwan
-// residents). Each must stand alone: no letter or digit around it.
+// 10 digits (Hong Kong and Macau residents' permits), 8 bare digits (Taiwan
+// residents'), and C or L + 8 digits (mainland residents' permits to Hong
+// Kong/Macau and to Taiwan). Each must stand alone: no letter or digit
+// around it.
 
 // classifyDocument returns the detector for letters+digits, or false.
 func classifyDocument(letters []byte, digits int) (Detector, bool) {
@@ -20,6 +22,8 @@ func classifyDocument(letters []byte, digits int) (Detector, bool) {
 			return Passport, digits == 8
 		case 'H', 'M':
 			return TravelPermit, digits == 8 || digits == 10
+		case 'C', 'L':
+			return TravelPermit, digits == 8
 		}
 	case 2:
 		switch {

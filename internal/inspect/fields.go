@@ -40,8 +40,9 @@ func (s *Scanner) readHeader(final bool) bool {
 		if !final && len(b) < headerMax {
 			return false
 		}
-		nl = min(len(b), headerMax)
+		nl = len(b)
 	}
+	nl = min(nl, headerMax) // the same cut whether or not the newline has arrived
 	s.header = true
 	line := bytes.TrimSuffix(b[:nl], []byte{'\r'})
 	line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
@@ -117,18 +118,18 @@ func (s *Scanner) labelledValue(j, end int) int {
 	}
 	// Cheapest test first: the value's shape, then the dictionaries, and
 	// only then the label (an automaton pass over the label window).
-	v, runes, han, stop, ok := s.readValue(j, end)
+	v, runes, han, ok := s.readValue(j, end)
 	switch {
 	case !ok:
 	case runes == han && runes <= 5:
 		if cndict.IsName(v) && s.hasContext(Name, j) {
 			s.found(Name, v, maskName)
-			return stop
 		}
 	case runes >= 6:
+		// Scanning goes on inside the value, so a number glued to an
+		// address (建国路1号110101199003078670) is still found.
 		if cndict.IsAddress(v) && s.hasContext(Address, j) {
 			s.found(Address, v, maskAddress)
-			return stop
 		}
 	}
 	return j
@@ -136,8 +137,10 @@ func (s *Scanner) labelledValue(j, end int) int {
 
 // readValue reads the field value at j up to a delimiter and returns it
 // decoded (escapes resolved, full-width digits made ASCII). Plain UTF-8 text
-// is returned in place; only escaped text is copied into s.val.
-func (s *Scanner) readValue(j, end int) (v []byte, runes, han, stop int, ok bool) {
+// is returned in place; only escaped text is copied into s.val. A value
+// that reaches end (the decision span) before the end of the buffer is too
+// long to be a field, and not ok.
+func (s *Scanner) readValue(j, end int) (v []byte, runes, han int, ok bool) {
 	b := s.buf
 	start := j
 	for j+2 < end && runes < maxValueRunes { // fast path: raw Han, ASCII letters and digits
@@ -157,7 +160,7 @@ slow:
 	if j+2 >= end || runes == maxValueRunes || !plainStop(b[j]) {
 		return s.decodeValue(start, end)
 	}
-	return b[start:j], runes, han, j, runes > 0
+	return b[start:j], runes, han, runes > 0
 }
 
 // plainStop reports whether c certainly ends a plain value: ASCII
@@ -167,7 +170,7 @@ func plainStop(c byte) bool {
 }
 
 // decodeValue is readValue for values with escapes or other scripts.
-func (s *Scanner) decodeValue(j, end int) (v []byte, runes, han, stop int, ok bool) {
+func (s *Scanner) decodeValue(j, end int) (v []byte, runes, han int, ok bool) {
 	b := s.buf
 	n := 0
 	for j < end {
@@ -176,7 +179,7 @@ func (s *Scanner) decodeValue(j, end int) (v []byte, runes, han, stop int, ok bo
 			break
 		}
 		if runes == maxValueRunes {
-			return nil, 0, 0, 0, false
+			return nil, 0, 0, false
 		}
 		if r >= '０' && r <= '９' {
 			r = '0' + (r - '０')
@@ -188,7 +191,10 @@ func (s *Scanner) decodeValue(j, end int) (v []byte, runes, han, stop int, ok bo
 		runes++
 		j += w
 	}
-	return s.val[:n], runes, han, j, runes > 0
+	if j == end && end < len(b) {
+		return nil, 0, 0, false // cut by the decision span, not by a delimiter
+	}
+	return s.val[:n], runes, han, runes > 0
 }
 
 // valueDelimiter reports whether r ends a labelled value.

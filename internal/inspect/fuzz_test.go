@@ -2,6 +2,8 @@ package inspect
 
 import (
 	"bytes"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
@@ -13,6 +15,17 @@ import (
 func FuzzScanner(f *testing.F) {
 	for _, doc := range corpus.Renderings(corpus.Records(1, 3)) {
 		f.Add(doc.Data, uint16(7))
+		// A leading newline settles the first line (the CSV header check)
+		// at once, so the pass boundaries of the chunked scan matter.
+		f.Add(append([]byte("\n"), doc.Data...), uint16(5))
+	}
+	for _, s := range []string{
+		"x " + entities(strings.Repeat("9", 120)+"110101199003078670") + " y",
+		"x " + fullWidth(strings.Repeat("9", 200)+"110101199003078670") + " y",
+		"住址=" + url.QueryEscape("北京市朝阳区"+strings.Repeat("大", 50)+"路88号") + "&x=1",
+		"ids=" + url.QueryEscape("110101199003078670,440308199901101512\n"),
+	} {
+		f.Add([]byte("\n"+s), uint16(3))
 	}
 	for _, s := range []string{
 		"110101199003078670", "+86 138 1234 5678", `{"name":"\u738b\u5c0f\u660e"}`,

@@ -1,5 +1,7 @@
 package inspect
 
+import "unicode/utf8"
+
 // Numeric candidates. The scan loop stops at the first digit of a run (or the
 // first byte of an escaped or full-width digit); number parses the whole run
 // into groups joined by single spaces or hyphens, checks its boundaries, and
@@ -167,7 +169,8 @@ func runStart(b []byte, i, lo int) int {
 }
 
 // unitEndingAt returns the width of the digit unit that ends just before p
-// and starts at or after lo, or 0.
+// and starts at or after lo, or 0. A plain digit that belongs to an escape
+// of something else (the 0 of %0A, the 4 of \u4e2d) is no digit unit.
 func unitEndingAt(b []byte, p, lo int) int {
 	c := b[p-1]
 	if c != ';' && c < 0x80 && !isDigit(c) && !isHexLetterOrDigit(c) {
@@ -188,10 +191,30 @@ func unitEndingAt(b []byte, p, lo int) int {
 			}
 		}
 	}
-	if isDigit(c) {
-		return 1
+	if !isDigit(c) || insideEscape(b, p-1) {
+		return 0
 	}
-	return 0
+	return 1
+}
+
+// insideEscape reports whether the plain character at q is part of an
+// escape (%XX, \uXXXX, &#...;). It may look before the scan position: the
+// escape's first byte can have been passed over already.
+func insideEscape(b []byte, q int) bool {
+	for k := q - 1; k >= 0 && q-k <= 5; k-- {
+		switch b[k] {
+		case '%':
+			return q-k <= 2
+		case '\\':
+			return k+1 < len(b) && b[k+1] == 'u' && q-k >= 2
+		case '&':
+			return k+1 < len(b) && b[k+1] == '#'
+		}
+		if !isHexLetterOrDigit(b[k]) && b[k] != '#' && b[k] != 'u' && b[k]|0x20 != 'x' {
+			return false
+		}
+	}
+	return false
 }
 
 func isHexLetterOrDigit(c byte) bool { _, ok := hexDigit(c); return ok }
@@ -298,6 +321,11 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	if start == 0 {
 		return true
 	}
+	if c, w := escapeBefore(b, start); w > 0 {
+		// An escaped character before the run (%2C, \u624b, &#49;) is
+		// judged as the character it stands for.
+		return c >= utf8.RuneSelf || !(isAlnum(byte(c)) || c == '_')
+	}
 	p := b[start-1]
 	switch {
 	case isDigit(p) || p == '_':
@@ -325,12 +353,48 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	return true
 }
 
+// escapeBefore decodes the escape that ends just before p: %XX (or a run of
+// them forming one UTF-8 character), \uXXXX, or a numeric character
+// reference. Width 0 means none ends there.
+func escapeBefore(b []byte, p int) (rune, int) {
+	if p >= 6 && b[p-6] == '\\' {
+		if r, w := escapedUnit(b, p-6, p); w == 6 {
+			return r, 6
+		}
+	}
+	if b[p-1] == ';' {
+		for k := p - 4; k >= max(0, p-12); k-- {
+			if b[k] == '&' {
+				if r, w := entityRune(b, k, p); k+w == p {
+					return r, w
+				}
+				break
+			}
+		}
+	}
+	for n := 1; n <= utf8.UTFMax && p >= 3*n; n++ {
+		k := p - 3*n
+		if b[k] != '%' {
+			break
+		}
+		if r, w := percentRune(b, k, p); w == 3*n {
+			return r, w
+		}
+	}
+	return 0, 0
+}
+
 // rightBoundary reports whether the run ending at j stands alone.
 func rightBoundary(b []byte, j, end int) bool {
 	if j >= end {
 		return true
 	}
 	c := b[j]
+	if c == '\\' || c == '%' || c == '&' {
+		if r, w := escapedUnit(b, j, end); w > 0 {
+			return r >= utf8.RuneSelf || !(isAlnum(byte(r)) || r == '_' || r == '@')
+		}
+	}
 	switch {
 	case isAlnum(c) || c == '_' || c == '@':
 		return false

@@ -13,7 +13,8 @@ import (
 // depend on where the stream is cut into chunks.
 const (
 	lookback   = 160      // bytes of scanned text kept for labels and boundaries
-	holdback   = 512      // bytes a candidate may span; held until decided
+	holdback   = 512      // bytes held back at the end of a pass, undecided
+	maxSpan    = 480      // bytes a decision reads from where its candidate starts (< holdback)
 	scanWindow = 32 << 10 // bytes added per pass
 	headerMax  = 4 << 10  // longest first line considered as a CSV header
 	labelMax   = 96       // longest label window (six \u-escaped characters and separators)
@@ -192,6 +193,9 @@ func (s *Scanner) scan(final bool) {
 		if i >= limit {
 			break
 		}
+		// A handler decides what starts at p from the bytes before p+maxSpan
+		// only: every pass keeps that much unscanned, so a decision never
+		// depends on where the stream was cut.
 		switch cls[b[i]] {
 		case clsDigit:
 			// The block search stops at the fourth digit of a run: step
@@ -202,30 +206,32 @@ func (s *Scanner) scan(final bool) {
 			}
 			if i > lo && unitTail[b[i-1]] {
 				if start := runStart(b, escapeStart(b, i, end), lo); start < i {
-					i = max(s.number(start, end), i+1)
+					i = max(s.number(start, min(end, start+maxSpan)), i+1)
 					continue
 				}
 			}
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
+			span := min(end, i+maxSpan)
 			j := i + 1
-			for j < end && isDigit(b[j]) {
+			for j < span && isDigit(b[j]) {
 				j++
 			}
-			if j-i < minValueDigits && j < end && !mayContinueRun(b[j]) && !escapePrefix(b, i) {
+			if j-i < minValueDigits && j < span && !mayContinueRun(b[j]) && !escapePrefix(b, i) {
 				i = j
 				continue
 			}
-			i = s.number(i, end)
+			i = s.number(i, span)
 		case clsAt:
-			i = s.email(i, 1, end)
+			i = s.email(i, 1, min(end, i+maxSpan))
 		case clsEscape:
 			// %31, &#49;: an escaped digit starts a run here; %40 is an '@'.
-			switch _, w := digitUnit(b, i, end); {
+			span := min(end, i+maxSpan)
+			switch _, w := digitUnit(b, i, span); {
 			case w > 0:
-				i = max(s.number(i, end), i+1)
-			case b[i] == '%' && i+2 < end && b[i+1] == '4' && b[i+2] == '0':
-				i = s.email(i, 3, end)
+				i = max(s.number(i, span), i+1)
+			case b[i] == '%' && i+2 < span && b[i+1] == '4' && b[i+2] == '0':
+				i = s.email(i, 3, span)
 			default:
 				i++
 			}
@@ -234,13 +240,14 @@ func (s *Scanner) scan(final bool) {
 				i++ // "key":123, a=b: no labelled name or address follows
 				continue
 			}
-			i = s.separator(i, 1, end)
+			i = s.separator(i, 1, min(end, i+maxSpan))
 		case clsWide:
+			span := min(end, i+maxSpan)
 			switch {
-			case i+2 < end && b[i+1] == 0xBC && b[i+2] >= 0x90 && b[i+2] <= 0x99:
-				i = s.number(i, end)
-			case i+2 < end && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
-				i = s.separator(i, 3, end)
+			case i+2 < span && b[i+1] == 0xBC && b[i+2] >= 0x90 && b[i+2] <= 0x99:
+				i = s.number(i, span)
+			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
+				i = s.separator(i, 3, span)
 			default:
 				i++
 			}
