@@ -66,9 +66,11 @@ func show(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// mayBePI reports whether s holds a run of six or more digits or an @.
+// mayBePI reports whether s holds six or more digits in a run (single
+// spaces and hyphens between digits do not end it: 138 1234 5678) or an @.
 func mayBePI(s string) bool {
 	run := 0
+	var prev rune
 	for _, r := range s {
 		switch {
 		case r == '@':
@@ -78,9 +80,11 @@ func mayBePI(s string) bool {
 			if run >= 6 {
 				return true
 			}
+		case (r == ' ' || r == '-') && unicode.IsDigit(prev):
 		default:
 			run = 0
 		}
+		prev = r
 	}
 	return false
 }
