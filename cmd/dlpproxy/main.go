@@ -5,6 +5,7 @@
 //
 //	dlpproxy serve [flags]          run the proxy
 //	dlpproxy scan [--json] FILE...  inspect files offline
+//	dlpproxy passwd NAME            hash a proxy user's password
 //	dlpproxy ca init --dir DIR      create the interception CA
 //	dlpproxy policy check FILE      validate a policy file
 //	dlpproxy passwd NAME            hash a proxy user's password for the config
@@ -19,11 +20,10 @@ import (
 
 // Exit codes shared by every subcommand.
 const (
-	exitOK       = 0 // success; for scan: nothing would be blocked
-	exitError    = 1 // the command failed (bad input, I/O, startup)
-	exitUsage    = 2 // bad command line
-	exitBlocked  = 3 // scan: the policy would block at least one input
-	exitWarnings = 0 // policy check with warnings only still succeeds
+	exitOK      = 0 // success; for scan: nothing would be blocked
+	exitError   = 1 // the command failed (bad input, I/O, startup)
+	exitUsage   = 2 // bad command line
+	exitBlocked = 3 // scan: the policy would block at least one input
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -69,7 +69,7 @@ func usage(w io.Writer) {
 commands:
   serve                      run the proxy (embedded default config and policy if no --config)
   scan [--json] [--policy F] FILE... | -
-                             inspect files offline with the same engine
+                             inspect files offline with the same engine (exit 3: the policy would block)
   ca init --dir DIR          create the company interception CA (key written 0600)
   policy check FILE          validate a policy file; errors name file, line and field
   passwd [--iterations N] NAME
