@@ -26,8 +26,12 @@ var keywords = [NumDetectors][]string{
 }
 
 // keywordIndex holds one Aho-Corasick automaton per detector over every form
-// of that detector's labels. Automata are only read after construction, so
-// they are safe to share between goroutines (Contains does not mutate).
+// of that detector's labels. One automaton per detector rather than one for
+// all: cloudflare/ahocorasick's Match returns the matched indices in a new
+// slice and mutates the matcher (MatchThreadSafe takes a pooled map), while
+// Contains is read-only and allocation-free, so the question "is there a
+// label of detector d in this window" costs no allocation and no lock, and
+// the automata are shared by every scanner of the engine.
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
 	maxLen     int
