@@ -125,12 +125,26 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 		Policy:                proxy.NewPolicySource(current, inspect.Config{HashKey: windows.key}, proxy.WithWindows(windows.tracker)).Rules,
 		ConnectPorts:          cfg.ConnectPorts,
 		DialTimeout:           cfg.Timeouts.Dial,
+		TLSHandshakeTimeout:   cfg.Timeouts.TLSHandshake,
 		ResponseHeaderTimeout: cfg.Timeouts.ResponseHeader,
+		ReadHeaderTimeout:     cfg.Timeouts.ReadHeader,
+		ReadBodyIdle:          cfg.Timeouts.ReadBodyIdle,
+		WriteIdle:             cfg.Timeouts.WriteIdle,
+		IdleTimeout:           cfg.Timeouts.Idle,
+		TunnelIdle:            cfg.Timeouts.TunnelIdle,
+		MaxHeaderBytes:        cfg.Limits.MaxHeaderBytes,
+		MaxConnections:        cfg.Limits.MaxConnections,
+		MaxInspections:        cfg.Limits.MaxInspections,
+		InspectionWait:        cfg.Limits.InspectionWait,
+		AuthLimit:             proxy.AuthLimit{Burst: cfg.Limits.AuthFailures, Refill: cfg.Limits.AuthRefill},
 		Logger:                log,
 		Metrics:               proxy.PromMetrics{M: m},
 		Now:                   now,
 	}
 	if p.AllowedClients, err = cfg.Prefixes(); err != nil {
+		return err
+	}
+	if p.AllowedDestinations, err = cfg.Destinations(); err != nil {
 		return err
 	}
 	if auth := cfg.Authenticator(); auth != nil {
@@ -162,7 +176,7 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	p.SelfAddrs = []string{ln.Addr().String(), adminLn.Addr().String()}
 
 	var ready atomic.Bool
-	proxySrv := &http.Server{Handler: p, ReadHeaderTimeout: cfg.Timeouts.ReadHeader, ErrorLog: zap.NewStdLog(log.Named("http"))}
+	proxySrv := p.NewServer(zap.NewStdLog(log.Named("http")))
 	adminSrv := &http.Server{Handler: adminMux(reg, &ready, cfg.Pprof), ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup

@@ -40,10 +40,14 @@ type Config struct {
 	PolicyPoll     time.Duration `yaml:"policy_poll"`
 	AllowedClients []string      `yaml:"allowed_clients"`
 	ConnectPorts   []int         `yaml:"connect_ports"`
+	// AllowDestinations lists CIDRs the proxy may reach although they are
+	// refused by default (link-local, cloud metadata).
+	AllowDestinations []string `yaml:"allow_destinations"`
 	UpstreamRoots  []string      `yaml:"upstream_roots"`
 	Users          []User        `yaml:"users"`
 	Log            Log           `yaml:"log"`
 	Timeouts       Timeouts      `yaml:"timeouts"`
+	Limits         Limits        `yaml:"limits"`
 	Window         Window        `yaml:"window"`
 	Pprof          bool          `yaml:"pprof"`
 }
@@ -88,12 +92,34 @@ type Log struct {
 	File  string `yaml:"file"`
 }
 
-// Timeouts bound the proxy's waits.
+// Timeouts bound the proxy's waits, one per phase of an exchange.
 type Timeouts struct {
-	Dial           time.Duration `yaml:"dial"`
-	ResponseHeader time.Duration `yaml:"response_header"`
-	ReadHeader     time.Duration `yaml:"read_header"`
-	Shutdown       time.Duration `yaml:"shutdown"`
+	Dial           time.Duration `yaml:"dial"`            // connect upstream
+	TLSHandshake   time.Duration `yaml:"tls_handshake"`   // upstream TLS handshake
+	ResponseHeader time.Duration `yaml:"response_header"` // upstream response headers
+	ReadHeader     time.Duration `yaml:"read_header"`     // client request headers (slowloris)
+	ReadBodyIdle   time.Duration `yaml:"read_body_idle"`  // each wait for client body bytes
+	WriteIdle      time.Duration `yaml:"write_idle"`      // each write to the client
+	Idle           time.Duration `yaml:"idle"`            // keep-alive wait for the next request
+	TunnelIdle     time.Duration `yaml:"tunnel_idle"`     // CONNECT tunnel without traffic
+	Shutdown       time.Duration `yaml:"shutdown"`        // draining in-flight requests on stop
+}
+
+// Limits bound the proxy's resources.
+type Limits struct {
+	// MaxConnections is how many client connections are open at once;
+	// more wait in the listen backlog. Zero means no limit.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxInspections is how many bodies are inspected at once; a message
+	// waits InspectionWait for a slot, then gets 503. Zero means no limit.
+	MaxInspections int           `yaml:"max_inspections"`
+	InspectionWait time.Duration `yaml:"inspection_wait"`
+	// MaxHeaderBytes bounds a request's header section (431 beyond).
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// AuthFailures failed proxy logins per client in a row are allowed;
+	// then one more every AuthRefill, 429 meanwhile.
+	AuthFailures int           `yaml:"auth_failures"`
+	AuthRefill   time.Duration `yaml:"auth_refill"`
 }
 
 // Default returns the embedded default configuration.
@@ -159,6 +185,11 @@ func (c *Config) Validate() error {
 	if c.PolicyPoll < 0 {
 		errs = append(errs, errors.New("policy_poll: negative"))
 	}
+	if _, err := c.Destinations(); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, c.Timeouts.validate()...)
+	errs = append(errs, c.Limits.validate()...)
 	errs = append(errs, c.Window.validate()...)
 	return errors.Join(errs...)
 }
@@ -202,13 +233,50 @@ func (w *Window) HashKey() ([]byte, error) {
 	return key, nil
 }
 
+func (t *Timeouts) validate() []error {
+	var errs []error
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"dial", t.Dial}, {"tls_handshake", t.TLSHandshake}, {"response_header", t.ResponseHeader}, {"read_header", t.ReadHeader},
+		{"read_body_idle", t.ReadBodyIdle}, {"write_idle", t.WriteIdle}, {"idle", t.Idle}, {"tunnel_idle", t.TunnelIdle}, {"shutdown", t.Shutdown}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("timeouts.%s: negative", d.field))
+		}
+	}
+	return errs
+}
+
+func (l *Limits) validate() []error {
+	var errs []error
+	for _, n := range []struct {
+		field string
+		v     int64
+	}{{"max_connections", int64(l.MaxConnections)}, {"max_inspections", int64(l.MaxInspections)}, {"inspection_wait", int64(l.InspectionWait)},
+		{"max_header_bytes", int64(l.MaxHeaderBytes)}, {"auth_failures", int64(l.AuthFailures)}, {"auth_refill", int64(l.AuthRefill)}} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("limits.%s: negative", n.field))
+		}
+	}
+	return errs
+}
+
+// Destinations parses AllowDestinations.
+func (c *Config) Destinations() ([]netip.Prefix, error) {
+	return parsePrefixes("allow_destinations", c.AllowDestinations)
+}
+
 // Prefixes parses AllowedClients.
 func (c *Config) Prefixes() ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(c.AllowedClients))
-	for _, s := range c.AllowedClients {
+	return parsePrefixes("allowed_clients", c.AllowedClients)
+}
+
+func parsePrefixes(field string, list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return nil, fmt.Errorf("allowed_clients: %q: %w", s, err)
+			return nil, fmt.Errorf("%s: %q: %w", field, s, err)
 		}
 		out = append(out, p.Masked())
 	}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,12 @@ func TestDefault(t *testing.T) {
 	}
 	if c.Authenticator() != nil {
 		t.Error("default config requires authentication")
+	}
+	// The admin endpoints (metrics, pprof when enabled) are loopback-only
+	// unless configured otherwise.
+	host, _, err := net.SplitHostPort(c.Admin)
+	if ip, perr := netip.ParseAddr(host); err != nil || perr != nil || !ip.IsLoopback() {
+		t.Errorf("default admin listener %q is not loopback-only", c.Admin)
 	}
 }
 
@@ -49,6 +57,24 @@ func TestParse(t *testing.T) {
 		{name: "window negative max_keys", give: "window: {max_keys: -1}\n", wantErr: "window.max_keys: negative"},
 		{name: "window negative timeout", give: "window: {redis: {timeout: -1s}}\n", wantErr: "window.redis.timeout: negative"},
 		{name: "window unknown field", give: "window: {redis: {address: x}}\n", wantErr: "field address not found"},
+		{name: "hardening defaults", give: "", check: func(c *Config) bool {
+			return c.Timeouts.ReadBodyIdle == 30*time.Second && c.Timeouts.WriteIdle == time.Minute && c.Timeouts.Idle == 90*time.Second &&
+				c.Timeouts.TunnelIdle == 10*time.Minute && c.Timeouts.TLSHandshake == 10*time.Second &&
+				c.Limits.MaxConnections == 4096 && c.Limits.MaxInspections == 256 && c.Limits.InspectionWait == 5*time.Second &&
+				c.Limits.MaxHeaderBytes == 64<<10 && c.Limits.AuthFailures == 10 && c.Limits.AuthRefill == 6*time.Second &&
+				len(c.AllowDestinations) == 0
+		}},
+		{name: "limits override", give: "limits: {max_connections: 10, max_inspections: 2}\n", check: func(c *Config) bool {
+			return c.Limits.MaxConnections == 10 && c.Limits.MaxInspections == 2 && c.Limits.AuthFailures == 10
+		}},
+		{name: "allow destinations", give: "allow_destinations: [169.254.169.254/32]\n", check: func(c *Config) bool {
+			d, err := c.Destinations()
+			return err == nil && len(d) == 1 && d[0].String() == "169.254.169.254/32"
+		}},
+		{name: "bad destination", give: "allow_destinations: [metadata]\n", wantErr: "allow_destinations"},
+		{name: "negative timeout", give: "timeouts: {read_body_idle: -1s}\n", wantErr: "timeouts.read_body_idle: negative"},
+		{name: "negative limit", give: "limits: {max_inspections: -1}\n", wantErr: "limits.max_inspections: negative"},
+		{name: "unknown limit", give: "limits: {max_conns: 1}\n", wantErr: "field max_conns not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

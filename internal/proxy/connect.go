@@ -54,11 +54,16 @@ func (p *Proxy) tunnel(x *exchange, client net.Conn, host string) {
 	upstream, err := p.dialContext(context.Background(), "tcp", host)
 	if err != nil {
 		status := http.StatusBadGateway
-		if errors.Is(err, errSelf) {
+		switch {
+		case errors.Is(err, errSelf):
 			status = http.StatusForbidden
 			p.metrics().AccessDenied(DeniedSelf)
 			x.setOutcome(OutcomeDenied)
-		} else {
+		case errors.Is(err, errDestination):
+			status = http.StatusForbidden
+			p.metrics().AccessDenied(DeniedDestination)
+			x.setOutcome(OutcomeDenied)
+		default:
 			x.setOutcome(OutcomeError)
 			p.log().Info("tunnel dial", zap.String("host", host), zap.Error(err))
 		}

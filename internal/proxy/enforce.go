@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -41,13 +42,17 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 	msg := Message{Direction: Request, Host: hostOnly(req.URL.Host), Method: req.Method,
 		ContentType: mediaType(req.Header), User: x.user, Client: x.client}
 	if hasBody(req.Body, req.ContentLength) {
-		body, err := p.inspectBody(x, msg, req.Body, req.Header, req.ContentLength)
+		body, err := p.inspectBody(req.Context(), x, msg, req.Body, req.Header, req.ContentLength)
 		if err != nil {
 			return p.respond(x, req, p.failure(x, req, err)), nil
 		}
 		req.Body = &countingBody{ReadCloser: body, n: &x.bytesUp}
 	}
-	resp, err := p.tr.RoundTrip(req)
+	// net/http cancels a request's context when its client half-closes
+	// the connection, which a client may do once its request is sent: the
+	// upstream exchange goes on, bounded by the upstream timeouts, and a
+	// client really gone ends it when the response cannot be written.
+	resp, err := p.tr.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
 	if err != nil {
 		return p.respond(x, req, p.failure(x, req, err)), nil
 	}
@@ -62,7 +67,7 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 	msg.Direction = Response
 	msg.ContentType = mediaType(resp.Header)
 	if hasBody(resp.Body, resp.ContentLength) {
-		body, err := p.inspectBody(x, msg, resp.Body, resp.Header, resp.ContentLength)
+		body, err := p.inspectBody(req.Context(), x, msg, resp.Body, resp.Header, resp.ContentLength)
 		if err != nil {
 			_ = resp.Body.Close()
 			return p.respond(x, req, p.failure(x, req, err)), nil
@@ -112,6 +117,15 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 	case errors.Is(err, errSelf):
 		p.metrics().AccessDenied(DeniedSelf)
 		x.setOutcome(OutcomeDenied)
+	case errors.Is(err, errDestination):
+		p.metrics().AccessDenied(DeniedDestination)
+		x.setOutcome(OutcomeDenied)
+	case errors.Is(err, errBusy):
+		p.metrics().AccessDenied(DeniedOverload)
+		x.setOutcome(OutcomeError)
+	case x.clientErr.Load() != nil: // the client's fault, not the upstream's
+		x.setOutcome(OutcomeError)
+		err = fmt.Errorf("%w: %w", *x.clientErr.Load(), err)
 	default:
 		x.setOutcome(OutcomeError)
 		if stage := tlsStage(err); stage != "" {
@@ -126,7 +140,9 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 // are read whole first, so a block returns an error wrapping
 // inspect.ErrBlocked before anything was forwarded; larger bodies come back
 // as a streaming reader that fails at the chunk that crosses a threshold.
-func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http.Header, length int64) (io.ReadCloser, error) {
+// With MaxInspections set it first waits for an inspection slot (errBusy
+// when none comes free in time); the message gives it back when it ends.
+func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body io.ReadCloser, h http.Header, length int64) (io.ReadCloser, error) {
 	rules := x.rules
 	if rules.HostAllowed(msg.Host) {
 		return p.uninspected(msg.Direction, body, ReasonAllowlistedHost), nil
@@ -145,6 +161,10 @@ func (p *Proxy) inspectBody(x *exchange, msg Message, body io.ReadCloser, h http
 		return p.uninspected(msg.Direction, body, ReasonUnsupportedEncoding), nil
 	}
 	settings := rules.Settings()
+	if err := p.inspects.acquire(ctx, orDefault(p.InspectionWait, DefaultInspectionWait)); err != nil {
+		_ = body.Close()
+		return nil, err
+	}
 	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings)
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold {
@@ -440,6 +460,7 @@ func (m *message) finish() {
 	m.scanner.Release()
 	m.scanner = nil
 	mt.ActiveInspections(-1)
+	p.inspects.release()
 }
 
 // Close closes the source (unblocking a pending Read) and records the
@@ -458,6 +479,13 @@ func (m *message) Close() error {
 }
 
 var errBodyClosed = errors.New("body closed")
+
+// Failures caused by the client's request body: 408 for one that stopped
+// coming (ReadBodyIdle), 400 for a malformed one.
+var (
+	errClientTimeout = errors.New("client stopped sending the request body")
+	errClientBody    = errors.New("malformed request body")
+)
 
 // heldBody forwards held bytes, then (when not complete) the rest of the
 // message.

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -95,14 +96,31 @@ func tlsStage(err error) string {
 	return ""
 }
 
-// errorResponse is the default ErrorHandler: 403 when the destination is
-// the proxy itself, 502 otherwise, with a one-line reason that names no
-// body content.
+// errorResponse is the default ErrorHandler, with a one-line reason that
+// names no body content: 403 when the destination is the proxy itself or a
+// refused address, 503 with Retry-After when no inspection slot came free,
+// 408 when the client stopped sending its body, 400 when it was malformed, 504 when the upstream timed
+// out, 502 otherwise (DNS failure, refused or reset connection).
 func errorResponse(req *http.Request, err error) *http.Response {
 	status, msg := http.StatusBadGateway, "dlpproxy: upstream unreachable or failed"
+	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, errSelf):
 		status, msg = http.StatusForbidden, "dlpproxy: the proxy does not forward to itself"
+	case errors.Is(err, errDestination):
+		status, msg = http.StatusForbidden, "dlpproxy: destination address not allowed (link-local or metadata)"
+	case errors.Is(err, errBusy):
+		resp := textResponse(req, http.StatusServiceUnavailable, "dlpproxy: too busy inspecting, retry shortly\n")
+		resp.Header.Set("Retry-After", "1")
+		return resp
+	case errors.Is(err, errClientTimeout):
+		status, msg = http.StatusRequestTimeout, "dlpproxy: request body not received in time"
+	case errors.Is(err, errClientBody):
+		status, msg = http.StatusBadRequest, "dlpproxy: malformed request body"
+	case errors.As(err, &dnsErr):
+		msg = "dlpproxy: upstream host name does not resolve"
+	case isTimeout(err):
+		status, msg = http.StatusGatewayTimeout, "dlpproxy: upstream did not answer in time"
 	case tlsStage(err) == StageUpstreamVerify:
 		msg = "dlpproxy: upstream TLS certificate is not trusted"
 	case tlsStage(err) == StageUpstreamHandshake:

@@ -61,7 +61,7 @@ func startProxy(t *testing.T, p *Proxy) *url.URL {
 		t.Fatal(err)
 	}
 	p.SelfAddrs = append(p.SelfAddrs, ln.Addr().String())
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+	srv := p.NewServer(nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,11 +70,66 @@ type Proxy struct {
 	// a client uses. Nil means no check.
 	SelfAddrs []string
 
+	// AllowedDestinations lists addresses the proxy may connect to although
+	// they are refused by default: link-local (169.254.0.0/16, fe80::/10)
+	// and cloud metadata (169.254.169.254, fd00:ec2::254). Every address
+	// actually dialed is checked, after name resolution, for plain
+	// requests, intercepted requests and tunnels alike. Nil allows none.
+	AllowedDestinations []netip.Prefix
+
+	// Resolver resolves upstream names; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+
 	// DialTimeout bounds connecting upstream; zero means 10s.
 	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds the upstream TLS handshake; zero means
+	// DefaultTLSHandshake.
+	TLSHandshakeTimeout time.Duration
 	// ResponseHeaderTimeout bounds waiting for upstream response headers;
 	// zero means no limit beyond the client's patience.
 	ResponseHeaderTimeout time.Duration
+
+	// The client-side timeouts below apply to servers made by NewServer
+	// and connections accepted through Listener.
+
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris);
+	// zero means DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// ReadBodyIdle bounds each wait for request body bytes: a client that
+	// sends nothing for this long gets 408 (or, once the body streams
+	// upstream, a closed connection). Zero means DefaultReadBodyIdle;
+	// negative disables it.
+	ReadBodyIdle time.Duration
+	// WriteIdle bounds each write to a client: one that reads nothing for
+	// this long is disconnected. Zero means DefaultWriteIdle; negative
+	// disables it.
+	WriteIdle time.Duration
+	// IdleTimeout bounds a keep-alive connection's wait for its next
+	// request; zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// TunnelIdle ends a CONNECT tunnel (bypassed or intercepted) after this
+	// long without a byte either way; zero means DefaultTunnelIdle,
+	// negative disables it.
+	TunnelIdle time.Duration
+	// MaxHeaderBytes bounds a request's header section (431 beyond it);
+	// zero means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+
+	// MaxConnections bounds the client connections open at once: Listener
+	// stops accepting while it is reached (clients wait in the kernel's
+	// backlog). Zero means no limit.
+	MaxConnections int
+	// MaxInspections bounds the bodies inspected at once; a message
+	// waits up to InspectionWait for a slot, then the request is refused
+	// with 503 and Retry-After. Zero means no limit.
+	MaxInspections int
+	// InspectionWait is how long a message waits for an inspection slot;
+	// zero means DefaultInspectionWait.
+	InspectionWait time.Duration
+
+	// AuthLimit rate-limits failed proxy authentication per client (429
+	// when exhausted); its zero value is usable. Only used with Auth.
+	AuthLimit AuthLimit
 
 	// Logger receives access lines, incidents and proxy errors; nil
 	// discards them.
@@ -97,6 +153,9 @@ type Proxy struct {
 	self     selfCheck
 	conns    connSet
 	initErr  error
+	inspects slots
+	connSlot slots
+	authLim  *authLimiter
 }
 
 // exchangeKey carries the *exchange of a plain HTTP request or a CONNECT
@@ -121,6 +180,9 @@ type exchange struct {
 	block     atomic.Pointer[incident] // set when a body was blocked
 	outcome   atomic.Pointer[string]
 	cut       atomic.Bool // a streaming response was cut: abort the client connection
+	// clientErr is set when reading the client's request body failed:
+	// errClientTimeout or errClientBody.
+	clientErr atomic.Pointer[error]
 	logged    sync.Once
 }
 
@@ -133,6 +195,9 @@ func (p *Proxy) init() {
 			p.engine, p.initErr = inspect.NewEngine(inspect.Config{})
 		}
 		p.self = newSelfCheck(p.SelfAddrs)
+		p.inspects = newSlots(p.MaxInspections)
+		p.connSlot = newSlots(p.MaxConnections)
+		p.authLim = newAuthLimiter(p.AuthLimit, p.now)
 		p.tr = p.newTransport()
 		gp := goproxy.NewProxyHttpServer()
 		gp.Logger = goproxyLogger{p}
@@ -198,8 +263,24 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.deny(w, x, DeniedClientCIDR, http.StatusForbidden)
 		return
 	}
+	if tc := connOf(r); tc != nil && tc.sniff.ambiguous.Load() && slices.Contains(r.TransferEncoding, "chunked") {
+		// net/http dropped a Content-Length sent next to Transfer-Encoding:
+		// refuse rather than pick one framing for a smuggling attempt.
+		p.deny(w, x, DeniedBadRequest, http.StatusBadRequest)
+		return
+	}
+	if p.Auth != nil {
+		if wait, limited := p.authLim.limited(x.client); limited {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			p.deny(w, x, DeniedAuthRate, http.StatusTooManyRequests)
+			return
+		}
+	}
 	user, ok := p.authenticate(r)
 	if !ok {
+		if r.Header.Get("Proxy-Authorization") != "" { // a wrong credential, not a first try without one
+			p.authLim.failed(x.client)
+		}
 		w.Header().Set("Proxy-Authenticate", `Basic realm="dlpproxy"`)
 		p.deny(w, x, DeniedAuth, http.StatusProxyAuthRequired)
 		return
@@ -212,7 +293,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.deny(w, x, DeniedPort, http.StatusForbidden)
 		return
 	}
+	// A shallow copy: net/http must still see its own body type in the
+	// original request to know whether the body was drained.
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	switch tc := connOf(r); {
+	case r.Method == http.MethodConnect && tc != nil:
+		tc.tunnel.Store(true) // from here on the connection carries a tunnel
+	case r.Method != http.MethodConnect && r.Body != nil && r.Body != http.NoBody:
+		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x}
+	}
 	p.gp.ServeHTTP(w, r)
 	if x.cut.Load() {
 		// The response headers went out; only an aborted connection tells

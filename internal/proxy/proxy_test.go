@@ -74,17 +74,20 @@ func sum(b []byte) string {
 
 // env is a proxy with plain and TLS upstreams.
 type env struct {
-	rules   *byteRules
-	proxy   *Proxy
-	client  *http.Client
-	plain   *httptest.Server
-	tls     *httptest.Server
-	up      *upstream
-	logs    *observer.ObservedLogs
-	metrics *fakeMetrics
+	rules    *byteRules
+	proxy    *Proxy
+	client   *http.Client
+	plain    *httptest.Server
+	tls      *httptest.Server
+	up       *upstream
+	logs     *observer.ObservedLogs
+	metrics  *fakeMetrics
+	proxyURL *url.URL
 }
 
-func newEnv(t *testing.T, rules *byteRules) *env {
+// newEnv starts a proxy enforcing rules; configure, if given, adjusts the
+// Proxy before it starts.
+func newEnv(t *testing.T, rules *byteRules, configure ...func(*Proxy)) *env {
 	t.Helper()
 	e := &env{rules: rules, up: &upstream{}, metrics: newFakeMetrics()}
 	e.plain = httptest.NewServer(e.up)
@@ -98,7 +101,11 @@ func newEnv(t *testing.T, rules *byteRules) *env {
 		Policy: rules.policy(), CA: ca, UpstreamRoots: e.tls.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs,
 		ConnectPorts: []int{portOf(t, e.tls.URL)}, Logger: zap.New(core), Metrics: e.metrics,
 	}
-	e.client = proxyClient(t, startProxy(t, e.proxy), ca.pool)
+	for _, f := range configure {
+		f(e.proxy)
+	}
+	e.proxyURL = startProxy(t, e.proxy)
+	e.client = proxyClient(t, e.proxyURL, ca.pool)
 	return e
 }
 

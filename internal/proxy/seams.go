@@ -141,6 +141,9 @@ const (
 	DeniedPort        = "port"
 	DeniedSelf        = "self"
 	DeniedDestination = "destination"
+	DeniedAuthRate    = "auth_rate"   // too many failed authentications: 429
+	DeniedBadRequest  = "bad_request" // ambiguous framing (smuggling): 400
+	DeniedOverload    = "overload"    // no inspection slot in time: 503
 )
 
 // Block phases.

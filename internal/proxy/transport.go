@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,7 +25,7 @@ func (p *Proxy) newTransport() *http.Transport {
 		Proxy:                 nil,
 		DialContext:           p.dialContext,
 		TLSClientConfig:       &tls.Config{RootCAs: p.UpstreamRoots, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:   10 * time.Second,
+		TLSHandshakeTimeout:   orDefault(p.TLSHandshakeTimeout, DefaultTLSHandshake),
 		ResponseHeaderTimeout: p.ResponseHeaderTimeout,
 		DisableCompression:    true,
 		MaxIdleConns:          256,
@@ -34,14 +35,16 @@ func (p *Proxy) newTransport() *http.Transport {
 	}
 }
 
-// dialContext connects upstream and refuses a connection whose far end is
-// one of the proxy's own listeners, whatever name resolved to it.
+// dialContext connects upstream. It refuses link-local and metadata
+// addresses (checked on the address dialed, after resolution) and a
+// connection whose far end is one of the proxy's own listeners, whatever
+// name resolved to it.
 func (p *Proxy) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	timeout := p.DialTimeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	d := net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	d := net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: p.controlDial, Resolver: p.Resolver}
 	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ type connSet struct {
 // hijacked CONNECT tunnels) and CloseConnections can end them.
 func (p *Proxy) Listener(ln net.Listener) net.Listener {
 	p.init()
-	return &trackedListener{Listener: ln, p: p}
+	return &trackedListener{Listener: ln, p: p, done: make(chan struct{})}
 }
 
 // CloseConnections closes every client connection accepted through
@@ -122,15 +125,27 @@ func (p *Proxy) CloseConnections() {
 
 type trackedListener struct {
 	net.Listener
-	p *Proxy
+	p         *Proxy
+	done      chan struct{} // closed by Close: stops waiting for a slot
+	closeOnce sync.Once
 }
 
+// Accept waits for a connection slot (MaxConnections), then accepts.
 func (l *trackedListener) Accept() (net.Conn, error) {
+	if l.p.connSlot != nil {
+		select {
+		case l.p.connSlot <- struct{}{}:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
+		l.p.connSlot.release()
 		return nil, err
 	}
-	tc := &trackedConn{Conn: c, p: l.p}
+	tc := &trackedConn{Conn: c, p: l.p,
+		writeIdle: orDefault(l.p.WriteIdle, DefaultWriteIdle), tunnelIdle: orDefault(l.p.TunnelIdle, DefaultTunnelIdle)}
 	l.p.conns.mu.Lock()
 	if l.p.conns.conns == nil {
 		l.p.conns.conns = map[*trackedConn]struct{}{}
@@ -141,10 +156,79 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 	return tc, nil
 }
 
+// Close stops the listener and any Accept waiting for a slot.
+func (l *trackedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// trackedConn is one client connection: counted, closable by
+// CloseConnections, sniffed for ambiguous framing, and bounded by the
+// write and tunnel idle timeouts.
 type trackedConn struct {
 	net.Conn
-	p    *Proxy
-	once sync.Once
+	p          *Proxy
+	once       sync.Once
+	writeIdle  time.Duration
+	tunnelIdle time.Duration
+	tunnel     atomic.Bool // a CONNECT was accepted: the bytes are a tunnel's
+	sniff      smuggleSniffer
+	// readDeadline is the read deadline the http.Server (or goproxy) set,
+	// in Unix nanoseconds, 0 for none. The tunnel idle deadline never
+	// extends it: the server aborts a pending read with a past deadline
+	// when it hijacks the connection.
+	deadlineMu   sync.Mutex // orders the owner's deadlines and the tunnel's
+	readDeadline time.Time
+}
+
+// SetReadDeadline records the caller's deadline and applies it.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	c.readDeadline = t
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline records the caller's read deadline and applies both.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	c.readDeadline = t
+	return c.Conn.SetDeadline(t)
+}
+
+// extendTunnel moves the read deadline to TunnelIdle from now, never past
+// a deadline the connection's owner set.
+func (c *trackedConn) extendTunnel() {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	d := time.Now().Add(c.tunnelIdle)
+	if !c.readDeadline.IsZero() && c.readDeadline.Before(d) {
+		d = c.readDeadline
+	}
+	_ = c.Conn.SetReadDeadline(d)
+}
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	tunnel := c.tunnel.Load()
+	if tunnel && c.tunnelIdle > 0 {
+		c.extendTunnel()
+	}
+	n, err := c.Conn.Read(b)
+	if !tunnel {
+		c.sniff.scan(b[:n])
+	}
+	return n, err
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	if c.writeIdle > 0 {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeIdle))
+	}
+	if c.tunnelIdle > 0 && c.tunnel.Load() { // bytes going down keep the tunnel alive too
+		c.extendTunnel()
+	}
+	return c.Conn.Write(b)
 }
 
 func (c *trackedConn) Close() error {
@@ -154,6 +238,7 @@ func (c *trackedConn) Close() error {
 		delete(c.p.conns.conns, c)
 		c.p.conns.mu.Unlock()
 		c.p.metrics().ActiveConnections(-1)
+		c.p.connSlot.release()
 	})
 	return err
 }

@@ -1,0 +1,200 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults of the Proxy's timeouts and limits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 90 * time.Second
+	DefaultReadBodyIdle      = 30 * time.Second
+	DefaultWriteIdle         = 60 * time.Second
+	DefaultTunnelIdle        = 10 * time.Minute
+	DefaultTLSHandshake      = 10 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultInspectionWait    = 5 * time.Second
+)
+
+// orDefault returns d, or def when d is zero.
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// NewServer returns the http.Server that serves p: p as the handler, the
+// header, keep-alive and header-size limits of p, and the connection hook
+// the per-connection guards (smuggling check, idle deadlines) need. Serve
+// it on p.Listener(ln). errorLog may be nil.
+func (p *Proxy) NewServer(errorLog *log.Logger) *http.Server {
+	p.init()
+	maxHeader := p.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = DefaultMaxHeaderBytes
+	}
+	return &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: orDefault(p.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		IdleTimeout:       orDefault(p.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          errorLog,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if tc, ok := c.(*trackedConn); ok {
+				return context.WithValue(ctx, connKey{}, tc)
+			}
+			return ctx
+		},
+	}
+}
+
+// connKey carries the *trackedConn of a request in its context.
+type connKey struct{}
+
+func connOf(r *http.Request) *trackedConn {
+	tc, _ := r.Context().Value(connKey{}).(*trackedConn)
+	return tc
+}
+
+// errDestination is returned by the upstream dialer for an address the
+// proxy must not reach (link-local, cloud metadata) unless allowed.
+var errDestination = errors.New("destination address not allowed")
+
+// destinationAllowed reports whether the proxy may connect to ip: not
+// link-local (169.254.0.0/16, fe80::/10, which hold the cloud metadata
+// service 169.254.169.254) and not fd00:ec2::254, unless one of
+// AllowedDestinations contains it.
+func (p *Proxy) destinationAllowed(ip netip.Addr) bool {
+	ip = ip.Unmap().WithZone("")
+	for _, pfx := range p.AllowedDestinations {
+		if pfx.Contains(ip) {
+			return true
+		}
+	}
+	metadataV6 := netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x02, 15: 0x54}) // fd00:ec2::254, AWS metadata over IPv6
+	return !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && ip != metadataV6
+}
+
+// controlDial runs on every address the dialer actually connects to, after
+// name resolution: a name that resolves (or rebinds) to a refused address
+// is refused, whatever it was called.
+func (p *Proxy) controlDial(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || !p.destinationAllowed(ap.Addr()) {
+		return fmt.Errorf("dial %s: %w", address, errDestination)
+	}
+	return nil
+}
+
+// clientBody is a client's request body as the proxy reads it. It bounds
+// each wait for bytes (ReadBodyIdle; zero idle: no bound) so a client that
+// stops sending gets its request ended (408), however long the whole upload
+// takes, and it marks the exchange when the client's body is malformed
+// (bad chunked encoding, short body: 400). The read deadline is lifted at
+// the end of the body, so the connection's keep-alive wait is not cut
+// short; after a failure it is left in the past, so net/http's drain of
+// the rest of the body before answering fails at once instead of waiting.
+type clientBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+	x    *exchange
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	if b.idle > 0 {
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+	n, err := b.ReadCloser.Read(p)
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		if b.idle > 0 {
+			_ = b.rc.SetReadDeadline(time.Time{})
+		}
+	default:
+		_ = b.rc.SetReadDeadline(time.Unix(1, 0))
+		if isTimeout(err) {
+			b.x.clientErr.Store(&errClientTimeout)
+		} else {
+			b.x.clientErr.Store(&errClientBody)
+		}
+	}
+	return n, err
+}
+
+// isTimeout reports whether err is a timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// smuggleSniffer watches the header blocks a client sends for one that
+// carries both Content-Length and Transfer-Encoding. net/http accepts such
+// a request by dropping Content-Length (RFC 9112 §6.1 allows it); a front
+// end that honoured the Content-Length instead would split the stream
+// differently, so the proxy refuses the request (400) rather than forward
+// it. The sniffer looks at the first bytes of every line between blank
+// lines; it can only err towards refusing a chunked request whose body
+// holds such a block.
+type smuggleSniffer struct {
+	head      [len("transfer-encoding:")]byte
+	n         int  // bytes of the current line in head
+	mid       bool // inside a line past head
+	cl, te    bool // the current block has Content-Length / Transfer-Encoding
+	ambiguous atomic.Bool
+}
+
+func (s *smuggleSniffer) scan(b []byte) {
+	for len(b) > 0 {
+		if !s.mid {
+			k := copy(s.head[s.n:], b)
+			i := bytes.IndexByte(b[:k], '\n')
+			if i < 0 {
+				s.n += k
+				b = b[k:]
+				s.mid = s.n == len(s.head)
+				continue
+			}
+			s.n += i
+			s.line()
+			b = b[i+1:]
+			continue
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return
+		}
+		s.line()
+		b = b[i+1:]
+	}
+}
+
+// line ends the current line, of which head[:n] is the start.
+func (s *smuggleSniffer) line() {
+	h := s.head[:s.n]
+	switch {
+	case len(h) == 0 || (len(h) == 1 && h[0] == '\r'):
+		s.cl, s.te = false, false
+	case len(h) >= len("content-length:") && bytes.EqualFold(h[:len("content-length:")], []byte("content-length:")):
+		s.cl = true
+	case len(h) == len("transfer-encoding:") && bytes.EqualFold(h, []byte("transfer-encoding:")):
+		s.te = true
+	}
+	if s.cl && s.te {
+		s.ambiguous.Store(true)
+	}
+	s.n, s.mid = 0, false
+}
