@@ -43,13 +43,13 @@ type Config struct {
 	// AllowDestinations lists CIDRs the proxy may reach although they are
 	// refused by default (link-local, cloud metadata).
 	AllowDestinations []string `yaml:"allow_destinations"`
-	UpstreamRoots  []string      `yaml:"upstream_roots"`
-	Users          []User        `yaml:"users"`
-	Log            Log           `yaml:"log"`
-	Timeouts       Timeouts      `yaml:"timeouts"`
-	Limits         Limits        `yaml:"limits"`
-	Window         Window        `yaml:"window"`
-	Pprof          bool          `yaml:"pprof"`
+	UpstreamRoots     []string `yaml:"upstream_roots"`
+	Users             []User   `yaml:"users"`
+	Log               Log      `yaml:"log"`
+	Timeouts          Timeouts `yaml:"timeouts"`
+	Limits            Limits   `yaml:"limits"`
+	Window            Window   `yaml:"window"`
+	Pprof             bool     `yaml:"pprof"`
 }
 
 // Window configures the counting of the policy's window (drip) rules.
