@@ -236,9 +236,7 @@ func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadC
 	m.timed = &timedReader{r: src}
 	switch {
 	case len(encodings) > 0:
-		// The decoding enforcer feeds the scanner directly until it takes
-		// an inspect.Inspector; then m.ext goes here too.
-		dec := decode.NewEnforcingReader(m.timed, encodings, m.scanner, m.check, m.uninspectable,
+		dec := decode.NewEnforcingReader(m.timed, encodings, m.ext, m.check, m.uninspectable,
 			decode.Limits{MaxDecoded: set.InspectLimit})
 		m.er, m.decoded = dec, dec
 	case set.InspectLimit > 0:
