@@ -293,6 +293,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.deny(w, x, DeniedPort, http.StatusForbidden)
 		return
 	}
+	if ip, err := netip.ParseAddr(hostOnly(r.Host)); r.Method == http.MethodConnect && err == nil && !p.destinationAllowed(ip) {
+		// Refused before the tunnel is accepted; a name is checked when
+		// it is dialed (intercepted tunnels dial per request).
+		p.deny(w, x, DeniedDestination, http.StatusForbidden)
+		return
+	}
 	// A shallow copy: net/http must still see its own body type in the
 	// original request to know whether the body was drained.
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
