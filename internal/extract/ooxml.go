@@ -167,7 +167,7 @@ func (x *Extractor) loadShared(f *zip.File, o *office) error {
 func newXMLDecoder(r io.Reader) *xml.Decoder {
 	d := xml.NewDecoder(r)
 	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		e := declaredEncoding(label)
+		e := legacyEncoding(label)
 		if e == nil {
 			return in, nil
 		}

@@ -60,7 +60,7 @@ func (x *Extractor) newXMLScanner(r io.Reader) *xmlScanner {
 	z := &xmlScanner{r: r, buf: x.getBuf(xmlBuf)}
 	for z.n < prologMax && !bytes.Contains(z.buf[:z.n], []byte("?>")) && z.fill() {
 	}
-	if e := declaredEncoding(string(prologEncoding(z.buf[z.i:z.n]))); e != nil {
+	if e := xmlEncoding(z.buf[z.i:z.n]); e != nil {
 		rest := bytes.NewReader(bytes.Clone(z.buf[z.i:z.n]))
 		z.r = transform.NewReader(io.MultiReader(rest, z.r), e.NewDecoder())
 		z.i, z.n, z.eof, z.err = 0, 0, false, nil

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/bits"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
 
@@ -90,18 +89,22 @@ type textLayer struct {
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
 	eof     bool
 	err     error
-	auto    bool         // still deciding between UTF-8 and GB18030
+	auto    bool // still deciding between UTF-8 and cs.legacy
+	cs      charset
 	pre     func() int64 // bytes held by a transcoder in front, in input units
 }
 
 // text inspects a text stream in charset cs.
 func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
-	t := &textLayer{x: x, r: r, depth: depth, buf: x.getBuf(textBuf), run: -1, auto: cs.enc == nil && cs.auto}
+	if cs.unsupported {
+		x.fail(ReasonUnsupportedEncoding)
+	}
+	t := &textLayer{x: x, r: r, depth: depth, buf: x.getBuf(textBuf), run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil}
 	defer x.putBuf(t.buf)
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
-	if cs.enc != nil {
-		t.transcode(nil, cs.enc.NewDecoder())
+	if cs.utf16 != nil {
+		t.transcode(nil, cs.utf16.NewDecoder())
 	}
 	return t.loop()
 }
@@ -416,21 +419,27 @@ func (t *textLayer) finish() error {
 }
 
 // decide looks at the window from the first non-ASCII byte at i and
-// settles the charset: UTF-8 if it is UTF-8, else GB18030 if it is well
-// formed GB18030, else UTF-8 (binary). It reports false when the window
-// is not complete yet.
+// settles the charset: UTF-8 if it is UTF-8, else the legacy charset if
+// it was declared or the window is well-formed GB18030, else UTF-8
+// (binary). A UTF-16 byte order mark there is passed over (sniffCharset
+// found the stream is not UTF-16). It reports false when the window is
+// not complete yet.
 func (t *textLayer) decide() bool {
 	w := t.buf[t.i:min(t.hi, t.i+gbWindow)]
 	if len(w) < gbWindow && !t.eof {
 		return false
 	}
+	if hasPrefix(w, "\xff\xfe") || hasPrefix(w, "\xfe\xff") {
+		t.i += 2 // a byte order mark the bytes did not bear out: decide on what follows
+		return true
+	}
 	t.auto = false
-	if isUTF8(w, len(w) == gbWindow) || !isGB18030(w) {
+	if isUTF8(w, len(w) == gbWindow) || (!t.cs.declared && !isGB18030(w)) {
 		return true
 	}
 	t.emitText()
 	rest := append([]byte(nil), t.buf[t.i:t.hi]...)
 	t.hi = t.i
-	t.transcode(rest, simplifiedchinese.GB18030.NewDecoder())
+	t.transcode(rest, t.cs.legacy.NewDecoder())
 	return true
 }
