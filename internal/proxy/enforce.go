@@ -401,11 +401,11 @@ func (m *message) first() (io.ReadCloser, error) {
 // hold reads up to limit bytes (or length, when known and smaller). complete
 // says the whole body is in buf.
 func (m *message) hold(limit, length int64) (buf []byte, complete bool, err error) {
-	size := limit
-	if length >= 0 && length < size {
-		size = length + 1 // one more byte to see EOF without a second round
+	size := min(limit, 64<<10) // unknown length: grow from 64 KiB
+	if length >= 0 && length < limit {
+		size = length + 1 // exactly: one more byte to see EOF without a second round
 	}
-	buf = make([]byte, 0, min(size, 64<<10))
+	buf = make([]byte, 0, size)
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
