@@ -158,10 +158,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("listen: :1\n"))
 	f.Add(DefaultYAML())
 	f.Add([]byte("users: [{name: a, password: \"pbkdf2-sha256$1000$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA\"}]"))
+	f.Add([]byte("limits: {max_connections: 10}\ntimeouts: {read_body_idle: 1s}\nallow_destinations: [169.254.169.254/32]\n"))
+	f.Add([]byte("&a [*a]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data)
-		if err == nil && c.Validate() != nil {
+		if err != nil {
+			return
+		}
+		if c.Validate() != nil {
 			t.Fatal("Parse returned an invalid config")
+		}
+		if _, err := c.Destinations(); err != nil {
+			t.Fatalf("destinations of a valid config: %v", err)
 		}
 	})
 }

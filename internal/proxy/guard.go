@@ -95,6 +95,9 @@ func (p *Proxy) controlDial(_, address string, _ syscall.RawConn) error {
 	if err != nil || !p.destinationAllowed(ap.Addr()) {
 		return fmt.Errorf("dial %s: %w", address, errDestination)
 	}
+	if p.dialCheck != nil {
+		return p.dialCheck(address)
+	}
 	return nil
 }
 

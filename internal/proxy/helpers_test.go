@@ -54,7 +54,7 @@ func (s byteScope) Decide(t *inspect.Tally) Decision {
 
 // startProxy serves p on 127.0.0.1 and returns its URL; cleanup shuts it
 // down and closes tunnels.
-func startProxy(t *testing.T, p *Proxy) *url.URL {
+func startProxy(t testing.TB, p *Proxy) *url.URL {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -156,6 +156,9 @@ type Proxy struct {
 	inspects slots
 	connSlot slots
 	authLim  *authLimiter
+	// dialCheck, when set, must also accept every address dialed (tests
+	// keep fuzzed destinations on loopback with it).
+	dialCheck func(address string) error
 }
 
 // exchangeKey carries the *exchange of a plain HTTP request or a CONNECT

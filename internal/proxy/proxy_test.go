@@ -109,7 +109,7 @@ func newEnv(t *testing.T, rules *byteRules, configure ...func(*Proxy)) *env {
 	return e
 }
 
-func portOf(t *testing.T, rawURL string) int {
+func portOf(t testing.TB, rawURL string) int {
 	t.Helper()
 	ap, err := netip.ParseAddrPort(strings.TrimPrefix(strings.TrimPrefix(rawURL, "https://"), "http://"))
 	if err != nil {
