@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -84,24 +85,62 @@ func sniffBoundary(head []byte) string {
 	return string(b)
 }
 
-// multipart inspects each part of a multipart body on its own.
+// multipart inspects each part of a multipart body on its own, and the
+// preamble before its first delimiter line and the epilogue after its
+// close delimiter as content of their own: mime/multipart skips the one
+// unread and leaves the other in its buffer.
 func (x *Extractor) multipart(r io.Reader, boundary string, depth int) error {
+	f := &fence{br: bufio.NewReaderSize(r, fenceBuf), dash: []byte("--" + boundary)}
 	// mime/multipart reads ahead through a 4 KiB bufio.Reader and peeks
-	// for the boundary; 8 KiB bounds what it holds.
-	x.push(&frame{fixed: 8 << 10})
+	// for the boundary; 8 KiB bounds what it holds, the fence holds its own.
+	x.push(&frame{fixed: 8 << 10, held: func() int64 { return int64(len(f.line) + f.br.Buffered()) }})
 	defer x.pop()
-	mr := multipart.NewReader(r, boundary)
+	err := x.outside((*preamble)(f), depth+1)
+	if err == nil {
+		err = x.formParts(multipart.NewReader(f, boundary), depth)
+	}
+	if errors.Is(err, errStopped) {
+		return err
+	}
+	if err != nil {
+		x.fail(ReasonDecodeError)
+	}
+	return x.outside(io.MultiReader(f, f.br), depth+1) // the epilogue, or what a parse error left
+}
+
+// outside inspects bytes outside a container's members as a part of its
+// own, sniffed like any content at depth.
+func (x *Extractor) outside(r io.Reader, depth int) error {
+	x.boundary()
+	err := x.content(r, "", depth)
+	x.boundary()
+	if err != nil && !errors.Is(err, errStopped) {
+		x.fail(ReasonDecodeError)
+		return nil
+	}
+	return err
+}
+
+// asText inspects r as text whatever its first bytes (head) are, as a
+// part of its own: bytes outside an archive's members, or a container
+// that did not parse.
+func (x *Extractor) asText(r io.Reader, head []byte, depth int) error {
+	x.boundary()
+	err := x.text(r, sniffCharset(head[:min(len(head), sniffLen)], ""), depth)
+	x.boundary()
+	return err
+}
+
+// formParts inspects the parts of mr. An error other than a stop is a decode
+// error of the body.
+func (x *Extractor) formParts(mr *multipart.Reader, depth int) error {
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			if errors.Is(err, errStopped) {
-				return err
-			}
-			x.fail(ReasonDecodeError)
-			return nil
+			return err
 		}
 		x.boundary()
 		before := x.s.Tally().Total()
@@ -116,11 +155,104 @@ func (x *Extractor) multipart(r io.Reader, boundary string, depth int) error {
 			})
 		}
 		if err != nil {
-			if errors.Is(err, errStopped) {
-				return err
-			}
-			x.fail(ReasonDecodeError)
-			return nil
+			return err
 		}
 	}
+}
+
+// fenceBuf is the fence's line buffer; a longer line is handed on in
+// pieces.
+const fenceBuf = 4 << 10
+
+// fence hands mime/multipart the delimited region of a body, line by
+// line: from the first delimiter line to the close delimiter line, then
+// io.EOF, so that the epilogue stays in br. Read as a *preamble it hands
+// out the lines before the first delimiter line instead.
+type fence struct {
+	br     *bufio.Reader
+	dash   []byte // "--" + boundary
+	line   []byte // the rest of the current line, not yet handed out
+	mid    bool   // the next piece read continues a line
+	body   bool   // the first delimiter line was read: the preamble is over
+	closed bool   // the close delimiter line was read
+	err    error  // the read error that ended the lines
+}
+
+// next reads the next line (or piece of a long line) into f.line and
+// reports whether it is a delimiter line and whether it closes the body,
+// as mime/multipart judges them: "--boundary" then blanks and a line
+// break; "--boundary--" then blanks and a line break or the end. A read
+// error is kept in f.err: bufio reports it once, the fence for good.
+func (f *fence) next() (delim, close bool) {
+	if f.err != nil {
+		f.line = nil
+		return false, false
+	}
+	line, err := f.br.ReadSlice('\n')
+	start := !f.mid
+	f.mid = errors.Is(err, bufio.ErrBufferFull)
+	if err != nil && !f.mid {
+		f.err = err
+	}
+	f.line = line
+	if !start || f.mid || !bytes.HasPrefix(line, f.dash) {
+		return false, false
+	}
+	rest := line[len(f.dash):]
+	if after, ok := bytes.CutPrefix(rest, []byte("--")); ok {
+		after = bytes.TrimLeft(after, " \t")
+		return true, len(after) == 0 || string(after) == "\r\n" || string(after) == "\n"
+	}
+	rest = bytes.TrimLeft(rest, " \t")
+	return string(rest) == "\r\n" || string(rest) == "\n", false
+}
+
+// Read hands out the body up to and including the close delimiter line.
+func (f *fence) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(f.line) == 0 {
+			if f.closed || (n > 0 && f.br.Buffered() == 0) {
+				break
+			}
+			_, f.closed = f.next()
+			if len(f.line) == 0 {
+				if n > 0 {
+					break
+				}
+				return 0, f.err
+			}
+		}
+		c := copy(p[n:], f.line)
+		f.line = f.line[c:]
+		n += c
+	}
+	if n == 0 && f.closed {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// preamble is a fence read for the lines before the first delimiter line.
+type preamble fence
+
+// Read hands out lines until a delimiter line, which stays in the fence.
+func (r *preamble) Read(p []byte) (int, error) {
+	f := (*fence)(r)
+	if f.body {
+		return 0, io.EOF
+	}
+	if len(f.line) == 0 {
+		delim, close := f.next()
+		if delim {
+			f.body, f.closed = true, close
+			return 0, io.EOF
+		}
+		if len(f.line) == 0 {
+			return 0, f.err
+		}
+	}
+	c := copy(p, f.line)
+	f.line = f.line[c:]
+	return c, nil
 }

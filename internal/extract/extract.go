@@ -261,7 +261,12 @@ func (x *Extractor) run(yield func(struct{}) bool) {
 			x.fail(ReasonDecodeError)
 		}
 	}()
-	_ = x.content(&source{x: x, yield: yield}, x.ctype, 0) // failures are recorded as reasons
+	src := &source{x: x, yield: yield}
+	// Failures are recorded as reasons. Whatever a parser left unread is
+	// read as content of its own, never settled unread.
+	if err := x.content(src, x.ctype, 0); err == nil {
+		_ = x.outside(src, 0)
+	}
 	x.flush()
 }
 

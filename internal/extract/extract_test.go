@@ -111,29 +111,34 @@ func TestSettledLeakBudget(t *testing.T) {
 	e := newTestEngine(t)
 	recs := corpus.Records(9, 300)
 	for _, sh := range leakShapes(t, recs) {
-		t.Run(sh.name, func(t *testing.T) {
-			s := e.NewScanner()
-			defer s.Release()
-			x := New(s, sh.ctype, Limits{})
-			defer x.Stop()
-			released := 0
-			for off := 0; off < len(sh.body); off += 4096 {
-				_, _ = x.Write(sh.body[off:min(off+4096, len(sh.body))])
-				st := int(x.Settled())
-				if st == released {
-					continue
-				}
-				released = st
-				prefix := extract(t, e, sh.body[:st], sh.ctype, Limits{}, 0).counts
-				for d, n := range prefix {
-					if n > s.Tally().Counts[d] {
-						t.Fatalf("released %d bytes holding %d %s values, only %d counted", st, n, inspect.Detector(d), s.Tally().Counts[d])
-					}
-				}
-			}
-			_ = x.Close()
-		})
+		t.Run(sh.name, func(t *testing.T) { checkLeakBudget(t, e, sh.body, sh.ctype, Limits{}) })
 	}
+}
+
+// checkLeakBudget writes body in 4 KiB chunks and checks that every raw
+// prefix Settled releases holds no more values than were counted.
+func checkLeakBudget(t *testing.T, e *inspect.Engine, body []byte, ctype string, lim Limits) {
+	t.Helper()
+	s := e.NewScanner()
+	defer s.Release()
+	x := New(s, ctype, lim)
+	defer x.Stop()
+	released := 0
+	for off := 0; off < len(body); off += 4096 {
+		_, _ = x.Write(body[off:min(off+4096, len(body))])
+		st := int(x.Settled())
+		if st == released {
+			continue
+		}
+		released = st
+		prefix := extract(t, e, body[:st], ctype, lim, 0).counts
+		for d, n := range prefix {
+			if n > s.Tally().Counts[d] {
+				t.Fatalf("released %d bytes holding %d %s values, only %d counted", st, n, inspect.Detector(d), s.Tally().Counts[d])
+			}
+		}
+	}
+	_ = x.Close()
 }
 
 // TestHeldArchiveSettles: an archive is held whole; nothing is released

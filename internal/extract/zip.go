@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/klauspost/compress/flate"
@@ -32,7 +34,11 @@ const (
 
 // zip inspects an archive. It holds the archive, up to what is left of the
 // hold budget, to read its central directory; a larger (or truncated)
-// archive is read from its local headers as it streams.
+// archive is read from its local headers as it streams. Bytes outside its
+// members are read as text: a prefix, gaps between members, the central
+// directory, the comment and anything appended. An archive that does not
+// parse was only sniffed from four bytes: it is a decode error, and its
+// bytes are read as text too.
 func (x *Extractor) zip(r io.Reader, depth int) error {
 	if depth > x.lim.MaxDepth {
 		x.fail(ReasonOverLimit)
@@ -47,16 +53,32 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	}
 	x.held += int64(cap(data))
 	defer func() { x.held -= int64(cap(data)) }()
-	if int64(len(data)) <= budget {
+	whole := int64(len(data)) <= budget
+	if whole {
 		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
 			zr.RegisterDecompressor(zip.Deflate, newInflater)
-			return x.zipFiles(zr.File, depth)
+			return x.zipFiles(zr, data, depth)
 		}
 	}
 	br := bytes.NewReader(data)
-	f.fixed, f.held = streamLag, func() int64 { return int64(br.Len()) }
-	return x.zipStream(io.MultiReader(br, r), depth)
+	cr := &countReader{r: bufio.NewReaderSize(io.MultiReader(br, r), 4<<10)}
+	f.fixed, f.held = streamLag, func() int64 { return int64(br.Len() + cr.r.Buffered()) }
+	err = x.zipStream(cr, depth)
+	switch {
+	case errors.Is(err, errCorrupt) && whole:
+		x.fail(ReasonDecodeError)
+		return x.asText(bytes.NewReader(data), data, depth)
+	case errors.Is(err, errCorrupt):
+		x.fail(ReasonDecodeError)
+		return x.peekText(cr, cr, depth)
+	case err != nil:
+		return err
+	}
+	return x.outside(cr, depth)
 }
+
+// errCorrupt reports an archive whose local headers do not parse.
+var errCorrupt = errors.New("extract: corrupt archive")
 
 // newInflater reads a deflate stream: klauspost's inflater, a faster
 // fork of compress/flate's with the same behaviour.
@@ -83,8 +105,10 @@ func readAtMost(r io.Reader, n int64) ([]byte, error) {
 	return buf, nil
 }
 
-// zipFiles inspects the members of an archive read whole.
-func (x *Extractor) zipFiles(files []*zip.File, depth int) error {
+// zipFiles inspects the members of an archive read whole, then the bytes
+// outside them.
+func (x *Extractor) zipFiles(zr *zip.Reader, data []byte, depth int) error {
+	files := zr.File
 	if len(files) > x.lim.MaxEntries {
 		x.fail(ReasonOverLimit)
 		files = files[:x.lim.MaxEntries]
@@ -111,7 +135,77 @@ func (x *Extractor) zipFiles(files []*zip.File, depth int) error {
 			return err
 		}
 	}
+	return x.zipGaps(data, zr, depth)
+}
+
+// span is a range of an archive's bytes.
+type span struct{ start, end int64 }
+
+// zipGaps reads the bytes of an archive outside its members (local
+// header and data) as content of their own, one stretch at a time: a
+// prefix (an archive catenated in front is read as one), gaps between
+// members, the central directory, and, from the end record's comment on,
+// the comment and anything appended.
+func (x *Extractor) zipGaps(data []byte, zr *zip.Reader, depth int) error {
+	spans := make([]span, 0, len(zr.File)+1)
+	for _, f := range zr.File {
+		if off, err := f.DataOffset(); err == nil {
+			spans = append(spans, span{localHeader(data, off), off + int64(f.CompressedSize64)})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	tail := endRecord(data, zr.Comment)
+	at := int64(0)
+	for _, s := range append(spans, span{tail, tail}, span{int64(len(data)), int64(len(data))}) {
+		if s.start > at {
+			if err := x.outside(bytes.NewReader(data[at:min(s.start, int64(len(data)))]), depth); err != nil {
+				return err
+			}
+		}
+		at = max(at, s.end)
+	}
 	return nil
+}
+
+// localHeader returns where the local header of the member whose data
+// starts at off begins, or off if there is none.
+func localHeader(data []byte, off int64) int64 {
+	const headerLen = 30
+	end := min(off-headerLen+4, int64(len(data)))
+	lo := max(end-4-2*0xFFFF, 0) // a name and an extra field of at most 64 KiB each
+	for end-lo >= 4 {
+		i := bytes.LastIndex(data[lo:end], []byte("PK\x03\x04"))
+		if i < 0 {
+			break
+		}
+		i += int(lo)
+		if int64(i+headerLen+int(binary.LittleEndian.Uint16(data[i+26:]))+int(binary.LittleEndian.Uint16(data[i+28:]))) == off {
+			return int64(i)
+		}
+		end = int64(i + 3)
+	}
+	return off
+}
+
+// endRecord returns the offset of an archive's comment: the end of the
+// last end-of-central-directory record whose comment is comment (as
+// archive/zip finds it), or the archive's length if there is none.
+func endRecord(data []byte, comment string) int64 {
+	const endLen = 22
+	end := len(data)
+	for {
+		i := bytes.LastIndex(data[:end], []byte("PK\x05\x06"))
+		if i < 0 {
+			return int64(len(data))
+		}
+		if i+endLen <= len(data) {
+			n := int(binary.LittleEndian.Uint16(data[i+endLen-2:]))
+			if i+endLen+n <= len(data) && string(data[i+endLen:i+endLen+n]) == comment {
+				return int64(i + endLen)
+			}
+		}
+		end = i + 3 // before this record
+	}
 }
 
 // open opens a member after the checks its header allows, recording why
@@ -232,45 +326,43 @@ func (c *countReader) skip(n int64) error {
 	return err
 }
 
-// zipStream reads an archive from its local headers, member by member.
+// zipStream reads an archive from its local headers, member by member,
+// up to its central directory, which it skips with the end record: what
+// is left in cr is the comment and anything appended. It stops early at
+// a limit or a member whose end cannot be found, and returns errCorrupt
+// when the headers do not parse.
 // Shared strings of a spreadsheet are not resolved this way (Excel stores
 // them after the sheets): they are scanned as lines of their own.
-func (x *Extractor) zipStream(r io.Reader, depth int) error {
-	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
+func (x *Extractor) zipStream(cr *countReader, depth int) error {
 	doc := &office{}
 	for n := 0; ; n++ {
 		var h [30]byte
 		if _, err := io.ReadFull(cr, h[:4]); err != nil {
-			return x.streamErr(err)
+			return streamErr(err)
 		}
-		switch binary.LittleEndian.Uint32(h[:4]) {
+		switch sig := binary.LittleEndian.Uint32(h[:4]); sig {
 		case sigCentral, sigEnd:
-			return nil
+			return skipDirectory(cr, sig)
 		case sigLocal:
 		default:
-			x.fail(ReasonDecodeError)
-			return nil
+			return errCorrupt
 		}
 		if _, err := io.ReadFull(cr, h[4:]); err != nil {
-			return x.streamErr(err)
-		}
-		flags, method := binary.LittleEndian.Uint16(h[6:]), binary.LittleEndian.Uint16(h[8:])
-		csize := int64(binary.LittleEndian.Uint32(h[18:]))
-		name := make([]byte, binary.LittleEndian.Uint16(h[26:]))
-		if _, err := io.ReadFull(cr, name); err != nil {
-			return x.streamErr(err)
-		}
-		if err := cr.skip(int64(binary.LittleEndian.Uint16(h[28:]))); err != nil {
-			return x.streamErr(err)
+			return streamErr(err)
 		}
 		if n >= x.lim.MaxEntries {
 			x.fail(ReasonOverLimit)
 			return nil
 		}
+		flags, method := binary.LittleEndian.Uint16(h[6:]), binary.LittleEndian.Uint16(h[8:])
+		csize := int64(binary.LittleEndian.Uint32(h[18:]))
 		desc := flags&8 != 0
 		if csize == 0xFFFFFFFF { // zip64 sizes live in the extra field
-			x.fail(ReasonDecodeError)
-			return nil
+			return errCorrupt
+		}
+		name := make([]byte, binary.LittleEndian.Uint16(h[26:]))
+		if _, err := io.ReadFull(cr, name); err != nil {
+			return streamErr(err)
 		}
 		doc.see(string(name))
 		var body io.Reader
@@ -284,13 +376,22 @@ func (x *Extractor) zipStream(r io.Reader, depth int) error {
 		default:
 			x.fail(ReasonUnsupportedEncoding)
 		}
+		// The name and the extra field are read as text, and so is the data
+		// of a member that cannot be read (to the end when its size is
+		// unknown): a header that is not one (the archive was only sniffed)
+		// hides nothing.
+		data := io.MultiReader()
 		if body == nil {
-			if desc { // the size is unknown: the next header cannot be found
-				return nil
-			}
-			if err := cr.skip(csize); err != nil {
-				return x.streamErr(err)
-			}
+			data = io.LimitReader(cr, boolInt64(desc, 1<<62, csize))
+		}
+		outside := io.MultiReader(bytes.NewReader(name), io.LimitReader(cr, int64(binary.LittleEndian.Uint16(h[28:]))), data)
+		if err := x.peekText(outside, cr, depth); err != nil {
+			return err
+		}
+		switch {
+		case body == nil && desc: // read to the end
+			return nil
+		case body == nil:
 			continue
 		}
 		start := cr.n
@@ -302,43 +403,93 @@ func (x *Extractor) zipStream(r io.Reader, depth int) error {
 			if m.hit {
 				return nil
 			}
-			return x.streamErr(err)
+			return streamErr(err)
 		}
 		if !desc {
 			if err := cr.skip(csize - (cr.n - start)); err != nil {
-				return x.streamErr(err)
+				return streamErr(err)
 			}
 			continue
 		}
-		if err := x.skipDescriptor(cr); err != nil {
+		if err := skipDescriptor(cr); err != nil {
 			return err
 		}
 	}
 }
 
+func boolInt64(c bool, yes, no int64) int64 {
+	if c {
+		return yes
+	}
+	return no
+}
+
+// peekText reads r, the next bytes of cr, as text.
+func (x *Extractor) peekText(r io.Reader, cr *countReader, depth int) error {
+	head, _ := cr.r.Peek(sniffLen) // a head for the charset, however far r goes
+	return x.asText(r, head, depth)
+}
+
+// skipDirectory skips the central directory records from the one whose
+// signature sig was read, and the end record up to its comment. It stops
+// at anything else: whatever follows is read as text anyway.
+func skipDirectory(cr *countReader, sig uint32) error {
+	for {
+		var h [42]byte
+		switch sig {
+		case sigCentral: // 46 bytes, then the name, the extra field and the comment
+			if _, err := io.ReadFull(cr, h[:]); err != nil {
+				return stopped(err)
+			}
+			n := int64(binary.LittleEndian.Uint16(h[24:])) + int64(binary.LittleEndian.Uint16(h[26:])) + int64(binary.LittleEndian.Uint16(h[28:]))
+			if err := cr.skip(n); err != nil {
+				return stopped(err)
+			}
+		case sigEnd: // 22 bytes, then the comment
+			_, err := io.ReadFull(cr, h[:18])
+			return stopped(err)
+		default:
+			return nil
+		}
+		var s [4]byte
+		if _, err := io.ReadFull(cr, s[:]); err != nil {
+			return stopped(err)
+		}
+		sig = binary.LittleEndian.Uint32(s[:])
+	}
+}
+
 // skipDescriptor skips a data descriptor: an optional signature, the CRC
 // and two 4-byte sizes.
-func (x *Extractor) skipDescriptor(cr *countReader) error {
+func skipDescriptor(cr *countReader) error {
 	var d [4]byte
 	if _, err := io.ReadFull(cr, d[:]); err != nil {
-		return x.streamErr(err)
+		return streamErr(err)
 	}
 	n := int64(8)
 	if binary.LittleEndian.Uint32(d[:]) == sigDescriptor {
 		n = 12
 	}
 	if err := cr.skip(n); err != nil {
-		return x.streamErr(err)
+		return streamErr(err)
 	}
 	return nil
 }
 
-// streamErr records a read error of a streamed archive: a truncated
-// archive is a decode error; a stop is passed up.
-func (x *Extractor) streamErr(err error) error {
+// streamErr classifies a read error of a streamed archive's headers: a
+// truncated archive is corrupt; a stop is passed up.
+func streamErr(err error) error {
 	if errors.Is(err, errStopped) {
 		return err
 	}
-	x.fail(ReasonDecodeError)
+	return errCorrupt
+}
+
+// stopped passes up a stop and drops any other error: past the members,
+// a truncated directory is no reason to stop reading.
+func stopped(err error) error {
+	if errors.Is(err, errStopped) {
+		return err
+	}
 	return nil
 }
