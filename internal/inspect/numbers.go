@@ -321,12 +321,14 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	if start == 0 {
 		return true
 	}
-	if c, w := escapeBefore(b, start); w > 0 {
+	p := b[start-1]
+	if p == ';' || isHexLetterOrDigit(p) { // how every escape ends
 		// An escaped character before the run (%2C, \u624b, &#49;) is
 		// judged as the character it stands for.
-		return c >= utf8.RuneSelf || !(isAlnum(byte(c)) || c == '_')
+		if c, w := escapeBefore(b, start); w > 0 {
+			return c >= utf8.RuneSelf || !(isAlnum(byte(c)) || c == '_')
+		}
 	}
-	p := b[start-1]
 	switch {
 	case isDigit(p) || p == '_':
 		return false
