@@ -2,8 +2,10 @@
 // one access line per request and one incident per log or block decision.
 //
 // Neither record carries a raw personal-information value: incidents hold
-// distinct counts per detector and the masked samples the engine produced,
-// and access lines hold the path without its query string.
+// distinct counts per detector and the masked samples the engine produced;
+// both hold the path without its query string and with every segment that
+// may carry a value masked (MaskPath), multipart field names are masked
+// (MaskField) and a part's Content-Type is reduced to its media type.
 package accesslog
 
 import (
@@ -29,7 +31,7 @@ type Access struct {
 	User      string // authenticated proxy user, empty without auth
 	Method    string
 	Host      string // destination host[:port]
-	Path      string // URL path without query string
+	Path      string // URL path without query string; logged through MaskPath
 	Status    int
 	Outcome   string // allowed, blocked, denied, error or bypassed
 	BytesUp   int64  // request body bytes sent upstream
@@ -47,7 +49,7 @@ func (a *Access) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}
 	enc.AddString("method", a.Method)
 	enc.AddString("host", a.Host)
-	enc.AddString("path", a.Path)
+	enc.AddString("path", MaskPath(a.Path))
 	enc.AddInt("status", a.Status)
 	enc.AddString("outcome", a.Outcome)
 	enc.AddInt64("bytes_up", a.BytesUp)
@@ -87,7 +89,9 @@ type Incident struct {
 }
 
 // Part is one multipart part of an incident's message. File is masked
-// (MaskFileName): a file name may carry a person's name.
+// (MaskFileName): a file name may carry a person's name. Field is logged
+// through MaskField and ContentType through MediaType, whatever the caller
+// put in them.
 type Part struct {
 	Field       string // form field name
 	File        string // masked file name, empty for plain fields
@@ -97,12 +101,12 @@ type Part struct {
 
 // MarshalLogObject implements zapcore.ObjectMarshaler.
 func (p Part) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString("field", p.Field)
+	enc.AddString("field", MaskField(p.Field))
 	if p.File != "" {
 		enc.AddString("file", p.File)
 	}
-	if p.ContentType != "" {
-		enc.AddString("content_type", p.ContentType)
+	if ct := MediaType(p.ContentType); ct != "" {
+		enc.AddString("content_type", ct)
 	}
 	enc.AddInt("found", p.Found)
 	return nil
@@ -160,7 +164,7 @@ func (i *Incident) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		enc.AddString("user", i.User)
 	}
 	enc.AddString("host", i.Host)
-	enc.AddString("path", i.Path)
+	enc.AddString("path", MaskPath(i.Path))
 	_ = enc.AddObject("counts", zapcore.ObjectMarshalerFunc(func(oe zapcore.ObjectEncoder) error {
 		for _, f := range i.Findings {
 			oe.AddInt(f.Detector, f.Count)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -142,9 +143,9 @@ func assertNoRawValues(t *testing.T, logs string, recs []corpus.Record) {
 		t.Fatal("no log output captured")
 	}
 	for _, r := range recs {
-		for _, v := range []string{r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Passport} {
+		for _, v := range []string{r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Passport, r.Name} {
 			if strings.Contains(logs, v) {
-				t.Fatalf("raw value %s... appears in the logs", v[:3])
+				t.Fatalf("raw value %s... appears in the logs", string([]rune(v)[:1]))
 			}
 		}
 	}
@@ -196,6 +197,38 @@ func TestThresholdsWithDefaultPolicy(t *testing.T) {
 	assertMetric(t, e.reg, "dlp_incidents_total", map[string]string{"rule": "log-personal-information", "action": "log"}, 8)
 	assertMetric(t, e.reg, "dlp_requests_total", map[string]string{"outcome": "blocked"}, 4)
 	assertMetric(t, e.reg, "dlp_requests_total", map[string]string{"outcome": "allowed"}, 4)
+}
+
+// TestLogsMaskPathAndParts sends single values where the proxy itself
+// writes client text into its records: the URL path (an ID, a phone, an
+// email and a Chinese name as path segments) and a multipart part's field
+// name and Content-Type parameters. No raw value may reach a log line.
+func TestLogsMaskPathAndParts(t *testing.T) {
+	recs := corpus.Records(3, 4)
+	e := newPIEnv(t, compilePolicy(t, "cn_resident_id: 50", "cn_resident_id: 1"), nil)
+	paths := []string{"/u/" + recs[0].ResidentID + "/orders", "/call/" + recs[1].Mobile, "/to/" + recs[2].Email, "/people/" + recs[3].Name}
+	form := "--XB\r\nContent-Disposition: form-data; name=\"id_" + recs[0].ResidentID + "\"\r\n" +
+		"Content-Type: text/plain; note=\"" + recs[1].ResidentID + "\"\r\n\r\n" + recs[2].ResidentID + "\r\n--XB--\r\n"
+	for scheme, base := range map[string]string{"http": e.plain.URL, "https": e.tls.URL} {
+		for _, p := range paths {
+			resp, err := e.client.Get(base + (&url.URL{Path: p}).EscapedPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		resp := post(t, e.client, base+"/upload/"+recs[3].Mobile, "multipart/form-data; boundary=XB", []byte(form))
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: multipart status %d, want 403 (one ID blocks in this policy)", scheme, resp.StatusCode)
+		}
+	}
+	logs := e.logs.String()
+	for _, want := range []string{`"path":"/u/*/orders"`, `"path":"/call/*"`, `"path":"/to/*"`, `"path":"/people/*"`, `"path":"/upload/*"`, `"field":"id_*****************`, `"content_type":"text/plain"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+	assertNoRawValues(t, logs, recs)
 }
 
 // TestLeakBudget streams 10,000 records with nothing held: the upstream (or
