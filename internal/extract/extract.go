@@ -135,11 +135,12 @@ type Extractor struct {
 	marks   []mark
 	settled int64
 
-	held    int64    // bytes held by archive layers, bounded by lim.Hold
-	free    [][]byte // layers' buffers for reuse, see getBuf
-	total   int64    // bytes decompressed from archive members
-	reasons []string
-	parts   []Part
+	held      int64           // bytes held by archive layers, bounded by lim.Hold
+	free      [][]byte        // layers' buffers for reuse, see getBuf
+	inflaters []io.ReadCloser // deflate readers for reuse, see inflate
+	total     int64           // bytes decompressed from archive members
+	reasons   []string
+	parts     []Part
 
 	repanic bool // tests: let a parser panic surface instead of recording it
 }
@@ -151,12 +152,13 @@ var _ inspect.Inspector = (*Extractor)(nil)
 // everything from the content). The caller keeps ownership of s; call Stop
 // (or Close) when the message is done.
 func New(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
-	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, out: make([]byte, 0, outBuf), fresh: true}
+	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, fresh: true}
 	x.next, x.stop = iter.Pull(x.run)
 	return x
 }
 
-// outBuf is how much extracted text is gathered before a scanner write.
+// outBuf is how much extracted text is gathered before a scanner write;
+// the queue grows to it as text comes, so a small message allocates little.
 const outBuf = 32 << 10
 
 // Write inspects the next chunk of the raw message. It never retains p.
@@ -314,13 +316,13 @@ func (x *Extractor) putBuf(b []byte) { x.free = append(x.free, b) }
 // directly rather than through the queue.
 func (x *Extractor) emit(b []byte) {
 	x.fresh = false
-	if len(x.out) == 0 && len(b) >= cap(x.out)/2 {
+	if len(x.out) == 0 && len(b) >= outBuf/2 {
 		x.write(b)
 		return
 	}
-	if len(x.out)+len(b) > cap(x.out) {
+	if len(x.out)+len(b) > outBuf {
 		x.flush()
-		if len(b) > cap(x.out) {
+		if len(b) > outBuf {
 			x.write(b)
 			return
 		}
@@ -331,7 +333,7 @@ func (x *Extractor) emit(b []byte) {
 // emitByte queues one byte of text.
 func (x *Extractor) emitByte(c byte) {
 	x.fresh = false
-	if len(x.out) == cap(x.out) {
+	if len(x.out) >= outBuf {
 		x.flush()
 	}
 	x.out = append(x.out, c)

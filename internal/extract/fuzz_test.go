@@ -2,17 +2,24 @@ package extract
 
 import (
 	"encoding/base64"
+	"fmt"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
+// The fuzzer minimizes every input that finds new coverage before it goes
+// on, and minimizing costs about the square of the input's length in
+// runs: seeds of a few kilobytes kept each worker minimizing for its whole
+// -fuzzminimizetime (60 s) and reporting a handful of executions. Seeds
+// here are a few hundred bytes, and the limits keep one run cheap.
+
 // fuzzExtract runs body through an extractor whole and in 7-byte chunks:
 // it must not panic or hang, must settle the whole body at Close, and the
 // counts must not depend on the chunking.
 func fuzzExtract(t *testing.T, e *inspect.Engine, body []byte, ctype string) {
-	lim := Limits{Hold: 1 << 20, MaxTotal: 4 << 20, MaxEntries: 100}
+	lim := Limits{Hold: 64 << 10, MaxTotal: 256 << 10, MaxEntries: 16} // a mutated archive may inflate to MaxTotal
 	whole := extract(t, e, body, ctype, lim, 0)
 	split := extract(t, e, body, ctype, lim, 7)
 	if whole.counts != split.counts {
@@ -20,9 +27,18 @@ func fuzzExtract(t *testing.T, e *inspect.Engine, body []byte, ctype string) {
 	}
 }
 
+// fuzzSeeds returns a one-record list and a spreadsheet of it with one
+// sheet of inline strings and a shared string, stored uncompressed.
 func fuzzSeeds(tb testing.TB) (csvData, xlsx []byte) {
-	rows := csvRows(corpus.Records(1, 5))
-	return csvBytes(rows), buildXLSX(tb, rows)
+	r := corpus.Records(1, 1)[0]
+	csvData = csvBytes(csvRows([]corpus.Record{r}))
+	sheet := fmt.Sprintf(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c t="inlineStr"><is><t>%s</t></is></c><c><v>%s</v></c></row></sheetData></worksheet>`, r.ResidentID, r.Mobile)
+	xlsx = buildZip(tb,
+		zfile{name: "[Content_Types].xml", store: true},
+		zfile{name: "xl/worksheets/sheet1.xml", data: []byte(sheet), store: true},
+		zfile{name: sharedStringsPart, data: []byte(`<sst><si><t>姓名</t></si></sst>`), store: true},
+	)
+	return csvData, xlsx
 }
 
 func FuzzMultipart(f *testing.F) {
@@ -35,17 +51,25 @@ func FuzzMultipart(f *testing.F) {
 	f.Add(body, ctype)
 	f.Add(body, "")
 	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=a\r\n\r\n13800138000\r\n--b--\r\n"), "multipart/form-data; boundary=b")
+	f.Add([]byte("pre 13800138000\n--b\nContent-Disposition: form-data; name=a\n\nx\n--b--\nepi 110101199003078515"), "multipart/form-data; boundary=b")
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) { fuzzExtract(t, e, body, ctype) })
 }
 
 func FuzzZip(f *testing.F) {
 	csvData, xlsx := fuzzSeeds(f)
+	tiny := buildZip(f, zfile{name: "a", data: []byte("13800138000"), store: true})
 	f.Add(xlsx)
-	f.Add(buildDOCX(f, csvRows(corpus.Records(2, 3))))
-	f.Add(buildZip(f, zfile{name: "a.csv", data: csvData, store: true}, zfile{name: "n.zip", data: buildZip(f, zfile{name: "b.csv", data: csvData})}))
-	f.Add(buildZip(f, zfile{name: "s.csv", data: csvData, flags: 1}))
-	f.Add(append(append([]byte{}, oleMagic...), encodeText(f, utf16LEPlain, csvData)...))
+	f.Add(buildZip(f,
+		zfile{name: "[Content_Types].xml", store: true},
+		zfile{name: "word/document.xml", data: []byte(`<w:document><w:body><w:p><w:r><w:t>身份证 110101199003078515</w:t></w:r></w:p></w:body></w:document>`)},
+	))
+	f.Add(buildZip(f, zfile{name: "a.csv", data: csvData}, zfile{name: "n.zip", data: tiny}))
+	f.Add(buildZip(f, zfile{name: "s", data: []byte("13800138000"), flags: 1}))
+	f.Add(append(append([]byte{}, oleMagic...), encodeText(f, utf16LEPlain, []byte("手机13800138000"))...))
+	f.Add(append(append([]byte{}, tiny...), "\n110101199003078515"...))
+	f.Add(withComment(f, tiny, []byte("13800138000")))
+	f.Add([]byte("PK\x03\x04garbage\n13800138000"))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
@@ -67,6 +91,9 @@ func FuzzCharset(f *testing.F) {
 	f.Add(encodeText(f, utf16LE, csvData), "")
 	f.Add(encodeText(f, utf16BE, csvData), "text/csv; charset=utf-16")
 	f.Add(csvData, "text/csv; charset=big5")
+	f.Add(csvData, "text/csv; charset=utf-16le")
+	f.Add(append([]byte("\xff\xfe"), csvData...), "")
+	f.Add(append([]byte("\x1b$B"), csvData...), "text/csv; charset=iso-2022-jp")
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) { fuzzExtract(t, e, body, ctype) })
 }

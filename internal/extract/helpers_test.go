@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"hash/crc32"
 	"html"
@@ -23,7 +24,20 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks for leaked goroutines. It also caps the time the fuzzer
+// spends minimizing each input that finds new coverage (unless
+// -test.fuzzminimizetime is given): by default up to 60 s per input, the
+// square of its length in runs, and none of those runs is reported, so a
+// short fuzzing session of archives spent its time on one input.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
+	if !set {
+		_ = flag.Set("test.fuzzminimizetime", "1000x") // the flag exists: testing registered it
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func fixedNow() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
 

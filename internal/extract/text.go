@@ -12,7 +12,12 @@ import (
 
 // textBuf is the text layer's buffer. What it keeps across reads (a
 // base64 candidate, a charset window, a line of look-ahead) is far smaller.
-const textBuf = 32 << 10
+// It starts at textMin and doubles while reads fill it, so a small stream
+// allocates little.
+const (
+	textBuf = 32 << 10
+	textMin = 4 << 10
+)
 
 // transcoderLag bounds what an x/text transform.Reader holds: its source
 // and destination buffers.
@@ -86,6 +91,7 @@ type textLayer struct {
 	chars   int // base64 characters in the candidate
 	hex     hexCase
 	exact   bool // examining byte by byte; else skipping ahead
+	full    bool // the last read filled the buffer
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
 	eof     bool
 	err     error
@@ -99,8 +105,9 @@ func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
 	if cs.unsupported {
 		x.fail(ReasonUnsupportedEncoding)
 	}
-	t := &textLayer{x: x, r: r, depth: depth, buf: x.getBuf(textBuf), run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil}
-	defer x.putBuf(t.buf)
+	buf := x.getBuf(textMin)
+	t := &textLayer{x: x, r: r, depth: depth, buf: buf[:min(cap(buf), textBuf)], run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil}
+	defer func() { x.putBuf(t.buf) }() // the buffer may have grown
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
 	if cs.utf16 != nil {
@@ -395,12 +402,19 @@ func (t *textLayer) more() bool {
 	t.i -= keep
 	t.emitted -= keep
 	t.clean = max(t.clean-keep, 0)
+	if t.full && len(t.buf) < textBuf { // the stream goes on: read more at once
+		buf := t.x.getBuf(2 * len(t.buf))
+		copy(buf, t.buf[:t.hi])
+		t.x.putBuf(t.buf)
+		t.buf = buf[:min(cap(buf), textBuf)]
+	}
 	if t.hi == len(t.buf) { // cannot happen: kept bytes are bounded far below the buffer
 		t.err, t.eof = errors.New("extract: text buffer full"), true
 		return false
 	}
 	m, err := t.r.Read(t.buf[t.hi:])
 	t.hi += m
+	t.full = t.hi == len(t.buf)
 	if err != nil {
 		t.eof = true
 		if !errors.Is(err, io.EOF) {

@@ -56,7 +56,7 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	whole := int64(len(data)) <= budget
 	if whole {
 		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
-			zr.RegisterDecompressor(zip.Deflate, newInflater)
+			zr.RegisterDecompressor(zip.Deflate, x.inflate)
 			return x.zipFiles(zr, data, depth)
 		}
 	}
@@ -80,13 +80,41 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 // errCorrupt reports an archive whose local headers do not parse.
 var errCorrupt = errors.New("extract: corrupt archive")
 
-// newInflater reads a deflate stream: klauspost's inflater, a faster
-// fork of compress/flate's with the same behaviour.
-func newInflater(r io.Reader) io.ReadCloser { return flate.NewReader(r) }
+// inflate returns a reader of the deflate stream r: klauspost's inflater,
+// a faster fork of compress/flate's with the same behaviour. One a closed
+// member handed back is reused, window and tables (40 KiB) included.
+func (x *Extractor) inflate(r io.Reader) io.ReadCloser {
+	if n := len(x.inflaters); n > 0 {
+		rc := x.inflaters[n-1]
+		x.inflaters = x.inflaters[:n-1]
+		if rc.(flate.Resetter).Reset(r, nil) == nil {
+			return &inflater{rc: rc, x: x}
+		}
+	}
+	return &inflater{rc: flate.NewReader(r), x: x}
+}
+
+// inflater is a deflate reader that Close hands back to its extractor.
+type inflater struct {
+	rc io.ReadCloser
+	x  *Extractor
+}
+
+func (f *inflater) Read(p []byte) (int, error) { return f.rc.Read(p) }
+
+func (f *inflater) Close() error {
+	if f.rc == nil {
+		return nil
+	}
+	err := f.rc.Close()
+	f.x.inflaters = append(f.x.inflaters, f.rc)
+	f.rc = nil
+	return err
+}
 
 // readAtMost reads r to its end or to n bytes, whichever comes first.
 func readAtMost(r io.Reader, n int64) ([]byte, error) {
-	buf := make([]byte, 0, min(n, 64<<10))
+	buf := make([]byte, 0, min(n, 4<<10))
 	for int64(len(buf)) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(n, 2*int64(cap(buf))))
@@ -372,7 +400,7 @@ func (x *Extractor) zipStream(cr *countReader, depth int) error {
 		case method == zip.Store && !desc:
 			body = io.LimitReader(cr, csize)
 		case method == zip.Deflate:
-			body = newInflater(cr)
+			body = x.inflate(cr)
 		default:
 			x.fail(ReasonUnsupportedEncoding)
 		}
@@ -404,6 +432,9 @@ func (x *Extractor) zipStream(cr *countReader, depth int) error {
 				return nil
 			}
 			return streamErr(err)
+		}
+		if c, ok := body.(io.Closer); ok {
+			_ = c.Close() // hands the inflater back; its errors were read
 		}
 		if !desc {
 			if err := cr.skip(csize - (cr.n - start)); err != nil {
