@@ -726,9 +726,16 @@ type responseBody struct {
 	status int
 }
 
+// Read counts what goes down. A read error other than EOF (the upstream
+// dropped the connection mid-body, a body idle timeout) marks the exchange
+// cut, inspected body or not: the client must see an aborted connection,
+// never a clean end of a truncated body.
 func (r *responseBody) Read(b []byte) (int, error) {
 	n, err := r.ReadCloser.Read(b)
 	r.x.bytesDown.Add(int64(n))
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.x.cut.Store(true)
+	}
 	return n, err
 }
 
