@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"testing"
-
 )
 
 // TestTruncatedResponseAborts: an upstream that drops the connection in the
