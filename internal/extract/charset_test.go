@@ -58,7 +58,7 @@ func TestCharsetEvasion(t *testing.T) {
 			if !slices.Equal(got.reasons, tt.want) {
 				t.Errorf("reasons %v, want %v", got.reasons, tt.want)
 			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, Limits{})
+			checkLeakBudget(t, e, tt.give, tt.ctype, Limits{}, len(tt.give)/8)
 		})
 	}
 }

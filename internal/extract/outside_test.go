@@ -62,7 +62,7 @@ func TestOutsideMembers(t *testing.T) {
 					t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
 				}
 			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim)
+			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, len(tt.give)/8)
 		})
 	}
 }
