@@ -75,6 +75,10 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// loopbackDestinations opts a test config in to loopback upstreams,
+// refused by default.
+func loopbackDestinations() []string { return []string{"127.0.0.0/8", "::1/128"} }
+
 func (f *fixture) config(t *testing.T) *config.Config {
 	t.Helper()
 	cfg := config.Default()
@@ -82,6 +86,7 @@ func (f *fixture) config(t *testing.T) *config.Config {
 	cfg.CADir, cfg.Policy, cfg.PolicyPoll = f.caDir, f.policyPath, 50*time.Millisecond
 	cfg.UpstreamRoots = []string{f.rootsPath}
 	cfg.ConnectPorts = []int{f.upstream.Listener.Addr().(*net.TCPAddr).Port}
+	cfg.AllowDestinations = loopbackDestinations() // the test upstream is on 127.0.0.1, refused by default
 	return cfg
 }
 
@@ -255,7 +260,7 @@ func TestBinaryWithCurl(t *testing.T) {
 	}
 	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
 	cfgPath := filepath.Join(f.dir, "dlpproxy.yaml")
-	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%d]\n",
+	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%d]\nallow_destinations: [127.0.0.0/8]\n",
 		proxyAddr, adminAddr, f.rootsPath, f.upstream.Listener.Addr().(*net.TCPAddr).Port))
 	var stderr syncBuffer
 	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)

@@ -48,6 +48,7 @@ func newDripEnv(t *testing.T) *dripEnv {
 func (e *dripEnv) config(redisAddr string) *config.Config {
 	cfg := config.Default()
 	cfg.Listen, cfg.Admin, cfg.Policy = "127.0.0.1:0", "127.0.0.1:0", e.policy
+	cfg.AllowDestinations = loopbackDestinations()
 	if redisAddr != "" {
 		cfg.Window.HashKeyFile = e.hashKey
 		cfg.Window.Redis.Addr, cfg.Window.Redis.Timeout = redisAddr, time.Second

@@ -69,13 +69,16 @@ func connOf(r *http.Request) *trackedConn {
 }
 
 // errDestination is returned by the upstream dialer for an address the
-// proxy must not reach (link-local, cloud metadata) unless allowed.
+// proxy must not reach (link-local, loopback, unspecified, cloud metadata)
+// unless allowed.
 var errDestination = errors.New("destination address not allowed")
 
 // destinationAllowed reports whether the proxy may connect to ip: not
 // link-local (169.254.0.0/16, fe80::/10, which hold the cloud metadata
-// service 169.254.169.254) and not fd00:ec2::254, unless one of
-// AllowedDestinations contains it.
+// service 169.254.169.254), not loopback (127.0.0.0/8, ::1), not
+// unspecified (0.0.0.0, ::), not fd00:ec2::254 (AWS) and not
+// 100.100.100.200 (Alibaba Cloud), unless one of AllowedDestinations
+// contains it.
 func (p *Proxy) destinationAllowed(ip netip.Addr) bool {
 	ip = ip.Unmap().WithZone("")
 	for _, pfx := range p.AllowedDestinations {
@@ -84,7 +87,11 @@ func (p *Proxy) destinationAllowed(ip netip.Addr) bool {
 		}
 	}
 	metadataV6 := netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x02, 15: 0x54}) // fd00:ec2::254, AWS metadata over IPv6
-	return !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && ip != metadataV6
+	metadataAliyun := netip.AddrFrom4([4]byte{100, 100, 100, 200})                       // Alibaba Cloud metadata
+	// Loopback and unspecified addresses reach the proxy host's own
+	// services (a local Redis, the Docker API, exporters).
+	return !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && !ip.IsLoopback() && !ip.IsUnspecified() &&
+		ip != metadataV6 && ip != metadataAliyun
 }
 
 // controlDial runs on every address the dialer actually connects to, after

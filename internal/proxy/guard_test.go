@@ -61,7 +61,14 @@ func TestDestinationAllowed(t *testing.T) {
 		give string
 		want bool
 	}{
-		{give: "127.0.0.1", want: true},
+		{give: "127.0.0.1", want: false},
+		{give: "127.9.9.9", want: false},
+		{give: "::1", want: false},
+		{give: "::ffff:127.0.0.1", want: false},
+		{give: "0.0.0.0", want: false},
+		{give: "::", want: false},
+		{give: "100.100.100.200", want: false},
+		{give: "100.100.100.201", want: true},
 		{give: "93.184.216.34", want: true},
 		{give: "169.254.169.254", want: false},
 		{give: "169.254.1.1", want: false},

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"testing"
@@ -54,6 +55,13 @@ func (s byteScope) Decide(t *inspect.Tally) Decision {
 
 // startProxy serves p on 127.0.0.1 and returns its URL; cleanup shuts it
 // down and closes tunnels.
+// allowLoopback opts p in to loopback destinations, refused by default:
+// test upstreams listen on 127.0.0.1. The opt-in is explicit, as a
+// deployment's allowed_destinations would be.
+func allowLoopback(p *Proxy) {
+	p.AllowedDestinations = append(p.AllowedDestinations, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+}
+
 func startProxy(t testing.TB, p *Proxy) *url.URL {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -61,6 +69,7 @@ func startProxy(t testing.TB, p *Proxy) *url.URL {
 		t.Fatal(err)
 	}
 	p.SelfAddrs = append(p.SelfAddrs, ln.Addr().String())
+	allowLoopback(p)
 	srv := p.NewServer(nil)
 	done := make(chan struct{})
 	go func() {

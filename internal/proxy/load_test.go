@@ -225,6 +225,7 @@ func TestGracefulShutdown(t *testing.T) {
 	up := httptest.NewServer(discard())
 	t.Cleanup(up.Close)
 	p := &Proxy{Policy: (&byteRules{settings: Settings{HoldSize: 1 << 20}}).policy()}
+	allowLoopback(p)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

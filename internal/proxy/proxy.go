@@ -71,8 +71,9 @@ type Proxy struct {
 	SelfAddrs []string
 
 	// AllowedDestinations lists addresses the proxy may connect to although
-	// they are refused by default: link-local (169.254.0.0/16, fe80::/10)
-	// and cloud metadata (169.254.169.254, fd00:ec2::254). Every address
+	// they are refused by default: link-local (169.254.0.0/16, fe80::/10),
+	// loopback (127.0.0.0/8, ::1), unspecified (0.0.0.0, ::) and cloud
+	// metadata (169.254.169.254, fd00:ec2::254, 100.100.100.200). Every address
 	// actually dialed is checked, after name resolution, for plain
 	// requests, intercepted requests and tunnels alike. Nil allows none.
 	AllowedDestinations []netip.Prefix
