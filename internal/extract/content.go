@@ -208,11 +208,14 @@ func (f *fence) next() (delim, close bool) {
 }
 
 // Read hands out the body up to and including the close delimiter line.
+// It fills p unless the body ends, waiting for input if need be: what the
+// parser has read then depends on the bytes alone, not on how they were
+// cut into chunks, and so does what a parse error leaves unread.
 func (f *fence) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		if len(f.line) == 0 {
-			if f.closed || (n > 0 && f.br.Buffered() == 0) {
+			if f.closed {
 				break
 			}
 			_, f.closed = f.next()
