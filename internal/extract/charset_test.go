@@ -21,6 +21,9 @@ func TestCharsetEvasion(t *testing.T) {
 	want := scanPlain(e, plain)
 	han := []byte(strings.Repeat("客户名单请查收以下为本季度全部记录", 40) + "\n")
 	opening := append(han, plain...)
+	rows := csvRows(corpus.Records(7, 1000))
+	headless := csvBytes(rows[1:]) // what a list counts once its header row is garbled
+	utf16Head := encodeText(t, utf16LE, han)
 	tests := []struct {
 		name  string
 		give  []byte
@@ -42,6 +45,9 @@ func TestCharsetEvasion(t *testing.T) {
 		{name: "be bom on utf-8", give: append([]byte("\xfe\xff"), plain...)},
 		{name: "le bom on utf-8 declared utf-16le", give: append([]byte("\xff\xfe"), plain...), ctype: "text/csv; charset=utf-16le"},
 		{name: "le bom on gbk", give: append([]byte("\xff\xfe"), encodeText(t, gbk, plain)...)},
+		{name: "utf-16 head then a utf-8 list", give: cat(utf16Head, plain), same: headless},
+		{name: "utf-16 head then a gbk list", give: cat(utf16Head, encodeText(t, gbk, plain)), same: headless},
+		{name: "utf-16 head declared then a utf-8 list", give: cat(utf16Head[2:], plain), ctype: "text/csv; charset=utf-16le", same: headless},
 		{name: "utf-16 with bom opening with chinese text", give: encodeText(t, utf16LE, opening), same: opening},
 		{name: "utf-16 declared opening with chinese text", give: encodeText(t, utf16LEPlain, opening), ctype: "text/plain; charset=utf-16le", same: opening},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/bits"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
 
@@ -98,6 +99,7 @@ type textLayer struct {
 	auto    bool // still deciding between UTF-8 and cs.legacy
 	cs      charset
 	pre     func() int64 // bytes held by a transcoder in front, in input units
+	guard   *utf16Guard  // watches a UTF-16 stream's bytes, see leaveUTF16
 }
 
 // text inspects a text stream in charset cs.
@@ -111,6 +113,8 @@ func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
 	if cs.utf16 != nil {
+		t.guard = &utf16Guard{r: r}
+		t.r = t.guard
 		t.transcode(nil, cs.utf16.NewDecoder())
 	}
 	return t.loop()
@@ -415,6 +419,10 @@ func (t *textLayer) more() bool {
 	m, err := t.r.Read(t.buf[t.hi:])
 	t.hi += m
 	t.full = t.hi == len(t.buf)
+	if errors.Is(err, errNotUTF16) {
+		t.leaveUTF16()
+		return true
+	}
 	if err != nil {
 		t.eof = true
 		if !errors.Is(err, io.EOF) {
@@ -422,6 +430,52 @@ func (t *textLayer) more() bool {
 		}
 	}
 	return m > 0 || !t.eof
+}
+
+// errNotUTF16 is what a utf16Guard returns at a run of ASCII digits.
+var errNotUTF16 = errors.New("extract: 8-bit text in a UTF-16 stream")
+
+// guardKeep is how many bytes before a digit run are read again as bytes:
+// the start of the value and the label before it.
+const guardKeep = 64
+
+// utf16Guard hands a UTF-16 stream to its decoder and stops at a run of
+// minDigitRun ASCII digits: UTF-16 text spells one only with rare CJK or
+// Hangul jamo, while a list in 8-bit text is full of them. The head the
+// charset was chosen by may be UTF-16 and the rest a UTF-8 list.
+type utf16Guard struct {
+	r      io.Reader
+	run    int    // digits in a row so far
+	kept   []byte // the last bytes handed on, at most guardKeep
+	replay []byte // after errNotUTF16: kept and the read that held the run
+}
+
+func (g *utf16Guard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, c := range p[:n] {
+		if c-'0' >= 10 {
+			g.run = 0
+		} else if g.run++; g.run >= minDigitRun {
+			g.replay = append(append(g.replay, g.kept...), p[:n]...)
+			return 0, errNotUTF16
+		}
+	}
+	g.kept = append(g.kept, p[max(n-guardKeep, 0):n]...)
+	if over := len(g.kept) - guardKeep; over > 0 {
+		g.kept = g.kept[:copy(g.kept, g.kept[over:])]
+	}
+	return n, err
+}
+
+// leaveUTF16 reads the rest of the stream as bytes, from a little before
+// the digit run the guard stopped at: the text decoded so far stays, and
+// the charset is decided again as for a stream without a label.
+func (t *textLayer) leaveUTF16() {
+	replay := bytes.NewReader(t.guard.replay)
+	t.r, t.guard = io.MultiReader(replay, t.guard.r), nil
+	t.eof, t.err = false, nil
+	t.pre = func() int64 { return int64(replay.Len()) } // the scale stays 2 for the text decoded so far
+	t.auto, t.cs, t.clean = true, charset{legacy: simplifiedchinese.GB18030}, t.hi
 }
 
 // finish emits the rest of the stream as text.
