@@ -31,10 +31,7 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 	x := p.exchangeFor(req, ctx)
 	x.rules = p.Policy()
 	if upgrade := upgradeProtocol(req.Header); upgrade != "" {
-		reason := ReasonWebSocket
-		if strings.EqualFold(upgrade, "h2c") {
-			reason = ReasonHTTP2
-		}
+		reason := upgradeReason(upgrade)
 		if x.rules.FailClosed(reason) {
 			return p.respond(x, req, p.uninspectableBlock(x, req, Request, reason)), nil
 		}
@@ -64,9 +61,9 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 		_ = resp.Body.Close()
 		return p.respond(x, req, p.blockPage(req, inc, x.rules)), nil
 	}
-	sanitizeResponse(resp.Header)
+	sanitizeResponse(resp)
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		return resp, nil // the body is the upgraded connection; goproxy relays it
+		return p.upgraded(x, req, resp), nil
 	}
 	msg.Direction = Response
 	msg.ContentType = mediaType(resp.Header)
@@ -79,6 +76,76 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 		resp.Body = body
 	}
 	return p.respond(x, req, resp), nil
+}
+
+// upgraded hands goproxy a 101 response whose body is the upgraded
+// connection (an io.ReadWriter, which goproxy requires to relay it), wrapped
+// to count the bytes each way as uninspected under the upgrade's reason and
+// to write the access line when goproxy closes it. Closing it also closes
+// the client connection: goproxy stops relaying when either side ends but
+// never closes a connection it hijacked, so the copier still reading from
+// the client would otherwise wait for as long as the client stays silent.
+func (p *Proxy) upgraded(x *exchange, req *http.Request, resp *http.Response) *http.Response {
+	rw, ok := resp.Body.(io.ReadWriteCloser)
+	if !ok { // net/http always gives one for a 101; refuse rather than hang
+		_ = resp.Body.Close()
+		return p.respond(x, req, p.failure(x, req, errors.New("upgraded connection is not writable")))
+	}
+	reason := upgradeReason(upgradeProtocol(resp.Header))
+	tc := connOf(req)
+	if tc != nil {
+		tc.tunnel.Store(true) // frames, not requests: no smuggling sniffing, tunnel idle timeout
+	}
+	x.setOutcome(OutcomeBypassed) // relayed, never inspected
+	resp.Body = &upgradedBody{rw: rw, p: p, x: x, client: tc, reason: reason}
+	return resp
+}
+
+// upgradeReason is the uninspectable reason of an upgrade protocol: http2
+// for h2c, websocket for anything else.
+func upgradeReason(protocol string) string {
+	if strings.EqualFold(protocol, "h2c") {
+		return ReasonHTTP2
+	}
+	return ReasonWebSocket
+}
+
+// upgradedBody is the upgraded connection of a 101 response: Read carries
+// upstream bytes to the client, Write client bytes upstream.
+type upgradedBody struct {
+	rw     io.ReadWriteCloser
+	p      *Proxy
+	x      *exchange
+	client *trackedConn // nil inside an intercepted tunnel
+	reason string
+	once   sync.Once
+}
+
+func (u *upgradedBody) Read(b []byte) (int, error) {
+	n, err := u.rw.Read(b)
+	u.x.bytesDown.Add(int64(n))
+	return n, err
+}
+
+func (u *upgradedBody) Write(b []byte) (int, error) {
+	n, err := u.rw.Write(b)
+	u.x.bytesUp.Add(int64(n))
+	return n, err
+}
+
+// Close ends both sides once and records the exchange.
+func (u *upgradedBody) Close() error {
+	err := u.rw.Close()
+	u.once.Do(func() {
+		if u.client != nil {
+			_ = u.client.Close()
+		}
+		m := u.p.metrics()
+		m.UninspectedBytes(Request, u.reason, u.x.bytesUp.Load())
+		m.UninspectedBytes(Response, u.reason, u.x.bytesDown.Load())
+		u.p.logAccess(u.x, http.StatusSwitchingProtocols)
+	})
+	return err
 }
 
 // inspectHead enforces the policy on what a request carries outside its

@@ -38,10 +38,21 @@ func sanitizeRequest(h http.Header) {
 }
 
 // sanitizeResponse removes hop-by-hop headers and any X-Dlp-* header, so an
-// upstream cannot forge an incident id.
-func sanitizeResponse(h http.Header) {
-	removeHopHeaders(h)
-	removePrefixed(h, "X-Dlp-")
+// upstream cannot forge an incident id. A 101 Switching Protocols keeps its
+// Connection/Upgrade pair (as onRequest keeps the request's): goproxy only
+// relays an upgraded connection whose response still says so, and without it
+// the client waits forever on a connection nobody copies.
+func sanitizeResponse(resp *http.Response) {
+	upgrade := ""
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		upgrade = upgradeProtocol(resp.Header)
+	}
+	removeHopHeaders(resp.Header)
+	removePrefixed(resp.Header, "X-Dlp-")
+	if upgrade != "" {
+		resp.Header.Set("Connection", "Upgrade")
+		resp.Header.Set("Upgrade", upgrade)
+	}
 }
 
 func removeHopHeaders(h http.Header) {
