@@ -9,14 +9,16 @@ import (
 )
 
 // TestCompose checks deploy/compose.yaml statically: the three services,
-// their published ports, and that every bind mount points at a file of
+// their published ports (Prometheus and Grafana, which have no or default
+// credentials, on 127.0.0.1 only), and that every bind mount points at a file of
 // deploy/ (the CA folder is created by `dlpproxy ca init`).
 func TestCompose(t *testing.T) {
 	c, err := ParseCompose(readDeploy(t, "compose.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantPorts := map[string]string{"dlpproxy": "3128:3128", "prometheus": "9091:9090", "grafana": "3000:3000"}
+	wantPorts := map[string]string{"dlpproxy": "3128:3128", "prometheus": "127.0.0.1:9091:9090", "grafana": "127.0.0.1:3000:3000"}
+	loopbackOnly := map[string]bool{"prometheus": true, "grafana": true}
 	for name, port := range wantPorts {
 		s, ok := c.Services[name]
 		if !ok {
@@ -25,6 +27,11 @@ func TestCompose(t *testing.T) {
 		}
 		if !slices.Contains(s.Ports, port) {
 			t.Errorf("service %s ports %v, want %s", name, s.Ports, port)
+		}
+		for _, p := range s.Ports {
+			if loopbackOnly[name] && !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("service %s publishes %s beyond loopback, want 127.0.0.1:HOST:CONTAINER", name, p)
+			}
 		}
 		if s.Image == "" || strings.HasSuffix(s.Image, ":latest") || !strings.Contains(s.Image, ":") {
 			t.Errorf("service %s image %q is not pinned", name, s.Image)
