@@ -186,25 +186,42 @@ func requestHead(req *http.Request) []byte {
 			if dq, err := url.QueryUnescape(q); err == nil {
 				q = dq
 			}
-			b.WriteString(strings.NewReplacer("&", "\n", "=", " ").Replace(q))
+			for i := range len(q) {
+				switch c := q[i]; c {
+				case '&':
+					b.WriteByte('\n')
+				case '=':
+					b.WriteByte(' ')
+				default:
+					b.WriteByte(c)
+				}
+			}
 			b.WriteByte('\n')
 		}
 	}
 	if req.Host != "" {
-		b.WriteString("Host: " + req.Host + "\n")
+		headLine(&b, "Host", req.Host)
 	}
 	for k, vs := range req.Header {
 		if strings.EqualFold(k, "Proxy-Authorization") {
 			continue
 		}
 		for _, v := range vs {
-			b.WriteString(k + ": " + v + "\n")
+			headLine(&b, k, v)
 		}
 	}
 	if !mayHoldValue(b.Bytes()) {
 		return nil
 	}
 	return b.Bytes()
+}
+
+// headLine writes one "Name: value" line without building the string.
+func headLine(b *bytes.Buffer, name, value string) {
+	b.WriteString(name)
+	b.WriteString(": ")
+	b.WriteString(value)
+	b.WriteByte('\n')
 }
 
 // mayHoldValue is a cheap pre-check that spares most requests a message of
@@ -341,16 +358,17 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		// while a block can still be a clean page, then stream the rest.
 		return m.first()
 	}
-	buf, complete, err := m.hold(hold, length)
+	buf, pooled, complete, err := m.hold(hold, length)
 	if err != nil {
+		p.putBuf(pooled)
 		_ = m.Close()
 		return nil, err
 	}
 	m.phase = PhaseStreaming
 	if complete {
-		return &heldBody{Reader: bytes.NewReader(buf), m: m}, nil
+		return &heldBody{Reader: bytes.NewReader(buf), m: m, pooled: pooled}, nil
 	}
-	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), m), m: m}, nil
+	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), m), m: m, pooled: pooled}, nil
 }
 
 // message is the enforcement of one body: the source, the enforcing reader
@@ -553,24 +571,36 @@ func (m *message) overLimit() error {
 // most 32 KiB) before its headers are sent, so a block there is a clean
 // page; the body returned forwards them, then streams the rest.
 func (m *message) first() (io.ReadCloser, error) {
-	buf := make([]byte, 32<<10)
+	pooled := m.p.getBuf()
+	buf := (*pooled)[:32<<10]
 	n, err := io.ReadAtLeast(m, buf, 1)
 	if err != nil && !errors.Is(err, io.EOF) {
+		m.p.putBuf(pooled)
 		_ = m.Close()
 		return nil, err
 	}
 	m.phase = PhaseStreaming
-	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf[:n]), m), m: m}, nil
+	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf[:n]), m), m: m, pooled: pooled}, nil
 }
 
 // hold reads up to limit bytes (or length, when known and smaller). complete
-// says the whole body is in buf.
-func (m *message) hold(limit, length int64) (buf []byte, complete bool, err error) {
-	size := min(limit, 64<<10) // unknown length: grow from 64 KiB
+// says the whole body is in buf. pooled is the pool buffer buf started in,
+// nil when it did not: the caller gives it back once buf is no longer read.
+func (m *message) hold(limit, length int64) (buf []byte, pooled *[]byte, complete bool, err error) {
+	size := min(limit, bufSize) // unknown length: grow from a pool buffer
 	if length >= 0 && length < limit {
 		size = length + 1 // exactly: one more byte to see EOF without a second round
 	}
-	buf = make([]byte, 0, size)
+	// Only a response's buffer is pooled: goproxy reads and closes a
+	// response body in one goroutine, while http.Transport may close a
+	// request body while its writer still reads it, and a buffer reused
+	// then would send another message's bytes.
+	if size == bufSize && m.dir == Response {
+		pooled = m.p.getBuf()
+		buf = (*pooled)[:0]
+	} else {
+		buf = make([]byte, 0, size)
+	}
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -579,13 +609,13 @@ func (m *message) hold(limit, length int64) (buf []byte, complete bool, err erro
 		n, err := m.Read(room)
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
-			return buf, true, nil
+			return buf, pooled, true, nil
 		}
 		if err != nil {
-			return buf, false, err
+			return buf, pooled, false, err
 		}
 	}
-	return buf, false, nil
+	return buf, pooled, false, nil
 }
 
 // finish records the message once: bytes, time, findings and incident.
@@ -651,13 +681,43 @@ var (
 )
 
 // heldBody forwards held bytes, then (when not complete) the rest of the
-// message.
+// message. Its buffer goes back to the proxy's pool on Close, after which
+// nothing reads it.
 type heldBody struct {
 	io.Reader
-	m *message
+	m      *message
+	pooled *[]byte // nil when the held bytes are not a pool buffer
 }
 
-func (h *heldBody) Close() error { return h.m.Close() }
+func (h *heldBody) Close() error {
+	err := h.m.Close()
+	h.m.p.putBuf(h.pooled)
+	h.pooled = nil
+	return err
+}
+
+// bufSize is the size of the proxy's pooled body buffers: the first
+// settled bytes of a streaming response, and a held body of unknown or
+// large length until it outgrows one.
+const bufSize = 64 << 10
+
+// getBuf takes a bufSize buffer from the pool: most messages need one, and
+// allocating it anew for each small request is most of the GC work of the
+// request path.
+func (p *Proxy) getBuf() *[]byte {
+	if b, ok := p.bufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, bufSize)
+	return &b
+}
+
+// putBuf gives a buffer from getBuf back; nil is ignored.
+func (p *Proxy) putBuf(b *[]byte) {
+	if b != nil {
+		p.bufs.Put(b)
+	}
+}
 
 // timedReader measures the time spent waiting on the network so the
 // inspection histogram shows engine time only.

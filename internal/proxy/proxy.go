@@ -157,6 +157,7 @@ type Proxy struct {
 	inspects slots
 	connSlot slots
 	authLim  *authLimiter
+	bufs     sync.Pool // *[]byte of bufSize: see getBuf
 	// dialCheck, when set, must also accept every address dialed (tests
 	// keep fuzzed destinations on loopback with it).
 	dialCheck func(address string) error
