@@ -18,8 +18,8 @@ import (
 
 // newTransport builds the upstream transport: TLS always verified against
 // UpstreamRoots (system roots when nil), no environment proxy, no transparent
-// decompression (bodies are forwarded byte for byte), and a dialer that
-// refuses the proxy's own listeners.
+// decompression (bodies are forwarded byte for byte), 64 KiB connection
+// buffers, and a dialer that refuses the proxy's own listeners.
 func (p *Proxy) newTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil,
@@ -32,6 +32,12 @@ func (p *Proxy) newTransport() *http.Transport {
 		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		// A request body is copied upstream through the connection's
+		// write buffer, so its size is the read size asked of the
+		// enforcing reader: the 4 KiB default means eight policy reads and
+		// writes per 32 KiB chunk scanned.
+		WriteBufferSize: 64 << 10,
+		ReadBufferSize:  64 << 10,
 	}
 }
 
