@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,8 +185,10 @@ func dlpProxy(c *ca.CA, roots *x509.CertPool, port int, self string) (*proxy.Pro
 		UpstreamRoots: roots,
 		ConnectPorts:  []int{port},
 		SelfAddrs:     []string{self},
-		Logger:        logger,
-		Metrics:       proxy.PromMetrics{M: metrics.New(prometheus.NewRegistry())},
+		// The bench upstream listens on 127.0.0.1, refused by default.
+		AllowedDestinations: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Logger:              logger,
+		Metrics:             proxy.PromMetrics{M: metrics.New(prometheus.NewRegistry())},
 	}, nil
 }
 
