@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ type PolicySource struct {
 	engine  inspect.Config
 	windows *window.Tracker
 	last    atomic.Pointer[policyRules]
+	build   sync.Mutex // serialises building the rules of a new snapshot
 }
 
 // SourceOption configures a PolicySource.
@@ -50,6 +52,13 @@ func NewPolicySource(current func() *policy.Snapshot, engine inspect.Config, opt
 // Rules returns the snapshot in force; it is Proxy.Policy.
 func (s *PolicySource) Rules() Rules {
 	snap := s.current()
+	if r := s.last.Load(); r != nil && r.snap == snap {
+		return r
+	}
+	// One engine per snapshot: building one takes tens of MiB for a moment,
+	// and the first requests after start or a reload arrive together.
+	s.build.Lock()
+	defer s.build.Unlock()
 	if r := s.last.Load(); r != nil && r.snap == snap {
 		return r
 	}

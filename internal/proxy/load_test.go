@@ -317,3 +317,23 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Errorf("%d of 400 requests went wrong; first: %s", n, *firstErr.Load())
 	}
 }
+
+// TestOneEnginePerSnapshot: requests arriving together after a start or a
+// reload share one engine build.
+func TestOneEnginePerSnapshot(t *testing.T) {
+	snap := compilePolicy(t)
+	src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+	engines := make(chan *inspect.Engine, 32)
+	var wg sync.WaitGroup
+	for range cap(engines) {
+		wg.Go(func() { engines <- src.Rules().Engine() })
+	}
+	wg.Wait()
+	close(engines)
+	first := <-engines
+	for e := range engines {
+		if e != first {
+			t.Fatal("concurrent first calls built more than one engine")
+		}
+	}
+}
