@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // ErrBlocked is the sentinel a check function returns to stop a message
@@ -40,6 +41,7 @@ type enforcingReader struct {
 	released int64  // stream offset of buf[off]
 	err      error  // sticky error: source error after the tail is drained, or check's error
 	eof      bool
+	pooled   *[]byte // the pool's handle on buf until it is returned
 }
 
 // NewReader returns a reader that yields the bytes of r after s has scanned
@@ -48,9 +50,20 @@ type enforcingReader struct {
 // returned. Bytes that could still be part of an unfinished value are held
 // back until the value is decided, at most the engine's carry window.
 // At the end of r the scanner is closed and check runs a last time.
+//
+// Its 32 KiB buffer comes from a pool and goes back once Read has returned
+// its final error (io.EOF included); a reader dropped before that leaves its
+// buffer to the garbage collector.
 func NewReader(r io.Reader, s Inspector, check func(*Tally) error) io.Reader {
-	return &enforcingReader{src: r, s: s, check: check, buf: make([]byte, 0, readChunk)}
+	buf := readBuffers.Get().(*[]byte)
+	return &enforcingReader{src: r, s: s, check: check, buf: (*buf)[:0], pooled: buf}
 }
+
+// readBuffers recycles the enforcing readers' chunk buffers between messages.
+var readBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, readChunk)
+	return &b
+}}
 
 func (r *enforcingReader) Read(p []byte) (int, error) {
 	for {
@@ -61,13 +74,28 @@ func (r *enforcingReader) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		if r.err != nil {
+			r.recycle()
 			return 0, r.err
 		}
 		if r.eof {
+			r.recycle()
 			return 0, io.EOF
 		}
 		r.fill()
 	}
+}
+
+// recycle returns the buffer to the pool once nothing is left to return; a
+// buffer that grew past its pooled size is left to the garbage collector.
+func (r *enforcingReader) recycle() {
+	if r.pooled == nil {
+		return
+	}
+	if cap(r.buf) == readChunk {
+		*r.pooled = r.buf[:0]
+		readBuffers.Put(r.pooled)
+	}
+	r.pooled, r.buf, r.off = nil, nil, 0
 }
 
 // available is how many buffered bytes are settled and may be returned.
