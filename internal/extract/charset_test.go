@@ -92,3 +92,47 @@ func TestXMLEncoding(t *testing.T) {
 		})
 	}
 }
+
+// TestDigitRun: the strided search finds what a byte-by-byte count finds.
+func TestDigitRun(t *testing.T) {
+	tests := []struct {
+		give     string
+		run      int
+		wantHit  bool
+		wantTail int
+	}{
+		{give: ""},
+		{give: "12345", wantTail: 5},
+		{give: "123456", wantHit: true},
+		{give: "45", run: 4, wantHit: true},
+		{give: "4x", run: 4},
+		{give: "abcdefgh123456ijk", wantHit: true},
+		{give: "1\x002\x003\x004\x005\x006\x00"},
+		{give: "ab12345", wantTail: 5},
+		{give: "12345x12345x", wantTail: 0},
+	}
+	for _, tt := range tests {
+		if hit, tail := digitRun([]byte(tt.give), tt.run); hit != tt.wantHit || (!hit && tail != tt.wantTail) {
+			t.Errorf("digitRun(%q, %d) = %v, %d; want %v, %d", tt.give, tt.run, hit, tail, tt.wantHit, tt.wantTail)
+		}
+	}
+}
+
+func FuzzDigitRun(f *testing.F) {
+	f.Add([]byte("abcdefgh123456ijk"), uint8(0))
+	f.Add([]byte("99x12345"), uint8(3))
+	f.Fuzz(func(t *testing.T, b []byte, run uint8) {
+		r := int(run) % minDigitRun
+		want, n := false, r
+		for _, c := range b {
+			if n = n + 1; c-'0' >= 10 {
+				n = 0
+			}
+			want = want || n >= minDigitRun
+		}
+		hit, tail := digitRun(b, r)
+		if hit != want || (!hit && tail != n) {
+			t.Fatalf("digitRun(%q, %d) = %v, %d; want %v, %d", b, r, hit, tail, want, n)
+		}
+	})
+}

@@ -452,19 +452,53 @@ type utf16Guard struct {
 
 func (g *utf16Guard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
-	for _, c := range p[:n] {
-		if c-'0' >= 10 {
-			g.run = 0
-		} else if g.run++; g.run >= minDigitRun {
-			g.replay = append(append(g.replay, g.kept...), p[:n]...)
-			return 0, errNotUTF16
-		}
+	var hit bool
+	if hit, g.run = digitRun(p[:n], g.run); hit {
+		g.replay = append(append(g.replay, g.kept...), p[:n]...)
+		return 0, errNotUTF16
 	}
 	g.kept = append(g.kept, p[max(n-guardKeep, 0):n]...)
 	if over := len(g.kept) - guardKeep; over > 0 {
 		g.kept = g.kept[:copy(g.kept, g.kept[over:])]
 	}
 	return n, err
+}
+
+// digitRun reports whether b, after run digits in a row before it, holds
+// minDigitRun ASCII digits in a row, and returns the digits in a row at its
+// end. Past the digits it starts with, it tests every minDigitRun-th byte:
+// any run that long holds one of them.
+func digitRun(b []byte, run int) (hit bool, tail int) {
+	digit := func(i int) bool { return b[i]-'0' < 10 }
+	lead := 0
+	for lead < len(b) && digit(lead) {
+		lead++
+	}
+	if run+lead >= minDigitRun {
+		return true, 0
+	}
+	if lead == len(b) {
+		return false, run + lead
+	}
+	for i := lead + minDigitRun - 1; i < len(b); i += minDigitRun {
+		if !digit(i) {
+			continue
+		}
+		lo, hi := i, i+1
+		for lo > lead && digit(lo-1) {
+			lo--
+		}
+		for hi < len(b) && digit(hi) {
+			hi++
+		}
+		if hi-lo >= minDigitRun {
+			return true, 0
+		}
+	}
+	for tail < len(b) && digit(len(b)-1-tail) {
+		tail++
+	}
+	return false, tail
 }
 
 // leaveUTF16 reads the rest of the stream as bytes, from a little before
