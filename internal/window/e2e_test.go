@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"testing"
 	"time"
@@ -22,7 +23,11 @@ func startProxy(t *testing.T, snap *policy.Snapshot, tr *window.Tracker) *http.C
 	t.Helper()
 	src := proxy.NewPolicySource(func() *policy.Snapshot { return snap },
 		inspect.Config{HashKey: window.HashKeyForTest}, proxy.WithWindows(tr))
-	p := &proxy.Proxy{Policy: src.Rules}
+	// The paging API runs on 127.0.0.1: loopback destinations are refused
+	// by default, so the test opts in.
+	p := &proxy.Proxy{Policy: src.Rules, AllowedDestinations: []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+	}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
