@@ -1,16 +1,10 @@
 package extract
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/base64"
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"hash/crc32"
 	"html"
-	"mime/multipart"
-	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -121,92 +115,33 @@ type zfile struct {
 	comment string
 }
 
-// buildZip writes an archive of ms.
+// buildZip writes an archive of ms (corpus.Zip).
 func buildZip(tb testing.TB, ms ...zfile) []byte {
 	tb.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for _, m := range ms {
-		h := &zip.FileHeader{Name: m.name, Method: zip.Deflate, Flags: m.flags}
-		create := w.CreateHeader
-		if m.store { // stored with its sizes in the local header
-			h.Method = zip.Store
-			h.CRC32 = crc32.ChecksumIEEE(m.data)
-			h.CompressedSize64 = uint64(len(m.data))
-			h.UncompressedSize64 = uint64(len(m.data))
-			create = w.CreateRaw
-		}
-		f, err := create(h)
-		if err != nil {
-			tb.Fatalf("zip create %s: %v", m.name, err)
-		}
-		if _, err := f.Write(m.data); err != nil {
-			tb.Fatalf("zip write %s: %v", m.name, err)
-		}
+	files := make([]corpus.ZipFile, len(ms))
+	for i, m := range ms {
+		files[i] = corpus.ZipFile{Name: m.name, Data: m.data, Store: m.store, Flags: m.flags}
 	}
-	if err := w.Close(); err != nil {
-		tb.Fatalf("zip close: %v", err)
+	b, err := corpus.Zip(files...)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
-// csvRows renders recs as CSV rows with the corpus's Chinese header.
-func csvRows(recs []corpus.Record) [][]string {
-	rows := [][]string{{"姓名", "身份证号", "手机号", "银行卡号", "邮箱", "住址", "护照号"}}
-	for _, r := range recs {
-		rows = append(rows, []string{r.Name, r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Address, r.Passport})
-	}
-	return rows
-}
+// csvRows renders recs as rows under the corpus's Chinese header.
+func csvRows(recs []corpus.Record) [][]string { return corpus.Rows(recs) }
 
-func csvBytes(rows [][]string) []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.WriteAll(rows) // a bytes.Buffer never fails
-	return buf.Bytes()
-}
+func csvBytes(rows [][]string) []byte { return corpus.CSVBytes(rows) }
 
-// buildXLSX renders rows as a minimal spreadsheet the way Excel stores it:
-// the sheet before the shared strings; names, e-mail and addresses as
-// shared strings, IDs and passports as inline strings, mobiles and cards
-// as numbers, and empty cells omitted.
+// buildXLSX renders rows as a spreadsheet the way Excel stores it (corpus.XLSX).
 func buildXLSX(tb testing.TB, rows [][]string) []byte {
 	tb.Helper()
-	var sheet, sst strings.Builder
-	var shared []string
-	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-	for i, row := range rows {
-		fmt.Fprintf(&sheet, `<row r="%d">`, i+1)
-		for j, v := range row {
-			ref := fmt.Sprintf("%c%d", 'A'+j, i+1)
-			switch {
-			case v == "":
-			case i > 0 && (j == 2 || j == 3):
-				fmt.Fprintf(&sheet, `<c r="%s"><v>%s</v></c>`, ref, v)
-			case i > 0 && (j == 1 || j == 6):
-				fmt.Fprintf(&sheet, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, html.EscapeString(v))
-			default:
-				fmt.Fprintf(&sheet, `<c r="%s" t="s"><v>%d</v></c>`, ref, len(shared))
-				shared = append(shared, v)
-			}
-		}
-		sheet.WriteString(`</row>`)
+	b, err := corpus.XLSX(rows)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	sheet.WriteString(`</sheetData></worksheet>`)
-	fmt.Fprintf(&sst, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, len(shared), len(shared))
-	for _, s := range shared {
-		fmt.Fprintf(&sst, `<si><t>%s</t></si>`, html.EscapeString(s))
-	}
-	sst.WriteString(`</sst>`)
-	return buildZip(tb,
-		zfile{name: "[Content_Types].xml", data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)},
-		zfile{name: "_rels/.rels", data: []byte(`<?xml version="1.0"?><Relationships/>`)},
-		zfile{name: "xl/workbook.xml", data: []byte(`<?xml version="1.0"?><workbook><sheets><sheet name="客户" sheetId="1"/></sheets></workbook>`)},
-		zfile{name: "xl/worksheets/sheet1.xml", data: []byte(sheet.String())},
-		zfile{name: "xl/styles.xml", data: []byte(`<?xml version="1.0"?><styleSheet><numFmts count="1"><numFmt numFmtId="164" formatCode="13800138000"/></numFmts></styleSheet>`)},
-		zfile{name: sharedStringsPart, data: []byte(sst.String())},
-	)
+	return b
 }
 
 // buildDOCX renders rows as a Word table after a paragraph, each value
@@ -240,29 +175,19 @@ type filePart struct {
 	data               []byte
 }
 
-// buildMultipart writes a form; it returns the body and its Content-Type.
+// buildMultipart writes a form (corpus.Multipart); it returns the body and
+// its Content-Type.
 func buildMultipart(tb testing.TB, parts ...filePart) ([]byte, string) {
 	tb.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for _, p := range parts {
-		h := textproto.MIMEHeader{}
-		disp := fmt.Sprintf(`form-data; name=%q`, p.field)
-		if p.file != "" {
-			disp += fmt.Sprintf(`; filename=%q`, p.file)
-		}
-		h.Set("Content-Disposition", disp)
-		if p.ctype != "" {
-			h.Set("Content-Type", p.ctype)
-		}
-		pw, err := w.CreatePart(h)
-		if err != nil {
-			tb.Fatalf("create part: %v", err)
-		}
-		_, _ = pw.Write(p.data)
+	fp := make([]corpus.FormPart, len(parts))
+	for i, p := range parts {
+		fp[i] = corpus.FormPart{Field: p.field, File: p.file, ContentType: p.ctype, Data: p.data}
 	}
-	_ = w.Close()
-	return buf.Bytes(), w.FormDataContentType()
+	body, ctype, err := corpus.Multipart(fp...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body, ctype
 }
 
 // encodeText transcodes UTF-8 text with enc.

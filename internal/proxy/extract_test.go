@@ -1,18 +1,13 @@
 package proxy
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"html"
 	"io"
 	"maps"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
 	"testing"
 
@@ -204,85 +199,33 @@ type zfile struct {
 	flags uint16 // extra header flags (1: encrypted)
 }
 
-// buildZip writes an archive of fs.
+// buildZip writes an archive of fs (corpus.Zip).
 func buildZip(t *testing.T, fs ...zfile) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for _, f := range fs {
-		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Flags: f.flags}
-		create := w.CreateHeader
-		if f.store {
-			h.Method = zip.Store
-			h.CRC32 = crc32.ChecksumIEEE(f.data)
-			h.CompressedSize64 = uint64(len(f.data))
-			h.UncompressedSize64 = uint64(len(f.data))
-			create = w.CreateRaw
-		}
-		fw, err := create(h)
-		if err != nil {
-			t.Fatalf("zip create %s: %v", f.name, err)
-		}
-		if _, err := fw.Write(f.data); err != nil {
-			t.Fatalf("zip write %s: %v", f.name, err)
-		}
+	files := make([]corpus.ZipFile, len(fs))
+	for i, f := range fs {
+		files[i] = corpus.ZipFile{Name: f.name, Data: f.data, Store: f.store, Flags: f.flags}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatalf("zip close: %v", err)
+	b, err := corpus.Zip(files...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
-// csvRows is the corpus's Chinese header and one row per record.
-func csvRows(recs []corpus.Record) [][]string {
-	rows := [][]string{{"姓名", "身份证号", "手机号", "银行卡号", "邮箱", "住址", "护照号"}}
-	for _, r := range recs {
-		rows = append(rows, []string{r.Name, r.ResidentID, r.Mobile, r.BankCard, r.Email, r.Address, r.Passport})
-	}
-	return rows
-}
+// csvRows renders recs as rows under the corpus's Chinese header.
+func csvRows(recs []corpus.Record) [][]string { return corpus.Rows(recs) }
 
-func csvBytes(rows [][]string) []byte {
-	var b bytes.Buffer
-	for _, row := range rows {
-		b.WriteString(strings.Join(row, ","))
-		b.WriteByte('\n')
-	}
-	return b.Bytes()
-}
+func csvBytes(rows [][]string) []byte { return corpus.CSVBytes(rows) }
 
-// buildXLSX renders rows as a minimal spreadsheet: header and names as
-// shared strings, the other cells as inline strings.
+// buildXLSX renders rows as a spreadsheet (corpus.XLSX).
 func buildXLSX(t *testing.T, rows [][]string) []byte {
 	t.Helper()
-	var sheet, sst strings.Builder
-	var shared []string
-	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-	for i, row := range rows {
-		fmt.Fprintf(&sheet, `<row r="%d">`, i+1)
-		for j, v := range row {
-			ref := fmt.Sprintf("%c%d", 'A'+j, i+1)
-			if i == 0 || j == 0 {
-				fmt.Fprintf(&sheet, `<c r="%s" t="s"><v>%d</v></c>`, ref, len(shared))
-				shared = append(shared, v)
-				continue
-			}
-			fmt.Fprintf(&sheet, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, html.EscapeString(v))
-		}
-		sheet.WriteString(`</row>`)
+	b, err := corpus.XLSX(rows)
+	if err != nil {
+		t.Fatal(err)
 	}
-	sheet.WriteString(`</sheetData></worksheet>`)
-	fmt.Fprintf(&sst, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d">`, len(shared))
-	for _, s := range shared {
-		fmt.Fprintf(&sst, `<si><t>%s</t></si>`, html.EscapeString(s))
-	}
-	sst.WriteString(`</sst>`)
-	return buildZip(t,
-		zfile{name: "[Content_Types].xml", data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`)},
-		zfile{name: "xl/workbook.xml", data: []byte(`<?xml version="1.0"?><workbook><sheets><sheet name="客户" sheetId="1"/></sheets></workbook>`)},
-		zfile{name: "xl/worksheets/sheet1.xml", data: []byte(sheet.String())},
-		zfile{name: "xl/sharedStrings.xml", data: []byte(sst.String())},
-	)
+	return b
 }
 
 // filePart is one part of a test form.
@@ -291,29 +234,19 @@ type filePart struct {
 	data               []byte
 }
 
-// buildMultipart writes a form; it returns the body and its Content-Type.
+// buildMultipart writes a form (corpus.Multipart); it returns the body and
+// its Content-Type.
 func buildMultipart(t *testing.T, parts ...filePart) ([]byte, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for _, p := range parts {
-		h := textproto.MIMEHeader{}
-		disp := fmt.Sprintf(`form-data; name=%q`, p.field)
-		if p.file != "" {
-			disp += fmt.Sprintf(`; filename=%q`, p.file)
-		}
-		h.Set("Content-Disposition", disp)
-		if p.ctype != "" {
-			h.Set("Content-Type", p.ctype)
-		}
-		pw, err := w.CreatePart(h)
-		if err != nil {
-			t.Fatalf("create part: %v", err)
-		}
-		_, _ = pw.Write(p.data)
+	fp := make([]corpus.FormPart, len(parts))
+	for i, p := range parts {
+		fp[i] = corpus.FormPart{Field: p.field, File: p.file, ContentType: p.ctype, Data: p.data}
 	}
-	_ = w.Close()
-	return buf.Bytes(), w.FormDataContentType()
+	body, ctype, err := corpus.Multipart(fp...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body, ctype
 }
 
 // encodeText transcodes UTF-8 text with enc.
