@@ -127,21 +127,14 @@ func TestEncodedRequestBodies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, &byteRules{closed: tt.closed, settings: Settings{HoldSize: 1 << 20}})
 			body := tt.body(t)
-			req, _ := http.NewRequest(http.MethodPost, e.plain.URL+"/u", bytes.NewReader(body))
-			req.Header.Set("Content-Encoding", tt.coding)
-			resp, err := e.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			code, got := postEncoded(t, e, body, tt.coding)
+			if code != tt.wantCode {
+				t.Fatalf("status = %d, want %d (%s)", code, tt.wantCode, got)
 			}
-			got, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.wantCode {
-				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.wantCode, got)
-			}
-			if tt.wantCode == 200 && string(got) != sum(body) {
+			if tt.wantCode == 200 && got != sum(body) {
 				t.Errorf("upstream got %s, want the original bytes %s", got, sum(body))
 			}
-			if tt.wantCode == 403 && !strings.Contains(string(got), "uninspectable_") {
+			if tt.wantCode == 403 && !strings.Contains(got, "uninspectable_") {
 				t.Errorf("block page does not name the uninspectable rule: %s", got)
 			}
 			if e.metrics.get(tt.want) == 0 {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -161,4 +163,22 @@ func (c *testCA) LeafFor(host string) (*tls.Certificate, error) {
 	l := &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 	c.leafs[host] = l
 	return l, nil
+}
+
+// postEncoded POSTs body through e's proxy to its plain upstream with the
+// given Content-Encoding (none when empty) and returns the status and what
+// came back: the upstream's digest of what it received, or the block page.
+func postEncoded(t *testing.T, e *env, body []byte, coding string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.plain.URL+"/u", bytes.NewReader(body))
+	if coding != "" {
+		req.Header.Set("Content-Encoding", coding)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(got)
 }
