@@ -129,7 +129,7 @@ type Extractor struct {
 	closed   bool
 
 	out     []byte // text not yet written to the scanner
-	written int64  // text bytes written to the scanner
+	written int64  // scanner offset of the text written so far (it may start past 0, see New)
 	fresh   bool   // nothing emitted since the last boundary
 	frames  []*frame
 	marks   []mark
@@ -151,8 +151,13 @@ var _ inspect.Inspector = (*Extractor)(nil)
 // contentType is the message's Content-Type header (empty: sniff
 // everything from the content). The caller keeps ownership of s; call Stop
 // (or Close) when the message is done.
+//
+// s may already hold text of the same message that is not part of the body
+// (the proxy writes a request's URL and headers first, then calls
+// s.Boundary so they are decided): the body's values then count together
+// with it, and raw offsets still start at the body's first byte.
 func New(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
-	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, fresh: true}
+	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, fresh: true, written: s.Settled()}
 	x.next, x.stop = iter.Pull(x.run)
 	return x
 }

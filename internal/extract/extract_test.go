@@ -355,3 +355,41 @@ func TestStopWithoutClose(t *testing.T) {
 		t.Fatalf("write after stop: %v", err)
 	}
 }
+
+// TestPrelude: text the scanner already holds when the extractor starts (the
+// proxy's request URL and headers) counts together with the body's values,
+// while raw offsets still start at the body's first byte.
+func TestPrelude(t *testing.T) {
+	e := newTestEngine(t)
+	recs := corpus.Records(4, 60)
+	var head strings.Builder
+	for _, r := range recs[:40] {
+		fmt.Fprintf(&head, "id %s\n", r.ResidentID)
+	}
+	body := csvBytes(csvRows(recs[20:])) // 20 of its 40 records are in the head too
+	for _, chunk := range []int{97, 700, len(body)} {
+		s := e.NewScanner()
+		_, _ = s.Write([]byte(head.String()))
+		s.Boundary()
+		x := New(s, "text/csv", Limits{})
+		for off := 0; off < len(body); off += chunk {
+			end := min(off+chunk, len(body))
+			_, _ = x.Write(body[off:end])
+			// The body's first 20 rows repeat head records: a released
+			// prefix holding n IDs holds n-20 new ones, all counted by now.
+			st := x.Settled()
+			prefix := extract(t, e, body[:st], "text/csv", Limits{}, 0).counts[inspect.ResidentID]
+			if counted := s.Tally().Counts[inspect.ResidentID]; 40+max(prefix-20, 0) > counted {
+				t.Fatalf("chunk %d: released %d body bytes holding %d IDs, only %d counted with the head's 40", chunk, st, prefix, counted)
+			}
+		}
+		_ = x.Close()
+		if got := s.Tally().Counts[inspect.ResidentID]; got != 60 {
+			t.Errorf("chunk %d: %d distinct resident IDs, want 60 (40 in the head, 40 in the body, 20 in both)", chunk, got)
+		}
+		if st := x.Settled(); st != int64(len(body)) {
+			t.Errorf("chunk %d: settled %d after close, want %d", chunk, st, len(body))
+		}
+		s.Release()
+	}
+}
