@@ -39,15 +39,15 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 	}
 	msg := Message{Direction: Request, Host: hostOnly(req.URL.Host), Method: req.Method,
 		ContentType: mediaType(req.Header), User: x.user, Client: x.client}
-	if err := p.inspectHead(req.Context(), x, msg, req); err != nil {
-		return p.respond(x, req, p.failure(x, req, err)), nil
-	}
+	head := requestHead(req)
 	if hasBody(req.Body, req.ContentLength) {
-		body, err := p.inspectBody(req.Context(), x, msg, req.Body, req.Header, req.ContentLength)
+		body, err := p.inspectBody(req.Context(), x, msg, req.Body, req.Header, req.ContentLength, head)
 		if err != nil {
 			return p.respond(x, req, p.failure(x, req, err)), nil
 		}
 		req.Body = &countingBody{ReadCloser: body, n: &x.bytesUp}
+	} else if err := p.inspectHead(req.Context(), x, msg, head); err != nil {
+		return p.respond(x, req, p.failure(x, req, err)), nil
 	}
 	// net/http cancels a request's context when its client half-closes
 	// the connection, which a client may do once its request is sent: the
@@ -68,7 +68,7 @@ func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Respo
 	msg.Direction = Response
 	msg.ContentType = mediaType(resp.Header)
 	if hasBody(resp.Body, resp.ContentLength) {
-		body, err := p.inspectBody(req.Context(), x, msg, resp.Body, resp.Header, resp.ContentLength)
+		body, err := p.inspectBody(req.Context(), x, msg, resp.Body, resp.Header, resp.ContentLength, nil)
 		if err != nil {
 			_ = resp.Body.Close()
 			return p.respond(x, req, p.failure(x, req, err)), nil
@@ -148,19 +148,17 @@ func (u *upgradedBody) Close() error {
 	return err
 }
 
-// inspectHead enforces the policy on what a request carries outside its
-// body: the decoded path and query string and every header value (Host and
-// Cookie included; hop-by-hop headers and Proxy-Authorization are gone by
-// now). A thousand ID numbers fit in a query string or a header as well as
-// in a body, so the head is a message of its own, held and decided before
-// anything is forwarded: a block is the block page, a log decision an
-// incident. Its counts do not add to the body's (see docs/proxy.md).
-func (p *Proxy) inspectHead(ctx context.Context, x *exchange, msg Message, req *http.Request) error {
-	head := requestHead(req)
+// inspectHead enforces the policy on the head of a request without a body
+// to inspect (head is requestHead's text; nil skips it). A thousand ID
+// numbers fit in a query string or a header as well as in a body, so the
+// head is held and decided before anything is forwarded: a block is the
+// block page, a log decision an incident. A request with a body has its
+// head counted with the body instead (inspectBody's prelude).
+func (p *Proxy) inspectHead(ctx context.Context, x *exchange, msg Message, head []byte) error {
 	if len(head) == 0 {
 		return nil
 	}
-	body, err := p.inspectBody(ctx, x, msg, io.NopCloser(bytes.NewReader(head)), http.Header{}, int64(len(head)))
+	body, err := p.inspectBody(ctx, x, msg, io.NopCloser(bytes.NewReader(head)), http.Header{}, int64(len(head)), nil)
 	if err != nil {
 		return err
 	}
@@ -176,7 +174,9 @@ func (p *Proxy) inspectHead(ctx context.Context, x *exchange, msg Message, req *
 
 // requestHead renders the text of a request's head for inspection: the
 // path, the query string (percent-decoded when it decodes, '&' and '='
-// becoming separators) and one "Name: value" line per header value.
+// becoming separators) and one "Name: value" line per header value (Host
+// and Cookie included; hop-by-hop headers and Proxy-Authorization are gone
+// by now). It is nil when mayHoldValue finds nothing worth scanning.
 func requestHead(req *http.Request) []byte {
 	var b bytes.Buffer
 	if req.URL != nil {
@@ -324,7 +324,13 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 // as a streaming reader that fails at the chunk that crosses a threshold.
 // With MaxInspections set it first waits for an inspection slot (errBusy
 // when none comes free in time); the message gives it back when it ends.
-func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body io.ReadCloser, h http.Header, length int64) (io.ReadCloser, error) {
+//
+// prelude, when not nil, is the request head's text: it is scanned first
+// and counted with the body as one message (49 IDs in the query and 49 in
+// the body are 98 IDs), and decided before the body is read, so a head
+// over a threshold is blocked before anything goes upstream. A body that
+// passes uninspected leaves its head inspected on its own.
+func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body io.ReadCloser, h http.Header, length int64, prelude []byte) (io.ReadCloser, error) {
 	rules := x.rules
 	if rules.HostAllowed(msg.Host) {
 		return p.uninspected(msg.Direction, body, ReasonAllowlistedHost), nil
@@ -340,6 +346,10 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 			inc := p.uninspectableIncident(x, msg.Direction, ReasonUnsupportedEncoding)
 			return nil, fmt.Errorf("%w: %s", inspect.ErrBlocked, inc.Rule)
 		}
+		if err := p.inspectHead(ctx, x, msg, prelude); err != nil {
+			_ = body.Close()
+			return nil, err
+		}
 		return p.uninspected(msg.Direction, body, ReasonUnsupportedEncoding), nil
 	}
 	settings := rules.Settings()
@@ -347,7 +357,11 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		_ = body.Close()
 		return nil, err
 	}
-	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings)
+	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings, prelude)
+	if err := m.decideHead(); err != nil {
+		_ = m.Close()
+		return nil, err
+	}
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
@@ -408,13 +422,17 @@ type message struct {
 // the extractor holds an archive whole until its central directory (at most
 // extract.DefaultHold), so a message holding an archive costs about twice
 // that; docs/proxy.md has the bound.
-func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, set Settings, encodings []string) *message {
+func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, set Settings, encodings []string, prelude []byte) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
 	engine := x.rules.Engine()
 	if engine == nil {
 		engine = p.engine
 	}
 	m.scanner = engine.NewScanner()
+	if len(prelude) > 0 {
+		_, _ = m.scanner.Write(prelude) // a fresh scanner's Write cannot fail
+		m.scanner.Boundary()            // decided, and no CSV header for the body
+	}
 	m.ext = extract.New(m.scanner, contentType, extract.Limits{})
 	m.timed = &timedReader{r: src}
 	switch {
@@ -501,6 +519,19 @@ func (m *message) check(t *inspect.Tally) error {
 		return fmt.Errorf("%w: rule %s", inspect.ErrBlocked, d.Rule)
 	}
 	return nil
+}
+
+// decideHead runs the policy on what the scanner holds before the body (a
+// request's head), before any body byte is read or anything forwarded. A
+// block is sticky: the caller closes the message, which records it.
+func (m *message) decideHead() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scanner.Tally().Total() == 0 {
+		return nil
+	}
+	m.err = m.check(m.scanner.Tally())
+	return m.err
 }
 
 // Read returns settled, checked bytes of the body.

@@ -13,7 +13,9 @@ import (
 
 // TestRequestHeadInspected: ID numbers in the query string, a header or a
 // cookie count toward the thresholds like body text: a GET carrying 1,000
-// is answered with the block page and never reaches the upstream.
+// is answered with the block page and never reaches the upstream. With a
+// body, head and body are one message: their distinct values add up, and
+// a head over the threshold is blocked before a streamed body goes out.
 func TestRequestHeadInspected(t *testing.T) {
 	recs := corpus.Records(7, 1000)
 	ids := make([]string, len(recs))
@@ -28,6 +30,7 @@ func TestRequestHeadInspected(t *testing.T) {
 		query      string
 		header     string
 		cookie     string
+		body       string
 		wantStatus int
 	}{
 		{name: "1,000 IDs in the query", query: "?d=" + strings.Join(ids, ","), wantStatus: http.StatusForbidden},
@@ -36,12 +39,20 @@ func TestRequestHeadInspected(t *testing.T) {
 		{name: "1,000 IDs in a cookie", cookie: "d=" + strings.Join(ids, "; d="), wantStatus: http.StatusForbidden},
 		{name: "49 IDs in the query pass", query: "?d=" + strings.Join(ids[:49], ","), wantStatus: http.StatusOK},
 		{name: "plain request passes", query: "?page=2", wantStatus: http.StatusOK},
+		{name: "49 IDs in the query and 49 others in the body", query: "?d=" + strings.Join(ids[:49], ","), body: strings.Join(ids[49:98], "\n"), wantStatus: http.StatusForbidden},
+		{name: "49 IDs in a header and 1 in the body", header: strings.Join(ids[:49], ","), body: ids[500], wantStatus: http.StatusForbidden},
+		{name: "the same 49 IDs in the query and the body pass", query: "?d=" + strings.Join(ids[:49], ","), body: strings.Join(ids[:49], "\n"), wantStatus: http.StatusOK},
+		{name: "1,000 IDs in the query with a streamed clean body", query: "?d=" + strings.Join(ids, ","), body: strings.Repeat("clean text, nothing to count\n", 100_000), wantStatus: http.StatusForbidden},
 	}
 	for scheme, base := range map[string]string{"http": e.plain.URL, "https": e.tls.URL} {
 		for _, tt := range tests {
 			t.Run(scheme+"/"+tt.name, func(t *testing.T) {
 				reached = 0
-				req, err := http.NewRequest(http.MethodGet, base+"/search"+tt.query, nil)
+				method, body := http.MethodGet, io.Reader(nil)
+				if tt.body != "" {
+					method, body = http.MethodPost, strings.NewReader(tt.body)
+				}
+				req, err := http.NewRequest(method, base+"/search"+tt.query, body)
 				if err != nil {
 					t.Fatal(err)
 				}
