@@ -46,6 +46,7 @@ type options struct {
 	size    int64 // bytes per throughput transfer
 	memSize int64 // bytes of the memory-bound transfer; 0 skips it
 	small   int   // small requests per latency series
+	runs    int   // rounds of the throughput table; medians are reported
 	doc     string
 }
 
@@ -62,12 +63,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sizeMiB := fl.Int64("size", 256, "MiB per upload and download")
 	memMiB := fl.Int64("mem", 1024, "MiB streamed for the memory bound (0 skips it)")
 	small := fl.Int("small", 2000, "small requests per latency series")
+	runs := fl.Int("runs", 3, "rounds of the throughput measurement (medians are reported)")
 	doc := fl.String("doc", "", "also write the results as Markdown to this file")
 	prof := fl.String("cpuprofile", "", "directory for each proxy process's CPU profile (ROLE-PID.cpu.pprof)")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *sizeMiB <= 0 || *memMiB < 0 || *small <= 0 {
+	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *sizeMiB <= 0 || *memMiB < 0 || *small <= 0 || *runs <= 0 {
 		return 2
 	}
-	o := options{size: *sizeMiB << 20, memSize: *memMiB << 20, small: *small, doc: *doc}
+	o := options{size: *sizeMiB << 20, memSize: *memMiB << 20, small: *small, runs: *runs, doc: *doc}
 	if *prof != "" {
 		dir, err := filepath.Abs(*prof)
 		if err != nil {
@@ -128,15 +130,22 @@ func bench(o options, out, log io.Writer) error {
 	}
 	defer dlp.stop()
 
-	engineCPU, err := engineAlone(e.corpus, o.size)
-	if err != nil {
-		return err
+	// Rounds alternate the proxies' transfers and the engine alone, so
+	// that drift on a shared machine touches every figure of a round.
+	var rounds [][]row
+	var engineCPU []time.Duration
+	for range o.runs {
+		rows, err := throughput(e, o, gp, dlp, log)
+		if err != nil {
+			return err
+		}
+		eng, err := engineAlone(e.corpus, o.size)
+		if err != nil {
+			return err
+		}
+		rounds, engineCPU = append(rounds, rows), append(engineCPU, eng)
 	}
-	rows, err := throughput(e, o, gp, dlp, log)
-	if err != nil {
-		return err
-	}
-	printThroughput(out, rows, engineCPU, o.size)
+	printThroughput(out, medianRows(rounds), median(engineCPU), o.size, o.runs)
 	lat, err := latencyTable(e, o, gp, dlp)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,14 +124,14 @@ func TestPercentile(t *testing.T) {
 func TestSmallRun(t *testing.T) {
 	doc := filepath.Join(t.TempDir(), "bench.md")
 	var out, log bytes.Buffer
-	if code := run([]string{"-size", "2", "-mem", "4", "-small", "20", "-doc", doc}, &out, &log); code != 0 {
+	if code := run([]string{"-size", "2", "-mem", "4", "-small", "20", "-runs", "2", "-doc", doc}, &out, &log); code != 0 {
 		t.Fatalf("exit %d: %s", code, log.String())
 	}
 	written, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| HTTPS download | dlpproxy |", "### CPU criterion", "### Latency", "### Memory", "go run ./bench/e2e -size 2"} {
+	for _, want := range []string{"| HTTPS download | dlpproxy |", "### CPU criterion", "### Latency", "### Memory", "go run ./bench/e2e -size 2", "(median of 2 runs)"} {
 		if !strings.Contains(string(written), want) {
 			t.Errorf("document lacks %q:\n%s", want, written)
 		}
@@ -162,5 +163,25 @@ func TestMemoryBound(t *testing.T) {
 		if !m.growthOK {
 			t.Errorf("%s: resident memory grew by %.1f MiB, want less than 32 MiB", k.name, mib(m.growth()))
 		}
+	}
+}
+
+func TestMedianRows(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	rounds := [][]row{
+		{{transfer: "HTTP upload", path: pathDLP, elapsed: ms(30), cpu: ms(5)}, {transfer: "HTTP upload", path: pathGoproxy, elapsed: ms(1), cpu: ms(9)}},
+		{{transfer: "HTTP upload", path: pathDLP, elapsed: ms(10), cpu: ms(7)}, {transfer: "HTTP upload", path: pathGoproxy, elapsed: ms(3), cpu: ms(1)}},
+		{{transfer: "HTTP upload", path: pathDLP, elapsed: ms(20), cpu: ms(6)}, {transfer: "HTTP upload", path: pathGoproxy, elapsed: ms(2), cpu: ms(2)}},
+	}
+	got := medianRows(rounds)
+	want := []row{
+		{transfer: "HTTP upload", path: pathDLP, elapsed: ms(20), cpu: ms(6)},
+		{transfer: "HTTP upload", path: pathGoproxy, elapsed: ms(2), cpu: ms(2)},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("medianRows = %+v, want %+v", got, want)
+	}
+	if got := median([]time.Duration{ms(4), ms(1)}); got != ms(2)+ms(1)/2 {
+		t.Errorf("median of two = %v, want their mean", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,8 +121,35 @@ func throughput(e *env, o options, gp, dlp *child, log io.Writer) ([]row, error)
 	return rows, nil
 }
 
-// printThroughput writes the throughput table and the CPU criterion.
-func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int64) {
+// medianRows folds rounds of the same transfers (same order) into one row
+// each: the median elapsed time and the median CPU time.
+func medianRows(rounds [][]row) []row {
+	out := slices.Clone(rounds[0])
+	for i := range out {
+		elapsed := make([]time.Duration, len(rounds))
+		cpu := make([]time.Duration, len(rounds))
+		for j, rows := range rounds {
+			elapsed[j], cpu[j] = rows[i].elapsed, rows[i].cpu
+		}
+		out[i].elapsed, out[i].cpu = median(elapsed), median(cpu)
+	}
+	return out
+}
+
+// median returns the middle value of ds (the mean of the two middle ones
+// for an even count); it sorts ds.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	n := len(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	return (ds[n/2-1] + ds[n/2]) / 2
+}
+
+// printThroughput writes the throughput table and the CPU criterion, from
+// medians of runs rounds.
+func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int64, runs int) {
 	engine := engineCPU.Seconds() / (float64(size) / gib)
 	base := map[string]row{}
 	for _, r := range rows {
@@ -129,7 +157,7 @@ func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int6
 			base[r.transfer] = r
 		}
 	}
-	fmt.Fprintf(w, "### Throughput: %d MiB of clean web content per transfer\n\n", size>>20)
+	fmt.Fprintf(w, "### Throughput: %d MiB of clean web content per transfer (median of %d runs)\n\n", size>>20, runs)
 	fmt.Fprintln(w, "| transfer | path | MB/s | vs goproxy | proxy CPU s/GiB |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: |")
 	for _, r := range rows {
