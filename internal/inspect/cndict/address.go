@@ -78,8 +78,17 @@ func addressScore(s []byte, any bool) int {
 	var rs [maxAddressRunes]rune
 	n, core := 0, 0
 	for i := 0; i < len(s); {
-		r, size := decodeRune(s[i:])
-		i += size
+		var r rune
+		if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// Inline path for the three-byte runes around the Han block,
+			// most of an address (decodeRune is a call).
+			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			i += 3
+		} else {
+			var size int
+			r, size = decodeRune(s[i:])
+			i += size
+		}
 		switch {
 		case isHan(r) || isDigit(r):
 			core++
@@ -110,6 +119,11 @@ func IsAddress(s []byte) bool {
 func scoreMarkers(rs []rune, d *tables, any bool) int {
 	admins, places, units := 0, 0, 0
 	for i := 1; i < len(rs); i++ {
+		// One table lookup rejects most runes before the call to marker.
+		r := rs[i]
+		if !isHan(r) || d.markerInfo[r-hanFirst] == 0 {
+			continue
+		}
 		kind, end := marker(rs, i, d)
 		if kind == notMarker {
 			continue
@@ -135,17 +149,12 @@ func scoreMarkers(rs []rune, d *tables, any bool) int {
 }
 
 // marker classifies the marker starting at rs[i] (i > 0, so a name can
-// precede it) and returns the index of its last rune. Two-rune markers win;
-// a one-rune marker inside a stop word does not count.
+// precede it; rs[i] is a Han rune with marker information) and returns the
+// index of its last rune. Two-rune markers win; a one-rune marker inside a
+// stop word does not count.
 func marker(rs []rune, i int, d *tables) (markerKind, int) {
 	r := rs[i]
-	if !isHan(r) {
-		return notMarker, i
-	}
 	f := d.markerInfo[r-hanFirst]
-	if f == 0 {
-		return notMarker, i
-	}
 	if f&infoPair != 0 && i+1 < len(rs) {
 		for kind := adminMarker; kind < numMarkerKinds; kind++ {
 			if d.addressPairs[kind].has(r, rs[i+1]) {

@@ -87,12 +87,14 @@ func newPairSet(s string) pairSet {
 }
 
 // slot is the home slot of key.
-func (s pairSet) slot(key uint64) int {
+func (s *pairSet) slot(key uint64) int {
 	return int((key * 0x9E3779B97F4A7C15) >> s.shift)
 }
 
-// has reports whether the word ab is in the set.
-func (s pairSet) has(a, b rune) bool {
+// has reports whether the word ab is in the set. (A pointer receiver: a
+// value receiver copied the set onto the stack on every lookup, which cost
+// more than the probe.)
+func (s *pairSet) has(a, b rune) bool {
 	if !s.firsts.has(a) {
 		return false
 	}
