@@ -132,17 +132,25 @@ const (
 	clsWide   // 0xEF: full-width digits and the full-width colon
 )
 
-// laneText and laneCSV give each byte its lane value for the eight-byte
-// skip: 1 for a class byte of byteClass or csvClass, 2 for a digit.
-var laneText, laneCSV = func() (text, csv [256]uint8) {
-	for c := range 256 {
-		switch {
-		case isDigit(byte(c)):
-			text[c], csv[c] = 2, 2
-		case byteClass[c] != clsNone:
-			text[c], csv[c] = 1, 1
-		case csvClass[c] != clsNone:
-			csv[c] = 1
+// stopTable gives, per position k of a byte in an eight-byte word and per
+// byte value, bit k for a class byte and bit 8+k for a digit, so that the
+// OR of the entries of a word's eight bytes is both of its masks: one
+// lookup and one OR per byte, no shifting and no gathering of lanes.
+type stopTable [8][256]uint16
+
+// textStops and csvStops are the stop tables of byteClass and csvClass.
+var textStops, csvStops = func() (text, csv *stopTable) {
+	text, csv = new(stopTable), new(stopTable)
+	for k := range 8 {
+		for c := range 256 {
+			switch {
+			case isDigit(byte(c)):
+				text[k][c], csv[k][c] = 1<<(8+k), 1<<(8+k)
+			case byteClass[c] != clsNone:
+				text[k][c], csv[k][c] = 1<<k, 1<<k
+			case csvClass[c] != clsNone:
+				csv[k][c] = 1 << k
+			}
 		}
 	}
 	return text, csv
@@ -181,11 +189,11 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
-	cls, lane := &byteClass, &laneText
+	cls, stops := &byteClass, textStops
 	if s.csv.on {
-		cls, lane = &csvClass, &laneCSV
+		cls, stops = &csvClass, csvStops
 	}
-	finder := stopFinder{b: b, lane: lane, cls: cls, limit: limit}
+	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit}
 	i, lo := s.pos, s.pos
 	for i < limit {
 		lo = i
@@ -344,7 +352,8 @@ func mayStartValue(c byte) bool {
 // limit it goes byte by byte and stops at every digit.
 type stopFinder struct {
 	b          []byte
-	lane, cls  *[256]uint8
+	table      *stopTable
+	cls        *[256]uint8
 	limit      int
 	start      int    // first byte of the current block
 	stops      uint64 // class bytes and ends of four-digit runs in the block
@@ -384,26 +393,20 @@ func (f *stopFinder) load(i int, carry uint64) {
 	if !f.blockValid {
 		return
 	}
-	lane := f.lane
+	t := f.table
 	blk := f.b[i : i+64 : i+64]
 	f.start = i
 	var class, digit uint64
 	for k := 0; k < 64; k += 8 {
 		x := binary.LittleEndian.Uint64(blk[k : k+8])
-		w := uint64(lane[byte(x)]) | uint64(lane[byte(x>>8)])<<8 | uint64(lane[byte(x>>16)])<<16 |
-			uint64(lane[byte(x>>24)])<<24 | uint64(lane[byte(x>>32)])<<32 | uint64(lane[byte(x>>40)])<<40 |
-			uint64(lane[byte(x>>48)])<<48 | uint64(lane[byte(x>>56)])<<56
-		class |= laneBits(w) << k
-		digit |= laneBits(w>>1) << k
+		w := t[0][byte(x)] | t[1][byte(x>>8)] | t[2][byte(x>>16)] | t[3][byte(x>>24)] |
+			t[4][byte(x>>32)] | t[5][byte(x>>40)] | t[6][byte(x>>48)] | t[7][byte(x>>56)]
+		class |= uint64(w&0xFF) << k
+		digit |= uint64(w>>8) << k
 	}
 	// Bit k of run4: the digit at k ends four digits in a row.
 	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
 	f.stops, f.digit = class|run4, digit
-}
-
-// laneBits gathers bit 0 of each byte of w into one byte (byte k to bit k).
-func laneBits(w uint64) uint64 {
-	return (w & 0x0101010101010101) * 0x0102040810204080 >> 56
 }
 
 // found counts a normalised value for detector d.
