@@ -10,17 +10,23 @@
 // medians. CPU time rather than wall time keeps the figures steady on a
 // shared machine.
 //
-//	go run ./bench/engine [-size 8MiB] [-runs 7] [-md]
+// With -cpuprofile the engine passes (not the baselines, not the corpus
+// generation) are profiled into the given file, for go tool pprof.
+//
+//	go run ./bench/engine [-size 8MiB] [-runs 7] [-md] [-corpus name] [-cpuprofile file]
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -46,6 +52,8 @@ func run(args []string, out io.Writer) error {
 	runs := fs.Int("runs", 7, "passes per measurement; the median is reported")
 	md := fs.Bool("md", false, "print a Markdown table")
 	skipRegexp := fs.Bool("no-regexp", false, "skip the (slow) regexp baseline")
+	only := fs.String("corpus", "", "measure only the corpora whose name contains this")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the engine passes to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +77,12 @@ func run(args []string, out io.Writer) error {
 		{"binary", corpus.Binary(1, size).Data},
 	}
 
+	prof, err := newProfiler(*profile)
+	if err != nil {
+		return err
+	}
+	defer prof.close()
+
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if *md {
 		fmt.Fprintln(out, "| corpus | engine MB/s | Aho-Corasick MB/s | regexp MB/s | engine / AC | engine / regexp |")
@@ -77,7 +91,11 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintln(tw, "corpus\tengine MB/s\tAC MB/s\tregexp MB/s\tengine/AC\tengine/regexp\t")
 	}
 	for _, c := range corpora {
+		if !strings.Contains(c.name, *only) {
+			continue
+		}
 		s := engine.NewScanner()
+		prof.resume()
 		eng := median(*runs, len(c.data), func() {
 			s.Reset()
 			for off := 0; off < len(c.data); off += chunk {
@@ -85,6 +103,7 @@ func run(args []string, out io.Writer) error {
 			}
 			s.Close()
 		})
+		prof.pause()
 		s.Release()
 		ac := median(*runs, len(c.data), func() {
 			for off := 0; off < len(c.data); off += chunk {
@@ -106,6 +125,49 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// profiler collects one CPU profile over the engine passes only. Go has
+// one profile per process, so it is started once and its samples are kept
+// only while resumed (pprof labels mark the engine passes; the rest is
+// filtered out with -tagfocus=pass=engine).
+type profiler struct {
+	f   *os.File
+	ctx context.Context
+}
+
+func newProfiler(path string) (*profiler, error) {
+	if path == "" {
+		return &profiler{}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return &profiler{f: f, ctx: context.Background()}, nil
+}
+
+func (p *profiler) resume() {
+	if p.f != nil {
+		pprof.SetGoroutineLabels(pprof.WithLabels(p.ctx, pprof.Labels("pass", "engine")))
+	}
+}
+
+func (p *profiler) pause() {
+	if p.f != nil {
+		pprof.SetGoroutineLabels(p.ctx)
+	}
+}
+
+func (p *profiler) close() {
+	if p.f != nil {
+		pprof.StopCPUProfile()
+		p.f.Close()
+	}
 }
 
 // pages returns size bytes of Chinese and English web pages.
