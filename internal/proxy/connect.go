@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,33 +17,43 @@ import (
 
 // handleConnect decides a CONNECT: intercept with the company CA, or tunnel
 // without inspection when there is no CA or the host is on the policy's TLS
-// bypass list.
+// bypass list. Either way the proxy takes the connection over (goproxy's
+// hijack action): intercept serves the decrypted requests itself.
 func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	x, _ := ctx.Req.Context().Value(exchangeKey{}).(*exchange)
 	if x == nil { // not through ServeHTTP: refuse rather than serve unchecked
 		return goproxy.RejectConnect, host
 	}
 	x.rules = p.Policy()
+	serve := p.intercept
 	if p.CA == nil || x.rules.TLSBypass(hostOnly(host)) {
-		return &goproxy.ConnectAction{Action: goproxy.ConnectHijack, Hijack: func(_ *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
-			p.tunnel(x, client, host)
-		}}, host
+		serve = p.tunnel
 	}
-	// Intercepted requests inherit the tunnel's client and user.
-	ctx.UserData = x
-	return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: p.leafConfig}, host
+	return &goproxy.ConnectAction{Action: goproxy.ConnectHijack, Hijack: func(_ *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
+		serve(x, client, host)
+	}}, host
 }
 
 // leafConfig is the TLS server configuration presented to an intercepted
-// client for host.
-func (p *Proxy) leafConfig(host string, _ *goproxy.ProxyCtx) (*tls.Config, error) {
+// client for host: a leaf from the CA, HTTP/1.1 only (the decrypted
+// connection is served by an HTTP/1 http.Server).
+func (p *Proxy) leafConfig(host string) (*tls.Config, error) {
 	cert, err := p.CA.LeafFor(hostOnly(host))
 	if err != nil {
-		p.metrics().TLSInterceptError(StageLeafCert)
-		p.log().Warn("leaf certificate", zap.String("host", hostOnly(host)), zap.Error(err))
-		return nil, err
+		return nil, fmt.Errorf("leaf certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
+}
+
+// refuseTunnel answers a CONNECT that gets no tunnel with status, closing.
+func refuseTunnel(client net.Conn, status int) {
+	_, _ = io.WriteString(client, "HTTP/1.1 "+statusLine(status)+"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+}
+
+// acceptTunnel tells the client its CONNECT is established.
+func acceptTunnel(client net.Conn) error {
+	_, err := io.WriteString(client, "HTTP/1.1 200 Connection established\r\n\r\n")
+	return err
 }
 
 // tunnel connects client to host without inspection, counting the bytes
@@ -67,12 +78,12 @@ func (p *Proxy) tunnel(x *exchange, client net.Conn, host string) {
 			x.setOutcome(OutcomeError)
 			p.log().Info("tunnel dial", zap.String("host", host), zap.Error(err))
 		}
-		_, _ = io.WriteString(client, "HTTP/1.1 "+statusLine(status)+"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+		refuseTunnel(client, status)
 		p.logAccess(x, status)
 		return
 	}
 	defer upstream.Close()
-	if _, err := io.WriteString(client, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+	if err := acceptTunnel(client); err != nil {
 		p.logAccess(x, http.StatusOK)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -38,7 +39,9 @@ func orDefault(d, def time.Duration) time.Duration {
 // NewServer returns the http.Server that serves p: p as the handler, the
 // header, keep-alive and header-size limits of p, and the connection hook
 // the per-connection guards (smuggling check, idle deadlines) need. Serve
-// it on p.Listener(ln). errorLog may be nil.
+// it on p.Listener(ln). errorLog may be nil. The decrypted connection of
+// every intercepted tunnel is served by one too, so the same limits apply
+// there.
 func (p *Proxy) NewServer(errorLog *log.Logger) *http.Server {
 	p.init()
 	maxHeader := p.MaxHeaderBytes
@@ -66,6 +69,32 @@ type connKey struct{}
 func connOf(r *http.Request) *trackedConn {
 	tc, _ := r.Context().Value(connKey{}).(*trackedConn)
 	return tc
+}
+
+// ambiguous reports whether r is chunked and came on a connection that sent
+// a header block with both Content-Length and Transfer-Encoding: net/http
+// dropped the Content-Length (see smuggleSniffer). c may be nil.
+func (c *trackedConn) ambiguous(r *http.Request) bool {
+	return c != nil && c.sniff.ambiguous.Load() && slices.Contains(r.TransferEncoding, "chunked")
+}
+
+// forward sends an admitted request on the path every request takes: x in
+// its context for the enforcement hooks, its body read under ReadBodyIdle,
+// through goproxy to roundTrip. A streaming response cut by a block aborts
+// the client connection.
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
+	// A shallow copy: net/http must still see its own body type in the
+	// original request to know whether the body was drained.
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x}
+	}
+	p.gp.ServeHTTP(w, r)
+	if x.cut.Load() {
+		// The response headers went out; only an aborted connection tells
+		// the client the body is incomplete.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // errDestination is returned by the upstream dialer for an address the

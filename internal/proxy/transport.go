@@ -150,8 +150,8 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 		l.p.connSlot.release()
 		return nil, err
 	}
-	tc := &trackedConn{Conn: c, p: l.p,
-		writeIdle: orDefault(l.p.WriteIdle, DefaultWriteIdle), tunnelIdle: orDefault(l.p.TunnelIdle, DefaultTunnelIdle)}
+	tc := l.p.guardConn(c)
+	tc.listed = true
 	l.p.conns.mu.Lock()
 	if l.p.conns.conns == nil {
 		l.p.conns.conns = map[*trackedConn]struct{}{}
@@ -168,12 +168,23 @@ func (l *trackedListener) Close() error {
 	return l.Listener.Close()
 }
 
-// trackedConn is one client connection: counted, closable by
-// CloseConnections, sniffed for ambiguous framing, and bounded by the
-// write and tunnel idle timeouts.
+// guardConn wraps a client connection in the per-connection guards:
+// the smuggling sniffer and the write and tunnel idle deadlines. It is not
+// counted until Listener's Accept marks it listed.
+func (p *Proxy) guardConn(c net.Conn) *trackedConn {
+	return &trackedConn{Conn: c, p: p,
+		writeIdle: orDefault(p.WriteIdle, DefaultWriteIdle), tunnelIdle: orDefault(p.TunnelIdle, DefaultTunnelIdle)}
+}
+
+// trackedConn is one client connection: sniffed for ambiguous framing and
+// bounded by the write and tunnel idle timeouts; when accepted by Listener
+// (listed) also counted and closable by CloseConnections. The decrypted
+// connection of an intercepted tunnel is guarded but not listed: its TLS
+// connection is.
 type trackedConn struct {
 	net.Conn
 	p          *Proxy
+	listed     bool // accepted by Listener: counted and in p.conns
 	once       sync.Once
 	writeIdle  time.Duration
 	tunnelIdle time.Duration
@@ -239,6 +250,9 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
+	if !c.listed {
+		return err
+	}
 	c.once.Do(func() {
 		c.p.conns.mu.Lock()
 		delete(c.p.conns.conns, c)
@@ -254,8 +268,5 @@ func (c *trackedConn) Close() error {
 type goproxyLogger struct{ p *Proxy }
 
 func (l goproxyLogger) Printf(format string, _ ...any) {
-	if strings.Contains(format, "Cannot handshake client") {
-		l.p.metrics().TLSInterceptError(StageClientHandshake)
-	}
 	l.p.log().Debug("goproxy", zap.String("event", strings.TrimSpace(format)))
 }

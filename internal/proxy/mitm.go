@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// intercept serves an intercepted CONNECT tunnel to host. It answers 200,
+// completes the client's TLS handshake with a leaf certificate from the CA
+// (within ReadHeaderTimeout, as net/http bounds an HTTPS server's
+// handshake), and serves the decrypted connection with a server made by
+// NewServer, so the header, keep-alive and header-size limits, the
+// smuggling sniffer and the idle deadlines of plain connections apply
+// inside the tunnel too. It returns when the tunnel ends: the client
+// closes, the connection idles out, or CloseConnections closes it.
+func (p *Proxy) intercept(tunnel *exchange, client net.Conn, host string) {
+	defer client.Close()
+	cfg, err := p.leafConfig(host)
+	if err != nil {
+		p.metrics().TLSInterceptError(StageLeafCert)
+		p.log().Warn("intercept", zap.String("host", hostOnly(host)), zap.Error(err))
+		tunnel.setOutcome(OutcomeError)
+		refuseTunnel(client, http.StatusBadGateway)
+		p.logAccess(tunnel, http.StatusBadGateway)
+		return
+	}
+	if acceptTunnel(client) != nil {
+		return
+	}
+	conn := tls.Server(client, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), orDefault(p.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+	err = conn.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		p.metrics().TLSInterceptError(StageClientHandshake)
+		p.log().Debug("intercept: client handshake", zap.String("host", hostOnly(host)), zap.Error(err))
+		return
+	}
+	h := &tunnelHandler{p: p, tunnel: tunnel, host: strings.TrimSuffix(host, ":443")}
+	ln := newConnListener(p.guardConn(conn))
+	srv := p.NewServer(zap.NewStdLog(p.log().Named("http")))
+	srv.Handler = h
+	srv.ConnState = ln.connState
+	_ = srv.Serve(ln) // net.ErrClosed once the connection is closed or hijacked
+	h.running.Wait()  // a hijacked (upgraded) connection is relayed until it ends
+}
+
+// tunnelHandler serves the decrypted requests of one intercepted tunnel.
+type tunnelHandler struct {
+	p      *Proxy
+	tunnel *exchange // the CONNECT: its client and user carry over
+	// host is the CONNECT's authority (without the default port, as a
+	// URL writes it): every request of the tunnel goes there.
+	host    string
+	running sync.WaitGroup // ServeHTTP calls in progress
+}
+
+// ServeHTTP serves a request read inside the tunnel. Its client and user
+// are the tunnel's, checked and authenticated with the CONNECT, so only the
+// framing is checked here; then it takes the path of plain requests. The
+// destination is the CONNECT's authority, in the URL and the Host header
+// alike: the policy decides on the host actually reached, and a Host
+// header naming another site cannot front for it.
+func (h *tunnelHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.running.Add(1)
+	defer h.running.Done()
+	p := h.p
+	x := &exchange{start: p.now(), client: h.tunnel.client, user: h.tunnel.user, method: r.Method, host: h.host, path: r.URL.Path}
+	if r.Method == http.MethodConnect || connOf(r).ambiguous(r) {
+		p.deny(w, x, DeniedBadRequest, http.StatusBadRequest)
+		return
+	}
+	r.URL.Scheme, r.URL.Host, r.Host = "https", h.host, h.host
+	p.forward(w, r, x)
+}
+
+// connListener is a net.Listener holding one connection, so that an
+// http.Server serves a connection the proxy already has: Accept returns it
+// once, then waits until Close, which the server's ConnState hook calls
+// when it is done with the connection.
+type connListener struct {
+	addr net.Addr
+	next chan net.Conn // the connection, until accepted
+	done chan struct{} // closed by Close
+	once sync.Once
+}
+
+func newConnListener(c net.Conn) *connListener {
+	l := &connListener{addr: c.LocalAddr(), next: make(chan net.Conn, 1), done: make(chan struct{})}
+	l.next <- c
+	return l
+}
+
+// Accept returns the connection the first time, then net.ErrClosed once
+// the listener is closed.
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.next:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close ends Accept; the connection itself is the server's to close.
+func (l *connListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr is the connection's local address.
+func (l *connListener) Addr() net.Addr { return l.addr }
+
+// connState closes the listener when the server is done with the
+// connection (closed, or hijacked for an upgrade), so Serve returns.
+func (l *connListener) connState(_ net.Conn, s http.ConnState) {
+	if s == http.StateClosed || s == http.StateHijacked {
+		_ = l.Close()
+	}
+}
