@@ -82,14 +82,17 @@ func (s *Scanner) plainNumber(i, end int) (int, bool) {
 	if j < end {
 		switch c := b[j]; {
 		case c == ' ' || c == '-':
-			if j+1 < end && b[j+1] >= 0x80 {
+			if j+1 < end && b[j+1] == 0xEF {
 				return 0, false // maybe a full-width digit
 			}
 			if j+1 < end && isDigit(b[j+1]) {
 				return groupedLayoutEnd(b, i, end)
 			}
-		case c == 'X' || c == 'x' || c >= 0x80 || c == '\\' || c == '%' || c == '&':
-			return 0, false // check letter, full-width digit or escape
+		case c == 'X' || c == 'x' || c == 0xEF || c == '\\' || c == '%' || c == '&':
+			// Check letter, full-width digit or escape. Of the non-ASCII
+			// bytes only 0xEF leads a full-width digit; any other (年, 元)
+			// ends the run.
+			return 0, false
 		}
 	}
 	switch j - i {
@@ -138,7 +141,7 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 			return 0, false
 		}
 		if j+1 >= end || (b[j] != ' ' && b[j] != '-') || !isDigit(b[j+1]) {
-			if j < end && (b[j] >= 0x80 || b[j] == 'X' || b[j] == 'x' || b[j] == '\\' || b[j] == '%' || b[j] == '&') {
+			if j < end && (b[j] == 0xEF || b[j] == 'X' || b[j] == 'x' || b[j] == '\\' || b[j] == '%' || b[j] == '&') {
 				return 0, false
 			}
 			return j, true

@@ -276,9 +276,10 @@ func (s *Scanner) scan(final bool) {
 }
 
 // mayContinueRun reports whether c, right after a run of digits, may join
-// it to more digits: a group joiner, an escape or a non-ASCII (full-width) digit.
+// it to more digits: a group joiner, an escape or the lead byte of a
+// full-width digit (any other non-ASCII byte, as in 2024年, ends the run).
 func mayContinueRun(c byte) bool {
-	return c == ' ' || c == '-' || c == '\\' || c == '%' || c == '&' || c >= 0x80
+	return c == ' ' || c == '-' || c == '\\' || c == '%' || c == '&' || c == 0xEF
 }
 
 // escapePrefix reports whether the digit at i is inside an escape

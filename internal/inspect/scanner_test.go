@@ -113,6 +113,13 @@ func TestNumberForms(t *testing.T) {
 		{"email percent", "email=zhang%40example.com&x=1", countsOf(map[Detector]int{Email: 1})},
 		{"npm scope", `"@babel/core": "7.0"`, [NumDetectors]int{}},
 		{"two columns", "110101199003078670 13812345678", countsOf(map[Detector]int{ResidentID: 1, Mobile: 1})},
+		{"id before han", "号码110101199003078670号", countsOf(map[Detector]int{ResidentID: 1})},
+		{"mobile before han", "电话13812345678联系", countsOf(map[Detector]int{Mobile: 1})},
+		{"short runs before han", "2024年3月 8443元 1234567号", [NumDetectors]int{}},
+		{"mobile mixed width", "1381234５６７８", countsOf(map[Detector]int{Mobile: 1})},
+		{"mobile group then full-width", "138-1234-５６７８", countsOf(map[Detector]int{Mobile: 1})},
+		{"id full-width check letter", "11010519491231002Ｘ", countsOf(map[Detector]int{ResidentID: 1})},
+		{"id in run with full-width tail", "110101199003078670１", [NumDetectors]int{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
