@@ -6,8 +6,8 @@
 //
 // Each measurement is the thread CPU time of one pass over a corpus in
 // 32 KiB chunks (the proxy's read size), with the goroutine locked to its
-// thread; the table reports the median of -runs passes and ratios of
-// medians. CPU time rather than wall time keeps the figures steady on a
+// thread; the engine and Aho-Corasick passes take turns, and the table
+// reports the median of -runs passes of each and ratios of medians. CPU time rather than wall time keeps the figures steady on a
 // shared machine.
 //
 // With -cpuprofile the engine passes (not the baselines, not the corpus
@@ -95,21 +95,21 @@ func run(args []string, out io.Writer) error {
 			continue
 		}
 		s := engine.NewScanner()
-		prof.resume()
-		eng := median(*runs, len(c.data), func() {
+		rates := interleaved(*runs, len(c.data), func() {
+			prof.resume()
 			s.Reset()
 			for off := 0; off < len(c.data); off += chunk {
 				s.Write(c.data[off:min(off+chunk, len(c.data))])
 			}
 			s.Close()
-		})
-		prof.pause()
-		s.Release()
-		ac := median(*runs, len(c.data), func() {
+			prof.pause()
+		}, func() {
 			for off := 0; off < len(c.data); off += chunk {
 				matcher.Match(c.data[off:min(off+chunk, len(c.data))])
 			}
 		})
+		s.Release()
+		eng, ac := rates[0], rates[1]
 		rx := 0.0
 		if !*skipRegexp {
 			rx = median(max(1, *runs/3), len(c.data), func() {
@@ -183,14 +183,28 @@ func pages(size int) []byte {
 // median runs f n times and returns the median throughput in MB/s of
 // bytes processed per thread CPU second.
 func median(n, bytes int, f func()) float64 {
-	rates := make([]float64, n)
-	for i := range rates {
-		t0 := threadCPU()
-		f()
-		rates[i] = float64(bytes) / (threadCPU() - t0).Seconds() / 1e6
+	return interleaved(n, bytes, f)[0]
+}
+
+// interleaved runs each of fs n times, taking turns (f0, f1, f0, f1 ...) so
+// that a busy spell of the machine slows all of them alike, and returns the
+// median throughput of each in MB/s of bytes processed per thread CPU
+// second.
+func interleaved(n, bytes int, fs ...func()) []float64 {
+	rates := make([][]float64, len(fs))
+	for range n {
+		for k, f := range fs {
+			t0 := threadCPU()
+			f()
+			rates[k] = append(rates[k], float64(bytes)/(threadCPU()-t0).Seconds()/1e6)
+		}
 	}
-	slices.Sort(rates)
-	return rates[n/2]
+	medians := make([]float64, len(fs))
+	for k, r := range rates {
+		slices.Sort(r)
+		medians[k] = r[n/2]
+	}
+	return medians
 }
 
 // threadCPU returns the CPU time the calling thread has used, with
