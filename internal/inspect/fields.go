@@ -113,6 +113,11 @@ func (s *Scanner) labelledValue(j, end int) int {
 	if j >= end {
 		return j
 	}
+	// Most values start with an ASCII byte that opens no escape (numbers,
+	// words, quotes): no Han rune starts there, and no decoding is needed.
+	if plainStop(s.buf[j]) {
+		return j
+	}
 	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
 		return j
 	}

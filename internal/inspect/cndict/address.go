@@ -78,13 +78,17 @@ func addressScore(s []byte, any bool) int {
 	var rs [maxAddressRunes]rune
 	n, core := 0, 0
 	for i := 0; i < len(s); {
+		// Inline paths for ASCII and for the three-byte runes around the
+		// Han block, all of most addresses (decodeRune is a call).
 		var r rune
-		if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			// Inline path for the three-byte runes around the Han block,
-			// most of an address (decodeRune is a call).
+		switch c := s[i]; {
+		case c < utf8.RuneSelf:
+			r = rune(c)
+			i++
+		case c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
 			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
 			i += 3
-		} else {
+		default:
 			var size int
 			r, size = decodeRune(s[i:])
 			i += size
