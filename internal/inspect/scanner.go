@@ -209,6 +209,7 @@ func (s *Scanner) scan(final bool) {
 			// The block search stops at the fourth digit of a run: step
 			// back over plain digits, then, if an escape or a joined group
 			// may come before, walk back to where the run really starts.
+			stop := i
 			for i > lo && isDigit(b[i-1]) {
 				i--
 			}
@@ -221,7 +222,7 @@ func (s *Scanner) scan(final bool) {
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
 			span := min(end, i+maxSpan)
-			j := i + 1
+			j := min(finder.runEnd(stop), span)
 			for j < span && isDigit(b[j]) {
 				j++
 			}
@@ -383,6 +384,17 @@ func (f *stopFinder) next(i int) int {
 	}
 	for i < f.limit && f.cls[b[i]] == clsNone {
 		i++
+	}
+	return i
+}
+
+// runEnd returns where the run of digits holding the stop i ends, as far
+// as the current block's digit mask tells (the block's end at most); i
+// itself when the block search is past its blocks. It spares the scan loop
+// a byte loop over the digits the block search has already classified.
+func (f *stopFinder) runEnd(i int) int {
+	if f.blockValid && i >= f.start && i < f.start+64 {
+		return i + bits.TrailingZeros64(^(f.digit >> (i - f.start)))
 	}
 	return i
 }
