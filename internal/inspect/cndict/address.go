@@ -78,16 +78,14 @@ func addressScore(s []byte, any bool) int {
 	var rs [maxAddressRunes]rune
 	n, core := 0, 0
 	for i := 0; i < len(s); {
-		// Inline paths for ASCII and for the three-byte runes around the
-		// Han block, all of most addresses (decodeRune is a call).
-		var r rune
-		switch c := s[i]; {
-		case c < utf8.RuneSelf:
-			r = rune(c)
-			i++
-		case c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
-			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+		// Inline paths for ASCII and Han, all of most addresses.
+		r, han := han3(s, i)
+		switch {
+		case han:
 			i += 3
+		case s[i] < utf8.RuneSelf:
+			r = rune(s[i])
+			i++
 		default:
 			var size int
 			r, size = decodeRune(s[i:])

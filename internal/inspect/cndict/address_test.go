@@ -104,3 +104,29 @@ func BenchmarkAddressScore(b *testing.B) {
 		b.Fatal("no addresses found")
 	}
 }
+
+// TestHan3MatchesDecodeRune checks the inlined decoder against the standard
+// one on every sequence it accepts, and that it declines other lead bytes.
+func TestHan3MatchesDecodeRune(t *testing.T) {
+	for lead := 0xE0; lead <= 0xEF; lead++ {
+		for b1 := range 256 {
+			for _, b2 := range []int{0x00, 0x80, 0xA5, 0xBF, 0xC0} {
+				s := []byte{byte(lead), byte(b1), byte(b2)}
+				r, ok := han3(s, 0)
+				if lead < 0xE4 || lead > 0xE9 {
+					if ok {
+						t.Fatalf("han3(% x) accepted a lead byte outside E4-E9", s)
+					}
+					continue
+				}
+				want, size := utf8.DecodeRune(s)
+				if ok != (size == 3) || ok && r != want {
+					t.Fatalf("han3(% x) = %U, %v; utf8.DecodeRune = %U, %d", s, r, ok, want, size)
+				}
+			}
+		}
+	}
+	if _, ok := han3([]byte{0xE5, 0xBC}, 0); ok {
+		t.Error("han3 read past the end of a cut sequence")
+	}
+}

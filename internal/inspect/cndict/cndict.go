@@ -182,3 +182,14 @@ func decodeRune(s []byte) (rune, int) {
 	}
 	return utf8.DecodeRune(s)
 }
+
+// han3 decodes the three-byte rune at s[i] when its lead byte is one of
+// E4-E9, which hold the Han block and its neighbours; ok is false for any
+// other byte. It is small enough to be inlined, unlike decodeRune, so the
+// loops over Han text call nothing per rune.
+func han3(s []byte, i int) (r rune, ok bool) {
+	if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), true
+	}
+	return 0, false
+}

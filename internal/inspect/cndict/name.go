@@ -89,13 +89,9 @@ func isDottedName(s []byte) bool {
 func plainWord(s []byte, d *tables) (n int, first, second rune) {
 	var last rune
 	for i := 0; i < len(s); {
-		var r rune
+		r, han := han3(s, i)
 		size := 3
-		if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			// Inline path for the three-byte runes around the Han block,
-			// all of a name (decodeRune is a call).
-			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-		} else {
+		if !han {
 			r, size = decodeRune(s[i:])
 		}
 		if !isHan(r) {
