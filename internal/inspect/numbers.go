@@ -44,10 +44,21 @@ func (r *numberRun) glen(k int) int     { return r.off[k+1] - r.off[k] }
 func (s *Scanner) number(i, end int) int {
 	b := s.buf
 	if isDigit(b[i]) {
-		if j, ok := s.plainNumber(i, end); ok {
-			return j
+		j := i + 1
+		for j < end && isDigit(b[j]) {
+			j++
+		}
+		if resume, ok := s.plainNumber(i, j, end); ok {
+			return resume
 		}
 	}
+	return s.generalNumber(i, end)
+}
+
+// generalNumber is number for any run: escaped, full-width or grouped
+// digits, check letters and document letters.
+func (s *Scanner) generalNumber(i, end int) int {
+	b := s.buf
 	start, ok := unitStart(b, i, end)
 	if !ok {
 		return i + 1
@@ -62,9 +73,10 @@ func (s *Scanner) number(i, end int) int {
 }
 
 // plainNumber is the fast path for the common case: a lone run of ASCII
-// digits, not escaped, not grouped and not followed by a check letter. It
-// decides the run in place and reports false when the general parser must.
-func (s *Scanner) plainNumber(i, end int) (int, bool) {
+// digits b[i:j] (j is where the plain digits end), not escaped, not grouped
+// and not followed by a check letter. It decides the run in place and
+// reports false when the general parser must.
+func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	b := s.buf
 	if i > 0 {
 		switch p := b[i-1]; {
@@ -74,10 +86,6 @@ func (s *Scanner) plainNumber(i, end int) (int, bool) {
 			p|0x20 == 'x' && i > 1 && b[i-2] == '#':
 			return 0, false // an escape or a country code
 		}
-	}
-	j := i + 1
-	for j < end && isDigit(b[j]) {
-		j++
 	}
 	if j < end {
 		switch c := b[j]; {

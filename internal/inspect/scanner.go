@@ -230,7 +230,13 @@ func (s *Scanner) scan(final bool) {
 				i = j
 				continue
 			}
-			i = s.number(i, span)
+			// The run's end is known: go to the plain-number fast path
+			// directly rather than through number, which reads it again.
+			if resume, ok := s.plainNumber(i, j, span); ok {
+				i = resume
+				continue
+			}
+			i = s.generalNumber(i, span)
 		case clsAt:
 			i = s.email(i, 1, min(end, i+maxSpan))
 		case clsEscape:
