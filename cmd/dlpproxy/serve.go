@@ -243,7 +243,7 @@ func newWindows(cfg *config.Window, log *zap.Logger, m *metrics.Metrics, now fun
 	tc := window.Config{HashKey: w.key, Local: local, Logger: log, Metrics: m, Now: now, Timeout: cfg.Redis.Timeout}
 	if cfg.Redis.Addr != "" {
 		if w.redis, err = window.NewRedis(window.RedisConfig{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password,
-			DB: cfg.Redis.DB, Timeout: cfg.Redis.Timeout, ExactLimit: cfg.ExactLimit}); err != nil {
+			DB: cfg.Redis.DB, Timeout: cfg.Redis.Timeout, ExactLimit: cfg.ExactLimit, Logger: log.Named("redis")}); err != nil {
 			return nil, fmt.Errorf("window store: %w", err)
 		}
 		tc.Shared = w.redis

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
@@ -31,6 +32,11 @@ type RedisConfig struct {
 	ExactLimit int
 	// Prefix starts every key; empty means "dlp:w:".
 	Prefix string
+	// Logger, when set, receives the Redis client's own messages (dial
+	// and pool failures) as warnings instead of the client writing them to
+	// stderr. go-redis has one logger per process: the last store made
+	// with a Logger sets it.
+	Logger *zap.Logger
 }
 
 // Redis is a Store on a Redis server, shared by proxy replicas. Per series
@@ -79,6 +85,9 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 	if timeout == 0 {
 		timeout = DefaultRedisTimeout
 	}
+	if cfg.Logger != nil {
+		redis.SetLogger(redisLog{cfg.Logger})
+	}
 	r.client = redis.NewClient(&redis.Options{
 		Addr: cfg.Addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, PoolTimeout: timeout,
@@ -86,6 +95,15 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 		MaxRetries:            -1, // a retry would double the wait; the tracker falls back instead
 	})
 	return r, nil
+}
+
+// redisLog hands go-redis's log lines to zap, so they join the JSON log.
+// They carry addresses and errors, never values (keys and members are
+// keyed hashes).
+type redisLog struct{ l *zap.Logger }
+
+func (r redisLog) Printf(_ context.Context, format string, v ...any) {
+	r.l.Warn(fmt.Sprintf(format, v...))
 }
 
 // Close closes the connections to Redis.

@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"github.com/dlpproxy/dlpproxy/internal/window/windowtest"
 )
@@ -251,5 +255,16 @@ func TestBucketsCoverOneWindow(t *testing.T) {
 	b.add(seq(500, 501)[0], 0) // older than the ring now holds: ignored
 	if got := b.estimate(24 * 60_000); got != 0 {
 		t.Errorf("stale add counted: %d", got)
+	}
+}
+
+// TestRedisClientLogsToZap: the Redis client's own messages reach the
+// configured zap logger (the JSON log), not stderr.
+func TestRedisClientLogsToZap(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	redisLog{zap.New(core)}.Printf(context.Background(), "connection pool: %s", "dial tcp 127.0.0.1:1: connect: connection refused")
+	got := logs.All()
+	if len(got) != 1 || got[0].Level != zapcore.WarnLevel || got[0].Message != "connection pool: dial tcp 127.0.0.1:1: connect: connection refused" {
+		t.Fatalf("logged %+v, want one warning with the formatted message", got)
 	}
 }
