@@ -55,7 +55,7 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	}
 	head = head[:n]
 	hr = bytes.NewReader(head)
-	r = io.MultiReader(hr, r)
+	r = &headed{head: hr, r: r}
 	switch {
 	case bytes.HasPrefix(head, zipMagic) || bytes.HasPrefix(head, zipEmptyMagic):
 		return x.zip(r, depth+1)
@@ -66,6 +66,27 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.multipart(r, b, depth)
 	}
 	return x.text(r, sniffCharset(head, params["charset"]), depth)
+}
+
+// headed is io.MultiReader(head, r) that lets the text layer see r: when
+// r is the raw message, plain text is read from the written chunks in
+// place (see textLayer.direct).
+type headed struct {
+	head *bytes.Reader
+	r    io.Reader
+	eof  bool // r returned io.EOF: like io.MultiReader, it is not read again
+}
+
+func (h *headed) Read(p []byte) (int, error) {
+	if h.head.Len() > 0 {
+		return h.head.Read(p)
+	}
+	if h.eof {
+		return 0, io.EOF
+	}
+	n, err := h.r.Read(p)
+	h.eof = errors.Is(err, io.EOF)
+	return n, err
 }
 
 // sniffBoundary returns the boundary of a multipart body that starts with

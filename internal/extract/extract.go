@@ -121,7 +121,8 @@ type Extractor struct {
 	next func() (struct{}, bool)
 	stop func()
 
-	in       []byte // chunk being handed to the coroutine
+	chunk    []byte // the chunk Write was given, while it runs
+	in       []byte // the rest of chunk, not yet read by the coroutine
 	eof      bool
 	raw      int64 // raw bytes written
 	consumed int64 // raw bytes read by the coroutine
@@ -173,9 +174,9 @@ func (x *Extractor) Write(p []byte) (int, error) {
 	}
 	x.raw += int64(len(p))
 	if !x.done {
-		x.in = p
+		x.chunk, x.in = p, p
 		x.resume()
-		x.in = nil
+		x.chunk, x.in = nil, nil
 	}
 	return len(p), nil
 }
@@ -284,21 +285,54 @@ type source struct {
 }
 
 func (r *source) Read(p []byte) (int, error) {
+	in, err := r.peek()
+	if err != nil {
+		return 0, err
+	}
+	n := copy(p, in)
+	r.discard(n)
+	return n, nil
+}
+
+// peek returns the unread rest of the chunk being written, waiting for the
+// next chunk if it is all read. The bytes are the caller's: they are valid
+// until the coroutine waits again and must not be retained.
+func (r *source) peek() ([]byte, error) {
 	x := r.x
 	for len(x.in) == 0 {
 		if x.eof {
-			return 0, io.EOF
+			return nil, io.EOF
 		}
 		x.flush()
 		x.mark()
 		if !r.yield(struct{}{}) {
-			return 0, errStopped
+			return nil, errStopped
 		}
 	}
-	n := copy(p, x.in)
-	x.in = x.in[n:]
-	x.consumed += int64(n)
-	return n, nil
+	return x.in, nil
+}
+
+// discard reads n bytes of what peek returned.
+func (r *source) discard(n int) {
+	r.x.in = r.x.in[n:]
+	r.x.consumed += int64(n)
+}
+
+// pending reports whether the chunk being written has bytes not yet read.
+func (r *source) pending() bool { return len(r.x.in) > 0 }
+
+// unread hands the last n bytes read back to the source, if they are all
+// of the chunk being written (which still holds them). The reader must
+// hold them unprocessed: they are read again.
+func (r *source) unread(n int) bool {
+	x := r.x
+	read := len(x.chunk) - len(x.in)
+	if n > read {
+		return false
+	}
+	x.in = x.chunk[read-n:]
+	x.consumed -= int64(n)
+	return true
 }
 
 // getBuf returns a buffer of length n, reusing one a finished layer put
@@ -318,19 +352,17 @@ func (x *Extractor) getBuf(n int) []byte {
 func (x *Extractor) putBuf(b []byte) { x.free = append(x.free, b) }
 
 // emit queues text for the scanner. A large piece goes to the scanner
-// directly rather than through the queue.
+// directly, after what is queued, rather than being copied through the
+// queue: plain text arrives in pieces of a chunk's size.
 func (x *Extractor) emit(b []byte) {
 	x.fresh = false
-	if len(x.out) == 0 && len(b) >= outBuf/2 {
+	if len(b) >= outBuf/2 {
+		x.flush()
 		x.write(b)
 		return
 	}
 	if len(x.out)+len(b) > outBuf {
 		x.flush()
-		if len(b) > outBuf {
-			x.write(b)
-			return
-		}
 	}
 	x.out = append(x.out, b...)
 }

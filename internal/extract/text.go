@@ -100,6 +100,11 @@ type textLayer struct {
 	cs      charset
 	pre     func() int64 // bytes held by a transcoder in front, in input units
 	guard   *utf16Guard  // watches a UTF-16 stream's bytes, see leaveUTF16
+
+	// src is the raw message when the layer reads it as it is (through
+	// head, the sniffed bytes): see direct. Nil once a decoder is in front.
+	src  *source
+	head *bytes.Reader
 }
 
 // text inspects a text stream in charset cs.
@@ -112,6 +117,10 @@ func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
 	defer func() { x.putBuf(t.buf) }() // the buffer may have grown
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
+	if h, ok := r.(*headed); ok {
+		t.src, _ = h.r.(*source)
+		t.head = h.head
+	}
 	if cs.utf16 != nil {
 		t.guard = &utf16Guard{r: r}
 		t.r = t.guard
@@ -137,6 +146,7 @@ func (t *textLayer) transcode(rest []byte, tr transform.Transformer) {
 		t.eof, t.err = false, nil // the source may have ended: rest has not
 	}
 	t.r = transform.NewReader(io.MultiReader(br, t.r), tr)
+	t.src = nil
 	// Two input bytes at most per UTF-8 byte: UTF-16 ASCII, GB18030 pairs
 	// (two bytes for three) and quadruples (four for three or four).
 	t.f.scale = 2
@@ -148,7 +158,7 @@ func (t *textLayer) loop() error {
 	minRun := t.x.lim.MinBase64
 	for {
 		if t.i >= t.hi || (!t.exact && !t.skip(minRun)) {
-			if !t.more() {
+			if !t.refill(minRun) {
 				return t.finish()
 			}
 			continue
@@ -211,22 +221,33 @@ func (t *textLayer) loop() error {
 // charset is undecided, the first non-ASCII byte. It reports false when
 // there is none in the data read; t.i is then where the search resumes
 // once more is read (everything before it is text).
+func (t *textLayer) skip(minRun int) bool {
+	b := t.buf[:t.hi]
+	limit := len(b)
+	if t.auto {
+		from := max(t.clean, t.i)
+		if h := firstHigh(b[from:]); h >= 0 {
+			limit = from + h
+		}
+		t.clean = limit
+	}
+	t.i, t.exact = stretch(b, t.i, limit, minRun, t.eof)
+	return t.exact
+}
+
+// stretch returns the first index from i the text loop must examine byte
+// by byte: the start of a stretch of at least minRun bytes that may be a
+// base64 run (a one-case hex digest is text and passed over), or limit if
+// it is below len(b). found is false when b holds neither; at is then
+// where the search resumes once more is read (len(b) at eof): everything
+// before it is text.
 //
 // It tests the last byte of each window of minRun bytes and walks back
 // from it to the last byte that cannot be in a run; the next window starts
 // after that byte. Each byte is tested at most once, and on text most
 // windows end at a space, a delimiter or a non-ASCII byte after a few
 // tests.
-func (t *textLayer) skip(minRun int) bool {
-	b := t.buf[:t.hi]
-	i, limit := t.i, len(b)
-	if t.auto {
-		from := max(t.clean, i)
-		if h := firstHigh(b[from:]); h >= 0 {
-			limit = from + h
-		}
-		t.clean = limit
-	}
+func stretch(b []byte, i, limit, minRun int, eof bool) (at int, found bool) {
 	known := i // b[i:known] may all be in a run
 	for i+minRun <= limit {
 		j := i + minRun - 1
@@ -239,22 +260,28 @@ func (t *textLayer) skip(minRun int) bool {
 			continue
 		}
 		end, hex := hexStretch(b, i)
-		if !hex || (end == len(b) && !t.eof) {
-			t.i, t.exact = i, true
-			return true
+		if !hex || (end == len(b) && !eof) {
+			return i, true
 		}
 		i, known = end, end // a digest: text, as the byte loop would find
 	}
 	switch {
 	case limit < len(b): // the first non-ASCII byte
-		t.i, t.exact = limit, true
-		return true
-	case t.eof:
-		t.i = limit // too short for a run: text
-	default:
-		t.i = i
+		return limit, true
+	case eof:
+		return limit, false // too short for a run: text
 	}
-	return false
+	// A run can only start after the last byte that cannot be in one: the
+	// bytes up to it are text now, and a reader of the raw message copies
+	// only the bytes after it (see textLayer.direct).
+	at = len(b)
+	for at > max(i, known) && inRun[b[at-1]] {
+		at--
+	}
+	if at == known && known > i {
+		at = i // b[i:known] are in a run too
+	}
+	return at, false
 }
 
 // hexStretch returns the end of the bytes from i that may be in a run,
@@ -262,6 +289,17 @@ func (t *textLayer) skip(minRun int) bool {
 // at the first byte that is not hex.
 func hexStretch(b []byte, i int) (end int, hex bool) {
 	var v uint8
+	// Eight bytes at a time while they are all hex digits (a digest is 32
+	// to 128 of them); the byte loop finds where the stretch ends.
+	for ; i+8 <= len(b); i += 8 {
+		w := b[i : i+8 : i+8]
+		u := v | hexBits[w[0]] | hexBits[w[1]] | hexBits[w[2]] | hexBits[w[3]] |
+			hexBits[w[4]] | hexBits[w[5]] | hexBits[w[6]] | hexBits[w[7]]
+		if u&hbOther != 0 || u&(hbLower|hbUpper) == hbLower|hbUpper {
+			break
+		}
+		v = u
+	}
 	for ; i < len(b) && inRun[b[i]]; i++ {
 		if v |= hexBits[b[i]]; v&hbOther != 0 || v&(hbLower|hbUpper) == hbLower|hbUpper {
 			return i, false
@@ -389,9 +427,73 @@ func (t *textLayer) emitText() {
 	}
 }
 
+// directRead is how much of a chunk is copied behind bytes kept from the
+// chunk before, to decide them; then the layer goes back to reading the
+// chunk in place.
+const directRead = 256
+
+// refill reads on once the loop has examined the data it has. It reports
+// false at the end of the stream.
+func (t *textLayer) refill(minRun int) bool {
+	if t.src != nil && !t.exact && t.head.Len() == 0 {
+		return t.direct(minRun)
+	}
+	return t.more()
+}
+
+// direct reads on from the raw message in place. Plain UTF-8 text is most
+// of the traffic, and copying every byte of it through buf cost about a
+// twentieth of the scanner's time: here the text the skip passes over goes
+// from the written chunk to the scanner. Only bytes the loop examines one
+// by one (a possible run, the first non-ASCII byte) and a chunk's last
+// bytes that may start a run are copied into buf. The layer is skipping
+// (t.run < 0) and the bytes in buf from t.i on are the last ones read from
+// the source, so those of the current chunk can be handed back to it.
+func (t *textLayer) direct(minRun int) bool {
+	t.emitText()
+	if t.hi > t.i && t.src.pending() && t.src.unread(t.hi-t.i) {
+		t.hi = t.i
+	}
+	if t.hi > t.i { // bytes of the chunk before: decide them with a few more
+		return t.moreUpTo(directRead)
+	}
+	t.i, t.hi, t.emitted, t.clean = 0, 0, 0, 0
+	p, err := t.src.peek()
+	if err != nil {
+		return t.readErr(err)
+	}
+	limit := len(p)
+	if t.auto {
+		if h := firstHigh(p); h >= 0 {
+			limit = h
+		}
+	}
+	at, _ := stretch(p, 0, limit, minRun, false)
+	if at > 0 {
+		t.src.discard(at) // first, so the marks of the writes count the bytes
+		t.x.emit(p[:at])  // p stays valid: the coroutine does not wait in emit
+	}
+	if at == len(p) {
+		return true
+	}
+	return t.more()
+}
+
+// readErr records the error that ended the stream. It reports false.
+func (t *textLayer) readErr(err error) bool {
+	t.eof = true
+	if !errors.Is(err, io.EOF) {
+		t.err = err
+	}
+	return false
+}
+
 // more emits what is decided, moves the kept bytes to the front and reads
 // once more. It reports false at the end of the stream.
-func (t *textLayer) more() bool {
+func (t *textLayer) more() bool { return t.moreUpTo(textBuf) }
+
+// moreUpTo is more reading at most n bytes.
+func (t *textLayer) moreUpTo(limit int) bool {
 	if t.eof {
 		return false
 	}
@@ -416,7 +518,7 @@ func (t *textLayer) more() bool {
 		t.err, t.eof = errors.New("extract: text buffer full"), true
 		return false
 	}
-	m, err := t.r.Read(t.buf[t.hi:])
+	m, err := t.r.Read(t.buf[t.hi:min(len(t.buf), t.hi+limit)])
 	t.hi += m
 	t.full = t.hi == len(t.buf)
 	if errors.Is(err, errNotUTF16) {
@@ -424,10 +526,7 @@ func (t *textLayer) more() bool {
 		return true
 	}
 	if err != nil {
-		t.eof = true
-		if !errors.Is(err, io.EOF) {
-			t.err = err
-		}
+		t.readErr(err)
 	}
 	return m > 0 || !t.eof
 }

@@ -3,6 +3,8 @@ package extract
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -130,4 +132,95 @@ func TestFirstHigh(t *testing.T) {
 			t.Errorf("firstHigh(%q) = %d, want %d", tt.give, got, tt.want)
 		}
 	}
+}
+
+// stretchRef is stretch spelled out: the maximal stretches of bytes that
+// may be in a run, in order, from i.
+func stretchRef(b []byte, i, limit, minRun int, eof bool) (int, bool) {
+	s := i
+	for s < limit {
+		if !inRun[b[s]] {
+			s++
+			continue
+		}
+		e := s
+		for e < len(b) && inRun[b[e]] {
+			e++
+		}
+		if e-s >= minRun && (hexOf(b[s:e]) == hexNone || (e == len(b) && !eof)) {
+			return s, true
+		}
+		if e == len(b) && !eof {
+			if e-s >= minRun {
+				return s, true
+			}
+			return s, false // may go on: the search resumes here
+		}
+		s = e
+	}
+	if limit < len(b) || eof {
+		return limit, limit < len(b)
+	}
+	return len(b), false
+}
+
+// TestStretch compares the skip's search with stretchRef on a table of
+// texts and on seeded random texts of run bytes, separators, escapes and
+// non-ASCII bytes, for short and default run lengths.
+func TestStretch(t *testing.T) {
+	digest := "9f86d081884c7d659a2fea0aa5a06dc1e3f2f0a6b7c8d9e0f1a2b3c4d5e6f708"
+	run := strings.Repeat("QmFzZTY0", 9)
+	tests := []struct {
+		name string
+		give string
+	}{
+		{name: "empty"},
+		{name: "words", give: "plain words, separated by spaces and commas. " + strings.Repeat("word ", 40)},
+		{name: "run after words", give: "see " + run + " end"},
+		{name: "run at the end", give: strings.Repeat("ab ", 30) + run},
+		{name: "run at the start", give: run + " tail"},
+		{name: "digest then run", give: digest + " " + run},
+		{name: "digest at the end", give: "x " + digest},
+		{name: "short tail", give: strings.Repeat("text ", 20) + "abc123"},
+		{name: "escaped run", give: `"` + strings.ReplaceAll(run, "F", `\/`) + `"`},
+		{name: "non-ascii", give: strings.Repeat("客户 ", 30) + run},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("aF0g9/-_+%\\ ,.\xe4")
+	for n := range 300 {
+		b := make([]byte, rng.IntN(200))
+		for k := range b {
+			if k > 0 && rng.IntN(8) > 0 { // runs longer than one byte
+				b[k] = alphabet[rng.IntN(5)]
+			} else {
+				b[k] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		tests = append(tests, struct{ name, give string }{name: fmt.Sprint("random ", n), give: string(b)})
+	}
+	for _, tt := range tests {
+		b := []byte(tt.give)
+		for _, minRun := range []int{1, 3, 8, 16, 64} {
+			for _, eof := range []bool{false, true} {
+				for i := range min(len(b), 3) + 1 {
+					for _, limit := range []int{len(b), i + firstHighOr(b[i:], len(b)-i)} {
+						at, found := stretch(b, i, limit, minRun, eof)
+						wantAt, wantFound := stretchRef(b, i, limit, minRun, eof)
+						if at != wantAt || found != wantFound {
+							t.Fatalf("%s: stretch(%q, %d, %d, %d, %v) = %d, %v; want %d, %v",
+								tt.name, b, i, limit, minRun, eof, at, found, wantAt, wantFound)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// firstHighOr is firstHigh, or def when b is all ASCII.
+func firstHighOr(b []byte, def int) int {
+	if h := firstHigh(b); h >= 0 {
+		return h
+	}
+	return def
 }
