@@ -120,6 +120,14 @@ func (x *Extractor) loadShared(f *zip.File, o *office) error {
 	m := x.member(rc, func() int64 { return int64(f.CompressedSize64) })
 	z := x.newXMLScanner(m)
 	defer z.release(x)
+	// The text is at most the part's XML: sized once from the header (as far
+	// as the hold budget and the ratio limit let it grow), it is not copied
+	// over and over as it grows, which with the garbage it left cost about a
+	// tenth of a spreadsheet's time.
+	if o.shared.text == nil {
+		hint := min(f.UncompressedSize64, f.CompressedSize64*uint64(x.lim.MaxRatio), uint64(max(x.lim.Hold-x.held, 0)))
+		o.shared.text = make([]byte, 0, hint)
+	}
 	var cur []byte
 	in, skip := false, 0
 	for {
@@ -222,8 +230,9 @@ func (c *sheetCell) start(z *xmlScanner) {
 	case "row":
 		c.col, c.tabs = 0, 0
 	case "c":
-		c.shareIdx = string(attrValue(z.attrs, "t")) == "s"
-		if k := columnIndex(attrValue(z.attrs, "r")); k >= c.col {
+		t, r := cellAttrs(z.attrs)
+		c.shareIdx = string(t) == "s"
+		if k := columnIndex(r); k >= c.col {
 			c.col = min(k, maxColumn)
 		}
 		c.text = c.text[:0]
@@ -256,6 +265,26 @@ func (c *sheetCell) end(name []byte) {
 	case "row":
 		c.x.emitByte('\n')
 	}
+}
+
+// cellAttrs returns the type (t) and reference (r) attributes of a cell,
+// as attrValue would, in one pass over the attributes: there is a cell
+// tag per value of a sheet.
+func cellAttrs(attrs []byte) (t, r []byte) {
+	for t == nil || r == nil {
+		name, value, rest, ok := nextAttr(attrs)
+		if !ok {
+			break
+		}
+		switch {
+		case t == nil && string(name) == "t":
+			t = value
+		case r == nil && string(name) == "r":
+			r = value
+		}
+		attrs = rest
+	}
+	return t, r
 }
 
 // cellIndex parses a shared-string index.

@@ -244,18 +244,18 @@ func endAfter(b []byte, end string) int {
 }
 
 // tagEnd returns the length of the tag at the start of b, '>' included,
-// skipping quoted attribute values; 0 if b ends first.
+// skipping quoted attribute values; 0 if b ends first. A quoted value is
+// passed over with bytes.IndexByte rather than byte by byte.
 func tagEnd(b []byte) int {
-	var quote byte
 	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
+		switch c := b[i]; c {
+		case '"', '\'':
+			k := bytes.IndexByte(b[i+1:], c)
+			if k < 0 {
+				return 0
 			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
+			i += 1 + k
+		case '>':
 			if i == 1 {
 				return 0 // "<>": not a tag; let the caller fail on it
 			}
@@ -265,7 +265,10 @@ func tagEnd(b []byte) int {
 	return 0
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+// xmlSpace marks XML white space.
+var xmlSpace = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
+
+func isSpace(c byte) bool { return xmlSpace[c] }
 
 // trimSpace drops XML white space at both ends of b.
 func trimSpace(b []byte) []byte {
@@ -290,24 +293,34 @@ func localName(name []byte) []byte {
 // a prefix) in a tag's attribute text, or nil.
 func attrValue(attrs []byte, name string) []byte {
 	for {
-		eq := bytes.IndexByte(attrs, '=')
-		if eq < 0 {
+		key, value, rest, ok := nextAttr(attrs)
+		if !ok {
 			return nil
 		}
-		key := trimSpace(attrs[:eq])
-		rest := trimSpace(attrs[eq+1:])
-		if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-			return nil
+		if string(key) == name {
+			return value
 		}
-		end := bytes.IndexByte(rest[1:], rest[0])
-		if end < 0 {
-			return nil
-		}
-		if string(localName(key)) == name {
-			return rest[1 : 1+end]
-		}
-		attrs = rest[2+end:]
+		attrs = rest
 	}
+}
+
+// nextAttr splits the first attribute off a tag's attribute text: its
+// name without a prefix, its raw value and the text after it. ok is false
+// when there is none or it is not name="value" or name='value'.
+func nextAttr(attrs []byte) (name, value, rest []byte, ok bool) {
+	eq := bytes.IndexByte(attrs, '=')
+	if eq < 0 {
+		return nil, nil, nil, false
+	}
+	rest = trimSpace(attrs[eq+1:])
+	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+		return nil, nil, nil, false
+	}
+	end := bytes.IndexByte(rest[1:], rest[0])
+	if end < 0 {
+		return nil, nil, nil, false
+	}
+	return localName(trimSpace(attrs[:eq])), rest[1 : 1+end], rest[2+end:], true
 }
 
 // appendText appends the text of the current text token to dst, entities

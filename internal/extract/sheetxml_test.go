@@ -97,6 +97,36 @@ func TestAttrValue(t *testing.T) {
 	}
 }
 
+// TestCellAttrs: one pass finds what attrValue finds, in any order.
+func TestCellAttrs(t *testing.T) {
+	for _, give := range []string{` r="A1" t="s"`, ` t="s" r="B2"`, ` s="1" r='C3'`, ` t="n"`, ``, ` r=A1 t="s"`, ` x:r="D4" t="inlineStr" r="E5"`} {
+		gotT, gotR := cellAttrs([]byte(give))
+		if wantT, wantR := attrValue([]byte(give), "t"), attrValue([]byte(give), "r"); string(gotT) != string(wantT) || string(gotR) != string(wantR) {
+			t.Errorf("cellAttrs(%q) = %q, %q; want %q, %q", give, gotT, gotR, wantT, wantR)
+		}
+	}
+}
+
+func TestTagEnd(t *testing.T) {
+	tests := []struct {
+		give string
+		want int
+	}{
+		{give: `<c r="A1">x`, want: 10},
+		{give: `<a b='>' c=">">`, want: 15},
+		{give: `<a b="x`, want: 0},
+		{give: `<a b='x">'`, want: 0},
+		{give: `<>`, want: 0},
+		{give: `<a/>`, want: 4},
+		{give: `<a`, want: 0},
+	}
+	for _, tt := range tests {
+		if got := tagEnd([]byte(tt.give)); got != tt.want {
+			t.Errorf("tagEnd(%q) = %d, want %d", tt.give, got, tt.want)
+		}
+	}
+}
+
 // FuzzXMLScanner: the tokenizer never panics or loops, reads the same
 // tokens whether the input comes whole or a byte at a time, and on XML
 // that encoding/xml accepts it finds the same character data.

@@ -55,8 +55,9 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	defer func() { x.held -= int64(cap(data)) }()
 	whole := int64(len(data)) <= budget
 	if whole {
-		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
-			zr.RegisterDecompressor(zip.Deflate, x.inflate)
+		held := bytes.NewReader(data)
+		if zr, err := zip.NewReader(held, int64(len(data))); err == nil {
+			zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return x.inflate(inMemory(r, held, data)) })
 			return x.zipFiles(zr, data, depth)
 		}
 	}
@@ -92,6 +93,23 @@ func (x *Extractor) inflate(r io.Reader) io.ReadCloser {
 		}
 	}
 	return &inflater{rc: flate.NewReader(r), x: x}
+}
+
+// inMemory returns the bytes of r, a member's section of the held archive
+// data (read through held), as a *bytes.Reader: the inflater then reads
+// them in place, where it copies any other reader through a bufio.Reader
+// and reads it byte by byte through an interface (about a fifth of the
+// time of inflating a sheet). Any other r is returned as it is.
+func inMemory(r io.Reader, held *bytes.Reader, data []byte) io.Reader {
+	sr, ok := r.(*io.SectionReader)
+	if !ok {
+		return r
+	}
+	outer, off, n := sr.Outer()
+	if outer != io.ReaderAt(held) || off < 0 || n < 0 || off+n > int64(len(data)) {
+		return r
+	}
+	return bytes.NewReader(data[off : off+n])
 }
 
 // inflater is a deflate reader that Close hands back to its extractor.
