@@ -28,7 +28,7 @@ import (
 // enforce the response body. Every response it returns carries the access
 // line on Close; every failure goes through errorHandler.
 func (p *Proxy) roundTrip(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Response, error) {
-	x := p.exchangeFor(req, ctx)
+	x := p.exchangeFor(req)
 	x.rules = p.Policy()
 	if upgrade := upgradeProtocol(req.Header); upgrade != "" {
 		reason := upgradeReason(upgrade)
@@ -116,7 +116,7 @@ type upgradedBody struct {
 	rw     io.ReadWriteCloser
 	p      *Proxy
 	x      *exchange
-	client *trackedConn // nil inside an intercepted tunnel
+	client *trackedConn // the client connection (inside an intercepted tunnel, the decrypted one: closing it ends the tunnel)
 	reason string
 	once   sync.Once
 }
@@ -259,17 +259,14 @@ func mayHoldValue(b []byte) bool {
 	return false
 }
 
-// exchangeFor returns the exchange of a plain request (made by ServeHTTP),
-// or a new one for a request inside an intercepted tunnel.
-func (p *Proxy) exchangeFor(req *http.Request, ctx *goproxy.ProxyCtx) *exchange {
+// exchangeFor returns the exchange forward put in the request's context
+// (plain and intercepted requests alike), or a new one without a client for
+// a request that did not come through forward.
+func (p *Proxy) exchangeFor(req *http.Request) *exchange {
 	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
 		return x
 	}
-	x := &exchange{start: p.now(), method: req.Method, host: req.URL.Host, path: req.URL.Path}
-	if tunnel, ok := ctx.UserData.(*exchange); ok {
-		x.client, x.user = tunnel.client, tunnel.user
-	}
-	return x
+	return &exchange{start: p.now(), method: req.Method, host: req.URL.Host, path: req.URL.Path}
 }
 
 // respond attaches the access line to resp's body and fills what a

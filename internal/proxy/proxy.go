@@ -11,14 +11,12 @@
 package proxy
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,10 +89,12 @@ type Proxy struct {
 	ResponseHeaderTimeout time.Duration
 
 	// The client-side timeouts below apply to servers made by NewServer
-	// and connections accepted through Listener.
+	// and connections accepted through Listener, and inside intercepted
+	// TLS tunnels alike.
 
-	// ReadHeaderTimeout bounds reading a request's headers (slowloris);
-	// zero means DefaultReadHeaderTimeout.
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris),
+	// and an intercepted client's TLS handshake; zero means
+	// DefaultReadHeaderTimeout.
 	ReadHeaderTimeout time.Duration
 	// ReadBodyIdle bounds each wait for request body bytes: a client that
 	// sends nothing for this long gets 408 (or, once the body streams
@@ -268,7 +268,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.deny(w, x, DeniedClientCIDR, http.StatusForbidden)
 		return
 	}
-	if tc := connOf(r); tc != nil && tc.sniff.ambiguous.Load() && slices.Contains(r.TransferEncoding, "chunked") {
+	if connOf(r).ambiguous(r) {
 		// net/http dropped a Content-Length sent next to Transfer-Encoding:
 		// refuse rather than pick one framing for a smuggling attempt.
 		p.deny(w, x, DeniedBadRequest, http.StatusBadRequest)
@@ -304,21 +304,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.deny(w, x, DeniedDestination, http.StatusForbidden)
 		return
 	}
-	// A shallow copy: net/http must still see its own body type in the
-	// original request to know whether the body was drained.
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
-	switch tc := connOf(r); {
-	case r.Method == http.MethodConnect && tc != nil:
+	if tc := connOf(r); r.Method == http.MethodConnect && tc != nil {
 		tc.tunnel.Store(true) // from here on the connection carries a tunnel
-	case r.Method != http.MethodConnect && r.Body != nil && r.Body != http.NoBody:
-		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x}
 	}
-	p.gp.ServeHTTP(w, r)
-	if x.cut.Load() {
-		// The response headers went out; only an aborted connection tells
-		// the client the body is incomplete.
-		panic(http.ErrAbortHandler)
-	}
+	p.forward(w, r, x)
 }
 
 // onRequest is goproxy's first request hook, for plain and intercepted
