@@ -244,18 +244,18 @@ func endAfter(b []byte, end string) int {
 }
 
 // tagEnd returns the length of the tag at the start of b, '>' included,
-// skipping quoted attribute values; 0 if b ends first. A quoted value is
-// passed over with bytes.IndexByte rather than byte by byte.
+// skipping quoted attribute values; 0 if b ends first.
 func tagEnd(b []byte) int {
+	var quote byte
 	for i := 1; i < len(b); i++ {
-		switch c := b[i]; c {
-		case '"', '\'':
-			k := bytes.IndexByte(b[i+1:], c)
-			if k < 0 {
-				return 0
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
 			}
-			i += 1 + k
-		case '>':
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
 			if i == 1 {
 				return 0 // "<>": not a tag; let the caller fail on it
 			}
@@ -265,10 +265,7 @@ func tagEnd(b []byte) int {
 	return 0
 }
 
-// xmlSpace marks XML white space.
-var xmlSpace = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
-
-func isSpace(c byte) bool { return xmlSpace[c] }
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // trimSpace drops XML white space at both ends of b.
 func trimSpace(b []byte) []byte {
