@@ -492,7 +492,7 @@ func (t *textLayer) readErr(err error) bool {
 // once more. It reports false at the end of the stream.
 func (t *textLayer) more() bool { return t.moreUpTo(textBuf) }
 
-// moreUpTo is more reading at most n bytes.
+// moreUpTo is more reading at most limit bytes.
 func (t *textLayer) moreUpTo(limit int) bool {
 	if t.eof {
 		return false

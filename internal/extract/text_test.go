@@ -49,7 +49,7 @@ func TestBase64RunPlacement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, chunk := range []int{0, 1, 61, 4096} {
+			for _, chunk := range []int{0, 1, 61, 4096, benchChunk + 7} {
 				if got := extract(t, e, []byte(tt.give), "", tt.lim, chunk); got.counts != tt.want {
 					t.Errorf("chunk %d: counts %v, want %v", chunk, got.counts, tt.want)
 				}
