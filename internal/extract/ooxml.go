@@ -133,6 +133,7 @@ func (x *Extractor) loadShared(f *zip.File, o *office) error {
 	for {
 		k, err := z.next()
 		switch {
+		case err == nil: // first: errors.Is per token cost 2% of a sheet
 		case errors.Is(err, io.EOF):
 			return nil
 		case errors.Is(err, errStopped):
@@ -192,10 +193,10 @@ func (x *Extractor) sheet(r io.Reader, shared *sharedStrings) error {
 	c := sheetCell{x: x, shared: shared}
 	for {
 		k, err := z.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
+		if err != nil { // errors.Is per token cost 2% of a sheet
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
 			return err
 		}
 		switch k {
