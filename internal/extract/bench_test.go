@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/base64"
+	"io"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
@@ -59,12 +60,7 @@ func benchScanner(b *testing.B, e *inspect.Engine, body []byte) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		s := e.NewScanner()
-		for off := 0; off < len(body); off += benchChunk {
-			_, _ = s.Write(body[off:min(off+benchChunk, len(body))])
-		}
-		_ = s.Close()
-		s.Release()
+		scanOnce(e, body)
 	}
 }
 
@@ -72,12 +68,30 @@ func benchExtractor(b *testing.B, e *inspect.Engine, sh benchShape) {
 	b.SetBytes(int64(len(sh.body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		s := e.NewScanner()
-		x := New(s, sh.ctype, Limits{})
-		for off := 0; off < len(sh.body); off += benchChunk {
-			_, _ = x.Write(sh.body[off:min(off+benchChunk, len(sh.body))])
-		}
-		_ = x.Close()
-		s.Release()
+		extractOnce(e, sh)
+	}
+}
+
+// scanOnce writes body through a bare scanner in the proxy's chunks.
+func scanOnce(e *inspect.Engine, body []byte) {
+	s := e.NewScanner()
+	writeChunks(s, body)
+	_ = s.Close()
+	s.Release()
+}
+
+// extractOnce writes the shape's body through an extractor in the
+// proxy's chunks.
+func extractOnce(e *inspect.Engine, sh benchShape) {
+	s := e.NewScanner()
+	x := New(s, sh.ctype, Limits{})
+	writeChunks(x, sh.body)
+	_ = x.Close()
+	s.Release()
+}
+
+func writeChunks(w io.Writer, body []byte) {
+	for off := 0; off < len(body); off += benchChunk {
+		_, _ = w.Write(body[off:min(off+benchChunk, len(body))])
 	}
 }
