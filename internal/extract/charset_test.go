@@ -64,7 +64,7 @@ func TestCharsetEvasion(t *testing.T) {
 			if !slices.Equal(got.reasons, tt.want) {
 				t.Errorf("reasons %v, want %v", got.reasons, tt.want)
 			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, Limits{}, len(tt.give)/8)
+			checkLeakBudget(t, e, tt.give, tt.ctype, Limits{}, 4096, len(tt.give)/8)
 		})
 	}
 }

@@ -62,7 +62,7 @@ func TestOutsideMembers(t *testing.T) {
 					t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
 				}
 			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, len(tt.give)/8)
+			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, 4096, len(tt.give)/8)
 		})
 	}
 }

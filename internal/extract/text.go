@@ -470,8 +470,13 @@ func (t *textLayer) direct(minRun int) bool {
 	}
 	at, _ := stretch(p, 0, limit, minRun, false)
 	if at > 0 {
-		t.src.discard(at) // first, so the marks of the writes count the bytes
-		t.x.emit(p[:at])  // p stays valid: the coroutine does not wait in emit
+		// The queued text goes first: a mark taken while it is written
+		// must not count the bytes of p, whose text is not written yet.
+		// Then the bytes are read, so the mark of their own write counts
+		// them. p stays valid: the coroutine does not wait in emit.
+		t.x.flush()
+		t.src.discard(at)
+		t.x.emit(p[:at])
 	}
 	if at == len(p) {
 		return true
