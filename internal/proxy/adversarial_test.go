@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,54 @@ func TestMalformedRequests(t *testing.T) {
 	}
 	if got := e.metrics.get("denied/" + DeniedBadRequest); got != 2 {
 		t.Errorf("denied/bad_request = %v, want 2 (the two smuggling attempts)", got)
+	}
+}
+
+// TestSmugglingBehindBigBody: the sniffer skips the bulk of a body (reads
+// net/http makes straight into the handler's buffer), yet a smuggling head
+// pipelined right behind a 64 KiB body, in the same write, is still
+// refused, after a Content-Length body and after a chunked one.
+func TestSmugglingBehindBigBody(t *testing.T) {
+	e := newEnv(t, &byteRules{settings: Settings{HoldSize: 1 << 20}}, shortTimeouts)
+	host := strings.TrimPrefix(e.plain.URL, "http://")
+	head := "POST " + e.plain.URL + "/u HTTP/1.1\r\nHost: " + host + "\r\n"
+	body := string(pattern(64 << 10))
+	smuggle := head + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+	tests := []struct {
+		name  string
+		first string
+	}{
+		{name: "content-length body", first: head + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body},
+		{name: "chunked body", first: head + "Transfer-Encoding: chunked\r\n\r\n" + strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n0\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, before := e.up.last()
+			c, err := net.Dial("tcp", e.proxyURL.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(c, tt.first+smuggle); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(c)
+			for i, want := range []int{http.StatusOK, http.StatusBadRequest} {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("response %d: %v", i+1, err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Fatalf("response %d: status %d, want %d", i+1, resp.StatusCode, want)
+				}
+			}
+			if _, after := e.up.last(); after != before+1 {
+				t.Errorf("the upstream received %d requests, want only the first", after-before)
+			}
+		})
 	}
 }
 

@@ -87,7 +87,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
 	// original request to know whether the body was drained.
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x}
+		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x, conn: connOf(r)}
 	}
 	p.gp.ServeHTTP(w, r)
 	if x.cut.Load() {
@@ -150,11 +150,16 @@ type clientBody struct {
 	rc   *http.ResponseController
 	idle time.Duration
 	x    *exchange
+	conn *trackedConn // nil when not served through Listener or intercept
 }
 
 func (b *clientBody) Read(p []byte) (int, error) {
 	if b.idle > 0 {
 		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+	if b.conn != nil { // see trackedConn.Read: big reads now are body bytes only
+		b.conn.inBody.Store(true)
+		defer b.conn.inBody.Store(false)
 	}
 	n, err := b.ReadCloser.Read(p)
 	switch {

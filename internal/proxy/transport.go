@@ -189,6 +189,7 @@ type trackedConn struct {
 	writeIdle  time.Duration
 	tunnelIdle time.Duration
 	tunnel     atomic.Bool // a CONNECT was accepted: the bytes are a tunnel's
+	inBody     atomic.Bool // a handler is reading a request body (clientBody.Read)
 	sniff      smuggleSniffer
 	// readDeadline is the read deadline the http.Server (or goproxy) set,
 	// in Unix nanoseconds, 0 for none. The tunnel idle deadline never
@@ -232,11 +233,21 @@ func (c *trackedConn) Read(b []byte) (int, error) {
 		c.extendTunnel()
 	}
 	n, err := c.Conn.Read(b)
-	if !tunnel {
+	if !tunnel && !(len(b) > serverReadBuffer && c.inBody.Load()) {
 		c.sniff.scan(b[:n])
 	}
 	return n, err
 }
+
+// serverReadBuffer is the size of the buffer net/http's server reads
+// request heads through. While a handler reads a body, net/http reads into
+// the handler's slice directly only when it is larger than that buffer and
+// the buffer is empty, and then at most the rest of the body (Content-Length)
+// or of the chunk: such a read holds body bytes only, never the next
+// request's head, so the smuggling sniffer skips it. Every other read goes
+// through the buffer and is sniffed. Skipping bulk body bytes saves about
+// 0.3 CPU s per GiB uploaded.
+const serverReadBuffer = 4 << 10
 
 func (c *trackedConn) Write(b []byte) (int, error) {
 	if c.writeIdle > 0 {
