@@ -113,7 +113,7 @@ func (d *b64Reader) fast(p []byte) int {
 // step consumes one character, escape, padding or line break.
 func (d *b64Reader) step() error {
 	t := d.t
-	for t.hi-t.i < 4 && !t.eof {
+	for t.hi-t.i < 4 && !t.eof && !t.eventEnded() {
 		if !t.more() {
 			break
 		}
@@ -196,7 +196,7 @@ func (d *b64Reader) continues(k int) bool {
 	if d.line%4 != 0 || d.line < minWrap || d.line > maxWrap || (d.width != 0 && d.line != d.width) {
 		return false
 	}
-	for t.hi-t.i < k+d.line+4 && !t.eof {
+	for t.hi-t.i < k+d.line+4 && !t.eof && !t.eventEnded() {
 		if !t.more() {
 			break
 		}

@@ -43,9 +43,17 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return int64(hr.Len())
 	}})
 	defer x.pop()
-	for n < len(head) {
+	// An event stream is sniffed by its first event: a live feed does not
+	// wait for 512 bytes, and the bytes sniffed do not depend on how the
+	// stream is cut into chunks.
+	events := mt == eventStream
+	sniff := -1
+	for n < len(head) && sniff < 0 {
 		m, err := r.Read(head[n:])
 		n += m
+		if events {
+			sniff = eventEnd(head[:n])
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -56,6 +64,9 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	head = head[:n]
 	hr = bytes.NewReader(head)
 	r = &headed{head: hr, r: r}
+	if sniff >= 0 {
+		head = head[:sniff]
+	}
 	switch {
 	case bytes.HasPrefix(head, zipMagic) || bytes.HasPrefix(head, zipEmptyMagic):
 		return x.zip(r, depth+1)
@@ -65,7 +76,7 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
 	}
-	return x.text(r, sniffCharset(head, params["charset"]), depth)
+	return x.text(r, sniffCharset(head, params["charset"]), depth, events)
 }
 
 // headed is io.MultiReader(head, r) that lets the text layer see r: when
@@ -147,7 +158,7 @@ func (x *Extractor) outside(r io.Reader, depth int) error {
 // that did not parse.
 func (x *Extractor) asText(r io.Reader, head []byte, depth int) error {
 	x.boundary()
-	err := x.text(r, sniffCharset(head[:min(len(head), sniffLen)], ""), depth)
+	err := x.text(r, sniffCharset(head[:min(len(head), sniffLen)], ""), depth, false)
 	x.boundary()
 	return err
 }

@@ -95,7 +95,7 @@ func TestLeakShapes(t *testing.T) {
 func TestChunkInvariance(t *testing.T) {
 	e := newTestEngine(t)
 	recs := corpus.Records(5, 60)
-	for _, sh := range leakShapes(t, recs) {
+	for _, sh := range append(leakShapes(t, recs), sseShapes(t, recs)...) {
 		want := extract(t, e, sh.body, sh.ctype, Limits{}, 0)
 		for _, chunk := range []int{1, 3, 511, 4096} {
 			if got := extract(t, e, sh.body, sh.ctype, Limits{}, chunk); got.counts != want.counts || !slices.Equal(got.reasons, want.reasons) {
@@ -110,7 +110,7 @@ func TestChunkInvariance(t *testing.T) {
 func TestSettledLeakBudget(t *testing.T) {
 	e := newTestEngine(t)
 	recs := corpus.Records(9, 300)
-	for _, sh := range leakShapes(t, recs) {
+	for _, sh := range append(leakShapes(t, recs), sseShapes(t, recs)...) {
 		t.Run(sh.name, func(t *testing.T) {
 			for _, chunk := range []int{4096, benchChunk} { // the proxy's chunks: plain text is read in place
 				checkLeakBudget(t, e, sh.body, sh.ctype, Limits{}, chunk, 0)

@@ -101,19 +101,25 @@ type textLayer struct {
 	pre     func() int64 // bytes held by a transcoder in front, in input units
 	guard   *utf16Guard  // watches a UTF-16 stream's bytes, see leaveUTF16
 
+	// events: the stream is server-sent events, whose text is decided at
+	// every event's end (see events.go); tail follows the text emitted.
+	events bool
+	tail   eventTail
+
 	// src is the raw message when the layer reads it as it is (through
 	// head, the sniffed bytes): see direct. Nil once a decoder is in front.
 	src  *source
 	head *bytes.Reader
 }
 
-// text inspects a text stream in charset cs.
-func (x *Extractor) text(r io.Reader, cs charset, depth int) error {
+// text inspects a text stream in charset cs; events tells it is a stream
+// of server-sent events.
+func (x *Extractor) text(r io.Reader, cs charset, depth int, events bool) error {
 	if cs.unsupported {
 		x.fail(ReasonUnsupportedEncoding)
 	}
 	buf := x.getBuf(textMin)
-	t := &textLayer{x: x, r: r, depth: depth, buf: buf[:min(cap(buf), textBuf)], run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil}
+	t := &textLayer{x: x, r: r, depth: depth, buf: buf[:min(cap(buf), textBuf)], run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil, events: events}
 	defer func() { x.putBuf(t.buf) }() // the buffer may have grown
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
@@ -421,10 +427,31 @@ func (t *textLayer) emitText() {
 	if t.run >= 0 {
 		end = t.run
 	}
-	if end > t.emitted {
-		t.x.emit(t.buf[t.emitted:end])
-		t.emitted = end
+	for end > t.emitted {
+		n, cut := t.cut(t.buf[t.emitted:end])
+		t.x.emit(t.buf[t.emitted : t.emitted+n])
+		t.emitted += n
+		if cut {
+			t.x.boundary() // after emitted moved on: the mark counts the event's bytes
+		}
 	}
+}
+
+// eventEnded reports whether, in an event stream, the bytes from the
+// cursor hold an event's end: a look-ahead that would read past it stops
+// there rather than wait for the next event.
+func (t *textLayer) eventEnded() bool {
+	return t.events && eventEnd(t.buf[t.i:t.hi]) >= 0
+}
+
+// cut returns how much of b, the text to emit next, comes before the next
+// boundary, and whether there is one: in an event stream, the end of an
+// event; else none.
+func (t *textLayer) cut(b []byte) (n int, boundary bool) {
+	if !t.events {
+		return len(b), false
+	}
+	return t.tail.cut(b)
 }
 
 // directRead is how much of a chunk is copied behind bytes kept from the
@@ -475,8 +502,15 @@ func (t *textLayer) direct(minRun int) bool {
 		// Then the bytes are read, so the mark of their own write counts
 		// them. p stays valid: the coroutine does not wait in emit.
 		t.x.flush()
-		t.src.discard(at)
-		t.x.emit(p[:at])
+		for b := p[:at]; len(b) > 0; {
+			n, cut := t.cut(b)
+			t.src.discard(n)
+			t.x.emit(b[:n])
+			if cut {
+				t.x.boundary()
+			}
+			b = b[n:]
+		}
 	}
 	if at == len(p) {
 		return true
@@ -632,7 +666,13 @@ func (t *textLayer) finish() error {
 // not complete yet.
 func (t *textLayer) decide() bool {
 	w := t.buf[t.i:min(t.hi, t.i+gbWindow)]
-	if len(w) < gbWindow && !t.eof {
+	ended := false
+	if t.events { // the window ends with the event: it is not held for the next
+		if e := eventEnd(w); e >= 0 {
+			w, ended = w[:e], true
+		}
+	}
+	if len(w) < gbWindow && !t.eof && !ended {
 		return false
 	}
 	if hasPrefix(w, "\xff\xfe") || hasPrefix(w, "\xfe\xff") {
