@@ -51,16 +51,20 @@ type xmlScanner struct {
 	cdata bool   // text is a CDATA section: no entities
 }
 
-// prologMax is how far the XML declaration is looked for.
+// prologMax is how far the XML declaration is looked for, and how many
+// bytes decide the encoding.
 const prologMax = 256
 
 // newXMLScanner returns a tokenizer of r. A document that declares an
-// encoding other than UTF-8 is transcoded first. Call release when done.
+// encoding other than UTF-8, or reads as UTF-16, is transcoded first. The
+// encoding is decided on exactly the first prologMax bytes (fewer only at
+// the end of the stream), however r delivers them, so the tokens do not
+// depend on read sizes. Call release when done.
 func (x *Extractor) newXMLScanner(r io.Reader) *xmlScanner {
 	z := &xmlScanner{r: r, buf: x.getBuf(xmlBuf)}
-	for z.n < prologMax && !bytes.Contains(z.buf[:z.n], []byte("?>")) && z.fill() {
+	for z.n < prologMax && z.fill() {
 	}
-	if e := xmlEncoding(z.buf[z.i:z.n]); e != nil {
+	if e := xmlEncoding(z.buf[z.i:min(z.n, prologMax)]); e != nil {
 		rest := bytes.NewReader(bytes.Clone(z.buf[z.i:z.n]))
 		z.r = transform.NewReader(io.MultiReader(rest, z.r), e.NewDecoder())
 		z.i, z.n, z.eof, z.err = 0, 0, false, nil
@@ -330,7 +334,7 @@ func (z *xmlScanner) appendText(dst []byte, limit int) []byte {
 			a = len(raw)
 		}
 		take := min(a, limit-len(dst))
-		dst = append(dst, raw[:take]...)
+		dst = appendLines(dst, raw[:take])
 		if raw = raw[take:]; len(raw) == 0 || take < a {
 			break
 		}
@@ -344,6 +348,23 @@ func (z *xmlScanner) appendText(dst []byte, limit int) []byte {
 		raw = raw[semi+1:]
 	}
 	return dst
+}
+
+// appendLines appends b with its line ends normalised as XML requires
+// (XML 1.0 §2.11): "\r\n" and a lone "\r" become "\n", so a cell's line
+// break reads the same whichever the writer used.
+func appendLines(dst, b []byte) []byte {
+	for {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(append(dst, b[:i]...), '\n')
+		b = b[i+1:]
+		if len(b) > 0 && b[0] == '\n' {
+			b = b[1:]
+		}
+	}
 }
 
 // appendEntity appends the character of the entity reference ref
