@@ -141,8 +141,8 @@ func FuzzXMLScanner(f *testing.F) {
 		if whole != slow || !errors.Is(werr, serr) && !errors.Is(serr, werr) {
 			t.Fatalf("whole %q, %v; byte by byte %q, %v", whole, werr, slow, serr)
 		}
-		lines := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(doc) // XML line-end normalisation
-		transcoded := xmlEncoding([]byte(doc)) != nil                       // e.g. BOM-less UTF-16, sniffed on purpose
+		lines := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(doc)      // XML line-end normalisation
+		transcoded := xmlEncoding([]byte(doc[:min(len(doc), prologMax)])) != nil // e.g. BOM-less UTF-16, sniffed on purpose
 		if errors.Is(werr, io.EOF) && !transcoded && strings.Count(doc, "<") == 0 && !strings.Contains(doc, "&") && !strings.Contains(whole, lines) {
 			t.Fatalf("text-only document %q read as %q", doc, whole)
 		}
