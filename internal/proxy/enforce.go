@@ -315,6 +315,14 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 	return p.errorHandler()(req, err)
 }
 
+// isEventStream reports a response of server-sent events (a live feed, a
+// chat answer streamed as it is written): it is never held, since it may
+// not end for minutes, and each event is inspected and forwarded as it
+// comes (the extractor decides the text at every event's end).
+func isEventStream(msg Message) bool {
+	return msg.Direction == Response && msg.ContentType == "text/event-stream"
+}
+
 // inspectBody wraps one body for enforcement. Bodies up to the hold size
 // are read whole first, so a block returns an error wrapping
 // inspect.ErrBlocked before anything was forwarded; larger bodies come back
@@ -360,7 +368,7 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		return nil, err
 	}
 	hold := settings.HoldSize
-	if hold <= 0 || length > hold {
+	if hold <= 0 || length > hold || isEventStream(msg) {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
 			m.phase = PhaseStreaming
 			return m, nil
