@@ -71,7 +71,11 @@ func receiveEach(t *testing.T, client *http.Client, url string, events []string,
 		case <-time.After(3 * time.Second):
 			t.Fatalf("event %d not delivered while the upstream waits for more", i)
 		}
-		next <- struct{}{}
+		select {
+		case next <- struct{}{}:
+		case <-time.After(3 * time.Second):
+			t.Fatalf("event %d came only after the upstream stopped waiting for it to be received", i)
+		}
 	}
 }
 
