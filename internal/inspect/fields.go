@@ -55,7 +55,14 @@ func (s *Scanner) readHeader(final bool) bool {
 	}
 	var cols [len(s.csv.cols)]contextClass
 	labelled := false
-	for i, cell := range bytes.Split(line, []byte{delim}) {
+	// Cells one by one, without bytes.Split's slice: a message that is
+	// decided part by part (every event of an event stream) reads a first
+	// line per part.
+	for i, rest := 0, line; rest != nil; i++ {
+		cell, after, found := bytes.Cut(rest, []byte{delim})
+		if rest = nil; found {
+			rest = after
+		}
 		cell = bytes.Trim(cell, "\" ")
 		if len(cell) > 64 || bytes.ContainsAny(cell, "\":={}[]<>") {
 			return true // a record or markup, not a header row
