@@ -133,9 +133,16 @@ func TestWatcherRunPolls(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	// Each version replaces the file at once (write, then rename), as
+	// deployment tools do: a poll that caught os.WriteFile between its
+	// truncate and its write would see an empty file, a failure of its own.
 	write := func(content string) {
 		t.Helper()
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
