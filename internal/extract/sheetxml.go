@@ -168,14 +168,19 @@ func (z *xmlScanner) next() (xmlKind, error) {
 }
 
 // textToken returns the character data at the start of b, up to the next
-// tag. At the end of the buffer it stops before an entity that may be
-// cut; ok is false when it needs more data first.
+// tag. At the end of the buffer it stops before an entity that may be cut,
+// and before a final '\r' (its "\n" may follow: one line end), so the
+// pieces read the same however the input arrives; ok is false when it
+// needs more data first.
 func (z *xmlScanner) textToken(b []byte) (xmlKind, bool) {
 	end := bytes.IndexByte(b, '<')
 	if end < 0 {
 		end = len(b)
 		if a := bytes.LastIndexByte(b, '&'); a >= 0 && !z.eof && a > len(b)-maxEntity && bytes.IndexByte(b[a:], ';') < 0 {
 			end = a
+		}
+		if !z.eof && end > 0 && b[end-1] == '\r' {
+			end--
 		}
 		if end == 0 {
 			return 0, false
@@ -338,7 +343,13 @@ func (z *xmlScanner) appendText(dst []byte, limit int) []byte {
 		if raw = raw[take:]; len(raw) == 0 || take < a {
 			break
 		}
-		semi := bytes.IndexByte(raw[:min(len(raw), maxEntity)], ';')
+		// An entity reference holds no second '&': "&amp0&amp;" is a stray
+		// '&' and then "&amp;", however the text was cut into pieces.
+		ref := raw[:min(len(raw), maxEntity)]
+		if amp := bytes.IndexByte(ref[1:], '&'); amp >= 0 {
+			ref = ref[:amp+1]
+		}
+		semi := bytes.IndexByte(ref, ';')
 		if semi < 0 {
 			dst = append(dst, '&')
 			raw = raw[1:]
