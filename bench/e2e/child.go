@@ -91,20 +91,21 @@ func runChild(role string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	var h http.Handler
+	var srv *http.Server
 	switch role {
 	case roleGoproxy:
-		h = plainGoproxy(c, roots)
+		srv = &http.Server{Handler: plainGoproxy(c, roots), ReadHeaderTimeout: 10 * time.Second}
 	case roleDLP:
 		p, err := dlpProxy(c, roots, port, ln.Addr().String())
 		if err != nil {
 			return err
 		}
-		h, ln = p, p.Listener(ln)
+		// As dlpproxy serve runs it: the proxy's own server (limits and
+		// per-connection guards) on its listener.
+		srv, ln = p.NewServer(nil), p.Listener(ln)
 	default:
 		return fmt.Errorf("unknown role %q", role)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Printf("LISTEN %s\n", ln.Addr())
