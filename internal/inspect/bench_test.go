@@ -78,3 +78,14 @@ func TestBenchCorporaCounts(t *testing.T) {
 		t.Errorf("pi corpus: got %v, want %v", got, want)
 	}
 }
+
+// BenchmarkNewEngine is the cost of building an engine: once at startup
+// (dlpproxy scan) and on every policy reload.
+func BenchmarkNewEngine(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewEngine(Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

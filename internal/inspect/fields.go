@@ -16,6 +16,10 @@ import (
 // maxValueRunes bounds a labelled value; a longer one is prose, not a field.
 const maxValueRunes = 64
 
+// headerCellMax is the longest cell of a CSV header row; a longer one
+// makes the first line a record, not a header.
+const headerCellMax = 64
+
 // csvState follows the columns of a CSV or TSV body with a header row.
 type csvState struct {
 	on     bool
@@ -64,11 +68,11 @@ func (s *Scanner) readHeader(final bool) bool {
 			rest = after
 		}
 		cell = bytes.Trim(cell, "\" ")
-		if len(cell) > 64 || bytes.ContainsAny(cell, "\":={}[]<>") {
+		if len(cell) > headerCellMax || bytes.ContainsAny(cell, "\":={}[]<>") {
 			return true // a record or markup, not a header row
 		}
 		if i < len(cols) && len(cell) > 0 {
-			cols[i] = s.e.keywords.in(cell)
+			cols[i] = s.e.keywords.in(foldCase(&s.fold, cell))
 			labelled = labelled || cols[i] != 0
 		}
 	}
@@ -239,9 +243,7 @@ func (s *Scanner) email(i, w, end int) int {
 	n += copy(s.val[n:], s.buf[i+w:stop])
 	v := s.val[:n]
 	for k, c := range v {
-		if c >= 'A' && c <= 'Z' {
-			v[k] = c + 'a' - 'A'
-		}
+		v[k] = lowerASCII(c)
 	}
 	s.found(Email, v, maskEmail)
 	return stop

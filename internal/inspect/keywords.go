@@ -12,8 +12,10 @@ type contextClass uint16
 
 // keywords lists, per detector, the labels that name its values in forms,
 // JSON keys, CSV headers and prose. Each is matched in raw UTF-8, JSON
-// \uXXXX escapes and percent-encoding (both hex cases), and ASCII ones in
-// lower, Title and UPPER case.
+// \uXXXX escapes and percent-encoding (either hex case, even mixed), and
+// ASCII ones in any letter case. The camelCase entries are the wire
+// spellings the Aho-Corasick baseline is built from (LabelForms); the
+// engine's own automata fold them with the rest.
 var keywords = [NumDetectors][]string{
 	ResidentID:   {"身份证", "身份证号", "证件号", "公民身份号码", "身份号码", "sfz", "sfzh", "idcard", "id_card", "idCard", "idno", "idNo", "id_no", "identity", "id_number", "idNumber"},
 	Mobile:       {"手机", "联系电话", "电话", "联系方式", "mobile", "phone", "tel", "cellphone"},
@@ -25,72 +27,111 @@ var keywords = [NumDetectors][]string{
 	Address:      {"住址", "地址", "户籍", "居住地", "所在地", "address", "addr"},
 }
 
-// keywordIndex holds one Aho-Corasick automaton per detector over every form
-// of that detector's labels. One automaton per detector rather than one for
-// all: cloudflare/ahocorasick's Match returns the matched indices in a new
-// slice and mutates the matcher (MatchThreadSafe takes a pooled map), while
-// Contains is read-only and allocation-free, so the question "is there a
-// label of detector d in this window" costs no allocation and no lock, and
-// the automata are shared by every scanner of the engine.
+// keywordIndex holds one Aho-Corasick automaton per detector over the
+// case-folded forms of that detector's labels. Callers fold the text they
+// ask about with foldCase first (ASCII letters to lower case, which also
+// turns \u59D3 into \u59d3 and %E5 into %e5), so an automaton needs only
+// the lower-case forms: every wire spelling matches, in half the trie.
+// cloudflare/ahocorasick sizes its trie by the dictionary's bytes at about
+// 4 KiB per byte (each node holds two [256] pointer arrays), so the bytes of
+// the forms are what an engine's build costs.
+//
+// One automaton per detector rather than one for all: Match returns the
+// matched indices in a new slice and mutates the matcher (MatchThreadSafe
+// takes a pooled map), while Contains is read-only and allocation-free, so
+// the question "is there a label of detector d in this window" costs no
+// allocation and no lock, and the automata are shared by every scanner of
+// the engine. Split by detector, the automata hold the same bytes one
+// automaton would.
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
-	maxLen     int
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
 	k := &keywordIndex{}
 	for d, words := range keywords {
-		forms := keywordForms(words)
+		forms := foldedForms(words)
 		if len(forms) == 0 {
 			return nil, fmt.Errorf("keywords of %s: empty", Detector(d))
-		}
-		for _, f := range forms {
-			k.maxLen = max(k.maxLen, len(f))
 		}
 		k.byDetector[d] = ahocorasick.NewStringMatcher(forms)
 	}
 	return k, nil
 }
 
-// in reports which detectors have a label anywhere in window.
-func (k *keywordIndex) in(window []byte) contextClass {
+// foldMax is the longest text the automata are asked about: a label window
+// or a CSV header cell.
+const foldMax = max(labelMax, headerCellMax)
+
+// foldCase copies src into dst with ASCII letters in lower case and returns
+// the copy: the form the automata match. A src longer than dst keeps its
+// last len(dst) bytes, the ones nearest the value.
+func foldCase(dst *[foldMax]byte, src []byte) []byte {
+	src = src[max(0, len(src)-len(dst)):]
+	for i, c := range src {
+		dst[i] = lowerASCII(c)
+	}
+	return dst[:len(src)]
+}
+
+// in reports which detectors have a label anywhere in folded, a text
+// folded by foldCase.
+func (k *keywordIndex) in(folded []byte) contextClass {
 	var c contextClass
 	for d, m := range k.byDetector {
-		if m.Contains(window) {
+		if m.Contains(folded) {
 			c |= 1 << d
 		}
 	}
 	return c
 }
 
-// has reports whether a label of detector d occurs in window.
-func (k *keywordIndex) has(d Detector, window []byte) bool {
-	return len(window) > 0 && k.byDetector[d].Contains(window)
+// has reports whether a label of detector d occurs in folded, a text
+// folded by foldCase.
+func (k *keywordIndex) has(d Detector, folded []byte) bool {
+	return len(folded) > 0 && k.byDetector[d].Contains(folded)
 }
 
-// keywordForms expands labels into every spelling they take on the wire.
-func keywordForms(words []string) []string {
-	seen := map[string]bool{}
+// wireForms expands labels into every spelling they take on the wire: raw
+// UTF-8, \u escapes and percent-encoding in both hex cases, and ASCII
+// labels in lower, Title and UPPER case.
+func wireForms(words []string) []string {
 	var out []string
-	add := func(s string) {
+	for _, w := range words {
+		if isASCII(w) {
+			out = append(out, w, strings.ToLower(w), strings.ToUpper(w), strings.ToUpper(w[:1])+w[1:])
+			continue
+		}
+		out = append(out, w,
+			jsonEscape(w, "\\u%04x"), jsonEscape(w, "\\u%04X"),
+			percentEncode(w, "%%%02X"), percentEncode(w, "%%%02x"))
+	}
+	return dedupe(out)
+}
+
+// foldedForms returns the distinct foldCase forms of the wire spellings of
+// words: what the automata hold.
+func foldedForms(words []string) []string {
+	forms := wireForms(words)
+	for i, f := range forms {
+		b := []byte(f)
+		for j, c := range b {
+			b[j] = lowerASCII(c)
+		}
+		forms[i] = string(b)
+	}
+	return dedupe(forms)
+}
+
+// dedupe drops repeated and empty strings, keeping the first of each.
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
 		if s != "" && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
-	}
-	for _, w := range words {
-		if isASCII(w) {
-			add(w)
-			add(strings.ToLower(w))
-			add(strings.ToUpper(w))
-			add(strings.ToUpper(w[:1]) + w[1:])
-			continue
-		}
-		add(w)
-		add(jsonEscape(w, "\\u%04x"))
-		add(jsonEscape(w, "\\u%04X"))
-		add(percentEncode(w, "%%%02X"))
-		add(percentEncode(w, "%%%02x"))
 	}
 	return out
 }
@@ -120,14 +161,15 @@ func percentEncode(s, format string) string {
 	return b.String()
 }
 
-// LabelForms returns every spelling of every detector's labels that the
-// engine's automata match (raw UTF-8, \u-escaped and percent-encoded forms,
-// ASCII case variants). Benchmarks use it to build the bare Aho-Corasick
-// baseline over the same dictionary.
+// LabelForms returns every wire spelling of every detector's labels that
+// the engine finds (raw UTF-8, \u-escaped and percent-encoded forms in both
+// hex cases, ASCII labels in lower, Title and UPPER case). Benchmarks use it
+// to build the bare Aho-Corasick baseline: an automaton that finds the same
+// spellings without folding the text first.
 func LabelForms() []string {
 	var all []string
 	for _, words := range keywords {
-		all = append(all, keywordForms(words)...)
+		all = append(all, wireForms(words)...)
 	}
 	return all
 }

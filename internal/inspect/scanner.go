@@ -36,10 +36,11 @@ type Scanner struct {
 	header bool   // the first line has been examined
 	closed bool
 
-	csv csvState
-	val [4 * maxValueRunes]byte // decoded candidate value
-	num [18]byte                // normalised number scratch
-	run numberRun               // the run of digit groups being matched
+	csv  csvState
+	val  [4 * maxValueRunes]byte // decoded candidate value
+	num  [18]byte                // normalised number scratch
+	fold [foldMax]byte           // case-folded label window or header cell
+	run  numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -469,9 +470,18 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 	if s.csv.on {
 		return s.csv.column(d)
 	}
-	return s.e.keywords.has(d, s.labelWindow(p))
+	return s.e.keywords.has(d, foldCase(&s.fold, s.labelWindow(p)))
 }
 
 func isDigit(c byte) bool  { return c-'0' < 10 }
 func isLetter(c byte) bool { return (c|0x20)-'a' < 26 }
-func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }
+
+// lowerASCII maps an ASCII upper-case letter to lower case and leaves every
+// other byte as it is.
+func lowerASCII(c byte) byte {
+	if c-'A' < 26 {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+func isAlnum(c byte) bool { return isDigit(c) || isLetter(c) }

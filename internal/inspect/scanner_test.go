@@ -29,6 +29,26 @@ func scanAll(e *Engine, body []byte) [NumDetectors]int {
 	return s.Tally().Counts
 }
 
+// scanTest is a body and the counts a scan of it yields.
+type scanTest struct {
+	name string
+	give string
+	want [NumDetectors]int
+}
+
+// runScanTests scans every body in one piece and checks its counts.
+func runScanTests(t *testing.T, tests []scanTest) {
+	t.Helper()
+	e := newTestEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := scanAll(e, []byte(tt.give)); got != tt.want {
+				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
 // countsOf builds an expectation from detector/count pairs.
 func countsOf(kv map[Detector]int) [NumDetectors]int {
 	var c [NumDetectors]int
@@ -69,12 +89,7 @@ func TestPublicResidentIDVectors(t *testing.T) {
 }
 
 func TestNumberForms(t *testing.T) {
-	e := newTestEngine(t)
-	tests := []struct {
-		name string
-		give string
-		want [NumDetectors]int
-	}{
+	tests := []scanTest{
 		{"bare id", "110101199003078670", countsOf(map[Detector]int{ResidentID: 1})},
 		{"id 6-8-4 spaces", "x 110101 19900307 8670 y", countsOf(map[Detector]int{ResidentID: 1})},
 		{"id 6-8-4 hyphens", "110105-19491231-002X", countsOf(map[Detector]int{ResidentID: 1})},
@@ -121,22 +136,11 @@ func TestNumberForms(t *testing.T) {
 		{"id full-width check letter", "11010519491231002Ｘ", countsOf(map[Detector]int{ResidentID: 1})},
 		{"id in run with full-width tail", "110101199003078670１", [NumDetectors]int{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := scanAll(e, []byte(tt.give)); got != tt.want {
-				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
-			}
-		})
-	}
+	runScanTests(t, tests)
 }
 
 func TestLabelledValues(t *testing.T) {
-	e := newTestEngine(t)
-	tests := []struct {
-		name string
-		give string
-		want [NumDetectors]int
-	}{
+	tests := []scanTest{
 		{"name label", "姓名：张三，电话：13812345678", countsOf(map[Detector]int{Name: 1, Mobile: 1})},
 		{"name json", `{"name":"王小明","mobile":"13812345678"}`, countsOf(map[Detector]int{Name: 1, Mobile: 1})},
 		{"name json escaped", `{"realName":"\u738b\u5c0f\u660e"}`, countsOf(map[Detector]int{Name: 1})},
@@ -149,13 +153,7 @@ func TestLabelledValues(t *testing.T) {
 		{"tsv english header", "name\tid_card\taddress\n王伟\t110101199003078670\t广州市天河区体育西路1号\n",
 			countsOf(map[Detector]int{Name: 1, ResidentID: 1, Address: 1})},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := scanAll(e, []byte(tt.give)); got != tt.want {
-				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
-			}
-		})
-	}
+	runScanTests(t, tests)
 }
 
 func TestSamplesAreMasked(t *testing.T) {
