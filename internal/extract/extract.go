@@ -134,6 +134,7 @@ type Extractor struct {
 	fresh   bool   // nothing emitted since the last boundary
 	frames  []*frame
 	marks   []mark
+	inPlace identity // the last text written as the raw bytes it is, see emitInPlace
 	settled int64
 
 	held      int64           // bytes held by archive layers, bounded by lim.Hold
@@ -229,6 +230,9 @@ func (x *Extractor) Settled() int64 {
 	// The few marks left move to the front, so the array is reused: an
 	// event stream marks every event.
 	x.marks = x.marks[:copy(x.marks, x.marks[i:])]
+	if st > x.inPlace.text && st < x.inPlace.text+x.inPlace.n {
+		x.settled = max(x.settled, min(x.inPlace.raw+st-x.inPlace.text, x.raw))
+	}
 	return x.settled
 }
 
@@ -376,6 +380,26 @@ func (x *Extractor) emitByte(c byte) {
 		x.flush()
 	}
 	x.out = append(x.out, c)
+}
+
+// emitInPlace is emit for bytes of the raw message that are their own
+// text (plain UTF-8 read in place, no decoder in front): raw offset raw
+// holds b[0]. A large piece is written as it is, and the extractor
+// remembers the one-to-one mapping, so the piece settles as the scanner
+// settles it, up to the scanner's holdback, rather than only once the next
+// write has settled its end: without that a caller's buffer holds one
+// written piece more than it needs to, and hands out its settled bytes in
+// two reads per chunk (a full one and a few bytes), which doubles the
+// writes downstream.
+func (x *Extractor) emitInPlace(b []byte, raw int64) {
+	if len(b) < outBuf/2 {
+		x.emit(b)
+		return
+	}
+	x.fresh = false
+	x.flush()
+	x.inPlace = identity{raw: raw, text: x.written, n: int64(len(b))}
+	x.write(b)
 }
 
 func (x *Extractor) flush() {

@@ -397,3 +397,31 @@ func TestPrelude(t *testing.T) {
 		s.Release()
 	}
 }
+
+// TestInPlaceTextSettlesAsScanned: plain text read in place settles as the
+// scanner settles it, a holdback behind what was written, not a whole write
+// behind. A caller that releases settled bytes then hands each chunk on in
+// one piece and holds little.
+func TestInPlaceTextSettlesAsScanned(t *testing.T) {
+	e := newTestEngine(t)
+	body := corpus.CleanWeb(1, 1<<20).Data
+	for _, ctype := range []string{"text/html", "application/json", ""} {
+		t.Run(ctype, func(t *testing.T) {
+			s := e.NewScanner()
+			defer s.Release()
+			x := New(s, ctype, Limits{})
+			defer x.Stop()
+			for off := 0; off < len(body); off += benchChunk {
+				end := min(off+benchChunk, len(body))
+				_, _ = x.Write(body[off:end])
+				if off == 0 {
+					continue // the first chunk may still be sniffed
+				}
+				if lag := int64(end) - x.Settled(); lag > 4<<10 {
+					t.Fatalf("after %d bytes settled %d: %d bytes behind", end, x.Settled(), lag)
+				}
+			}
+			_ = x.Close()
+		})
+	}
+}

@@ -25,6 +25,9 @@ type frame struct {
 // mark records that raw bytes before raw have all their text before text.
 type mark struct{ raw, text int64 }
 
+// identity records that text[text:text+n] is raw[raw:raw+n], byte for byte.
+type identity struct{ raw, text, n int64 }
+
 // push makes f the innermost active frame.
 func (x *Extractor) push(f *frame) *frame {
 	if f.scale == 0 {

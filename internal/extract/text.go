@@ -504,8 +504,9 @@ func (t *textLayer) direct(minRun int) bool {
 		t.x.flush()
 		for b := p[:at]; len(b) > 0; {
 			n, cut := t.cut(b)
+			raw := t.x.consumed
 			t.src.discard(n)
-			t.x.emit(b[:n])
+			t.x.emitInPlace(b[:n], raw)
 			if cut {
 				t.x.boundary()
 			}
