@@ -27,6 +27,11 @@ func (s *distinctSet) add(h uint64, limit int) bool {
 		return s.hll.add(h)
 	}
 	if s.n >= limit {
+		// Full: a value already counted keeps the count exact; only a new
+		// one moves the set to an estimate.
+		if _, found := probe(s.slots, h); found {
+			return false
+		}
 		s.spill()
 		return s.hll.add(h)
 	}
@@ -90,14 +95,23 @@ func (s *distinctSet) spill() {
 
 // insert adds h to the power-of-two table and reports whether it was absent.
 func insert(slots []uint64, h uint64) bool {
+	i, found := probe(slots, h)
+	if !found {
+		slots[i] = h
+	}
+	return !found
+}
+
+// probe returns the slot of h in the power-of-two table, or the empty slot
+// where it would go. The table is never full.
+func probe(slots []uint64, h uint64) (int, bool) {
 	mask := uint64(len(slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		switch slots[i] {
 		case 0:
-			slots[i] = h
-			return true
+			return int(i), false
 		case h:
-			return false
+			return int(i), true
 		}
 	}
 }
@@ -105,31 +119,44 @@ func insert(slots []uint64, h uint64) bool {
 // hllBits is the HyperLogLog precision: 2^12 registers, about 1.6% error.
 const hllBits = 12
 
-// hyperLogLog estimates the number of distinct hashes in 4 KiB.
+// hllMaxRank is the highest rank a register can take: one more than the
+// hash bits left after the register index.
+const hllMaxRank = 64 - hllBits + 1
+
+// hyperLogLog estimates the number of distinct hashes in about 4 KiB. It
+// keeps how many registers hold each rank, so an estimate sums 53 counts
+// rather than 4096 registers: a message past the exact limit asks for one
+// after every batch of inserts.
 type hyperLogLog struct {
-	reg [1 << hllBits]uint8
+	reg    [1 << hllBits]uint8
+	atRank [hllMaxRank + 1]uint16 // registers per rank; rank 0 is not kept
 }
 
 func (h *hyperLogLog) add(x uint64) bool {
 	x = mix64(x)
 	idx := x >> (64 - hllBits)
 	rank := uint8(bits.LeadingZeros64(x<<hllBits|1<<(hllBits-1)) + 1)
-	if rank > h.reg[idx] {
-		h.reg[idx] = rank
-		return true
+	old := h.reg[idx]
+	if rank <= old {
+		return false
 	}
-	return false
+	h.reg[idx] = rank
+	if old > 0 {
+		h.atRank[old]--
+	}
+	h.atRank[rank]++
+	return true
 }
 
 func (h *hyperLogLog) estimate() int {
-	const m = float64(1 << hllBits)
-	sum, zeros := 0.0, 0
-	for _, r := range h.reg {
-		sum += 1 / float64(uint64(1)<<r)
-		if r == 0 {
-			zeros++
-		}
+	const m = 1 << hllBits
+	zeros := m
+	sum := 0.0
+	for r := 1; r < len(h.atRank); r++ {
+		zeros -= int(h.atRank[r])
+		sum += math.Ldexp(float64(h.atRank[r]), -r)
 	}
+	sum += float64(zeros)
 	e := 0.7213 / (1 + 1.079/m) * m * m / sum
 	if e <= 2.5*m && zeros > 0 {
 		e = m * math.Log(m/float64(zeros))
