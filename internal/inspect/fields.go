@@ -30,8 +30,14 @@ type csvState struct {
 }
 
 // column reports whether the current column's header names detector d.
-func (c *csvState) column(d Detector) bool {
-	return c.col < len(c.cols) && c.cols[c.col]&(1<<d) != 0
+func (c *csvState) column(d Detector) bool { return c.labels()&(1<<d) != 0 }
+
+// labels returns the detectors the current column's header names.
+func (c *csvState) labels() contextClass {
+	if c.col < len(c.cols) {
+		return c.cols[c.col]
+	}
+	return 0
 }
 
 // readHeader examines the first line once it is complete: when it is a
@@ -127,6 +133,11 @@ func (s *Scanner) labelledValue(j, end int) int {
 	// Most values start with an ASCII byte that opens no escape (numbers,
 	// words, quotes): no Han rune starts there, and no decoding is needed.
 	if plainStop(s.buf[j]) {
+		return j
+	}
+	// In a CSV body the header tells which columns may hold names and
+	// addresses; the cells of the others are not read.
+	if s.csv.on && s.csv.labels()&(1<<Name|1<<Address) == 0 {
 		return j
 	}
 	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {

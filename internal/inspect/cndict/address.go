@@ -75,8 +75,12 @@ func addressScore(s []byte, any bool) int {
 	if len(s) > maxAddressRunes*utf8.UTFMax {
 		return 0
 	}
+	d := dict()
 	var rs [maxAddressRunes]rune
-	n, core := 0, 0
+	// marks holds the indexes of the runes after the first that have marker
+	// information, found while decoding: scoring visits only those.
+	var marks [maxAddressRunes]uint8
+	n, core, nm := 0, 0, 0
 	for i := 0; i < len(s); {
 		// Inline paths for ASCII and Han, all of most addresses.
 		r, han := han3(s, i)
@@ -91,14 +95,20 @@ func addressScore(s []byte, any bool) int {
 			r, size = decodeRune(s[i:])
 			i += size
 		}
+		if n == len(rs) {
+			return 0
+		}
 		switch {
-		case isHan(r) || isDigit(r):
+		case isHan(r):
+			core++
+			if n > 0 && d.markerInfo[r-hanFirst] != 0 {
+				marks[nm] = uint8(n)
+				nm++
+			}
+		case isDigit(r):
 			core++
 		case r < utf8.RuneSelf && isASCIILetter(byte(r)), strings.ContainsRune(addressPunct, r):
 		default:
-			return 0
-		}
-		if n == len(rs) {
 			return 0
 		}
 		rs[n] = r
@@ -107,7 +117,7 @@ func addressScore(s []byte, any bool) int {
 	if n < minAddressRunes || core*3 < n*2 {
 		return 0
 	}
-	return scoreMarkers(rs[:n], dict(), any)
+	return scoreMarkers(rs[:n], marks[:nm], d, any)
 }
 
 // IsAddress reports whether s looks like a mainland street address, that is
@@ -116,14 +126,16 @@ func IsAddress(s []byte) bool {
 	return addressScore(s, true) > 0
 }
 
-// scoreMarkers scores the markers in rs as AddressScore describes; with
-// any set it returns 1 as soon as the score is known to be positive.
-func scoreMarkers(rs []rune, d *tables, any bool) int {
+// scoreMarkers scores the markers in rs as AddressScore describes, visiting
+// the runes at marks (the runes after the first that have marker
+// information, in order); with any set it returns 1 as soon as the score is
+// known to be positive.
+func scoreMarkers(rs []rune, marks []uint8, d *tables, any bool) int {
 	admins, places, units := 0, 0, 0
-	for i := 1; i < len(rs); i++ {
-		// One table lookup rejects most runes before the call to marker.
-		r := rs[i]
-		if !isHan(r) || d.markerInfo[r-hanFirst] == 0 {
+	next := 1 // the first rune not taken by a two-rune marker
+	for _, m := range marks {
+		i := int(m)
+		if i < next {
 			continue
 		}
 		kind, end := marker(rs, i, d)
@@ -142,7 +154,7 @@ func scoreMarkers(rs []rune, d *tables, any bool) int {
 				units++
 			}
 		}
-		i = end
+		next = end + 1
 	}
 	if admins == 0 || places == 0 {
 		return 0
