@@ -147,7 +147,7 @@ func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *poli
 	// Office files, OLE, base64 runs, GBK and UTF-16 text.
 	x := extract.New(s, "", extract.Limits{})
 	defer x.Stop()
-	n, err := io.CopyBuffer(x, r, make([]byte, 256<<10))
+	n, err := copyReadAhead(x, r)
 	if err != nil {
 		res.Error = fmt.Sprintf("read: %v", err)
 		return res

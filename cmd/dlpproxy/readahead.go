@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"io"
+)
+
+// readAheadBuffer and readAheadDepth size copyReadAhead's ring: three
+// 256 KiB buffers, so memory stays flat whatever the input's size.
+const (
+	readAheadBuffer = 256 << 10
+	readAheadDepth  = 3
+)
+
+// readChunk is one read of copyReadAhead's reader: the bytes and the error
+// the read returned with them.
+type readChunk struct {
+	b   []byte
+	err error
+}
+
+// copyReadAhead copies src to dst like io.Copy, reading src on a goroutine
+// of its own a few buffers ahead of dst. Reading a file is a copy from the
+// page cache that costs about a fifth of scanning it; overlapped with the
+// scan on the other core it no longer adds to the wall time. The reader
+// goroutine ends before copyReadAhead returns.
+func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
+	free := make(chan []byte, readAheadDepth)
+	full := make(chan readChunk, readAheadDepth)
+	for range readAheadDepth {
+		free <- make([]byte, readAheadBuffer)
+	}
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(full)
+		for {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			n, err := src.Read(b)
+			// At most readAheadDepth chunks exist, so this send never blocks.
+			full <- readChunk{b: b[:n], err: err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		<-finished
+	}()
+	var total int64
+	for c := range full {
+		if len(c.b) > 0 {
+			n, err := dst.Write(c.b)
+			total += int64(n)
+			if err != nil {
+				return total, err
+			}
+		}
+		if errors.Is(c.err, io.EOF) {
+			return total, nil
+		}
+		if c.err != nil {
+			return total, c.err
+		}
+		free <- c.b[:cap(c.b)]
+	}
+	return total, nil
+}
