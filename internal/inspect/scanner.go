@@ -215,9 +215,14 @@ func (s *Scanner) scan(final bool) {
 				i--
 			}
 			if i > lo && unitTail[b[i-1]] {
-				if start := runStart(b, escapeStart(b, i, end), lo); start < i {
-					i = max(s.number(start, min(end, start+maxSpan)), i+1)
-					continue
+				// No digit unit ends in a hex letter (escaped digits end
+				// in a digit or ';'): after one, as in hex hashes, only an
+				// escape around i (\uFF11) can start the run earlier.
+				if at := escapeStart(b, i, end); at < i || !isHexLetter(b[i-1]) {
+					if start := runStart(b, at, lo); start < i {
+						i = max(s.number(start, min(end, start+maxSpan)), i+1)
+						continue
+					}
 				}
 			}
 			// Inline fast path: a short lone run of plain digits (prices,
@@ -475,6 +480,10 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 
 func isDigit(c byte) bool  { return c-'0' < 10 }
 func isLetter(c byte) bool { return (c|0x20)-'a' < 26 }
+func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }
+
+// isHexLetter reports whether c is one of a-f and A-F.
+func isHexLetter(c byte) bool { return (c|0x20)-'a' < 6 }
 
 // lowerASCII maps an ASCII upper-case letter to lower case and leaves every
 // other byte as it is.
@@ -484,4 +493,3 @@ func lowerASCII(c byte) byte {
 	}
 	return c
 }
-func isAlnum(c byte) bool { return isDigit(c) || isLetter(c) }
