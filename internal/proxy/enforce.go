@@ -363,6 +363,7 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		return nil, err
 	}
 	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings, prelude)
+	m.live = isEventStream(msg)
 	if err := m.decideHead(); err != nil {
 		_ = m.Close()
 		return nil, err
@@ -415,6 +416,7 @@ type message struct {
 	block    *Decision
 	busy     time.Duration
 	finished bool
+	live     bool // an event stream: settled bytes go out at once, see readSettled
 }
 
 // newMessage starts the enforcement of one body of the given Content-Type
@@ -552,7 +554,7 @@ func (m *message) Read(b []byte) (int, error) {
 		return n, err
 	}
 	t0 := time.Now()
-	n, err := m.er.Read(b)
+	n, err := m.readSettled(b)
 	m.busy += time.Since(t0)
 	if m.passing != "" {
 		m.p.metrics().UninspectedBytes(m.dir, m.passing, int64(n))
@@ -574,6 +576,37 @@ func (m *message) Read(b []byte) (int, error) {
 	m.finish()
 	if m.dir == Response && m.block != nil && m.phase == PhaseStreaming {
 		m.x.cut.Store(true)
+	}
+	return n, err
+}
+
+// bulkRead is the source read size from which a body is taken to stream
+// in bulk: a full TLS record, or a socket read that found that much
+// waiting.
+const bulkRead = 16 << 10
+
+// readSettled reads settled bytes from the enforcing reader, chunked as the
+// source delivers them. The reader releases a chunk a holdback behind the
+// source, so what it has settled after a read is the chunk give or take a
+// few hundred bytes; handed on as it comes, a chunk of a bulk stream
+// becomes a full write plus a few hundred bytes, and each becomes a write
+// syscall and, to a TLS peer, a record of its own. So while the source
+// streams in bulk, a read hands on at most what the source's last read
+// brought (16 KiB from TLS: one record out per record in), and a few
+// settled bytes left over are topped up with the next chunk rather than
+// written alone. A trickling source, or an event stream, gets every
+// settled byte at once: there the next chunk may be long in coming.
+func (m *message) readSettled(b []byte) (int, error) {
+	last := m.timed.last
+	if last < bulkRead || m.live {
+		return m.er.Read(b)
+	}
+	b = b[:min(len(b), last)]
+	n, err := m.er.Read(b)
+	if err == nil && n < len(b)/4 {
+		var k int
+		k, err = m.er.Read(b[n:])
+		n += k
 	}
 	return n, err
 }
@@ -762,6 +795,7 @@ type timedReader struct {
 	r      io.Reader
 	waited time.Duration
 	n      int64
+	last   int // bytes the last read returned
 }
 
 func (t *timedReader) Read(b []byte) (int, error) {
@@ -769,6 +803,7 @@ func (t *timedReader) Read(b []byte) (int, error) {
 	n, err := t.r.Read(b)
 	t.waited += time.Since(t0)
 	t.n += int64(n)
+	t.last = n
 	return n, err
 }
 
