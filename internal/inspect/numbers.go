@@ -183,29 +183,38 @@ func runStart(b []byte, i, lo int) int {
 // and starts at or after lo, or 0. A plain digit that belongs to an escape
 // of something else (the 0 of %0A, the 4 of \u4e2d) is no digit unit.
 func unitEndingAt(b []byte, p, lo int) int {
-	c := b[p-1]
-	if c != ';' && c < 0x80 && !isDigit(c) && !isHexLetterOrDigit(c) {
-		return 0
-	}
 	// The shapes of the escapes: \u0031 or &#x31; (6), &#49; (5), %31 or a
 	// full-width digit (3). Only a shape that fits is decoded.
-	for _, w := range [...]int{6, 5, 3} {
-		if p-w < lo {
-			continue
+	switch c := b[p-1]; {
+	case isDigit(c):
+		switch {
+		case p-6 >= lo && b[p-6] == '\\' && unitWidth(b, p-6, p) == 6:
+			return 6
+		case p-3 >= lo && (b[p-3] == '%' || b[p-3] == 0xEF) && unitWidth(b, p-3, p) == 3:
+			return 3
+		case insideEscape(b, p-1):
+			return 0
 		}
-		switch h := b[p-w]; {
-		case w == 6 && (h == '\\' || h == '&' && c == ';'),
-			w == 5 && h == '&' && c == ';',
-			w == 3 && (h == '%' || h == 0xEF):
-			if _, uw := digitUnit(b, p-w, p); uw == w {
-				return w
-			}
+		return 1
+	case c == ';':
+		switch {
+		case p-6 >= lo && b[p-6] == '&' && unitWidth(b, p-6, p) == 6:
+			return 6
+		case p-5 >= lo && b[p-5] == '&' && unitWidth(b, p-5, p) == 5:
+			return 5
+		}
+	case c >= 0x80:
+		if p-3 >= lo && b[p-3] == 0xEF && unitWidth(b, p-3, p) == 3 {
+			return 3
 		}
 	}
-	if !isDigit(c) || insideEscape(b, p-1) {
-		return 0
-	}
-	return 1
+	return 0
+}
+
+// unitWidth returns the width of the digit unit at b[j:end], or 0.
+func unitWidth(b []byte, j, end int) int {
+	_, w := digitUnit(b, j, end)
+	return w
 }
 
 // insideEscape reports whether the plain character at q is part of an

@@ -215,14 +215,13 @@ func (s *Scanner) scan(final bool) {
 				i--
 			}
 			if i > lo && unitTail[b[i-1]] {
-				// No digit unit ends in a hex letter (escaped digits end
-				// in a digit or ';'): after one, as in hex hashes, only an
-				// escape around i (\uFF11) can start the run earlier.
-				if at := escapeStart(b, i, end); at < i || !isHexLetter(b[i-1]) {
-					if start := runStart(b, at, lo); start < i {
-						i = max(s.number(start, min(end, start+maxSpan)), i+1)
-						continue
-					}
+				at := i // where the digit unit at i starts
+				if escapeTail(b[i-1]) {
+					at = escapeStart(b, i, end)
+				}
+				if start := runStart(b, at, lo); start < i {
+					i = max(s.number(start, min(end, start+maxSpan)), i+1)
+					continue
 				}
 			}
 			// Inline fast path: a short lone run of plain digits (prices,
@@ -322,17 +321,24 @@ func mayBeInRun(b []byte, k int) bool {
 	return false
 }
 
-// unitTail marks the bytes that may precede a digit inside a run or an
-// escape: digits and hex letters, the u, x and # of escapes, % and ;, the
-// joiners, and the last byte of a full-width digit.
+// unitTail marks the bytes that may come right before the first plain digit
+// of a run when the run goes on before it or the digit is inside an escape:
+// the u, x, # and % of escapes, the ; ending one, the joiners, and the last
+// byte of a full-width digit. Not hex letters: no digit unit holds one (the
+// escapes of digits and of X spell their code in decimal digits: \u0031,
+// %31, &#49;, &#x31;), so a run after one, as in hex hashes, starts there.
 var unitTail = func() (t [256]bool) {
 	for c := range 256 {
-		_, hex := hexDigit(byte(c))
-		t[c] = hex || c == 'u' || c == 'x' || c == 'X' || c == '#' || c == '%' || c == ';' ||
-			c == ' ' || c == '-' || (c >= 0x90 && c <= 0x99)
+		t[c] = escapeTail(byte(c)) || c == ';' || c == ' ' || c == '-' || (c >= 0x90 && c <= 0x99)
 	}
 	return t
 }()
+
+// escapeTail reports whether c may come right before a digit inside an
+// escape: the u of \u0031, the % of %31, the # of &#49;, the x of &#x31;.
+func escapeTail(c byte) bool {
+	return c == 'u' || c == '%' || c == '#' || c == 'x' || c == 'X'
+}
 
 // escapeStart returns where the digit unit holding the ASCII digit at i
 // starts: the backslash, percent sign or ampersand of an escape around it
@@ -481,9 +487,6 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 func isDigit(c byte) bool  { return c-'0' < 10 }
 func isLetter(c byte) bool { return (c|0x20)-'a' < 26 }
 func isAlnum(c byte) bool  { return isDigit(c) || isLetter(c) }
-
-// isHexLetter reports whether c is one of a-f and A-F.
-func isHexLetter(c byte) bool { return (c|0x20)-'a' < 6 }
 
 // lowerASCII maps an ASCII upper-case letter to lower case and leaves every
 // other byte as it is.
