@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"encoding/binary"
 	"errors"
 	"math/bits"
 )
@@ -425,13 +424,12 @@ func (f *stopFinder) load(i int, carry uint64) {
 		return
 	}
 	t := f.table
-	blk := f.b[i : i+64 : i+64]
+	blk := (*[64]byte)(f.b[i : i+64])
 	f.start = i
 	var class, digit uint64
-	for k := 0; k < 64; k += 8 {
-		x := binary.LittleEndian.Uint64(blk[k : k+8])
-		w := t[0][byte(x)] | t[1][byte(x>>8)] | t[2][byte(x>>16)] | t[3][byte(x>>24)] |
-			t[4][byte(x>>32)] | t[5][byte(x>>40)] | t[6][byte(x>>48)] | t[7][byte(x>>56)]
+	for k := 0; k <= 56; k += 8 {
+		w := t[0][blk[k]] | t[1][blk[k+1]] | t[2][blk[k+2]] | t[3][blk[k+3]] |
+			t[4][blk[k+4]] | t[5][blk[k+5]] | t[6][blk[k+6]] | t[7][blk[k+7]]
 		class |= uint64(w&0xFF) << k
 		digit |= uint64(w>>8) << k
 	}
