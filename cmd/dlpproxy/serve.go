@@ -202,7 +202,12 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	log.Info("dlpproxy shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Timeouts.Shutdown)
 	defer cancel()
-	_ = proxySrv.Shutdown(sctx)
+	// Requests in flight finish, on plain connections and inside
+	// intercepted tunnels alike, within the shutdown timeout.
+	var drain sync.WaitGroup
+	drain.Go(func() { _ = proxySrv.Shutdown(sctx) })
+	drain.Go(func() { _ = p.DrainTunnels(sctx) })
+	drain.Wait()
 	p.CloseConnections()
 	_ = adminSrv.Shutdown(sctx)
 	cancelWatch()

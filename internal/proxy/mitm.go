@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 )
@@ -47,8 +48,68 @@ func (p *Proxy) intercept(tunnel *exchange, client net.Conn, host string) {
 	srv := p.NewServer(zap.NewStdLog(p.log().Named("http")))
 	srv.Handler = h
 	srv.ConnState = ln.connState
-	_ = srv.Serve(ln) // net.ErrClosed once the connection is closed or hijacked
+	if !p.tunnels.add(srv) {
+		return // shutting down: the client retries on a new connection
+	}
+	defer p.tunnels.remove(srv)
+	_ = srv.Serve(ln) // net.ErrClosed once the connection is closed or hijacked; ErrServerClosed once drained
+	ln.wait()         // a draining server returns before its connection is done
 	h.running.Wait()  // a hijacked (upgraded) connection is relayed until it ends
+}
+
+// tunnelSet holds the servers of the intercepted tunnels being served, so
+// a shutdown can let their requests finish as http.Server.Shutdown lets
+// plain ones finish: it tracks neither hijacked CONNECT connections nor
+// the servers the proxy runs on them.
+type tunnelSet struct {
+	mu       sync.Mutex
+	servers  map[*http.Server]struct{}
+	draining bool
+}
+
+// add registers srv; false once a shutdown has begun.
+func (s *tunnelSet) add(srv *http.Server) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	if s.servers == nil {
+		s.servers = map[*http.Server]struct{}{}
+	}
+	s.servers[srv] = struct{}{}
+	return true
+}
+
+func (s *tunnelSet) remove(srv *http.Server) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.servers, srv)
+}
+
+// DrainTunnels shuts down the intercepted tunnels gracefully, as
+// http.Server.Shutdown does a listener's connections: a tunnel idle
+// between requests is closed at once (one that has not sent its first
+// request yet after 5 s, as net/http treats new connections), and one
+// with a request in flight
+// (an upload, a download) is closed when the request ends, or when ctx is
+// done, whichever comes first. Tunnels opened from then on are closed
+// after their handshake. Run it alongside the proxy server's Shutdown, then
+// CloseConnections for what is left (blind tunnels, WebSockets).
+func (p *Proxy) DrainTunnels(ctx context.Context) error {
+	p.tunnels.mu.Lock()
+	p.tunnels.draining = true
+	servers := make([]*http.Server, 0, len(p.tunnels.servers))
+	for srv := range p.tunnels.servers {
+		servers = append(servers, srv)
+	}
+	p.tunnels.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Go(func() { _ = srv.Shutdown(ctx) })
+	}
+	wg.Wait()
+	return ctx.Err()
 }
 
 // tunnelHandler serves the decrypted requests of one intercepted tunnel.
@@ -85,14 +146,17 @@ func (h *tunnelHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // once, then waits until Close, which the server's ConnState hook calls
 // when it is done with the connection.
 type connListener struct {
-	addr net.Addr
-	next chan net.Conn // the connection, until accepted
-	done chan struct{} // closed by Close
-	once sync.Once
+	addr     net.Addr
+	next     chan net.Conn // the connection, until accepted
+	done     chan struct{} // closed by Close
+	once     sync.Once
+	accepted atomic.Bool
+	ended    chan struct{} // closed when the server is done with the connection
+	endOnce  sync.Once
 }
 
 func newConnListener(c net.Conn) *connListener {
-	l := &connListener{addr: c.LocalAddr(), next: make(chan net.Conn, 1), done: make(chan struct{})}
+	l := &connListener{addr: c.LocalAddr(), next: make(chan net.Conn, 1), done: make(chan struct{}), ended: make(chan struct{})}
 	l.next <- c
 	return l
 }
@@ -102,9 +166,18 @@ func newConnListener(c net.Conn) *connListener {
 func (l *connListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.next:
+		l.accepted.Store(true)
 		return c, nil
 	case <-l.done:
 		return nil, net.ErrClosed
+	}
+}
+
+// wait returns once the server is done with the connection (closed or
+// hijacked), at once if it never accepted it.
+func (l *connListener) wait() {
+	if l.accepted.Load() {
+		<-l.ended
 	}
 }
 
@@ -121,6 +194,7 @@ func (l *connListener) Addr() net.Addr { return l.addr }
 // connection (closed, or hijacked for an upgrade), so Serve returns.
 func (l *connListener) connState(_ net.Conn, s http.ConnState) {
 	if s == http.StateClosed || s == http.StateHijacked {
+		l.endOnce.Do(func() { close(l.ended) })
 		_ = l.Close()
 	}
 }

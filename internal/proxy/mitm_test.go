@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -394,4 +395,108 @@ func TestInterceptedWebSocket(t *testing.T) {
 	if n := e.metrics.get("uninspected_msg/request/websocket/false"); n != 1 {
 		t.Errorf("uninspected websocket messages = %v, want 1", n)
 	}
+}
+
+// TestDrainTunnels: a shutdown lets a request in flight inside an
+// intercepted tunnel finish, then closes the tunnel; an idle tunnel is
+// closed at once; a tunnel opened while draining is refused.
+func TestDrainTunnels(t *testing.T) {
+	e := newEnv(t, &byteRules{}) // default timeouts: only the drain ends a tunnel
+	busy := dialTunnel(t, e, e.authority(), "")
+	idle := dialTunnel(t, e, e.authority(), "")
+	// The idle tunnel has served a request and waits for the next; one
+	// that never sent a request counts as idle after 5 s, as net/http has it.
+	if out := getInTunnel(t, idle, e.authority()); out != http.StatusOK {
+		t.Fatalf("request on the idle tunnel: status %d", out)
+	}
+	body := pattern(64 << 10)
+	head := fmt.Sprintf("POST /up HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", e.authority(), len(body))
+	if _, err := io.WriteString(busy, head); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := busy.Write(body[:len(body)/2]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the request is in the handler, half its body read
+
+	drained := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		drained <- e.proxy.DrainTunnels(ctx)
+	}()
+	// The idle tunnel closes at once.
+	_ = idle.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := idle.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("idle tunnel: read %v, want it closed by the drain", err)
+	}
+	// The busy one finishes its request.
+	time.Sleep(200 * time.Millisecond)
+	if _, err := busy.Write(body[len(body)/2:]); err != nil {
+		t.Fatalf("rest of the body: %v", err)
+	}
+	br := bufio.NewReader(busy)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("response to the request in flight: %v", err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(got) != sum(body) {
+		t.Fatalf("request in flight: status %d, upstream got %q, want %q", resp.StatusCode, got, sum(body))
+	}
+	select {
+	case err := <-drained:
+		if err != nil {
+			t.Fatalf("DrainTunnels: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("DrainTunnels did not return after the last request ended")
+	}
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("the drained tunnel stayed open")
+	}
+	// A tunnel opened now gets its handshake, then the close.
+	late := dialTunnel(t, e, e.authority(), "")
+	_ = late.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := late.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("tunnel opened while draining: read %v, want closed", err)
+	}
+}
+
+// TestDrainTunnelsDeadline: a request still in flight when the drain's
+// deadline passes is left to CloseConnections, which cuts it.
+func TestDrainTunnelsDeadline(t *testing.T) {
+	e := newEnv(t, &byteRules{})
+	busy := dialTunnel(t, e, e.authority(), "")
+	if _, err := fmt.Fprintf(busy, "POST /up HTTP/1.1\r\nHost: %s\r\nContent-Length: 1000\r\n\r\nhalf", e.authority()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := e.proxy.DrainTunnels(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("DrainTunnels = %v, want the deadline", err)
+	}
+	e.proxy.CloseConnections()
+	_ = busy.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadAll(busy); isTimeout(err) {
+		t.Fatal("the tunnel stayed open after CloseConnections")
+	}
+}
+
+// getInTunnel sends a GET for /resp?n=10 on c and returns the status,
+// leaving the connection open.
+func getInTunnel(t *testing.T, c *tls.Conn, host string) int {
+	t.Helper()
+	if _, err := fmt.Fprintf(c, "GET /resp?n=10&cl=1 HTTP/1.1\r\nHost: %s\r\n\r\n", host); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -153,6 +153,7 @@ type Proxy struct {
 	engine   *inspect.Engine
 	self     selfCheck
 	conns    connSet
+	tunnels  tunnelSet
 	initErr  error
 	inspects slots
 	connSlot slots
