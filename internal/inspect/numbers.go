@@ -90,8 +90,8 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	if j < end {
 		switch c := b[j]; {
 		case c == ' ' || c == '-':
-			if j+1 < end && b[j+1] == 0xEF {
-				return 0, false // maybe a full-width digit
+			if j+1 < end && (b[j+1] == 0xEF || b[j+1] == '\\' || b[j+1] == '%' || b[j+1] == '&') {
+				return 0, false // maybe a full-width or escaped digit
 			}
 			if j+1 < end && isDigit(b[j+1]) {
 				return groupedLayoutEnd(b, i, end)
@@ -106,10 +106,10 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	switch j - i {
 	case 8, 11, 13, 15, 16, 17, 18, 19:
 	case 7, 10:
-		if i > 0 && isLetter(b[i-1]) {
-			return 0, false // a passport or permit number
+		if i == 0 || !isLetter(b[i-1]) {
+			return j, true
 		}
-		return j, true
+		// Maybe a passport or permit number: decided below.
 	default:
 		if i > 0 && isLetter(b[i-1]) && j-i < 12 {
 			return 0, false
@@ -118,10 +118,19 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	}
 	run := &s.run
 	run.reset()
-	if !s.leftBoundary(run, i) || run.nlet > 0 || run.plus || !rightBoundary(b, j, end) {
+	if !s.leftBoundary(run, i) || run.plus || !rightBoundary(b, j, end) {
 		if run.nlet > 0 {
 			return 0, false
 		}
+		return j, true
+	}
+	if run.nlet > 0 {
+		if j < end && (b[j] == ' ' || b[j] == '-') {
+			return 0, false // a group may follow
+		}
+		// Letters and one lone run: all the general parser would try is
+		// a passport or permit number.
+		s.document(run.letter[:run.nlet], b[i:j], i)
 		return j, true
 	}
 	s.single(b[i:j], i, true)

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -99,5 +100,53 @@ func TestEscapedNeighbours(t *testing.T) {
 				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPlainNumberAgreesWithGeneral checks the fast path against the general
+// parser: wherever plainNumber decides a run, it counts what generalNumber
+// counts, and it resumes no later (the scan loop reads what follows).
+func TestPlainNumberAgreesWithGeneral(t *testing.T) {
+	e := newTestEngine(t)
+	prefixes := []string{"", "x ", "护照：", "passport=", "通行证 ", "卡号：", "a_", "+", "%2C", "-", "1.", "ab-"}
+	suffixes := []string{"", ",", " ", "-", "X", "a", "\n", " 1", "-5", "%31", ".", ".5", "@", " -", " %31", "-&#49;", " \\u0031", "-x"}
+	letters := "EGHMCLDSPVX"
+	lengths := []int{5, 7, 7, 8, 8, 10, 10, 11, 12, 14, 16, 17, 18, 19, 21}
+	rng := rand.New(rand.NewPCG(7, 8))
+	plain, general := e.NewScanner(), e.NewScanner()
+	defer plain.Release()
+	defer general.Release()
+	decided, documents := 0, 0
+	for range 200_000 {
+		body := prefixes[rng.IntN(len(prefixes))]
+		for range rng.IntN(4) {
+			body += string(letters[rng.IntN(len(letters))])
+		}
+		i := len(body)
+		for range lengths[rng.IntN(len(lengths))] {
+			body += string(rune('0' + rng.IntN(10)))
+		}
+		j := len(body)
+		body += suffixes[rng.IntN(len(suffixes))]
+		plain.Reset()
+		general.Reset()
+		plain.buf = append(plain.buf, body...)
+		general.buf = append(general.buf, body...)
+		resume, ok := plain.plainNumber(i, j, len(body))
+		if !ok {
+			continue
+		}
+		decided++
+		want := general.generalNumber(i, len(body))
+		plain.tally.flush(e.maxDistinct)
+		general.tally.flush(e.maxDistinct)
+		if resume > want || plain.tally.Counts != general.tally.Counts {
+			t.Fatalf("%q: plainNumber resumes at %d with %v, generalNumber at %d with %v",
+				body, resume, plain.tally.Counts, want, general.tally.Counts)
+		}
+		documents += plain.tally.Counts[Passport] + plain.tally.Counts[TravelPermit]
+	}
+	if decided < 50_000 || documents < 300 {
+		t.Errorf("plainNumber decided %d runs and counted %d documents: too few to tell", decided, documents)
 	}
 }
