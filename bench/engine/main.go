@@ -61,11 +61,13 @@ func run(args []string, out io.Writer) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
+	// The automaton first: where its 18 MB trie lands in the heap moves its
+	// speed by up to a quarter, so it should not depend on the engine's size.
+	matcher := ahocorasick.NewStringMatcher(inspect.LabelForms())
 	engine, err := inspect.NewEngine(inspect.Config{})
 	if err != nil {
 		return fmt.Errorf("build engine: %w", err)
 	}
-	matcher := ahocorasick.NewStringMatcher(inspect.LabelForms())
 	re := regexp.MustCompile(`\d{17}[\dXx]|1[3-9]\d{9}`)
 	corpora := []struct {
 		name string
