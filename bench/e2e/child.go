@@ -201,13 +201,19 @@ type child struct {
 	addr  string
 }
 
-// startChild re-executes this program in role and waits for its address.
-func startChild(role string, env []string) (*child, error) {
+// startChild re-executes this program in role and waits for its address;
+// with pin, on proxyCPU alone.
+func startChild(role string, env []string, pin bool) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", role, err)
 	}
 	cmd := exec.Command(exe)
+	if pin {
+		if cmd, err = pinnedCommand(exe); err != nil {
+			return nil, fmt.Errorf("start %s: %w", role, err)
+		}
+	}
 	cmd.Env = append(append(os.Environ(), env...), envRole+"="+role)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

@@ -7,6 +7,7 @@
 //
 //	go run ./bench/e2e                       # print the tables (about 1-2 minutes on 2 cores)
 //	go run ./bench/e2e -doc docs/bench-e2e.md # and write them there
+//	go run ./bench/e2e -pin                   # proxies on CPU 0, the load on the others
 //
 // Each proxy runs as a child process (this program re-executed with
 // BENCH_E2E_ROLE set), so its CPU time and memory are read from /proc. The
@@ -48,6 +49,7 @@ type options struct {
 	small   int   // small requests per latency series
 	runs    int   // rounds of the throughput table; medians are reported
 	doc     string
+	pin     bool // proxies on proxyCPU, the driver on the other CPUs
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,10 +68,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runs := fl.Int("runs", 3, "rounds of the throughput measurement (medians are reported)")
 	doc := fl.String("doc", "", "also write the results as Markdown to this file")
 	prof := fl.String("cpuprofile", "", "directory for each proxy process's CPU profile (ROLE-PID.cpu.pprof)")
+	pin := fl.Bool("pin", false, "run the proxies on CPU 0 and the clients, origins and engine-alone pass on the other CPUs")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *sizeMiB <= 0 || *memMiB < 0 || *small <= 0 || *runs <= 0 {
 		return 2
 	}
-	o := options{size: *sizeMiB << 20, memSize: *memMiB << 20, small: *small, runs: *runs, doc: *doc}
+	o := options{size: *sizeMiB << 20, memSize: *memMiB << 20, small: *small, runs: *runs, doc: *doc, pin: *pin}
 	if *prof != "" {
 		dir, err := filepath.Abs(*prof)
 		if err != nil {
@@ -101,6 +104,7 @@ type env struct {
 	plain    *httptest.Server
 	tls      *httptest.Server
 	childEnv []string
+	pin      bool           // proxies run pinned, see pinDriver
 	direct   *x509.CertPool // trusts the origin's certificate
 	proxied  *x509.CertPool // trusts the interception CA
 }
@@ -119,12 +123,18 @@ func bench(o options, out, log io.Writer) error {
 	defer e.tls.Close()
 
 	fmt.Fprintf(log, "e2e: %d MiB per transfer, corpus CleanWeb %d MiB, GOMAXPROCS %d\n", o.size>>20, len(e.corpus)>>20, runtime.GOMAXPROCS(0))
-	gp, err := startChild(roleGoproxy, e.childEnv)
+	if e.pin = o.pin; e.pin {
+		if err := pinDriver(); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Pinned (-pin): each proxy runs on CPU %d alone (GOMAXPROCS 1); the clients, the origin servers and the engine-alone pass run on the other CPUs.\n\n", proxyCPU)
+	}
+	gp, err := startChild(roleGoproxy, e.childEnv, e.pin)
 	if err != nil {
 		return err
 	}
 	defer gp.stop()
-	dlp, err := startChild(roleDLP, e.childEnv)
+	dlp, err := startChild(roleDLP, e.childEnv, e.pin)
 	if err != nil {
 		return err
 	}

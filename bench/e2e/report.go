@@ -249,7 +249,7 @@ func (m memResult) growth() int64 { return m.final.HWM - m.base.RSS }
 // process and reports its resident memory before, during and after.
 func measureMemory(e *env, k kind, size int64) (memResult, error) {
 	res := memResult{kind: k.name}
-	dlp, err := startChild(roleDLP, e.childEnv)
+	dlp, err := startChild(roleDLP, e.childEnv, e.pin)
 	if err != nil {
 		return res, err
 	}
