@@ -522,7 +522,8 @@ func (m *message) check(t *inspect.Tally) error {
 		m.logged = d
 	}
 	if d.Action == Block {
-		m.block = &d
+		block := d // d itself stays on the stack: this runs after every chunk
+		m.block = &block
 		return fmt.Errorf("%w: rule %s", inspect.ErrBlocked, d.Rule)
 	}
 	return nil
