@@ -111,7 +111,7 @@ func (s *Scanner) separator(i, w, end int) int {
 			s.csv.quoted = true
 			j++
 		}
-		return s.labelledValue(j, end)
+		return s.labelledValue(j, end, s.csv.labels())
 	}
 	// A label's value (姓名：张三, name=张三) or a JSON string value
 	// ("name": "张三") follows after at most two spaces and a quote.
@@ -121,12 +121,46 @@ func (s *Scanner) separator(i, w, end int) int {
 	if j < end && b[j] == '"' && c == ':' {
 		j++
 	}
-	return s.labelledValue(j, end)
+	return s.labelledValue(j, end, labelsHere)
+}
+
+// verb handles the last byte of 为 or 是 at i. Right after a label (姓名为张三,
+// 家庭住址是北京市…, optionally with spaces around the verb) the verb is the
+// label's separator; after anything else (他为人正直, 这是北京市的一个区) it is
+// prose, and nothing is read.
+func (s *Scanner) verb(i, end int) int {
+	b := s.buf
+	j := i + 1
+	if i < 2 || !(b[i-2] == 0xE4 && b[i-1] == 0xB8 && b[i] == 0xBA || b[i-2] == 0xE6 && b[i-1] == 0x98 && b[i] == 0xAF) {
+		return j
+	}
+	labels := s.e.keywords.endsWith(bytes.TrimRight(b[max(0, i-2-labelMax):i-2], " "))
+	if labels == 0 {
+		return j
+	}
+	for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
+		j++
+	}
+	return s.labelledValue(j, end, labels)
+}
+
+// labelsHere, as the labels of a value, says they are to be looked up where
+// the value stands: in its label window (hasContext).
+const labelsHere = ^contextClass(0)
+
+// labelled reports whether labels, or for labelsHere the context at p, name
+// detector d.
+func (s *Scanner) labelled(d Detector, p int, labels contextClass) bool {
+	if labels == labelsHere {
+		return s.hasContext(d, p)
+	}
+	return labels&(1<<d) != 0
 }
 
 // labelledValue reads the value at j and counts it as a name or an address
-// when it is one and its label says so. It returns where scanning resumes.
-func (s *Scanner) labelledValue(j, end int) int {
+// when it is one and labels (the labels of its CSV column, HTML table cell
+// or label, or labelsHere) say so. It returns where scanning resumes.
+func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 	if j >= end {
 		return j
 	}
@@ -137,7 +171,7 @@ func (s *Scanner) labelledValue(j, end int) int {
 	}
 	// In a CSV body the header tells which columns may hold names and
 	// addresses; the cells of the others are not read.
-	if s.csv.on && s.csv.labels()&(1<<Name|1<<Address) == 0 {
+	if labels&(1<<Name|1<<Address) == 0 {
 		return j
 	}
 	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
@@ -147,19 +181,42 @@ func (s *Scanner) labelledValue(j, end int) int {
 	// only then the label (an automaton pass over the label window).
 	v, runes, han, ok := s.readValue(j, end)
 	switch {
-	case !ok:
-	case runes == han && runes <= 5:
-		if cndict.IsName(v) && s.hasContext(Name, j) {
+	case ok && runes == han && runes <= 5:
+		if cndict.IsName(v) && s.labelled(Name, j, labels) {
 			s.found(Name, v, maskName)
 		}
-	case runes >= 6:
+	case ok && runes >= 6 && cndict.IsAddress(v):
 		// Scanning goes on inside the value, so a number glued to an
 		// address (建国路1号110101199003078670) is still found.
-		if cndict.IsAddress(v) && s.hasContext(Address, j) {
+		if s.labelled(Address, j, labels) {
 			s.found(Address, v, maskAddress)
+		}
+	default:
+		// A name may come with a note in parentheses: 张三（经理）, 姜鑫博(男).
+		if v := s.hanBeforeParen(j, end); len(v) > 0 && cndict.IsName(v) && s.labelled(Name, j, labels) {
+			s.found(Name, v, maskName)
 		}
 	}
 	return j
+}
+
+// hanBeforeParen returns the raw Han characters at j when two to five of
+// them are followed by an opening parenthesis (ASCII or full-width), or nil.
+func (s *Scanner) hanBeforeParen(j, end int) []byte {
+	b := s.buf
+	k, n := j, 0
+	for ; n <= 5 && k < end; n++ {
+		r, w := utf8.DecodeRune(b[k:end])
+		switch {
+		case isHan(r):
+			k += w
+			continue
+		case n >= 2 && (r == '（' || r == '('):
+			return b[j:k]
+		}
+		break
+	}
+	return nil
 }
 
 // readValue reads the field value at j up to a delimiter and returns it

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -45,6 +46,7 @@ var keywords = [NumDetectors][]string{
 // automaton would.
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
+	han        [NumDetectors][][]byte // the Chinese labels in raw UTF-8, for endsWith
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
@@ -55,8 +57,28 @@ func newKeywordIndex() (*keywordIndex, error) {
 			return nil, fmt.Errorf("keywords of %s: empty", Detector(d))
 		}
 		k.byDetector[d] = ahocorasick.NewStringMatcher(forms)
+		for _, w := range words {
+			if !isASCII(w) {
+				k.han[d] = append(k.han[d], []byte(w))
+			}
+		}
 	}
 	return k, nil
+}
+
+// endsWith reports which detectors have a Chinese label (raw UTF-8) at the
+// very end of text: the label of a value joined to it by a verb (姓名为).
+func (k *keywordIndex) endsWith(text []byte) contextClass {
+	var c contextClass
+	for d, labels := range k.han {
+		for _, l := range labels {
+			if bytes.HasSuffix(text, l) {
+				c |= 1 << d
+				break
+			}
+		}
+	}
+	return c
 }
 
 // foldMax is the longest text the automata are asked about: a label window

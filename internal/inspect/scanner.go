@@ -35,11 +35,12 @@ type Scanner struct {
 	header bool   // the first line has been examined
 	closed bool
 
-	csv  csvState
-	val  [4 * maxValueRunes]byte // decoded candidate value
-	num  [18]byte                // normalised number scratch
-	fold [foldMax]byte           // case-folded label window or header cell
-	run  numberRun               // the run of digit groups being matched
+	csv   csvState
+	table tableState
+	val   [4 * maxValueRunes]byte // decoded candidate value
+	num   [18]byte                // normalised number scratch
+	fold  [foldMax]byte           // case-folded label window or header cell
+	run   numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -87,6 +88,7 @@ func (s *Scanner) Boundary() {
 	s.compact()
 	s.header = false
 	s.csv = csvState{}
+	s.table = tableState{}
 }
 
 // Settled returns the stream offset before which every finding is final:
@@ -105,6 +107,7 @@ func (s *Scanner) Reset() {
 	s.base, s.pos = 0, 0
 	s.header, s.closed = false, false
 	s.csv = csvState{}
+	s.table = tableState{}
 }
 
 // Release returns the scanner to its engine's pool; it must not be used after.
@@ -130,6 +133,8 @@ const (
 	clsEscape // '%' and '&': percent-encoded or entity digits, %40 e-mail
 	clsSep    // field separators: labelled values and CSV cells
 	clsWide   // 0xEF: full-width digits and the full-width colon
+	clsVerb   // 0xBA, 0xAF: the last bytes of 为 and 是 (姓名为张三)
+	clsTag    // '<': the rows and cells of an HTML table
 )
 
 // stopTable gives, per position k of a byte in an eight-byte word and per
@@ -139,25 +144,27 @@ const (
 type stopTable [8][256]uint16
 
 // textStops and csvStops are the stop tables of byteClass and csvClass.
-var textStops, csvStops = func() (text, csv *stopTable) {
-	text, csv = new(stopTable), new(stopTable)
+var textStops, csvStops = newStopTable(&byteClass), newStopTable(&csvClass)
+
+// newStopTable returns the stop table of the class table cls.
+func newStopTable(cls *[256]uint8) *stopTable {
+	t := new(stopTable)
 	for k := range 8 {
 		for c := range 256 {
 			switch {
 			case isDigit(byte(c)):
-				text[k][c], csv[k][c] = 1<<(8+k), 1<<(8+k)
-			case byteClass[c] != clsNone:
-				text[k][c], csv[k][c] = 1<<k, 1<<k
-			case csvClass[c] != clsNone:
-				csv[k][c] = 1 << k
+				t[k][c] = 1 << (8 + k)
+			case cls[c] != clsNone:
+				t[k][c] = 1 << k
 			}
 		}
 	}
-	return text, csv
-}()
+	return t
+}
 
 // byteClass is the class table for free text; csvClass adds the cell
-// delimiters, newlines and quotes a CSV body needs followed.
+// delimiters, newlines and quotes a CSV body needs followed, and drops the
+// verbs and tags (a cell's column names its value).
 var byteClass, csvClass = func() (text, csv [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		text[c] = clsDigit
@@ -168,10 +175,14 @@ var byteClass, csvClass = func() (text, csv [256]uint8) {
 	text[':'] = clsSep
 	text['='] = clsSep
 	text[0xEF] = clsWide
+	text[0xBA] = clsVerb
+	text[0xAF] = clsVerb
+	text['<'] = clsTag
 	csv = text
 	for _, c := range []byte{'"', ',', '\t', '\n'} {
 		csv[c] = clsSep
 	}
+	csv[0xBA], csv[0xAF], csv['<'] = clsNone, clsNone, clsNone
 	return text, csv
 }()
 
@@ -268,6 +279,15 @@ func (s *Scanner) scan(final bool) {
 			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
 				i = s.separator(i, 3, span)
 			default:
+				i++
+			}
+		case clsVerb:
+			i = s.verb(i, min(end, i+maxSpan))
+		case clsTag:
+			// Outside a table only a header cell (<th>) matters.
+			if s.table.on || i+2 < end && b[i+1]|0x20 == 't' && b[i+2]|0x20 == 'h' {
+				i = s.tag(i, min(end, i+maxSpan))
+			} else {
 				i++
 			}
 		}
