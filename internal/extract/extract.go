@@ -384,18 +384,15 @@ func (x *Extractor) emitByte(c byte) {
 
 // emitInPlace is emit for bytes of the raw message that are their own
 // text (plain UTF-8 read in place, no decoder in front): raw offset raw
-// holds b[0]. A large piece is written as it is, and the extractor
-// remembers the one-to-one mapping, so the piece settles as the scanner
-// settles it, up to the scanner's holdback, rather than only once the next
-// write has settled its end: without that a caller's buffer holds one
-// written piece more than it needs to, and hands out its settled bytes in
-// two reads per chunk (a full one and a few bytes), which doubles the
-// writes downstream.
+// holds b[0]. The piece is written as it is, after the queued text, and the
+// extractor remembers the one-to-one mapping, so the piece settles as the
+// scanner settles it, up to the scanner's holdback, rather than only once
+// the next write has settled its end. Without that a caller's buffer holds
+// one written piece more than it needs to and hands out its settled bytes
+// in two reads per chunk (a full one and a few bytes), which doubles the
+// writes downstream; and a stream that pauses after a piece holds the
+// whole piece back, not just the holdback, until more comes.
 func (x *Extractor) emitInPlace(b []byte, raw int64) {
-	if len(b) < outBuf/2 {
-		x.emit(b)
-		return
-	}
 	x.fresh = false
 	x.flush()
 	x.inPlace = identity{raw: raw, text: x.written, n: int64(len(b))}

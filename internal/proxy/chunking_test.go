@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -79,5 +81,43 @@ func TestInterceptedBodyKeepsRecordsFull(t *testing.T) {
 	t.Logf("%d application records for %d full ones' worth, %d under 1 KiB", counter.records, full, counter.small)
 	if counter.small > full/50 || counter.records > full+full/20 {
 		t.Fatalf("%d records (%d under 1 KiB) for a body of %d full records", counter.records, counter.small, full)
+	}
+}
+
+// TestPausedStreamGoesOutSettled: a body of unknown length that pauses
+// after a burst (NDJSON, a watch, a long poll) has every settled byte of
+// the burst forwarded during the pause, not held for the next chunk.
+func TestPausedStreamGoesOutSettled(t *testing.T) {
+	const burst = 40_000
+	resume := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, _ = w.Write(pattern(burst)) // chunked: no Content-Length
+		w.(http.Flusher).Flush()
+		<-resume
+		_, _ = w.Write([]byte("done\n"))
+	}))
+	defer up.Close()
+	defer close(resume)
+	e := newEnv(t, &byteRules{})
+	resp, err := e.client.Get(up.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var n atomic.Int64
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := resp.Body.Read(buf)
+			n.Add(int64(k))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(700 * time.Millisecond)
+	if got := n.Load(); got < burst-1024 {
+		t.Fatalf("%d of the burst's %d bytes arrived during the pause; only the scanner's holdback may wait", got, burst)
 	}
 }

@@ -363,7 +363,7 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		return nil, err
 	}
 	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings, prelude)
-	m.live = isEventStream(msg)
+	m.sized = length >= 0 && !isEventStream(msg)
 	if err := m.decideHead(); err != nil {
 		_ = m.Close()
 		return nil, err
@@ -416,7 +416,7 @@ type message struct {
 	block    *Decision
 	busy     time.Duration
 	finished bool
-	live     bool // an event stream: settled bytes go out at once, see readSettled
+	sized    bool // a declared length (not an event stream): see readSettled
 }
 
 // newMessage starts the enforcement of one body of the given Content-Type
@@ -589,17 +589,20 @@ const bulkRead = 16 << 10
 // readSettled reads settled bytes from the enforcing reader, chunked as the
 // source delivers them. The reader releases a chunk a holdback behind the
 // source, so what it has settled after a read is the chunk give or take a
-// few hundred bytes; handed on as it comes, a chunk of a bulk stream
-// becomes a full write plus a few hundred bytes, and each becomes a write
-// syscall and, to a TLS peer, a record of its own. So while the source
+// few hundred bytes; handed on as it comes, each chunk of a bulk transfer
+// becomes a full write plus a small one, and each a write syscall and, to
+// a TLS peer, a record of its own. So while a body of declared length
 // streams in bulk, a read hands on at most what the source's last read
-// brought (16 KiB from TLS: one record out per record in), and a few
-// settled bytes left over are topped up with the next chunk rather than
-// written alone. A trickling source, or an event stream, gets every
-// settled byte at once: there the next chunk may be long in coming.
+// brought (16 KiB from TLS: one record out per record in), and when the
+// reader has less than a quarter of that settled, the read waits for the
+// next chunk and hands both on together. Only a body of declared length
+// (Content-Length) is read so: its reader waits for the whole body anyway,
+// so a few KiB held back while the sender pauses delay nothing it could
+// use. A body of unknown length may be a live stream (NDJSON, a watch, a
+// long poll, server-sent events): it gets every settled byte at once.
 func (m *message) readSettled(b []byte) (int, error) {
 	last := m.timed.last
-	if last < bulkRead || m.live {
+	if last < bulkRead || !m.sized {
 		return m.er.Read(b)
 	}
 	b = b[:min(len(b), last)]

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -89,7 +90,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x, conn: connOf(r)}
 	}
-	p.gp.ServeHTTP(w, r)
+	p.gp.ServeHTTP(&streamingWriter{ResponseWriter: w}, r)
 	if x.cut.Load() {
 		// The response headers went out; only an aborted connection tells
 		// the client the body is incomplete.
@@ -242,3 +243,42 @@ func (s *smuggleSniffer) line() {
 	}
 	s.n, s.mid = 0, false
 }
+
+// streamingWriter is the response writer goproxy copies a response
+// through. A response without a declared length (chunked: an NDJSON feed,
+// a watch, a long poll, a streamed answer) is flushed after every write,
+// as net/http/httputil.ReverseProxy does, so what the proxy has inspected
+// and released reaches the client at once instead of waiting in net/http's
+// buffers for the next few KiB; goproxy itself flushes only event streams
+// (it looks for a Transfer-Encoding header that net/http's client removes).
+// A response of declared length is written as it comes.
+type streamingWriter struct {
+	http.ResponseWriter
+	flush bool
+}
+
+// WriteHeader decides whether the response streams: no Content-Length,
+// and a status that has a body.
+func (s *streamingWriter) WriteHeader(code int) {
+	s.flush = code >= http.StatusOK && code != http.StatusNoContent && code != http.StatusNotModified &&
+		s.Header().Get("Content-Length") == ""
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *streamingWriter) Write(b []byte) (int, error) {
+	n, err := s.ResponseWriter.Write(b)
+	if s.flush && err == nil {
+		err = http.NewResponseController(s.ResponseWriter).Flush()
+	}
+	return n, err
+}
+
+// Flush, Hijack and Unwrap keep what goproxy needs of the writer beneath:
+// flushing event streams and trailers, taking over a WebSocket connection.
+func (s *streamingWriter) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
+
+func (s *streamingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
+func (s *streamingWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
