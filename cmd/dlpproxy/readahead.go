@@ -22,8 +22,10 @@ type readChunk struct {
 // copyReadAhead copies src to dst like io.Copy, reading src on a goroutine
 // of its own a few buffers ahead of dst. Reading a file is a copy from the
 // page cache that costs about a fifth of scanning it; overlapped with the
-// scan on the other core it no longer adds to the wall time. The reader
-// goroutine ends before copyReadAhead returns.
+// scan on the other core it no longer adds to the wall time. At the end of
+// src, or on a read error, the reader goroutine has ended when
+// copyReadAhead returns; on a write error it ends after its read in
+// progress returns (at once for a file, which the caller then closes).
 func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
 	free := make(chan []byte, readAheadDepth)
 	full := make(chan readChunk, readAheadDepth)
@@ -31,9 +33,8 @@ func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
 		free <- make([]byte, readAheadBuffer)
 	}
 	stop := make(chan struct{})
-	finished := make(chan struct{})
+	defer close(stop)
 	go func() {
-		defer close(finished)
 		defer close(full)
 		for {
 			var b []byte
@@ -50,15 +51,14 @@ func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
 			}
 		}
 	}()
-	defer func() {
-		close(stop)
-		<-finished
-	}()
 	var total int64
 	for c := range full {
 		if len(c.b) > 0 {
 			n, err := dst.Write(c.b)
 			total += int64(n)
+			if err == nil && n < len(c.b) {
+				err = io.ErrShortWrite
+			}
 			if err != nil {
 				return total, err
 			}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestCopyReadAhead(t *testing.T) {
@@ -57,29 +59,48 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestCopyReadAheadWriteError: a failing writer stops the copy, and the
-// reader goes no more than its ring ahead. The reader goroutine is gone
-// when copyReadAhead returns: under -race, reading its count here would
-// otherwise be reported.
+// TestCopyReadAheadWriteError: a failing writer stops the copy at once,
+// and the reader goes no more than its ring ahead.
 func TestCopyReadAheadWriteError(t *testing.T) {
 	src := &countingReader{r: bytes.NewReader(make([]byte, 100*readAheadBuffer))}
 	n, err := copyReadAhead(&failingWriter{limit: readAheadBuffer + 10}, src)
 	if !errors.Is(err, io.ErrShortWrite) || n != readAheadBuffer+10 {
 		t.Fatalf("n, err = %d, %v; want %d, %v", n, err, readAheadBuffer+10, io.ErrShortWrite)
 	}
-	if src.reads > 2+readAheadDepth {
-		t.Fatalf("%d reads for 2 buffers written: the reader ran ahead without bound", src.reads)
+	time.Sleep(50 * time.Millisecond) // let the reader see the stop
+	if reads := src.reads.Load(); reads > 1+readAheadDepth {
+		t.Fatalf("%d reads for 2 buffers written: the reader ran ahead without bound", reads)
 	}
 }
 
-// countingReader counts its reads. copyReadAhead reads it from one
-// goroutine, and the test reads the count only after that one has ended.
+// TestCopyReadAheadWriteErrorBlockedSource: a write error returns even
+// while the source blocks in a read (a stalled pipe on stdin).
+func TestCopyReadAheadWriteErrorBlockedSource(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { _, _ = pw.Write(make([]byte, 1000)) }() // then nothing more
+	done := make(chan error, 1)
+	go func() {
+		_, err := copyReadAhead(&failingWriter{limit: 10}, pr)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.ErrShortWrite) {
+			t.Fatalf("err = %v, want %v", err, io.ErrShortWrite)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("copyReadAhead waited for a source blocked in Read")
+	}
+}
+
+// countingReader counts its reads.
 type countingReader struct {
 	r     io.Reader
-	reads int
+	reads atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
-	c.reads++
+	c.reads.Add(1)
 	return c.r.Read(p)
 }

@@ -22,6 +22,14 @@ import (
 // closes, the connection idles out, or CloseConnections closes it.
 func (p *Proxy) intercept(tunnel *exchange, client net.Conn, host string) {
 	defer client.Close()
+	if p.tunnels.isDraining() {
+		// Shutting down: no leaf certificate and handshake for a tunnel
+		// that would be closed at once; the client retries elsewhere.
+		tunnel.setOutcome(OutcomeError)
+		refuseTunnel(client, http.StatusServiceUnavailable)
+		p.logAccess(tunnel, http.StatusServiceUnavailable)
+		return
+	}
 	cfg, err := p.leafConfig(host)
 	if err != nil {
 		p.metrics().TLSInterceptError(StageLeafCert)
@@ -81,6 +89,13 @@ func (s *tunnelSet) add(srv *http.Server) bool {
 	return true
 }
 
+// isDraining reports whether a shutdown has begun.
+func (s *tunnelSet) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
 func (s *tunnelSet) remove(srv *http.Server) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,11 +105,11 @@ func (s *tunnelSet) remove(srv *http.Server) {
 // DrainTunnels shuts down the intercepted tunnels gracefully, as
 // http.Server.Shutdown does a listener's connections: a tunnel idle
 // between requests is closed at once (one that has not sent its first
-// request yet after 5 s, as net/http treats new connections), and one
-// with a request in flight
-// (an upload, a download) is closed when the request ends, or when ctx is
-// done, whichever comes first. Tunnels opened from then on are closed
-// after their handshake. Run it alongside the proxy server's Shutdown, then
+// request yet after 5 s, as net/http treats new connections), and one with
+// a request in flight (an upload, a download) when the request ends, or
+// when ctx is done, whichever comes first. Tunnels asked for from then on
+// are refused with 503 (one that slips in as the drain begins is closed
+// after its handshake). Run it alongside the proxy server's Shutdown, then
 // CloseConnections for what is left (blind tunnels, WebSockets).
 func (p *Proxy) DrainTunnels(ctx context.Context) error {
 	p.tunnels.mu.Lock()
