@@ -2,7 +2,7 @@ package decode
 
 import (
 	"bytes"
-	"compress/gzip"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"testing"
 

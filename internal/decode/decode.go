@@ -9,11 +9,11 @@ package decode
 
 import (
 	"bufio"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
 	"io"
 	"strings"
 
@@ -57,8 +57,10 @@ const inBuf = 4 << 10
 // their sum over the chain. TestEnforcingReaderLeakBudget checks them from the recipient's
 // view: the content decodable from the released prefix was always checked.
 //
-//   - gzip, deflate: compress/flate stops right after a flush, so only the
-//     4 KiB read-ahead is pending; when a stacked layer reads it in 4 KiB
+//   - gzip, deflate: flate (github.com/klauspost/compress/flate, a faster
+//     port of compress/flate that reads its input the same way) stops
+//     right after a flush, so only the 4 KiB read-ahead is pending; when a
+//     stacked layer reads it in 4 KiB
 //     pieces, the rest of the last flush (under 32 KiB of output, at most 16
 //     bits of input each) is pending too: 4 + 64 KiB.
 //   - br: the reader buffers 32 KiB of input and pushes decoded output as
