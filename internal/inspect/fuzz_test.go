@@ -23,6 +23,8 @@ func FuzzScanner(f *testing.F) {
 		"x " + entities(strings.Repeat("9", 120)+"110101199003078670") + " y",
 		"x " + fullWidth(strings.Repeat("9", 200)+"110101199003078670") + " y",
 		"住址=" + url.QueryEscape("北京市朝阳区"+strings.Repeat("大", 50)+"路88号") + "&x=1",
+		"<table><tr><th>编号</th><th>姓名</th></tr><tr><td>1</td><td><b>张三</b></td></tr></table><td>李四</td>",
+		"该用户姓名为姜鑫博（男），家庭住址是北京市海淀区中关村大街1号，他为人正直",
 		"ids=" + url.QueryEscape("110101199003078670,440308199901101512\n"),
 	} {
 		f.Add([]byte("\n"+s), uint16(3))

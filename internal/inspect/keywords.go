@@ -46,7 +46,7 @@ var keywords = [NumDetectors][]string{
 // automaton would.
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
-	han        [NumDetectors][][]byte // the Chinese labels in raw UTF-8, for endsWith
+	verbLabels [NumDetectors][][]byte // the Chinese name and address labels in raw UTF-8, for endsWith
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
@@ -58,21 +58,27 @@ func newKeywordIndex() (*keywordIndex, error) {
 		}
 		k.byDetector[d] = ahocorasick.NewStringMatcher(forms)
 		for _, w := range words {
-			if !isASCII(w) {
-				k.han[d] = append(k.han[d], []byte(w))
+			if (d == int(Name) || d == int(Address)) && !isASCII(w) {
+				k.verbLabels[d] = append(k.verbLabels[d], []byte(w))
 			}
 		}
 	}
 	return k, nil
 }
 
-// endsWith reports which detectors have a Chinese label (raw UTF-8) at the
-// very end of text: the label of a value joined to it by a verb (姓名为).
+// endsWith reports which of the name and address detectors have a Chinese
+// label (raw UTF-8) at the very end of text: the label of a value joined to
+// it by a verb (姓名为).
 func (k *keywordIndex) endsWith(text []byte) contextClass {
+	if len(text) == 0 {
+		return 0
+	}
+	last := text[len(text)-1]
 	var c contextClass
-	for d, labels := range k.han {
+	for d, labels := range k.verbLabels {
 		for _, l := range labels {
-			if bytes.HasSuffix(text, l) {
+			// The last byte first: most verbs follow no label.
+			if l[len(l)-1] == last && bytes.HasSuffix(text, l) {
 				c |= 1 << d
 				break
 			}

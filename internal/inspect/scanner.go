@@ -133,15 +133,21 @@ const (
 	clsEscape // '%' and '&': percent-encoded or entity digits, %40 e-mail
 	clsSep    // field separators: labelled values and CSV cells
 	clsWide   // 0xEF: full-width digits and the full-width colon
-	clsVerb   // 0xBA, 0xAF: the last bytes of 为 and 是 (姓名为张三)
-	clsTag    // '<': the rows and cells of an HTML table
+	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
+	clsTag    // 't', 'T' after '<': the rows and cells of an HTML table
+	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
 )
 
 // stopTable gives, per position k of a byte in an eight-byte word and per
-// byte value, bit k for a class byte and bit 8+k for a digit, so that the
-// OR of the entries of a word's eight bytes is both of its masks: one
-// lookup and one OR per byte, no shifting and no gathering of lanes.
-type stopTable [8][256]uint16
+// byte value, bit k for a class byte, bit 16+k for a digit and bit 32+k for
+// a byte of a pair, so that the OR of the entries of a word's eight bytes
+// is all of its masks: one lookup and one OR per byte, and each plane has
+// room for two words, so the planes are gathered once per 16 bytes. A pair
+// byte is a stop only right after another pair byte: 't' after '<', the
+// last byte of 为 or 是 after its middle byte. Alone, each is too common to
+// stop at (English text, any CJK text); two pair bytes in a row that are
+// no such pair (tt, 为为) stop at a no-op.
+type stopTable [8][256]uint64
 
 // textStops and csvStops are the stop tables of byteClass and csvClass.
 var textStops, csvStops = newStopTable(&byteClass), newStopTable(&csvClass)
@@ -151,10 +157,13 @@ func newStopTable(cls *[256]uint8) *stopTable {
 	t := new(stopTable)
 	for k := range 8 {
 		for c := range 256 {
-			switch {
-			case isDigit(byte(c)):
-				t[k][c] = 1 << (8 + k)
-			case cls[c] != clsNone:
+			switch cls[c] {
+			case clsNone:
+			case clsDigit:
+				t[k][c] = 1 << (16 + k)
+			case clsVerb, clsTag, clsPair:
+				t[k][c] = 1 << (32 + k)
+			default:
 				t[k][c] = 1 << k
 			}
 		}
@@ -175,14 +184,16 @@ var byteClass, csvClass = func() (text, csv [256]uint8) {
 	text[':'] = clsSep
 	text['='] = clsSep
 	text[0xEF] = clsWide
-	text[0xBA] = clsVerb
-	text[0xAF] = clsVerb
-	text['<'] = clsTag
+	text[0xBA], text[0xAF] = clsVerb, clsVerb
+	text['t'], text['T'] = clsTag, clsTag
+	text['<'], text[0xB8], text[0x98] = clsPair, clsPair, clsPair
 	csv = text
 	for _, c := range []byte{'"', ',', '\t', '\n'} {
 		csv[c] = clsSep
 	}
-	csv[0xBA], csv[0xAF], csv['<'] = clsNone, clsNone, clsNone
+	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98} {
+		csv[c] = clsNone
+	}
 	return text, csv
 }()
 
@@ -285,11 +296,13 @@ func (s *Scanner) scan(final bool) {
 			i = s.verb(i, min(end, i+maxSpan))
 		case clsTag:
 			// Outside a table only a header cell (<th>) matters.
-			if s.table.on || i+2 < end && b[i+1]|0x20 == 't' && b[i+2]|0x20 == 'h' {
+			if i > 0 && b[i-1] == '<' && (s.table.on || i+1 < end && b[i+1]|0x20 == 'h') {
 				i = s.tag(i, min(end, i+maxSpan))
 			} else {
 				i++
 			}
+		case clsPair:
+			i++
 		}
 	}
 	if i == limit && !final {
@@ -446,16 +459,26 @@ func (f *stopFinder) load(i int, carry uint64) {
 	t := f.table
 	blk := (*[64]byte)(f.b[i : i+64])
 	f.start = i
-	var class, digit uint64
-	for k := 0; k <= 56; k += 8 {
+	var class, digit, pair uint64
+	for k := 0; k <= 48; k += 16 {
 		w := t[0][blk[k]] | t[1][blk[k+1]] | t[2][blk[k+2]] | t[3][blk[k+3]] |
-			t[4][blk[k+4]] | t[5][blk[k+5]] | t[6][blk[k+6]] | t[7][blk[k+7]]
-		class |= uint64(w&0xFF) << k
-		digit |= uint64(w>>8) << k
+			t[4][blk[k+4]] | t[5][blk[k+5]] | t[6][blk[k+6]] | t[7][blk[k+7]] |
+			(t[0][blk[k+8]]|t[1][blk[k+9]]|t[2][blk[k+10]]|t[3][blk[k+11]]|
+				t[4][blk[k+12]]|t[5][blk[k+13]]|t[6][blk[k+14]]|t[7][blk[k+15]])<<8
+		class |= (w & 0xFFFF) << k
+		digit |= (w >> 16 & 0xFFFF) << k
+		pair |= (w >> 32 & 0xFFFF) << k
 	}
 	// Bit k of run4: the digit at k ends four digits in a row.
 	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
-	f.stops, f.digit = class|run4, digit
+	// Bit k of pairs: a pair byte at k after another (which may end the
+	// block before: read from the bytes, not carried, since that block may
+	// not have been loaded).
+	before := pair << 1
+	if i > 0 {
+		before |= t[0][f.b[i-1]] >> 32
+	}
+	f.stops, f.digit = class|run4|pair&before, digit
 }
 
 // found counts a normalised value for detector d.

@@ -4,11 +4,13 @@ import "bytes"
 
 // HTML tables: a page that lists customers as <th>姓名</th> header cells and
 // <td>张三</td> value cells labels its names and addresses by column, as a CSV
-// header row does. The scan loop stops at '<'; outside a table only a header
-// cell starts the bookkeeping, so ordinary markup costs one test per tag.
+// header row does. The scan loop stops at a 't' right after '<' (<table,
+// <tr, <th, <td); outside a table only a header cell starts the
+// bookkeeping. The end tag </table> is not read: every cell is in a table,
+// and each <table> starts afresh.
 
-// tableState follows an HTML table from its first header cell (<th>) to its
-// end (</table>, or the next <table>).
+// tableState follows an HTML table from its first header cell (<th>) to
+// the next <table>.
 type tableState struct {
 	on   bool             // a <th> has been seen and the table has not ended
 	body bool             // a <td> has been seen: later <th> cells head rows, not columns
@@ -26,21 +28,17 @@ const (
 	tagTD
 )
 
-// tag handles the '<' at i (end bounds the decision span) and returns where
-// scanning resumes: right after it, since nothing in a tag is skipped.
+// tag handles the tag name that starts with the 't' or 'T' at i, after '<'
+// (end bounds the decision span), and returns where scanning resumes: right
+// after i, since nothing in a tag is skipped.
 func (s *Scanner) tag(i, end int) int {
 	b := s.buf
 	t := &s.table
-	j := i + 1
-	closing := j < end && b[j] == '/'
-	if closing {
-		j++
-	}
-	kind, j := tagKind(b, j, end)
+	kind, j := tagKind(b, i, end)
 	switch {
 	case kind == tagTable:
 		*t = tableState{}
-	case closing || kind == tagOther || !t.on && kind != tagTH:
+	case kind == tagOther || !t.on && kind != tagTH:
 	case kind == tagTR:
 		t.col, t.row = 0, 0
 	case kind == tagTH:

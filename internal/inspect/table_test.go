@@ -88,7 +88,7 @@ func TestTablesAndVerbsSplitInvariance(t *testing.T) {
 		[]string{"张三", "13812345678", "北京市朝阳区建国路88号"},
 		[]string{"<b>李四</b>", "&#49;&#51;&#57;&#49;&#50;&#51;&#52;&#53;&#54;&#55;&#56;", "上海市浦东新区世纪大道100号"})
 	prose := "该用户姓名为姜鑫博（身份证号码110101199003078670），家庭住址为河南省洛阳市老城区府前街119号16栋3006室。"
-	for n := 0; n < 40; n += 3 {
+	for n := range 70 { // moves every pair across a 64-byte block boundary
 		for name, body := range map[string]string{"table": table, "prose": prose} {
 			b := []byte("\n" + strings.Repeat("x", n) + body)
 			whole, chunked := scanAll(e, b), oneByteScan(e, b)
