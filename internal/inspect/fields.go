@@ -204,14 +204,14 @@ func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 // them are followed by an opening parenthesis (ASCII or full-width), or nil.
 func (s *Scanner) hanBeforeParen(j, end int) []byte {
 	b := s.buf
-	k, n := j, 0
-	for ; n <= 5 && k < end; n++ {
-		r, w := utf8.DecodeRune(b[k:end])
-		switch {
-		case isHan(r):
-			k += w
+	k := j
+	for n := 0; n <= 5 && k+2 < end; n++ {
+		switch c := b[k]; {
+		case c >= 0xE4 && c <= 0xE9 && b[k+1]&0xC0 == 0x80 && b[k+2]&0xC0 == 0x80:
+			k += 3
 			continue
-		case n >= 2 && (r == '（' || r == '('):
+		case n < 2:
+		case c == '(' || c == 0xEF && b[k+1] == 0xBC && b[k+2] == 0x88: // （
 			return b[j:k]
 		}
 		break
