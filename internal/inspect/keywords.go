@@ -92,11 +92,16 @@ func (k *keywordIndex) endsWith(text []byte) contextClass {
 const foldMax = max(labelMax, headerCellMax)
 
 // foldCase copies src into dst with ASCII letters in lower case and returns
-// the copy: the form the automata match. A src longer than dst keeps its
-// last len(dst) bytes, the ones nearest the value.
+// the copy: the form the automata match. The U of \U stays: \U is no JSON
+// escape, and folded it would spell the \u form of a label. A src longer
+// than dst keeps its last len(dst) bytes, the ones nearest the value.
 func foldCase(dst *[foldMax]byte, src []byte) []byte {
 	src = src[max(0, len(src)-len(dst)):]
 	for i, c := range src {
+		if c == 'U' && i > 0 && src[i-1] == '\\' {
+			dst[i] = c
+			continue
+		}
 		dst[i] = lowerASCII(c)
 	}
 	return dst[:len(src)]

@@ -32,6 +32,7 @@ func TestFoldCase(t *testing.T) {
 	}{
 		{"ascii", "RealName", "realname"},
 		{"escape upper hex", `\u59D3\u540D`, `\u59d3\u540d`},
+		{"capital U escape kept", `\U59D3\U540D`, `\U59d3\U540d`},
 		{"percent upper hex", "%E5%A7%93", "%e5%a7%93"},
 		{"han and punctuation kept", "姓名：[]@`{", "姓名：[]@`{"},
 		{"longer than the scratch keeps the tail", strings.Repeat("x", foldMax) + "NAME", strings.Repeat("x", foldMax-4) + "name"},
@@ -74,6 +75,8 @@ func TestLabelSpellings(t *testing.T) {
 		{"no label", "nick=张三&x=1", [NumDetectors]int{}},
 		{"label of another field", "city=张三&x=1", [NumDetectors]int{}},
 		{"partial escape", `{"\u59d3":"张三"}`, [NumDetectors]int{}},
+		{"capital U is no escape", `{"\U59D3\U540D":"张三"}`, [NumDetectors]int{}},
+		{"capital U card label", `{"\U5361\U53F7":"6222021234567890"}`, [NumDetectors]int{}},
 	}
 	runScanTests(t, tests)
 }

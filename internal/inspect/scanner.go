@@ -270,7 +270,11 @@ func (s *Scanner) scan(final bool) {
 			span := min(end, i+maxSpan)
 			switch _, w := digitUnit(b, i, span); {
 			case w > 0:
-				i = max(s.number(i, span), i+1)
+				// Groups joined before it (12-%33...) start the run, as
+				// for a plain digit: the block search may have stopped at
+				// them or passed them over, and the count must not differ.
+				start := runStart(b, i, lo)
+				i = max(s.number(start, min(end, start+maxSpan)), i+1)
 			case b[i] == '%' && i+2 < span && b[i+1] == '4' && b[i+2] == '0':
 				i = s.email(i, 3, span)
 			default:
@@ -286,7 +290,8 @@ func (s *Scanner) scan(final bool) {
 			span := min(end, i+maxSpan)
 			switch {
 			case i+2 < span && b[i+1] == 0xBC && b[i+2] >= 0x90 && b[i+2] <= 0x99:
-				i = s.number(i, span)
+				start := runStart(b, i, lo) // joined groups before it, as above
+				i = max(s.number(start, min(end, start+maxSpan)), i+1)
 			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
 				i = s.separator(i, 3, span)
 			default:

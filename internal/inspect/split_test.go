@@ -150,3 +150,48 @@ func TestPlainNumberAgreesWithGeneral(t *testing.T) {
 		t.Errorf("plainNumber decided %d runs and counted %d documents: too few to tell", decided, documents)
 	}
 }
+
+// TestJoinedGroupBeforeEscapedRun: a short plain group joined to a run of
+// escaped or full-width digits (0-%33%34..., 12-&#X36;...) is one run
+// however the body is split: whether the block search stopped at the
+// short group's digits or passed them over, the escape walks back to it.
+func TestJoinedGroupBeforeEscapedRun(t *testing.T) {
+	e := newTestEngine(t)
+	escape := func(digits, format string) string {
+		var b strings.Builder
+		for _, c := range digits {
+			fmt.Fprintf(&b, format, c)
+		}
+		return b.String()
+	}
+	const id = "340102196212138786"
+	tests := []struct {
+		name string
+		give string
+		want int // resident IDs
+	}{
+		{"plain", "0-" + id, 1},
+		{"percent", "0-" + escape(id, "%%%02X"), 1},
+		{"decimal entity", "0-" + escape(id, "&#%d;"), 1},
+		{"hex entity", "12-" + escape(id, "&#X%X;"), -1},
+		{"full-width", "0-" + strings.Map(func(r rune) rune { return r - '0' + '０' }, id), -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := []byte("\n" + strings.Repeat("z", 600) + " " + tt.give + " " + strings.Repeat("z", 600) + "\n")
+			whole := scanAll(e, body)
+			s := e.NewScanner()
+			defer s.Release()
+			for i := range body {
+				_, _ = s.Write(body[i : i+1])
+			}
+			_ = s.Close()
+			if split := s.Tally().Counts; split != whole {
+				t.Fatalf("counts depend on the split: %v whole, %v in 1-byte writes", whole, split)
+			}
+			if tt.want >= 0 && whole[ResidentID] != tt.want {
+				t.Fatalf("%d resident IDs, want %d", whole[ResidentID], tt.want)
+			}
+		})
+	}
+}
