@@ -34,7 +34,7 @@ import (
 // envRole set, so each proxy is its own process whose CPU time and memory
 // can be read from /proc.
 const (
-	envRole  = "BENCH_E2E_ROLE"  // roleGoproxy or roleDLP
+	envRole  = "BENCH_E2E_ROLE"  // roleGoproxy, roleDLP or roleDLPOff
 	envCA    = "BENCH_E2E_CA"    // interception CA directory (ca.crt, ca.key)
 	envRoots = "BENCH_E2E_ROOTS" // PEM file of the upstream's certificate
 	envPort  = "BENCH_E2E_PORT"  // the upstream's TLS port, the one CONNECT may reach
@@ -45,14 +45,26 @@ const (
 const (
 	roleGoproxy = "goproxy"  // bare goproxy: verifying transport, MITM with the same CA, nothing else
 	roleDLP     = "dlpproxy" // internal/proxy with the default policy, inspecting every byte
+	// roleDLPOff is dlpproxy with the bench's origin in the policy's
+	// allow_hosts: the same proxy, guards, logs and metrics, every body
+	// passed uninspected. Next to goproxy it is the cost of the proxy
+	// around the engine; next to dlpproxy, the cost of inspecting.
+	roleDLPOff = "dlpproxy-off"
 )
 
 // benchPolicy returns the default policy with an inspect limit above any
-// benchmark body, so every byte is inspected.
-func benchPolicy() (*policy.Snapshot, error) {
+// benchmark body, so every byte is inspected; unless inspecting is false,
+// when the origin's host (127.0.0.1) is in allow_hosts and nothing is.
+func benchPolicy(inspecting bool) (*policy.Snapshot, error) {
 	data := strings.Replace(string(policy.DefaultYAML()), "inspect_limit: 64MiB", "inspect_limit: 8GiB", 1)
 	if !strings.Contains(data, "inspect_limit: 8GiB") {
 		return nil, errors.New("default policy: no inspect_limit: 64MiB to raise")
+	}
+	if !inspecting {
+		data = strings.Replace(data, "allow_hosts: []", `allow_hosts: ["127.0.0.1"]`, 1)
+		if !strings.Contains(data, `allow_hosts: ["127.0.0.1"]`) {
+			return nil, errors.New("default policy: no allow_hosts: [] to fill")
+		}
 	}
 	snap, _, err := policy.Compile("bench-policy.yaml", []byte(data))
 	if err != nil {
@@ -95,8 +107,8 @@ func runChild(role string) error {
 	switch role {
 	case roleGoproxy:
 		srv = &http.Server{Handler: plainGoproxy(c, roots), ReadHeaderTimeout: 10 * time.Second}
-	case roleDLP:
-		p, err := dlpProxy(c, roots, port, ln.Addr().String())
+	case roleDLP, roleDLPOff:
+		p, err := dlpProxy(c, roots, port, ln.Addr().String(), role == roleDLP)
 		if err != nil {
 			return err
 		}
@@ -169,10 +181,10 @@ type discardLogger struct{}
 func (discardLogger) Printf(string, ...any) {}
 
 // dlpProxy is the proxy as serve builds it: default policy (inspect limit
-// raised), real metrics registry and JSON access and incident logs (to a
-// discarding sink).
-func dlpProxy(c *ca.CA, roots *x509.CertPool, port int, self string) (*proxy.Proxy, error) {
-	snap, err := benchPolicy()
+// raised; see benchPolicy for inspecting), real metrics registry and JSON
+// access and incident logs (to a discarding sink).
+func dlpProxy(c *ca.CA, roots *x509.CertPool, port int, self string, inspecting bool) (*proxy.Proxy, error) {
+	snap, err := benchPolicy(inspecting)
 	if err != nil {
 		return nil, err
 	}

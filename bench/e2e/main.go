@@ -1,6 +1,7 @@
 // Command e2e measures dlpproxy end to end on loopback, in one run: clean
-// uploads and downloads direct, through plain goproxy and through dlpproxy
-// inspecting every byte, over HTTP and intercepted HTTPS; the CPU seconds
+// uploads and downloads direct, through plain goproxy, through dlpproxy
+// inspecting every byte and through dlpproxy passing them uninspected (the
+// origin in allow_hosts), over HTTP and intercepted HTTPS; the CPU seconds
 // per GiB of each proxy process next to the engine's alone; the added
 // latency of small requests; and the proxy's resident memory while a 1 GiB
 // body streams through.
@@ -139,13 +140,18 @@ func bench(o options, out, log io.Writer) error {
 		return err
 	}
 	defer dlp.stop()
+	off, err := startChild(roleDLPOff, e.childEnv, e.pin)
+	if err != nil {
+		return err
+	}
+	defer off.stop()
 
 	// Rounds alternate the proxies' transfers and the engine alone, so
 	// that drift on a shared machine touches every figure of a round.
 	var rounds [][]row
 	var engineCPU []time.Duration
 	for range o.runs {
-		rows, err := throughput(e, o, gp, dlp, log)
+		rows, err := throughput(e, o, []*child{gp, off, dlp}, log)
 		if err != nil {
 			return err
 		}
@@ -156,7 +162,7 @@ func bench(o options, out, log io.Writer) error {
 		rounds, engineCPU = append(rounds, rows), append(engineCPU, eng)
 	}
 	printThroughput(out, medianRows(rounds), median(engineCPU), o.size, o.runs)
-	lat, err := latencyTable(e, o, gp, dlp)
+	lat, err := latencyTable(e, o, []*child{gp, dlp})
 	if err != nil {
 		return err
 	}
@@ -202,7 +208,7 @@ func setup(tmp string) (*env, error) {
 // (text/html, the bench's Content-Type) in front of a scanner of the engine
 // the proxy builds for the policy, under an enforcing reader.
 func engineAlone(corpus []byte, size int64) (time.Duration, error) {
-	snap, err := benchPolicy()
+	snap, err := benchPolicy(true)
 	if err != nil {
 		return 0, err
 	}

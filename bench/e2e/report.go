@@ -20,6 +20,7 @@ const (
 	pathDirect  = "direct"
 	pathGoproxy = "goproxy"
 	pathDLP     = "dlpproxy"
+	pathDLPOff  = "dlpproxy-off"
 )
 
 // row is one measured transfer.
@@ -44,9 +45,10 @@ type route struct {
 	https *http.Client // HTTPS through the route (intercepted when proxied)
 }
 
-func routes(e *env, gp, dlp *child) []route {
+// routes returns the direct route and one through each proxy.
+func routes(e *env, proxies []*child) []route {
 	out := []route{{path: pathDirect, http: newClient("", nil), https: newClient("", e.direct)}}
-	for _, c := range []*child{gp, dlp} {
+	for _, c := range proxies {
 		out = append(out, route{path: c.role, proxy: c, http: newClient(c.addr, nil), https: newClient(c.addr, e.proxied)})
 	}
 	return out
@@ -105,16 +107,16 @@ func (e *env) measure(k kind, rt route, size int64) (row, error) {
 
 // throughput measures every kind on every route, interleaving the routes
 // so that drift on a shared machine affects them alike.
-func throughput(e *env, o options, gp, dlp *child, log io.Writer) ([]row, error) {
+func throughput(e *env, o options, proxies []*child, log io.Writer) ([]row, error) {
 	var rows []row
-	rts := routes(e, gp, dlp)
+	rts := routes(e, proxies)
 	for _, k := range kinds {
 		for _, rt := range rts {
 			r, err := e.measure(k, rt, o.size)
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(log, "e2e: %-14s %-8s %7.0f MB/s\n", r.transfer, r.path, r.mbps())
+			fmt.Fprintf(log, "e2e: %-14s %-12s %7.0f MB/s\n", r.transfer, r.path, r.mbps())
 			rows = append(rows, r)
 		}
 	}
@@ -151,10 +153,13 @@ func median(ds []time.Duration) time.Duration {
 // medians of runs rounds.
 func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int64, runs int) {
 	engine := engineCPU.Seconds() / (float64(size) / gib)
-	base := map[string]row{}
+	base, off := map[string]row{}, map[string]row{}
 	for _, r := range rows {
-		if r.path == pathGoproxy {
+		switch r.path {
+		case pathGoproxy:
 			base[r.transfer] = r
+		case pathDLPOff:
+			off[r.transfer] = r
 		}
 	}
 	fmt.Fprintf(w, "### Throughput: %d MiB of clean web content per transfer (median of %d runs)\n\n", size>>20, runs)
@@ -171,27 +176,29 @@ func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int6
 	fmt.Fprintf(w, "\n### CPU criterion: dlpproxy CPU/GiB <= 1.2 x (goproxy CPU/GiB + engine CPU/GiB)\n\n")
 	fmt.Fprintf(w, "Engine alone (extractor + scanner as the proxy runs them, same detectors, same bytes, no proxy): %.2f CPU s/GiB (%.0f MB/s).\n\n",
 		engine, float64(size)/engineCPU.Seconds()/1e6)
-	fmt.Fprintln(w, "| transfer | goproxy | engine | limit | dlpproxy | glue | within |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+	fmt.Fprintln(w, "| transfer | goproxy | engine | limit | dlpproxy | glue | not inspecting | glue: proxy | glue: inspecting | within |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, r := range rows {
 		if r.path != pathDLP {
 			continue
 		}
-		g := base[r.transfer].cpuPerGiB()
+		g, o := base[r.transfer].cpuPerGiB(), off[r.transfer].cpuPerGiB()
 		limit := 1.2 * (g + engine)
 		verdict := "yes"
 		if r.cpuPerGiB() > limit {
 			verdict = "NO"
 		}
-		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f | %.2f | %+.2f | %s |\n",
-			r.transfer, g, engine, limit, r.cpuPerGiB(), r.cpuPerGiB()-g-engine, verdict)
+		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.2f | %.2f | %+.2f | %.2f | %+.2f | %+.2f | %s |\n",
+			r.transfer, g, engine, limit, r.cpuPerGiB(), r.cpuPerGiB()-g-engine, o, o-g, r.cpuPerGiB()-o-engine, verdict)
 	}
 	fmt.Fprintln(w, "\nCPU s/GiB: the proxy process's user+system seconds (/proc/PID/stat) per GiB of body; glue = dlpproxy - goproxy - engine.")
+	fmt.Fprintln(w, "\"not inspecting\": dlpproxy with the origin in allow_hosts, every body passed uninspected (same guards, logs, metrics); glue splits into")
+	fmt.Fprintln(w, "its proxy part (not inspecting - goproxy) and its inspecting part (dlpproxy - not inspecting - engine alone).")
 	fmt.Fprintln(w)
 }
 
 // latencyTable times small requests on every route.
-func latencyTable(e *env, o options, gp, dlp *child) (string, error) {
+func latencyTable(e *env, o options, proxies []*child) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Latency of small requests (1 KiB response, %d sequential keep-alive requests)\n\n", o.small)
 	fmt.Fprintln(&b, "| scheme | path | p50 | p99 | added p50 | added p99 |")
@@ -202,7 +209,7 @@ func latencyTable(e *env, o options, gp, dlp *child) (string, error) {
 			scheme, base = "HTTPS", e.tls.URL
 		}
 		var direct []time.Duration
-		for _, rt := range routes(e, gp, dlp) {
+		for _, rt := range routes(e, proxies) {
 			c := rt.http
 			if https {
 				c = rt.https
