@@ -90,7 +90,7 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	if j < end {
 		switch c := b[j]; {
 		case c == ' ' || c == '-':
-			if j+1 < end && (b[j+1] == 0xEF || b[j+1] == '\\' || b[j+1] == '%' || b[j+1] == '&') {
+			if j+1 < end && mayLeadUnit(b[j+1]) {
 				return 0, false // maybe a full-width or escaped digit
 			}
 			if j+1 < end && isDigit(b[j+1]) {
@@ -158,8 +158,11 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 			return 0, false
 		}
 		if j+1 >= end || (b[j] != ' ' && b[j] != '-') || !isDigit(b[j+1]) {
-			if j < end && (b[j] == 0xEF || b[j] == 'X' || b[j] == 'x' || b[j] == '\\' || b[j] == '%' || b[j] == '&') {
-				return 0, false
+			if j < end && (b[j] == 'X' || b[j] == 'x' || mayLeadUnit(b[j])) {
+				return 0, false // a check letter, or a digit in another spelling
+			}
+			if j+1 < end && (b[j] == ' ' || b[j] == '-') && mayLeadUnit(b[j+1]) {
+				return 0, false // a joined group in another spelling
 			}
 			return j, true
 		}
@@ -168,6 +171,10 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 	}
 	return 0, false
 }
+
+// mayLeadUnit reports whether c may start a digit unit that is no plain
+// digit: an escape or a full-width digit.
+func mayLeadUnit(c byte) bool { return c == 0xEF || c == '\\' || c == '%' || c == '&' }
 
 // runStart walks back from the digit unit at i over the digit units and
 // single joiners before it, but not before lo (where scanning resumed: the
@@ -227,41 +234,55 @@ func unitWidth(b []byte, j, end int) int {
 }
 
 // insideEscape reports whether the plain character at q is part of an
-// escape (%XX, \uXXXX, &#...;). It may look before the scan position: the
-// escape's first byte can have been passed over already.
+// escape's code (the 4 of \u4e2d, the 1 of %91).
 func insideEscape(b []byte, q int) bool {
-	for k := q - 1; k >= 0 && q-k <= 5; k-- {
-		switch b[k] {
-		case '%':
-			return q-k <= 2
-		case '\\':
-			return k+1 < len(b) && b[k+1] == 'u' && q-k >= 2
-		case '&':
-			return k+1 < len(b) && b[k+1] == '#'
-		}
-		if !isHexLetterOrDigit(b[k]) && b[k] != '#' && b[k] != 'u' && b[k]|0x20 != 'x' {
-			return false
+	_, w := escapeAround(b, q)
+	return w > 0
+}
+
+// escapeAround returns the start and width of the escape (%XX, \uXXXX,
+// &#...;) whose code holds the plain character at q, or width 0. It may look
+// before the scan position: the escape's first byte can have been passed
+// over already. Only a whole, valid escape holds a character: the digits of
+// \u86- or %3 are plain.
+func escapeAround(b []byte, q int) (int, int) {
+	for k := q - 1; k >= 0 && q-k <= 9; k-- {
+		switch c := b[k]; {
+		case c == '%':
+			if q-k <= 2 && k+2 < len(b) && isHexLetterOrDigit(b[k+1]) && isHexLetterOrDigit(b[k+2]) {
+				return k, 3
+			}
+			return 0, 0
+		case c == '\\':
+			if q-k >= 2 && q-k <= 5 && b[k+1] == 'u' && k+5 < len(b) {
+				if _, ok := hexValue(b[k+2 : k+6]); ok {
+					return k, 6
+				}
+			}
+			return 0, 0
+		case c == '&':
+			if _, w := entityRune(b, k, len(b)); w > q-k {
+				return k, w
+			}
+			return 0, 0
+		case !isHexLetterOrDigit(c) && c != '#' && c != 'u' && c|0x20 != 'x':
+			return 0, 0
 		}
 	}
-	return false
+	return 0, 0
 }
 
 func isHexLetterOrDigit(c byte) bool { _, ok := hexDigit(c); return ok }
 
 // unitStart finds where the digit unit containing b[i] begins: the digit
-// itself, or the backslash, percent sign or ampersand of an escape.
+// itself, or the backslash, percent sign or ampersand of a whole escape
+// around it (the 6 of \u6 or &#6 is a plain digit).
 func unitStart(b []byte, i, end int) (int, bool) {
 	j := i
-	switch {
-	case !isDigit(b[i]): // the escape or full-width digit starts here
-	case i >= 2 && b[i-2] == '\\' && b[i-1] == 'u':
-		j = i - 2
-	case i >= 1 && b[i-1] == '%':
-		j = i - 1
-	case i >= 2 && b[i-2] == '&' && b[i-1] == '#':
-		j = i - 2
-	case i >= 3 && b[i-3] == '&' && b[i-2] == '#' && b[i-1]|0x20 == 'x':
-		j = i - 3
+	if isDigit(b[i]) {
+		if k, w := escapeAround(b, i); w > 0 {
+			j = k
+		}
 	}
 	c, w := digitUnit(b, j, end)
 	return j, w > 0 && c != 'X'

@@ -245,6 +245,15 @@ func (s *Scanner) scan(final bool) {
 					continue
 				}
 			}
+			// Digits in the code of an escape of something else (\uff11,
+			// %E4, &#20013;) are no digit units: a run starts after the
+			// escape, wherever the block search stopped in it.
+			if i > 0 && escapeCodeTail[b[i-1]] {
+				if k, w := escapeAround(b, i); w > 0 && unitWidth(b, k, k+w) == 0 {
+					i = k + w
+					continue
+				}
+			}
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
 			span := min(end, i+maxSpan)
@@ -367,6 +376,16 @@ func mayBeInRun(b []byte, k int) bool {
 var unitTail = func() (t [256]bool) {
 	for c := range 256 {
 		t[c] = escapeTail(byte(c)) || c == ';' || c == ' ' || c == '-' || (c >= 0x90 && c <= 0x99)
+	}
+	return t
+}()
+
+// escapeCodeTail marks the bytes that may come right before the first
+// plain digit of an escape's code: the u, x, # and % of escapes, and hex
+// letters (\uff11, %E4, &#x4e2d;).
+var escapeCodeTail = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = escapeTail(byte(c)) || isHexLetterOrDigit(byte(c)) && !isDigit(byte(c))
 	}
 	return t
 }()
