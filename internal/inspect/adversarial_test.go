@@ -14,7 +14,10 @@ import (
 // advGen builds adversarial bodies: a valid value whose characters are
 // spelled unit by unit in a random mix of wire forms, grouped in a random
 // layout, between random neighbours that may join it or not.
-type advGen struct{ r *rand.Rand }
+type advGen struct {
+	r     *rand.Rand
+	plain *int // percent of characters spelled plain in the current body
+}
 
 // advPrefixes and advSuffixes are the neighbours a value gets: digits,
 // hex and passport letters, country codes, labels, escapes of non-digits.
@@ -60,7 +63,14 @@ func (g advGen) unit(c byte) string {
 		hex = "%02X"
 	}
 	wide := rune(c) - 0x20 + 0xFF00 // full-width form of any ASCII character
-	switch r.IntN(12) {
+	if r.IntN(100) < *g.plain {
+		return string(c)
+	}
+	switch r.IntN(14) {
+	case 12:
+		return fmt.Sprintf("&#%07d;", c)
+	case 13:
+		return fmt.Sprintf("&#x000"+hex+";", c)
 	case 0:
 		return fmt.Sprintf("\\u00"+hex, c)
 	case 1:
@@ -119,34 +129,74 @@ func (g advGen) layout(n int) []int {
 	return out
 }
 
-// body returns the unpadded text of one case.
-func (g advGen) body() string {
+// neighbour returns a random prefix or suffix: one from list, or a few
+// digits (maybe an X) spelled unit by unit.
+func (g advGen) neighbour(list []string) string {
 	r := g.r
-	v := g.value()
+	if r.IntN(4) > 0 {
+		return list[r.IntN(len(list))]
+	}
 	var b strings.Builder
-	for range r.IntN(3) {
-		b.WriteString(advPrefixes[r.IntN(len(advPrefixes))])
+	n := 1 + r.IntN(4)
+	if r.IntN(8) == 0 {
+		n = 20 + r.IntN(12) // a long run: maybe too long for any group
+	}
+	for range n {
+		b.WriteString(g.unit("0123456789X"[r.IntN(11)]))
+	}
+	return b.String()
+}
+
+// joiner returns what joins two groups: mostly a space or a hyphen,
+// sometimes two of them or an escaped one (which joins nothing).
+func (g advGen) joiner() string {
+	return [...]string{" ", "-", " ", "-", " ", "-", "  ", "--", " -", "%20", `\u002d`, "&#32;"}[g.r.IntN(12)]
+}
+
+// spell writes value v in groups of a random layout, each character in a
+// random spelling.
+func (g advGen) spell(b *strings.Builder, v string) {
+	r := g.r
+	if r.IntN(4) == 0 {
+		v = strings.ReplaceAll(v, "X", "x")
 	}
 	groups := []int{len(v)}
 	if !strings.Contains(v, "@") {
 		groups = g.layout(len(v))
 	}
-	joiner := " -"[r.IntN(2)]
+	joiner := g.joiner()
 	k := 0
 	for gi, n := range groups {
 		if gi > 0 {
 			if r.IntN(4) == 0 {
-				joiner = " -"[r.IntN(2)]
+				joiner = g.joiner()
 			}
-			b.WriteByte(joiner)
+			b.WriteString(joiner)
 		}
 		for _, c := range []byte(v[k : k+n]) {
 			b.WriteString(g.unit(c))
 		}
 		k += n
 	}
+}
+
+// body returns the unpadded text of one case: one to three values with
+// random neighbours.
+func (g advGen) body() string {
+	r := g.r
+	*g.plain = [...]int{0, 50, 90, 97}[r.IntN(4)]
+	var b strings.Builder
 	for range r.IntN(3) {
-		b.WriteString(advSuffixes[r.IntN(len(advSuffixes))])
+		b.WriteString(g.neighbour(advPrefixes))
+	}
+	for n := range 1 + r.IntN(3)/2 + r.IntN(3)/2 {
+		if n > 0 {
+			b.WriteString([...]string{" ", "-", ",", "", g.joiner(), g.neighbour(advSuffixes)}[r.IntN(6)])
+		}
+		g.spell(&b, g.value())
+	}
+	for range r.IntN(3) {
+		b.WriteString(g.neighbour(advSuffixes))
 	}
 	return b.String()
 }
@@ -190,7 +240,7 @@ func TestAdversarialSplitInvariance(t *testing.T) {
 		}
 		report = true
 	}
-	g := advGen{rand.New(rand.NewPCG(2024, 11))}
+	g := advGen{rand.New(rand.NewPCG(2024, 11)), new(int)}
 	cut := rand.New(rand.NewPCG(3, 4))
 	bad := 0
 	for range n {
