@@ -297,3 +297,76 @@ func TestAdversarialSplitCases(t *testing.T) {
 		})
 	}
 }
+
+// escapeAroundNaive is escapeAround by brute force: the nearest escape
+// before q (a %XX byte, \uXXXX or a numeric reference) that reaches past q.
+func escapeAroundNaive(b []byte, q int) (int, int) {
+	for k := q - 1; k >= max(0, q-9); k-- {
+		w := 0
+		switch b[k] {
+		case '%':
+			if k+2 < len(b) && isHexLetterOrDigit(b[k+1]) && isHexLetterOrDigit(b[k+2]) {
+				w = 3
+			}
+		case '\\', '&':
+			_, w = escapedUnit(b, k, len(b))
+		}
+		if w > q-k {
+			return k, w
+		}
+	}
+	return 0, 0
+}
+
+// TestEscapeAround checks escapeAround against the brute-force search on
+// random strings of escape bytes, and on the shapes it must tell apart.
+func TestEscapeAround(t *testing.T) {
+	tests := []struct {
+		give  string
+		q     int
+		wantK int
+		wantW int
+	}{
+		{`\uff11`, 4, 0, 6},
+		{`\uff11`, 5, 0, 6},
+		{`\u86-1`, 2, 0, 0},
+		{"%E4%B8%AD", 2, 0, 3},
+		{"%E4%B8%AD", 7, 6, 3},
+		{"%3", 1, 0, 0},
+		{"&#20013;", 6, 0, 8},
+		{"&#6 ", 2, 0, 0},
+		{"&#x0000031;", 9, 0, 11},
+		{"&#x00000031;", 10, 0, 0},
+		{"a3f81234", 5, 0, 0},
+	}
+	for _, tt := range tests {
+		if k, w := escapeAround([]byte(tt.give), tt.q); k != tt.wantK || w != tt.wantW {
+			t.Errorf("escapeAround(%q, %d) = %d, %d, want %d, %d", tt.give, tt.q, k, w, tt.wantK, tt.wantW)
+		}
+	}
+	pieces := []string{"%", `\u`, "&#", "&#x", "&#X", ";", "u", "#", "x", " ", "0", "1", "3", "9", "a", "F"}
+	r := rand.New(rand.NewPCG(5, 6))
+	hits := 0
+	for range 300_000 {
+		var b []byte
+		for len(b) < 16 {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		for q := range b {
+			if !isDigit(b[q]) {
+				continue
+			}
+			k, w := escapeAround(b, q)
+			nk, nw := escapeAroundNaive(b, q)
+			if (w > 0) != (nw > 0) || w > 0 && (k != nk || w != nw) {
+				t.Fatalf("escapeAround(%q, %d) = %d, %d, brute force %d, %d", b, q, k, w, nk, nw)
+			}
+			if w > 0 {
+				hits++
+			}
+		}
+	}
+	if hits < 40_000 {
+		t.Errorf("only %d digits inside escapes: too few to tell", hits)
+	}
+}

@@ -246,31 +246,51 @@ func insideEscape(b []byte, q int) bool {
 // over already. Only a whole, valid escape holds a character: the digits of
 // \u86- or %3 are plain.
 func escapeAround(b []byte, q int) (int, int) {
-	for k := q - 1; k >= 0 && q-k <= 9; k-- {
-		switch c := b[k]; {
-		case c == '%':
-			if q-k <= 2 && k+2 < len(b) && isHexLetterOrDigit(b[k+1]) && isHexLetterOrDigit(b[k+2]) {
-				return k, 3
-			}
-			return 0, 0
-		case c == '\\':
-			if q-k >= 2 && q-k <= 5 && b[k+1] == 'u' && k+5 < len(b) {
-				if _, ok := hexValue(b[k+2 : k+6]); ok {
-					return k, 6
-				}
-			}
-			return 0, 0
-		case c == '&':
-			if _, w := entityRune(b, k, len(b)); w > q-k {
-				return k, w
-			}
-			return 0, 0
-		case !isHexLetterOrDigit(c) && c != '#' && c != 'u' && c|0x20 != 'x':
+	// Step back over the hex digits of the code before q (at most six, in
+	// a seven-digit entity), then see whether an escape starts there.
+	m := q - 1
+	for m >= 0 && q-m <= 7 && hexByte[b[m]] {
+		m--
+	}
+	if m < 0 {
+		return 0, 0
+	}
+	k := m // the first byte of the escape
+	switch c := b[m]; {
+	case c == '%': // one byte, whatever the bytes around it (%E4%B8%AD)
+		if q-m <= 2 && m+2 < len(b) && hexByte[b[m+2]] {
+			return m, 3
+		}
+		return 0, 0
+	case c == 'u':
+		if k--; k < 0 || b[k] != '\\' || q-k > 5 {
 			return 0, 0
 		}
+	case c == '#':
+		k--
+	case c|0x20 == 'x':
+		if k -= 2; k < 0 || b[k+1] != '#' {
+			return 0, 0
+		}
+	default:
+		return 0, 0
+	}
+	if k < 0 {
+		return 0, 0
+	}
+	if _, w := escapedUnit(b, k, len(b)); w > q-k {
+		return k, w
 	}
 	return 0, 0
 }
+
+// hexByte marks the hex digits.
+var hexByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isHexLetterOrDigit(byte(c))
+	}
+	return t
+}()
 
 func isHexLetterOrDigit(c byte) bool { _, ok := hexDigit(c); return ok }
 

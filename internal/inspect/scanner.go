@@ -245,15 +245,6 @@ func (s *Scanner) scan(final bool) {
 					continue
 				}
 			}
-			// Digits in the code of an escape of something else (\uff11,
-			// %E4, &#20013;) are no digit units: a run starts after the
-			// escape, wherever the block search stopped in it.
-			if i > 0 && escapeCodeTail[b[i-1]] {
-				if k, w := escapeAround(b, i); w > 0 && unitWidth(b, k, k+w) == 0 {
-					i = k + w
-					continue
-				}
-			}
 			// Inline fast path: a short lone run of plain digits (prices,
 			// counts, dates) is no value in any spelling.
 			span := min(end, i+maxSpan)
@@ -264,6 +255,17 @@ func (s *Scanner) scan(final bool) {
 			if j-i < minValueDigits && j < span && !mayContinueRun(b[j]) && !escapePrefix(b, i) {
 				i = j
 				continue
+			}
+			// Digits in the code of an escape of something else (\uff11,
+			// %E4, &#20013;) are no digit units: a run starts after the
+			// escape, wherever the block search stopped in it. (A short
+			// lone run is skipped whole above, which comes to the same:
+			// what follows the escape in it is a short lone run too.)
+			if i > 0 && escapeCodeTail[b[i-1]] {
+				if k, w := escapeAround(b, i); w > 0 && unitWidth(b, k, k+w) == 0 {
+					i = k + w
+					continue
+				}
 			}
 			// The run's end is known: go to the plain-number fast path
 			// directly rather than through number, which reads it again.
