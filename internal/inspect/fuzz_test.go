@@ -26,6 +26,9 @@ func FuzzScanner(f *testing.F) {
 		"<table><tr><th>编号</th><th>姓名</th></tr><tr><td>1</td><td><b>张三</b></td></tr></table><td>李四</td>",
 		"该用户姓名为姜鑫博（男），家庭住址是北京市海淀区中关村大街1号，他为人正直",
 		"ids=" + url.QueryEscape("110101199003078670,440308199901101512\n"),
+		// Adversarial spellings (TestAdversarialSplitCases).
+		`\uff111５&#48;20039336`, "%EF%BC%91&#x31;77 6531 6073", `\u86-1854713643９`,
+		"&#6 62&#x32;262７198&#52;&#48;6034", "7-2 &#X31;87-9331-&#x33;996",
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}
