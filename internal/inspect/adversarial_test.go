@@ -208,6 +208,16 @@ func padAdversarial(s string) []byte {
 	return []byte("\n" + pad + " " + s + " " + pad + "\n")
 }
 
+// frame pads s past the holdback as free text, or, one time in four, as a
+// cell of a CSV body whose header names every numeric column.
+func (g advGen) frame(s string) []byte {
+	if g.r.IntN(4) > 0 {
+		return padAdversarial(s)
+	}
+	pad := strings.Repeat("z", 600)
+	return []byte("姓名,身份证号,手机号,银行卡号,护照号码\n张三," + pad + "," + s + "," + pad + ",x\n")
+}
+
 // splitMismatch returns how the counts of body differ between one write,
 // 1-byte writes and random writes, or "" when they agree.
 func splitMismatch(e *Engine, r *rand.Rand, body []byte) string {
@@ -245,7 +255,7 @@ func TestAdversarialSplitInvariance(t *testing.T) {
 	bad := 0
 	for range n {
 		s := g.body()
-		if why := splitMismatch(e, cut, padAdversarial(s)); why != "" {
+		if why := splitMismatch(e, cut, g.frame(s)); why != "" {
 			bad++
 			if bad <= 20 {
 				t.Errorf("%q: %s", s, why)
