@@ -66,7 +66,11 @@ func (g advGen) unit(c byte) string {
 	if r.IntN(100) < *g.plain {
 		return string(c)
 	}
-	switch r.IntN(14) {
+	switch r.IntN(16) {
+	case 8:
+		return fmt.Sprintf("&#%d;", wide)
+	case 9:
+		return fmt.Sprintf("&#"+string("xX"[r.IntN(2)])+strings.Replace(hex, "02", "04", 1)+";", wide)
 	case 12:
 		return fmt.Sprintf("&#%07d;", c)
 	case 13:
@@ -85,7 +89,7 @@ func (g advGen) unit(c byte) string {
 		return string(wide)
 	case 6:
 		return fmt.Sprintf("\\u"+strings.Replace(hex, "02", "04", 1), wide)
-	case 7:
+	case 7, 14:
 		var b strings.Builder
 		for _, x := range []byte(string(wide)) {
 			fmt.Fprintf(&b, "%%"+hex, x)
@@ -276,12 +280,17 @@ func TestAdversarialSplitCases(t *testing.T) {
 		give string
 		want [NumDetectors]int
 	}{
-		// Digits in the code of an escape of something else (\uff11,
-		// %EF%BC%91, %12) are no digit units, wherever the block search
-		// stopped: the run starts after the escape.
-		{"escaped full-width digit", `\uff111５&#48;20039336`, countsOf(map[Detector]int{Mobile: 1})},
-		{"percent full-width digit", "%EF%BC%911５07477&#51;653", countsOf(map[Detector]int{Mobile: 1})},
-		{"percent full-width grouped", "%EF%BC%91&#x31;77 6531 6073", countsOf(map[Detector]int{Mobile: 1})},
+		// An escaped full-width digit (\uff11, %EF%BC%91) is a digit unit,
+		// wherever the block search stopped in its code: the run starts at
+		// the escape (twelve digits here, no value).
+		{"escaped full-width digit", `\uff111５&#48;20039336`, [NumDetectors]int{}},
+		{"escaped full-width digit starts the value", `\uff11５&#48;20039336`, countsOf(map[Detector]int{Mobile: 1})},
+		{"percent full-width digit", "%EF%BC%911５07477&#51;653", [NumDetectors]int{}},
+		{"percent full-width digit starts the value", "%EF%BC%91５07477&#51;653", countsOf(map[Detector]int{Mobile: 1})},
+		{"percent full-width grouped", "%EF%BC%91&#x33;7 6531 6073", countsOf(map[Detector]int{Mobile: 1})},
+		// Digits in the code of an escape of something else (\uff21, %12)
+		// are no digit units: the run starts after the escape.
+		{"escaped full-width letter", `\uff211５&#48;20039336`, countsOf(map[Detector]int{Mobile: 1})},
 		{"percent control byte", "%12&#49;７&#x30;0&#x38;&#48;&#x35;&#53;383", countsOf(map[Detector]int{Mobile: 1})},
 		{"escape code runs on", `\uff034２0100031130033`, countsOf(map[Detector]int{ResidentID: 1})},
 		// No escape at all (\u6 , &#6 , \u86-): the digits are plain and
@@ -309,7 +318,8 @@ func TestAdversarialSplitCases(t *testing.T) {
 }
 
 // escapeAroundNaive is escapeAround by brute force: the nearest escape
-// before q (a %XX byte, \uXXXX or a numeric reference) that reaches past q.
+// before q (a %XX byte, \uXXXX or a numeric reference) that reaches past q;
+// a %XX byte that ends a percent-encoded full-width digit is the digit.
 func escapeAroundNaive(b []byte, q int) (int, int) {
 	for k := q - 1; k >= max(0, q-9); k-- {
 		w := 0
@@ -317,6 +327,9 @@ func escapeAroundNaive(b []byte, q int) (int, int) {
 		case '%':
 			if k+2 < len(b) && isHexLetterOrDigit(b[k+1]) && isHexLetterOrDigit(b[k+2]) {
 				w = 3
+			}
+			if _, w9 := digitUnit(b, max(0, k-6), len(b)); w > q-k && k >= 6 && w9 == 9 {
+				return k - 6, 9
 			}
 		case '\\', '&':
 			_, w = escapedUnit(b, k, len(b))
@@ -342,6 +355,12 @@ func TestEscapeAround(t *testing.T) {
 		{`\u86-1`, 2, 0, 0},
 		{"%E4%B8%AD", 2, 0, 3},
 		{"%E4%B8%AD", 7, 6, 3},
+		{"%EF%BC%91", 7, 0, 9},
+		{"%ef%bd%98", 8, 0, 9},
+		{"%EF%BC%A1", 8, 6, 3},
+		{"%E4%BC%91", 7, 6, 3},
+		{"&#65297;", 2, 0, 8},
+		{"&#xFF11;", 6, 0, 8},
 		{"%3", 1, 0, 0},
 		{"&#20013;", 6, 0, 8},
 		{"&#6 ", 2, 0, 0},
@@ -354,7 +373,7 @@ func TestEscapeAround(t *testing.T) {
 			t.Errorf("escapeAround(%q, %d) = %d, %d, want %d, %d", tt.give, tt.q, k, w, tt.wantK, tt.wantW)
 		}
 	}
-	pieces := []string{"%", `\u`, "&#", "&#x", "&#X", ";", "u", "#", "x", " ", "0", "1", "3", "9", "a", "F"}
+	pieces := []string{"%EF%BC%", "%", `\u`, "&#", "&#x", "&#X", ";", "u", "#", "x", " ", "0", "1", "3", "9", "a", "F"}
 	r := rand.New(rand.NewPCG(5, 6))
 	hits := 0
 	for range 300_000 {

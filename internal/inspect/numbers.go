@@ -199,8 +199,9 @@ func runStart(b []byte, i, lo int) int {
 // and starts at or after lo, or 0. A plain digit that belongs to an escape
 // of something else (the 0 of %0A, the 4 of \u4e2d) is no digit unit.
 func unitEndingAt(b []byte, p, lo int) int {
-	// The shapes of the escapes: \u0031 or &#x31; (6), &#49; (5), %31 or a
-	// full-width digit (3). Only a shape that fits is decoded.
+	// The shapes of the escapes: \u0031 or \uff11 (6), %EF%BC%91 (9), %31
+	// or a full-width digit (3), a character reference up to its '&' (at
+	// most &#x0000031;, 11). Only a shape that fits is decoded.
 	switch c := b[p-1]; {
 	case isDigit(c):
 		switch {
@@ -208,16 +209,20 @@ func unitEndingAt(b []byte, p, lo int) int {
 			return 6
 		case p-3 >= lo && (b[p-3] == '%' || b[p-3] == 0xEF) && unitWidth(b, p-3, p) == 3:
 			return 3
+		case p-9 >= lo && b[p-9] == '%' && unitWidth(b, p-9, p) == 9:
+			return 9
 		case insideEscape(b, p-1):
 			return 0
 		}
 		return 1
 	case c == ';':
-		switch {
-		case p-6 >= lo && b[p-6] == '&' && unitWidth(b, p-6, p) == 6:
-			return 6
-		case p-5 >= lo && b[p-5] == '&' && unitWidth(b, p-5, p) == 5:
-			return 5
+		for k := p - 4; k >= max(lo, p-11); k-- {
+			if b[k] == '&' {
+				if unitWidth(b, k, p) == p-k {
+					return p - k
+				}
+				break
+			}
 		}
 	case c >= 0x80:
 		if p-3 >= lo && b[p-3] == 0xEF && unitWidth(b, p-3, p) == 3 {
@@ -241,7 +246,8 @@ func insideEscape(b []byte, q int) bool {
 }
 
 // escapeAround returns the start and width of the escape (%XX, \uXXXX,
-// &#...;) whose code holds the plain character at q, or width 0. It may look
+// &#...;) whose code holds the plain character at q, or width 0; a %XX that
+// ends a percent-encoded full-width digit (%EF%BC%91) is that whole digit. It may look
 // before the scan position: the escape's first byte can have been passed
 // over already. Only a whole, valid escape holds a character: the digits of
 // \u86- or %3 are plain.
@@ -258,10 +264,13 @@ func escapeAround(b []byte, q int) (int, int) {
 	k := m // the first byte of the escape
 	switch c := b[m]; {
 	case c == '%': // one byte, whatever the bytes around it (%E4%B8%AD)
-		if q-m <= 2 && m+2 < len(b) && hexByte[b[m+2]] {
-			return m, 3
+		if q-m > 2 || m+2 >= len(b) || !hexByte[b[m+2]] {
+			return 0, 0
 		}
-		return 0, 0
+		if m >= 6 && b[m-6] == '%' && unitWidth(b, m-6, len(b)) == 9 {
+			return m - 6, 9 // the last byte of a full-width digit (%EF%BC%91)
+		}
+		return m, 3
 	case c == 'u':
 		if k--; k < 0 || b[k] != '\\' || q-k > 5 {
 			return 0, 0
@@ -393,13 +402,15 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	}
 	p := b[start-1]
 	if p == ';' || isHexLetterOrDigit(p) { // how every escape ends
-		// An escaped character before the run (%2C, \u624b, &#49;) is
-		// judged as the character it stands for.
+		// An escaped character before the run (%2C, \u624b, &#49;,
+		// \uff11) is judged as the character it stands for.
 		if c, w := escapeBefore(b, start); w > 0 {
-			return c >= utf8.RuneSelf || !(isAlnum(byte(c)) || c == '_')
+			return wordEdge(c)
 		}
 	}
 	switch {
+	case p >= 0x80: // a full-width digit or check letter continues the run
+		return start < 3 || unitWidth(b, start-3, start) == 0
 	case isDigit(p) || p == '_':
 		return false
 	case p == '.':
@@ -456,6 +467,16 @@ func escapeBefore(b []byte, p int) (rune, int) {
 	return 0, 0
 }
 
+// wordEdge reports whether the character r (decoded from an escape) may
+// stand next to a value: no ASCII letter, digit or '_', and no full-width
+// digit or check letter.
+func wordEdge(r rune) bool {
+	if r >= utf8.RuneSelf {
+		return !isWideDigit(r)
+	}
+	return !(isAlnum(byte(r)) || r == '_')
+}
+
 // rightBoundary reports whether the run ending at j stands alone.
 func rightBoundary(b []byte, j, end int) bool {
 	if j >= end {
@@ -464,10 +485,12 @@ func rightBoundary(b []byte, j, end int) bool {
 	c := b[j]
 	if c == '\\' || c == '%' || c == '&' {
 		if r, w := escapedUnit(b, j, end); w > 0 {
-			return r >= utf8.RuneSelf || !(isAlnum(byte(r)) || r == '_' || r == '@')
+			return wordEdge(r) && r != '@'
 		}
 	}
 	switch {
+	case c == 0xEF: // a full-width check letter after a run ends no value
+		return unitWidth(b, j, end) == 0
 	case isAlnum(c) || c == '_' || c == '@':
 		return false
 	case c == '-': // a hyphenated code such as a UUID

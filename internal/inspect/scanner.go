@@ -130,7 +130,7 @@ const (
 	clsNone   = iota
 	clsDigit  // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
 	clsAt     // '@': e-mail
-	clsEscape // '%' and '&': percent-encoded or entity digits, %40 e-mail
+	clsEscape // '%', '&' and '\\': escaped digits (%31, &#49;, \uff11), %40 e-mail
 	clsSep    // field separators: labelled values and CSV cells
 	clsWide   // 0xEF: full-width digits and the full-width colon
 	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
@@ -181,6 +181,7 @@ var byteClass, csvClass = func() (text, csv [256]uint8) {
 	text['@'] = clsAt
 	text['%'] = clsEscape
 	text['&'] = clsEscape
+	text['\\'] = clsEscape
 	text[':'] = clsSep
 	text['='] = clsSep
 	text[0xEF] = clsWide
@@ -256,14 +257,21 @@ func (s *Scanner) scan(final bool) {
 				i = j
 				continue
 			}
-			// Digits in the code of an escape of something else (\uff11,
+			// Digits in the code of an escape of something else (\uff21,
 			// %E4, &#20013;) are no digit units: a run starts after the
 			// escape, wherever the block search stopped in it. (A short
 			// lone run is skipped whole above, which comes to the same:
-			// what follows the escape in it is a short lone run too.)
+			// what follows the escape in it is a short lone run too.) The
+			// escape of a full-width digit (\uff11, %EF%BC%91, &#xFF11;)
+			// is a digit unit: the run starts at or before it.
 			if i > 0 && escapeCodeTail[b[i-1]] {
-				if k, w := escapeAround(b, i); w > 0 && unitWidth(b, k, k+w) == 0 {
-					i = k + w
+				if k, w := escapeAround(b, i); w > 0 {
+					if unitWidth(b, k, k+w) == 0 {
+						i = k + w
+						continue
+					}
+					start := runStart(b, k, lo)
+					i = max(s.number(start, min(end, start+maxSpan)), i+1)
 					continue
 				}
 			}
@@ -277,7 +285,13 @@ func (s *Scanner) scan(final bool) {
 		case clsAt:
 			i = s.email(i, 1, min(end, i+maxSpan))
 		case clsEscape:
-			// %31, &#49;: an escaped digit starts a run here; %40 is an '@'.
+			// %31, &#49;, \uff11: an escaped digit starts a run here; %40
+			// is an '@'. A backslash is mostly no \u escape (binary bytes,
+			// \n, \\): it is passed over before any decoding.
+			if b[i] == '\\' && (i+1 >= end || b[i+1] != 'u') {
+				i++
+				continue
+			}
 			span := min(end, i+maxSpan)
 			switch _, w := digitUnit(b, i, span); {
 			case w > 0:
@@ -400,9 +414,9 @@ func escapeTail(c byte) bool {
 
 // escapeStart returns where the digit unit holding the ASCII digit at i
 // starts: the backslash, percent sign or ampersand of an escape around it
-// (\u0031, %31, &#49;, &#x31;), or i itself.
+// (\u0031, %31, %EF%BC%91, &#49;, &#x31;), or i itself.
 func escapeStart(b []byte, i, end int) int {
-	for back := min(5, i); back > 0; back-- {
+	for back := min(7, i); back > 0; back-- { // the % of %EF%BC%91 is 7 back
 		k := i - back
 		if c := b[k]; c != '\\' && c != '%' && c != '&' {
 			continue
@@ -423,7 +437,7 @@ func mayStartValue(c byte) bool {
 // stopFinder finds the positions the scan loop must examine: class bytes,
 // and a digit of every run of four or more plain digits. Runs of one to
 // three plain digits (prices, counts, times) are passed over without a stop:
-// every value has a group of four digits, or starts with an escape (% &) or
+// every value has a group of four digits, or starts with an escape (% & \\) or
 // a full-width digit, which are class bytes; runStart recovers the shorter
 // groups joined before a long one. It works on 64-byte blocks with bit
 // masks, keeping a block's masks while the loop stops inside it; near the

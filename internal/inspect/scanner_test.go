@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -141,6 +142,77 @@ func TestNumberForms(t *testing.T) {
 		{"id in run with full-width tail", "110101199003078670１", [NumDetectors]int{}},
 	}
 	runScanTests(t, tests)
+}
+
+// wideSpelled writes the ASCII digits and X of v as full-width characters
+// in an escape: format is applied to each character's code point, or, when
+// it starts with "%%", to each byte of its UTF-8 form.
+func wideSpelled(v, format string) string {
+	var b strings.Builder
+	for _, c := range []byte(v) {
+		wide := rune(c) - 0x20 + 0xFF00
+		if !strings.HasPrefix(format, "%%") {
+			fmt.Fprintf(&b, format, wide)
+			continue
+		}
+		for _, x := range []byte(string(wide)) {
+			fmt.Fprintf(&b, format, x)
+		}
+	}
+	return b.String()
+}
+
+// TestEscapedFullWidthDigits checks full-width digits written as JSON
+// escapes, percent-encoding and numeric character references, in both hex
+// cases, alone and mixed with other spellings, in one write and in 1-byte
+// writes.
+func TestEscapedFullWidthDigits(t *testing.T) {
+	const (
+		id    = "110101199003078670"
+		idX   = "11010519491231002X"
+		bad   = "110101199003078671" // check digit wrong
+		phone = "13812345678"
+	)
+	oneID := countsOf(map[Detector]int{ResidentID: 1})
+	none := [NumDetectors]int{}
+	tests := []scanTest{
+		{"json lower", `{"idNo":"` + wideSpelled(id, `\u%04x`) + `"}`, oneID},
+		{"json upper", `{"idNo":"` + wideSpelled(id, `\u%04X`) + `"}`, oneID},
+		{"json check letter upper", `{"idNo":"` + wideSpelled(idX, `\u%04x`) + `"}`, oneID},
+		{"json check letter lower", `{"idNo":"` + wideSpelled(strings.ToLower(idX), `\u%04X`) + `"}`, oneID},
+		{"percent upper", "idNo=" + wideSpelled(id, "%%%02X") + "&x=1", oneID},
+		{"percent lower", "idNo=" + wideSpelled(id, "%%%02x") + "&x=1", oneID},
+		{"percent check letter", "idNo=" + wideSpelled(strings.ToLower(idX), "%%%02x"), oneID},
+		{"entity decimal", "<td>" + wideSpelled(id, "&#%d;") + "</td>", oneID},
+		{"entity hex upper", "<td>" + wideSpelled(idX, "&#x%04X;") + "</td>", oneID},
+		{"entity hex lower", "<td>" + wideSpelled(id, "&#X%04x;") + "</td>", oneID},
+		{"mixed with plain digits", "id " + id[:6] + wideSpelled(id[6:14], `\u%04x`) + id[14:], oneID},
+		{"mixed spellings", wideSpelled(id[:4], "%%%02X") + wideSpelled(id[4:9], "&#%d;") + "０" + id[10:17] + wideSpelled(id[17:], `\u%04X`), oneID},
+		{"6-8-4 groups", wideSpelled(id[:6], `\u%04x`) + " " + wideSpelled(id[6:14], "%%%02X") + " " + wideSpelled(id[14:], "&#x%04x;"), oneID},
+		{"mobile", "tel=" + wideSpelled(phone, "%%%02X"), countsOf(map[Detector]int{Mobile: 1})},
+		{"after a full-width letter", `\uff21` + wideSpelled(id, `\u%04x`), oneID},
+		{"one digit", `\uff11`, none},
+		{"failed checksum", `{"idNo":"` + wideSpelled(bad, `\u%04x`) + `"}`, none},
+		{"failed checksum percent", wideSpelled(bad, "%%%02X"), none},
+		{"failed checksum entities", wideSpelled(bad, "&#%d;"), none},
+		{"full-width letters", wideSpelled("ABAJAJAKJJAADAHIHA", `\u%04x`), none},
+		{"digit before the value", `\uff11` + id, none},
+		{"digit after the value", wideSpelled(id, "&#%d;") + "%EF%BC%91", none},
+		{"check letter after a mobile", phone + `\uFF38`, none},
+		{"check letter before a value", "%EF%BC%B8" + id, none},
+	}
+	e := newTestEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := []byte(tt.give)
+			if got := scanAll(e, body); got != tt.want {
+				t.Errorf("scan %q:\n got %v\nwant %v", tt.give, got, tt.want)
+			}
+			if got := oneByteScan(e, body); got != tt.want {
+				t.Errorf("1-byte writes of %q:\n got %v\nwant %v", tt.give, got, tt.want)
+			}
+		})
+	}
 }
 
 func TestLabelledValues(t *testing.T) {

@@ -27,16 +27,25 @@ func digitUnit(b []byte, j, end int) (byte, int) {
 			}
 		}
 	case '\\', '%', '&':
+		// An escaped digit or check letter, ASCII or full-width (\u0031,
+		// \uff11, %EF%BC%91, &#65297;).
 		r, w := escapedUnit(b, j, end)
 		switch {
-		case w > 0 && r >= '0' && r <= '9':
+		case w == 0:
+		case r >= '0' && r <= '9':
 			return byte(r), w
-		case w > 0 && (r == 'X' || r == 'x'):
+		case r >= '０' && r <= '９':
+			return byte(r-'０') + '0', w
+		case r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ':
 			return 'X', w
 		}
 	}
 	return 0, 0
 }
+
+// isWideDigit reports whether r is a full-width digit or check letter
+// (０-９, Ｘ, ｘ).
+func isWideDigit(r rune) bool { return r >= '０' && r <= '９' || r == 'Ｘ' || r == 'ｘ' }
 
 // escapedUnit decodes the escape at b[j]: \uXXXX, %XX (a whole UTF-8
 // sequence of them), &#NNN; or &#xHH;. Width 0 means no escape starts there.
