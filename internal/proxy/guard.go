@@ -87,10 +87,11 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
 	// A shallow copy: net/http must still see its own body type in the
 	// original request to know whether the body was drained.
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	rc := http.NewResponseController(w) // one per request: body deadlines and flushes
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &clientBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x, conn: connOf(r)}
+		r.Body = &clientBody{ReadCloser: r.Body, rc: rc, idle: max(orDefault(p.ReadBodyIdle, DefaultReadBodyIdle), 0), x: x, conn: connOf(r)}
 	}
-	p.gp.ServeHTTP(&streamingWriter{ResponseWriter: w}, r)
+	p.gp.ServeHTTP(&streamingWriter{ResponseWriter: w, rc: rc}, r)
 	if x.cut.Load() {
 		// The response headers went out; only an aborted connection tells
 		// the client the body is incomplete.
@@ -254,6 +255,7 @@ func (s *smuggleSniffer) line() {
 // A response of declared length is written as it comes.
 type streamingWriter struct {
 	http.ResponseWriter
+	rc    *http.ResponseController // of ResponseWriter
 	flush bool
 }
 
@@ -268,17 +270,17 @@ func (s *streamingWriter) WriteHeader(code int) {
 func (s *streamingWriter) Write(b []byte) (int, error) {
 	n, err := s.ResponseWriter.Write(b)
 	if s.flush && err == nil {
-		err = http.NewResponseController(s.ResponseWriter).Flush()
+		err = s.rc.Flush()
 	}
 	return n, err
 }
 
 // Flush, Hijack and Unwrap keep what goproxy needs of the writer beneath:
 // flushing event streams and trailers, taking over a WebSocket connection.
-func (s *streamingWriter) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
+func (s *streamingWriter) Flush() { _ = s.rc.Flush() }
 
 func (s *streamingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(s.ResponseWriter).Hijack()
+	return s.rc.Hijack()
 }
 
 func (s *streamingWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
