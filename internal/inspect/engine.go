@@ -51,11 +51,12 @@ type Engine struct {
 	keywords    *keywordIndex
 	allow       func(Detector, []byte) bool
 	pool        sync.Pool
+	simd        bool // the block search uses the vector classifier
 }
 
 // NewEngine builds an engine for cfg.
 func NewEngine(cfg Config) (*Engine, error) {
-	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples, allow: cfg.Allow}
+	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples, allow: cfg.Allow, simd: haveVectorClassifier}
 	if e.maxDistinct == 0 {
 		e.maxDistinct = DefaultMaxDistinct
 	}

@@ -138,39 +138,6 @@ const (
 	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
 )
 
-// stopTable gives, per position k of a byte in an eight-byte word and per
-// byte value, bit k for a class byte, bit 16+k for a digit and bit 32+k for
-// a byte of a pair, so that the OR of the entries of a word's eight bytes
-// is all of its masks: one lookup and one OR per byte, and each plane has
-// room for two words, so the planes are gathered once per 16 bytes. A pair
-// byte is a stop only right after another pair byte: 't' after '<', the
-// last byte of 为 or 是 after its middle byte. Alone, each is too common to
-// stop at (English text, any CJK text); two pair bytes in a row that are
-// no such pair (tt, 为为) stop at a no-op.
-type stopTable [8][256]uint64
-
-// textStops and csvStops are the stop tables of byteClass and csvClass.
-var textStops, csvStops = newStopTable(&byteClass), newStopTable(&csvClass)
-
-// newStopTable returns the stop table of the class table cls.
-func newStopTable(cls *[256]uint8) *stopTable {
-	t := new(stopTable)
-	for k := range 8 {
-		for c := range 256 {
-			switch cls[c] {
-			case clsNone:
-			case clsDigit:
-				t[k][c] = 1 << (16 + k)
-			case clsVerb, clsTag, clsPair:
-				t[k][c] = 1 << (32 + k)
-			default:
-				t[k][c] = 1 << k
-			}
-		}
-	}
-	return t
-}
-
 // byteClass is the class table for free text; csvClass adds the cell
 // delimiters, newlines and quotes a CSV body needs followed, and drops the
 // verbs and tags (a cell's column names its value).
@@ -216,7 +183,7 @@ func (s *Scanner) scan(final bool) {
 	if s.csv.on {
 		cls, stops = &csvClass, csvStops
 	}
-	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit}
+	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit, simd: s.e.simd}
 	i, lo := s.pos, s.pos
 	for i < limit {
 		lo = i
@@ -445,6 +412,7 @@ func mayStartValue(c byte) bool {
 type stopFinder struct {
 	b          []byte
 	table      *stopTable
+	simd       bool // classify blocks with the vector kernel
 	cls        *[256]uint8
 	limit      int
 	start      int    // first byte of the current block
@@ -496,27 +464,16 @@ func (f *stopFinder) load(i int, carry uint64) {
 	if !f.blockValid {
 		return
 	}
-	t := f.table
-	blk := (*[64]byte)(f.b[i : i+64])
 	f.start = i
-	var class, digit, pair uint64
-	for k := 0; k <= 48; k += 16 {
-		w := t[0][blk[k]] | t[1][blk[k+1]] | t[2][blk[k+2]] | t[3][blk[k+3]] |
-			t[4][blk[k+4]] | t[5][blk[k+5]] | t[6][blk[k+6]] | t[7][blk[k+7]] |
-			(t[0][blk[k+8]]|t[1][blk[k+9]]|t[2][blk[k+10]]|t[3][blk[k+11]]|
-				t[4][blk[k+12]]|t[5][blk[k+13]]|t[6][blk[k+14]]|t[7][blk[k+15]])<<8
-		class |= (w & 0xFFFF) << k
-		digit |= (w >> 16 & 0xFFFF) << k
-		pair |= (w >> 32 & 0xFFFF) << k
-	}
+	class, digit, pair := f.table.classify((*[64]byte)(f.b[i:i+64]), f.simd)
 	// Bit k of run4: the digit at k ends four digits in a row.
 	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
 	// Bit k of pairs: a pair byte at k after another (which may end the
 	// block before: read from the bytes, not carried, since that block may
 	// not have been loaded).
 	before := pair << 1
-	if i > 0 {
-		before |= t[0][f.b[i-1]] >> 32
+	if i > 0 && f.table.flags[f.b[i-1]]&flagPair != 0 {
+		before |= 1
 	}
 	f.stops, f.digit = class|run4|pair&before, digit
 }

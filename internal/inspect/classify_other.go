@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package inspect
+
+// haveVectorClassifier is false: the vector kernel is written for amd64.
+const haveVectorClassifier = false
+
+// classifyVector is never called without haveVectorClassifier.
+func classifyVector(*[256]byte, *[64]byte) (class, digit, pair uint64) {
+	panic("inspect: no vector classifier on this platform")
+}
