@@ -60,16 +60,31 @@ func newStopTable(cls *[256]uint8) *stopTable {
 	return t
 }
 
-// classify returns the class, digit and pair masks of blk (bit k for byte
-// k), with the vector kernel when simd is set.
-func (t *stopTable) classify(blk *[64]byte, simd bool) (class, digit, pair uint64) {
-	if simd {
-		return classifyVector(&t.flags, blk)
-	}
-	return t.classifyPortable(blk)
+// batchBlocks is how many 64-byte blocks the block search classifies at once.
+const batchBlocks = 8
+
+// blockMasks holds the masks of up to batchBlocks consecutive blocks, bit k
+// of entry j for byte 64j+k. classifyVector writes it by offset: keep the
+// layout in step with classify_amd64.s.
+type blockMasks struct {
+	class, digit, pair [batchBlocks]uint64
 }
 
-// classifyPortable is classify without vector instructions.
+// classify fills out with the masks of the n blocks of src (n <= batchBlocks,
+// len(src) >= 64n), with the vector kernel when simd is set.
+func (t *stopTable) classify(src []byte, n int, out *blockMasks, simd bool) {
+	_ = src[64*n-1]
+	if simd {
+		classifyVector(&t.flags, &src[0], n, out)
+		return
+	}
+	for j := range n {
+		out.class[j], out.digit[j], out.pair[j] = t.classifyPortable((*[64]byte)(src[64*j:]))
+	}
+}
+
+// classifyPortable returns the class, digit and pair masks of one block
+// without vector instructions.
 func (t *stopTable) classifyPortable(blk *[64]byte) (class, digit, pair uint64) {
 	p := &t.planes
 	for k := 0; k <= 48; k += 16 {

@@ -9,9 +9,10 @@ import "golang.org/x/sys/cpu"
 // since Zen 4.
 var haveVectorClassifier = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
 
-// classifyVector returns the masks of the bytes of blk whose flags (looked
-// up in flags) have flagClass, flagDigit and flagPair set, 64 bytes at once:
-// two table permutes and a blend look up every byte's flags.
+// classifyVector fills out with the masks of the n blocks at src: the
+// bytes whose flags (looked up in flags) have flagClass, flagDigit and
+// flagPair set, 64 bytes at a time; two table permutes and a blend look up
+// every byte's flags.
 //
 //go:noescape
-func classifyVector(flags *[256]byte, blk *[64]byte) (class, digit, pair uint64)
+func classifyVector(flags *[256]byte, src *byte, n int, out *blockMasks)

@@ -6,6 +6,6 @@ package inspect
 const haveVectorClassifier = false
 
 // classifyVector is never called without haveVectorClassifier.
-func classifyVector(*[256]byte, *[64]byte) (class, digit, pair uint64) {
+func classifyVector(*[256]byte, *byte, int, *blockMasks) {
 	panic("inspect: no vector classifier on this platform")
 }

@@ -3,6 +3,7 @@ package inspect
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
@@ -23,14 +24,21 @@ func checkClassify(t *testing.T, blk *[64]byte) {
 	t.Helper()
 	for name, table := range map[string]*stopTable{"text": textStops, "csv": csvStops} {
 		wc, wd, wp := classifyBytewise(table, blk)
-		if c, d, p := table.classify(blk, false); c != wc || d != wd || p != wp {
+		if c, d, p := table.classifyPortable(blk); c != wc || d != wd || p != wp {
 			t.Fatalf("%s portable: got %x %x %x, want %x %x %x for % x", name, c, d, p, wc, wd, wp, blk[:])
 		}
 		if !haveVectorClassifier {
 			continue
 		}
-		if c, d, p := table.classify(blk, true); c != wc || d != wd || p != wp {
-			t.Fatalf("%s vector: got %x %x %x, want %x %x %x for % x", name, c, d, p, wc, wd, wp, blk[:])
+		// The block at every position of a batch.
+		for n := 1; n <= batchBlocks; n++ {
+			src := make([]byte, 64*n)
+			copy(src[64*(n-1):], blk[:])
+			var out blockMasks
+			table.classify(src, n, &out, true)
+			if c, d, p := out.class[n-1], out.digit[n-1], out.pair[n-1]; c != wc || d != wd || p != wp {
+				t.Fatalf("%s vector, block %d of %d: got %x %x %x, want %x %x %x for % x", name, n, n, c, d, p, wc, wd, wp, blk[:])
+			}
 		}
 	}
 }
@@ -70,6 +78,14 @@ func TestPortableClassifierCountsTheSame(t *testing.T) {
 		if got, want := scanAll(portable, body), scanAll(vector, body); got != want {
 			t.Errorf("%s: portable counts %v, vector counts %v", name, got, want)
 		}
+	}
+}
+
+// TestBlockMasksLayout pins the offsets classify_amd64.s writes at.
+func TestBlockMasksLayout(t *testing.T) {
+	var m blockMasks
+	if d, p := unsafe.Offsetof(m.digit), unsafe.Offsetof(m.pair); d != 8*batchBlocks || p != 16*batchBlocks {
+		t.Fatalf("blockMasks: digit at %d, pair at %d; classify_amd64.s writes at 64 and 128", d, p)
 	}
 }
 

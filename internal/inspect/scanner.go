@@ -419,6 +419,11 @@ type stopFinder struct {
 	stops      uint64 // class bytes and ends of four-digit runs in the block
 	digit      uint64 // digits in the block
 	blockValid bool
+
+	// The blocks classified by the last call, from batchStart to batchEnd;
+	// a block at any offset in that range is read from their masks.
+	batch                blockMasks
+	batchStart, batchEnd int
 }
 
 // next returns the first stop at or after i.
@@ -465,7 +470,7 @@ func (f *stopFinder) load(i int, carry uint64) {
 		return
 	}
 	f.start = i
-	class, digit, pair := f.table.classify((*[64]byte)(f.b[i:i+64]), f.simd)
+	class, digit, pair := f.masks(i)
 	// Bit k of run4: the digit at k ends four digits in a row.
 	run4 := digit & (digit<<1 | carry>>63) & (digit<<2 | carry>>62) & (digit<<3 | carry>>61)
 	// Bit k of pairs: a pair byte at k after another (which may end the
@@ -476,6 +481,25 @@ func (f *stopFinder) load(i int, carry uint64) {
 		before |= 1
 	}
 	f.stops, f.digit = class|run4|pair&before, digit
+}
+
+// masks returns the class, digit and pair masks of the 64 bytes at i,
+// classifying the next batch of blocks from i when they are not at hand.
+func (f *stopFinder) masks(i int) (class, digit, pair uint64) {
+	if i < f.batchStart || i+64 > f.batchEnd {
+		n := min(batchBlocks, (f.limit-i)/64)
+		f.table.classify(f.b[i:f.limit], n, &f.batch, f.simd)
+		f.batchStart, f.batchEnd = i, i+64*n
+	}
+	d := i - f.batchStart
+	j, off := d>>6, uint(d&63)
+	m := &f.batch
+	if off == 0 {
+		return m.class[j], m.digit[j], m.pair[j]
+	}
+	return m.class[j]>>off | m.class[j+1]<<(64-off),
+		m.digit[j]>>off | m.digit[j+1]<<(64-off),
+		m.pair[j]>>off | m.pair[j+1]<<(64-off)
 }
 
 // found counts a normalised value for detector d.
