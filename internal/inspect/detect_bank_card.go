@@ -48,20 +48,26 @@ func classifyCard(d []byte) cardStrength {
 
 // luhnValid reports whether the digits in d pass the Luhn check.
 func luhnValid(d []byte) bool {
-	sum, double := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		v := int(d[i] - '0')
-		if double {
-			v *= 2
-			if v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-		double = !double
+	sum := 0
+	for i := len(d) - 1; i >= 0; i -= 2 {
+		sum += int(luhnPlain[d[i]])
+	}
+	for i := len(d) - 2; i >= 0; i -= 2 {
+		sum += int(luhnDoubled[d[i]])
 	}
 	return sum%10 == 0
 }
+
+// luhnPlain and luhnDoubled give the Luhn value of a digit byte in an odd
+// (counted from the end) and an even position: the digit, and the digit
+// doubled with its two digits summed. Other bytes count 0.
+var luhnPlain, luhnDoubled = func() (plain, doubled [256]uint8) {
+	for v := range 10 {
+		plain['0'+v] = uint8(v)
+		doubled['0'+v] = uint8(2*v - 9*(2*v/10))
+	}
+	return plain, doubled
+}()
 
 // maskBankCard renders 6222 **** **** 1234.
 func maskBankCard(d []byte, out []byte) int {

@@ -174,7 +174,7 @@ func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 	if labels&(1<<Name|1<<Address) == 0 {
 		return j
 	}
-	if r, _ := runeUnit(s.buf, j, end); !isHan(r) {
+	if !hanAt(s.buf, j, end) {
 		return j
 	}
 	// Cheapest test first: the value's shape, then the dictionaries, and
@@ -198,6 +198,16 @@ func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 		}
 	}
 	return j
+}
+
+// hanAt reports whether the character at b[j:end], in any spelling, is a
+// Han rune. Raw Han text, most values, is decoded inline.
+func hanAt(b []byte, j, end int) bool {
+	if c := b[j]; c >= 0xE4 && c <= 0xE9 && j+2 < end && b[j+1]&0xC0 == 0x80 && b[j+2]&0xC0 == 0x80 {
+		return isHan(rune(c&0x0F)<<12 | rune(b[j+1]&0x3F)<<6 | rune(b[j+2]&0x3F))
+	}
+	r, _ := runeUnit(b, j, end)
+	return isHan(r)
 }
 
 // hanBeforeParen returns the raw Han characters at j when two to five of

@@ -69,55 +69,60 @@ const (
 // It does not allocate.
 func AddressScore(s []byte) int { return addressScore(s, false) }
 
-// addressScore is AddressScore; with any set it stops at the first division
-// and locality markers and returns a positive score that is not the full one.
+// addressScore is AddressScore; with any set it stops scoring at the first
+// division and locality markers and returns a positive score that is not
+// the full one (the runes after them are still checked).
+//
+// One pass over s decodes, checks and scores each rune: a Han rune without
+// marker information costs a decode and one table lookup, and a marker
+// reads its neighbours, the rune before (kept) and the one after (peeked).
 func addressScore(s []byte, any bool) int {
 	if len(s) > maxAddressRunes*utf8.UTFMax {
 		return 0
 	}
 	d := dict()
-	var rs [maxAddressRunes]rune
-	// marks holds the indexes of the runes after the first that have marker
-	// information, found while decoding: scoring visits only those.
-	var marks [maxAddressRunes]uint8
-	n, core, nm := 0, 0, 0
-	for i := 0; i < len(s); {
-		// Inline paths for ASCII and Han, all of most addresses.
-		r, han := han3(s, i)
-		switch {
-		case han:
-			i += 3
-		case s[i] < utf8.RuneSelf:
-			r = rune(s[i])
-			i++
-		default:
-			var size int
-			r, size = decodeRune(s[i:])
-			i += size
-		}
-		if n == len(rs) {
-			return 0
-		}
-		switch {
-		case isHan(r):
-			core++
-			if n > 0 && d.markerInfo[r-hanFirst] != 0 {
-				marks[nm] = uint8(n)
-				nm++
+	sc := markerScore{next: 1} // markers count only after a name
+	n, core := 0, 0
+	var prev rune
+	for i := 0; i < len(s); n++ {
+		// Han runes inline: the Han block is the three-byte sequences led
+		// by E4 (from U+4E00) to E9, and no other rune is Han.
+		if c := s[i]; c >= 0xE4 && c <= 0xE9 && i+2 < len(s) {
+			if w := uint(s[i+1])<<8 | uint(s[i+2]); w&0xC0C0 == 0x8080 {
+				if r := rune(c&0x0F)<<12 | rune(w>>8&0x3F)<<6 | rune(w&0x3F); r >= hanFirst {
+					core++
+					// Not inside a two-rune marker before (sc.next).
+					if f := d.markerInfo[r-hanFirst]; f != 0 && n >= sc.next && !sc.done {
+						next, more := runeAt(s, i+3)
+						sc.add(d, n, f, prev, r, next, more, any)
+					}
+					prev = r
+					i += 3
+					continue
+				}
 			}
+		}
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = decodeRune(s[i:])
+		}
+		switch {
 		case isDigit(r):
 			core++
 		case r < utf8.RuneSelf && isASCIILetter(byte(r)), strings.ContainsRune(addressPunct, r):
 		default:
 			return 0
 		}
-		rs[n] = r
-		n++
+		prev = r
+		i += size
 	}
-	if n < minAddressRunes || core*3 < n*2 {
+	if n < minAddressRunes || n > maxAddressRunes || core*3 < n*2 || sc.admins == 0 || sc.places == 0 {
 		return 0
 	}
-	return scoreMarkers(rs[:n], marks[:nm], d, any)
+	if sc.done {
+		return 1
+	}
+	return min(sc.admins, maxAdminScore) + min(sc.places, maxPlaceScore) + min(sc.units, maxUnitScore)
 }
 
 // IsAddress reports whether s looks like a mainland street address, that is
@@ -126,64 +131,71 @@ func IsAddress(s []byte) bool {
 	return addressScore(s, true) > 0
 }
 
-// scoreMarkers scores the markers in rs as AddressScore describes, visiting
-// the runes at marks (the runes after the first that have marker
-// information, in order); with any set it returns 1 as soon as the score is
-// known to be positive.
-func scoreMarkers(rs []rune, marks []uint8, d *tables, any bool) int {
-	admins, places, units := 0, 0, 0
-	next := 1 // the first rune not taken by a two-rune marker
-	for _, m := range marks {
-		i := int(m)
-		if i < next {
-			continue
-		}
-		kind, end := marker(rs, i, d)
-		if kind == notMarker {
-			continue
-		}
-		switch {
-		case kind == adminMarker:
-			admins++
-		case admins > 0:
-			if any {
-				return 1
-			}
-			places++
-			if kind == unitMarker && isNumeral(rs[i-1]) {
-				units++
-			}
-		}
-		next = end + 1
-	}
-	if admins == 0 || places == 0 {
-		return 0
-	}
-	return min(admins, maxAdminScore) + min(places, maxPlaceScore) + min(units, maxUnitScore)
+// markerScore is the evidence of the markers of an address read so far.
+type markerScore struct {
+	admins, places, units int
+	next                  int  // the first rune index not taken by a two-rune marker
+	done                  bool // scoring stopped: the score is known to be positive
 }
 
-// marker classifies the marker starting at rs[i] (i > 0, so a name can
-// precede it; rs[i] is a Han rune with marker information) and returns the
-// index of its last rune. Two-rune markers win; a one-rune marker inside a
-// stop word does not count.
-func marker(rs []rune, i int, d *tables) (markerKind, int) {
-	r := rs[i]
-	f := d.markerInfo[r-hanFirst]
-	if f&infoPair != 0 && i+1 < len(rs) {
+// add scores the Han rune r at rune index n (n > 0) with marker information
+// f, between the runes prev and next (more reports whether there is a
+// next); with any set it stops scoring at the first locality after a
+// division.
+func (sc *markerScore) add(d *tables, n int, f uint8, prev, r, next rune, more, any bool) {
+	kind, pair := marker(d, f, prev, r, next, more)
+	switch {
+	case kind == notMarker:
+		return
+	case kind == adminMarker:
+		sc.admins++
+	case sc.admins > 0:
+		sc.places++
+		if kind == unitMarker && isNumeral(prev) {
+			sc.units++
+		}
+		sc.done = any
+	}
+	sc.next = n + 1
+	if pair {
+		sc.next++
+	}
+}
+
+// marker classifies the marker that starts with r (a Han rune with marker
+// information f, preceded by prev and followed by next when more is set)
+// and reports whether it is a two-rune marker, which takes next too.
+// Two-rune markers win; a one-rune marker inside a stop word does not
+// count.
+func marker(d *tables, f uint8, prev, r, next rune, more bool) (markerKind, bool) {
+	// A pair is looked up only when the other rune may be in one.
+	if f&infoPair != 0 && more && d.info(next)&infoPairSecond != 0 {
 		for kind := adminMarker; kind < numMarkerKinds; kind++ {
-			if d.addressPairs[kind].has(r, rs[i+1]) {
-				return kind, i + 1
+			if d.addressPairs[kind].has(r, next) {
+				return kind, true
 			}
 		}
 	}
 	kind := markerKind(f & infoKind)
 	switch {
 	case kind == notMarker,
-		f&infoStopSecond != 0 && d.addressStops.has(rs[i-1], r),
-		f&infoStopFirst != 0 && i+1 < len(rs) && d.addressStops.has(r, rs[i+1]):
-		return notMarker, i
+		f&infoStopSecond != 0 && d.info(prev)&infoStopFirst != 0 && d.addressStops.has(prev, r),
+		f&infoStopFirst != 0 && more && d.info(next)&infoStopSecond != 0 && d.addressStops.has(r, next):
+		return notMarker, false
 	}
-	return kind, i
+	return kind, false
+}
+
+// runeAt decodes the rune at s[i]; more is false at the end of s.
+func runeAt(s []byte, i int) (r rune, more bool) {
+	if i >= len(s) {
+		return 0, false
+	}
+	if r, han := han3(s, i); han {
+		return r, true
+	}
+	r, _ = decodeRune(s[i:])
+	return r, true
 }
 
 // isDigit reports whether r is an ASCII or full-width digit.

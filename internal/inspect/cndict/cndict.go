@@ -120,8 +120,9 @@ type tables struct {
 	// the one-rune markers are in markerInfo.
 	addressPairs [numMarkerKinds]pairSet
 	// markerInfo holds, per Han rune, its one-rune marker kind and whether
-	// it starts a two-rune marker or takes part in an address stop word:
-	// one lookup rejects most runes of an address.
+	// it takes part in a two-rune marker or an address stop word: one
+	// lookup rejects most runes of an address, and most neighbours of a
+	// marker before a pair lookup.
 	markerInfo [hanEnd - hanFirst]uint8
 }
 
@@ -131,7 +132,16 @@ const (
 	infoPair       = 1 << 2 // first rune of a two-rune marker
 	infoStopFirst  = 1 << 3 // first rune of an address stop word
 	infoStopSecond = 1 << 4 // second rune of an address stop word
+	infoPairSecond = 1 << 5 // second rune of a two-rune marker
 )
+
+// info returns the marker information of r, 0 for a rune that is not Han.
+func (t *tables) info(r rune) uint8 {
+	if !isHan(r) {
+		return 0
+	}
+	return t.markerInfo[r-hanFirst]
+}
 
 // dict returns the tables, built once.
 var dict = sync.OnceValue(func() *tables {
@@ -159,8 +169,10 @@ var dict = sync.OnceValue(func() *tables {
 			info(r, uint8(kind))
 		}
 		for _, w := range strings.Fields(m.pairs) {
-			r, _ := utf8.DecodeRuneInString(w)
+			r, n := utf8.DecodeRuneInString(w)
 			info(r, infoPair)
+			r, _ = utf8.DecodeRuneInString(w[n:])
+			info(r, infoPairSecond)
 		}
 	}
 	for _, w := range strings.Fields(addressStopWords) {

@@ -46,14 +46,18 @@ func IsName(s []byte) bool {
 	if len(s) > maxNameBytes {
 		return false
 	}
-	if mayHoldDot(s) {
-		if _, _, dotted := cutMiddleDot(s); dotted {
-			return isDottedName(s)
-		}
-	}
 	d := dict()
 	n, first, second := plainWord(s, d)
 	switch {
+	case n == 0:
+		// Not a plain word: a middle dot may join the segments of a
+		// transliterated name (Han text never holds one).
+		if mayHoldDot(s) {
+			if _, _, dotted := cutMiddleDot(s); dotted {
+				return isDottedName(s)
+			}
+		}
+		return false
 	case n < 2 || n > 4:
 		return false
 	case n >= 3 && d.compounds.has(first, second):
@@ -113,10 +117,8 @@ func plainWord(s []byte, d *tables) (n int, first, second rune) {
 	return n, first, second
 }
 
-// cutMiddleDot slices s around its first middle dot; found reports whether
-// there was one.
 // mayHoldDot reports whether s has a lead byte of any middle dot's UTF-8
-// form; Han text never does, so most names skip the slower cut.
+// form, so that most other text skips the slower cut.
 func mayHoldDot(s []byte) bool {
 	for _, c := range s {
 		if c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xEF {
@@ -126,6 +128,8 @@ func mayHoldDot(s []byte) bool {
 	return false
 }
 
+// cutMiddleDot slices s around its first middle dot; found reports whether
+// there was one.
 func cutMiddleDot(s []byte) (before, after []byte, found bool) {
 	for i := 0; i < len(s); {
 		r, size := decodeRune(s[i:])
