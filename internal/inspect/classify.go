@@ -1,5 +1,7 @@
 package inspect
 
+import "slices"
+
 // Byte flags of a stop table, one byte per byte value, in the bit order the
 // vector kernel reads them: the top bit first, then each bit shifted up.
 const (
@@ -8,10 +10,20 @@ const (
 	flagPair  = 1 << 5 // a pair byte: a stop right after another
 )
 
+// kernel names a way to classify blocks: the portable loop, or a vector
+// kernel the CPU has.
+type kernel uint8
+
+const (
+	kernelPortable kernel = iota
+	kernelAVX2            // nibble table lookups (VPSHUFB), two passes of eight flag bits
+	kernelVBMI            // AVX-512 byte permutes: the whole 256-byte table at once
+)
+
 // stopTable classifies the bytes of a 64-byte block into three masks: class
 // bytes, digits and pair bytes (see newStopTable). It holds the same
-// classification twice: as byte flags for the vector kernel, and as planes
-// for the portable loop.
+// classification three times: as byte flags for the VBMI kernel, as nibble
+// tables for the AVX2 kernel, and as planes for the portable loop.
 //
 // A plane entry gives, per position k of a byte in an eight-byte word and
 // per byte value, bit k for a class byte, bit 16+k for a digit and bit 32+k
@@ -19,8 +31,63 @@ const (
 // all of its masks: one lookup and one OR per byte, and each plane has room
 // for two words, so the planes are gathered once per 16 bytes.
 type stopTable struct {
-	flags  [256]byte
-	planes [8][256]uint64
+	flags   [256]byte
+	nibbles nibbleTables
+	planes  [8][256]uint64
+}
+
+// nibbleTables classify a byte by its two nibbles, as the AVX2 kernel does:
+// in pass p, bit b of lo[p][c&15] & hi[p][c>>4] set means c has the flag
+// whose selector sel[f][p] has bit b. Each bit stands for one set of high
+// nibbles that share their set of low nibbles for one flag (digits: high
+// nibble 3, low 0-9), so a flag takes as many bits as it has distinct
+// low-nibble sets; two passes give sixteen bits.
+type nibbleTables struct {
+	lo, hi [2][16]byte
+	sel    [3][2]byte // class, digit, pair
+}
+
+// newNibbleTables builds the nibble tables of flags; ok is false when the
+// flags need more than sixteen bits.
+func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
+	bit := 0
+	for f, flag := range []byte{flagClass, flagDigit, flagPair} {
+		// The high nibbles of each low-nibble set, in order of first use.
+		var sets, highs []uint16
+		for h := range 16 {
+			var set uint16
+			for l := range 16 {
+				if flags[h<<4|l]&flag != 0 {
+					set |= 1 << l
+				}
+			}
+			if set == 0 {
+				continue
+			}
+			if k := slices.Index(sets, set); k >= 0 {
+				highs[k] |= 1 << h
+			} else {
+				sets, highs = append(sets, set), append(highs, 1<<h)
+			}
+		}
+		for k, set := range sets {
+			if bit == 16 {
+				return nibbleTables{}, false
+			}
+			p, b := bit/8, byte(1)<<(bit%8)
+			for n := range 16 {
+				if set&(1<<n) != 0 {
+					t.lo[p][n] |= b
+				}
+				if highs[k]&(1<<n) != 0 {
+					t.hi[p][n] |= b
+				}
+			}
+			t.sel[f][p] |= b
+			bit++
+		}
+	}
+	return t, true
 }
 
 // textStops and csvStops are the stop tables of byteClass and csvClass.
@@ -57,6 +124,11 @@ func newStopTable(cls *[256]uint8) *stopTable {
 			t.planes[k][c] = plane
 		}
 	}
+	nibbles, ok := newNibbleTables(&t.flags)
+	if !ok {
+		panic("inspect: a stop table needs more than sixteen nibble bits")
+	}
+	t.nibbles = nibbles
 	return t
 }
 
@@ -71,11 +143,15 @@ type blockMasks struct {
 }
 
 // classify fills out with the masks of the n blocks of src (n <= batchBlocks,
-// len(src) >= 64n), with the vector kernel when simd is set.
-func (t *stopTable) classify(src []byte, n int, out *blockMasks, simd bool) {
+// len(src) >= 64n) with kernel k.
+func (t *stopTable) classify(src []byte, n int, out *blockMasks, k kernel) {
 	_ = src[64*n-1]
-	if simd {
-		classifyVector(&t.flags, &src[0], n, out)
+	switch k {
+	case kernelVBMI:
+		classifyVBMI(&t.flags, &src[0], n, out)
+		return
+	case kernelAVX2:
+		classifyAVX2(&t.nibbles, &src[0], n, out)
 		return
 	}
 	for j := range n {

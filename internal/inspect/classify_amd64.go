@@ -4,15 +4,28 @@ package inspect
 
 import "golang.org/x/sys/cpu"
 
-// haveVectorClassifier reports whether this CPU runs classifyVector: it
-// needs AVX-512 byte permutes (VBMI), found on Intel since Ice Lake and AMD
-// since Zen 4.
-var haveVectorClassifier = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI
+// bestKernel is the fastest block classifier this CPU runs: VBMI on Intel
+// since Ice Lake and AMD since Zen 4, AVX2 on nearly every other amd64
+// server, the portable loop on the rest.
+var bestKernel = func() kernel {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI:
+		return kernelVBMI
+	case cpu.X86.HasAVX2:
+		return kernelAVX2
+	}
+	return kernelPortable
+}()
 
-// classifyVector fills out with the masks of the n blocks at src: the
-// bytes whose flags (looked up in flags) have flagClass, flagDigit and
-// flagPair set, 64 bytes at a time; two table permutes and a blend look up
-// every byte's flags.
+// classifyVBMI fills out with the masks of the n blocks at src: the bytes
+// whose flags (looked up in flags) have flagClass, flagDigit and flagPair
+// set, 64 bytes at a time; two table permutes and a blend look up every
+// byte's flags.
 //
 //go:noescape
-func classifyVector(flags *[256]byte, src *byte, n int, out *blockMasks)
+func classifyVBMI(flags *[256]byte, src *byte, n int, out *blockMasks)
+
+// classifyAVX2 is classifyVBMI with the nibble tables t, 32 bytes at a time.
+//
+//go:noescape
+func classifyAVX2(t *nibbleTables, src *byte, n int, out *blockMasks)

@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// func classifyVector(flags *[256]byte, src *byte, n int, out *blockMasks)
-TEXT ·classifyVector(SB), NOSPLIT, $0-32
+// func classifyVBMI(flags *[256]byte, src *byte, n int, out *blockMasks)
+TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
 	MOVQ flags+0(FP), AX
 	MOVQ src+8(FP), BX
 	MOVQ n+16(FP), CX
@@ -45,5 +45,97 @@ block:
 	JMP  block
 
 done:
+	VZEROUPPER
+	RET
+
+// AVX2HALF classifies the 32 bytes in Y0: R12, R13 and R14 get the masks
+// of the bytes without the class, digit and pair flags. Y12 and Y13 get
+// the high and low nibbles; the lookups of pass 0 go to Y0, of pass 1 to
+// Y13; each flag's bits are selected from both, and compared with zero.
+#define AVX2HALF \
+	VPSRLW    $4, Y0, Y12   \
+	VPAND     Y1, Y12, Y12  \
+	VPAND     Y1, Y0, Y13   \
+	VPSHUFB   Y13, Y2, Y14  \
+	VPSHUFB   Y12, Y3, Y0   \
+	VPAND     Y14, Y0, Y0   \
+	VPSHUFB   Y13, Y4, Y14  \
+	VPSHUFB   Y12, Y5, Y13  \
+	VPAND     Y14, Y13, Y13 \
+	VPAND     Y6, Y0, Y12   \
+	VPAND     Y7, Y13, Y14  \
+	VPOR      Y12, Y14, Y12 \
+	VPCMPEQB  Y15, Y12, Y12 \
+	VPMOVMSKB Y12, R12      \
+	VPAND     Y8, Y0, Y12   \
+	VPAND     Y9, Y13, Y14  \
+	VPOR      Y12, Y14, Y12 \
+	VPCMPEQB  Y15, Y12, Y12 \
+	VPMOVMSKB Y12, R13      \
+	VPAND     Y10, Y0, Y12  \
+	VPAND     Y11, Y13, Y14 \
+	VPOR      Y12, Y14, Y12 \
+	VPCMPEQB  Y15, Y12, Y12 \
+	VPMOVMSKB Y12, R14
+
+// func classifyAVX2(t *nibbleTables, src *byte, n int, out *blockMasks)
+//
+// nibbleTables: lo[2][16] at 0, hi[2][16] at 32, sel[3][2] at 64.
+TEXT ·classifyAVX2(SB), NOSPLIT, $0-32
+	MOVQ t+0(FP), AX
+	MOVQ src+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), DI
+
+	// Y1: 0x0F in every byte; Y2-Y5: the low and high nibble tables of
+	// passes 0 and 1, in both lanes; Y6-Y11: the selectors of class,
+	// digit and pair for passes 0 and 1; Y15: zero.
+	MOVQ           $0x0F, R8
+	MOVQ           R8, X1
+	VPBROADCASTB   X1, Y1
+	VBROADCASTI128 (AX), Y2
+	VBROADCASTI128 32(AX), Y3
+	VBROADCASTI128 16(AX), Y4
+	VBROADCASTI128 48(AX), Y5
+	VPBROADCASTB   64(AX), Y6
+	VPBROADCASTB   65(AX), Y7
+	VPBROADCASTB   66(AX), Y8
+	VPBROADCASTB   67(AX), Y9
+	VPBROADCASTB   68(AX), Y10
+	VPBROADCASTB   69(AX), Y11
+	VPXOR          Y15, Y15, Y15
+	XORQ           DX, DX
+
+avx2block:
+	CMPQ DX, CX
+	JGE  avx2done
+
+	// Low half: 32 bytes to the low 32 bits of each mask (R9, R10, R11),
+	// set where a byte has no flag (the compare with zero), inverted below.
+	VMOVDQU (BX), Y0
+	AVX2HALF
+	MOVQ    R12, R9
+	MOVQ    R13, R10
+	MOVQ    R14, R11
+	VMOVDQU 32(BX), Y0
+	AVX2HALF
+	SHLQ    $32, R12
+	SHLQ    $32, R13
+	SHLQ    $32, R14
+	ORQ     R12, R9
+	ORQ     R13, R10
+	ORQ     R14, R11
+	NOTQ    R9
+	NOTQ    R10
+	NOTQ    R11
+	MOVQ    R9, (DI)(DX*8)
+	MOVQ    R10, 64(DI)(DX*8)
+	MOVQ    R11, 128(DI)(DX*8)
+
+	ADDQ $64, BX
+	INCQ DX
+	JMP  avx2block
+
+avx2done:
 	VZEROUPPER
 	RET

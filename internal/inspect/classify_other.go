@@ -2,10 +2,15 @@
 
 package inspect
 
-// haveVectorClassifier is false: the vector kernel is written for amd64.
-const haveVectorClassifier = false
+// bestKernel is the portable loop: the vector kernels are written for amd64.
+const bestKernel = kernelPortable
 
-// classifyVector is never called without haveVectorClassifier.
-func classifyVector(*[256]byte, *byte, int, *blockMasks) {
-	panic("inspect: no vector classifier on this platform")
+// classifyVBMI is never called with the portable kernel.
+func classifyVBMI(*[256]byte, *byte, int, *blockMasks) {
+	panic("inspect: no VBMI classifier on this platform")
+}
+
+// classifyAVX2 is never called with the portable kernel.
+func classifyAVX2(*nibbleTables, *byte, int, *blockMasks) {
+	panic("inspect: no AVX2 classifier on this platform")
 }

@@ -27,28 +27,38 @@ func checkClassify(t *testing.T, blk *[64]byte) {
 		if c, d, p := table.classifyPortable(blk); c != wc || d != wd || p != wp {
 			t.Fatalf("%s portable: got %x %x %x, want %x %x %x for % x", name, c, d, p, wc, wd, wp, blk[:])
 		}
-		if !haveVectorClassifier {
-			continue
-		}
-		// The block at every position of a batch.
-		for n := 1; n <= batchBlocks; n++ {
-			src := make([]byte, 64*n)
-			copy(src[64*(n-1):], blk[:])
-			var out blockMasks
-			table.classify(src, n, &out, true)
-			if c, d, p := out.class[n-1], out.digit[n-1], out.pair[n-1]; c != wc || d != wd || p != wp {
-				t.Fatalf("%s vector, block %d of %d: got %x %x %x, want %x %x %x for % x", name, n, n, c, d, p, wc, wd, wp, blk[:])
+		// The block at every position of a batch, with every kernel.
+		for _, k := range availableKernels() {
+			for n := 1; n <= batchBlocks; n++ {
+				src := make([]byte, 64*n)
+				copy(src[64*(n-1):], blk[:])
+				var out blockMasks
+				table.classify(src, n, &out, k)
+				if c, d, p := out.class[n-1], out.digit[n-1], out.pair[n-1]; c != wc || d != wd || p != wp {
+					t.Fatalf("%s kernel %d, block %d of %d: got %x %x %x, want %x %x %x for % x", name, k, n, n, c, d, p, wc, wd, wp, blk[:])
+				}
 			}
 		}
 	}
 }
 
+// availableKernels lists the block classifiers this CPU runs (a CPU with
+// AVX-512 VBMI has AVX2).
+func availableKernels() []kernel {
+	ks := []kernel{kernelPortable}
+	if bestKernel >= kernelAVX2 {
+		ks = append(ks, kernelAVX2)
+	}
+	if bestKernel >= kernelVBMI {
+		ks = append(ks, kernelVBMI)
+	}
+	return ks
+}
+
 // TestClassify puts every byte value at every position of a block, and
 // tries random blocks.
 func TestClassify(t *testing.T) {
-	if !haveVectorClassifier {
-		t.Log("this CPU has no AVX-512 VBMI: only the portable classifier is checked")
-	}
+	t.Logf("kernels: %v", availableKernels())
 	var blk [64]byte
 	for v := range 256 {
 		for k := range blk {
@@ -65,19 +75,42 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestPortableClassifierCountsTheSame scans the benchmark corpora with the
-// vector and the portable block search: the counts must agree.
-func TestPortableClassifierCountsTheSame(t *testing.T) {
-	vector, portable := newTestEngine(t), newTestEngine(t)
-	portable.simd = false
+// TestKernelsCountTheSame scans the benchmark corpora with every block
+// classifier: the counts must agree.
+func TestKernelsCountTheSame(t *testing.T) {
 	for name, body := range map[string][]byte{
 		"clean":  corpus.CleanWeb(3, 1<<20).Data,
 		"pi_csv": corpus.PIDenseCSV(3, 1<<20).Data,
 		"binary": corpus.Binary(3, 1<<20).Data,
 	} {
-		if got, want := scanAll(portable, body), scanAll(vector, body); got != want {
-			t.Errorf("%s: portable counts %v, vector counts %v", name, got, want)
+		var want [NumDetectors]int
+		for i, k := range availableKernels() {
+			e := newTestEngine(t)
+			e.kernel = k
+			got := scanAll(e, body)
+			if i == 0 {
+				want = got
+			} else if got != want {
+				t.Errorf("%s: kernel %d counts %v, portable counts %v", name, k, got, want)
+			}
 		}
+	}
+}
+
+// TestNibbleTablesOverflow: a flag needs one bit per distinct low-nibble
+// set, and a table needing more than sixteen is refused (the stop tables
+// fit, or the package would not initialise).
+func TestNibbleTablesOverflow(t *testing.T) {
+	var diagonal [256]byte // 0x00, 0x11, ... 0xFF: sixteen low-nibble sets
+	for h := range 16 {
+		diagonal[h<<4|h] = flagClass
+	}
+	if _, ok := newNibbleTables(&diagonal); !ok {
+		t.Error("sixteen bits refused")
+	}
+	diagonal['0'] = flagDigit
+	if _, ok := newNibbleTables(&diagonal); ok {
+		t.Error("seventeen bits accepted")
 	}
 }
 
@@ -97,4 +130,23 @@ func FuzzClassify(f *testing.F) {
 		copy(blk[:], data)
 		checkClassify(t, &blk)
 	})
+}
+
+// BenchmarkClassify is the block search's classification alone, per kernel,
+// over the clean corpus in batches.
+func BenchmarkClassify(b *testing.B) {
+	body := corpora()["clean"]
+	names := []string{kernelPortable: "portable", kernelAVX2: "avx2", kernelVBMI: "vbmi"}
+	for _, k := range availableKernels() {
+		b.Run(names[k], func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			var out blockMasks
+			for b.Loop() {
+				for off := 0; off+64*batchBlocks <= len(body); off += 64 * batchBlocks {
+					textStops.classify(body[off:], batchBlocks, &out, k)
+				}
+			}
+		})
+	}
 }

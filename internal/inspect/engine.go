@@ -51,12 +51,12 @@ type Engine struct {
 	keywords    *keywordIndex
 	allow       func(Detector, []byte) bool
 	pool        sync.Pool
-	simd        bool // the block search uses the vector classifier
+	kernel      kernel // the block classifier the CPU runs best
 }
 
 // NewEngine builds an engine for cfg.
 func NewEngine(cfg Config) (*Engine, error) {
-	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples, allow: cfg.Allow, simd: haveVectorClassifier}
+	e := &Engine{maxDistinct: cfg.MaxDistinct, samples: cfg.Samples, allow: cfg.Allow, kernel: bestKernel}
 	if e.maxDistinct == 0 {
 		e.maxDistinct = DefaultMaxDistinct
 	}

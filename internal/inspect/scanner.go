@@ -183,7 +183,7 @@ func (s *Scanner) scan(final bool) {
 	if s.csv.on {
 		cls, stops = &csvClass, csvStops
 	}
-	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit, simd: s.e.simd}
+	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit, kernel: s.e.kernel}
 	i, lo := s.pos, s.pos
 	for i < limit {
 		lo = i
@@ -412,7 +412,7 @@ func mayStartValue(c byte) bool {
 type stopFinder struct {
 	b          []byte
 	table      *stopTable
-	simd       bool // classify blocks with the vector kernel
+	kernel     kernel // how blocks are classified
 	cls        *[256]uint8
 	limit      int
 	start      int    // first byte of the current block
@@ -488,7 +488,7 @@ func (f *stopFinder) load(i int, carry uint64) {
 func (f *stopFinder) masks(i int) (class, digit, pair uint64) {
 	if i < f.batchStart || i+64 > f.batchEnd {
 		n := min(batchBlocks, (f.limit-i)/64)
-		f.table.classify(f.b[i:f.limit], n, &f.batch, f.simd)
+		f.table.classify(f.b[i:f.limit], n, &f.batch, f.kernel)
 		f.batchStart, f.batchEnd = i, i+64*n
 	}
 	d := i - f.batchStart
