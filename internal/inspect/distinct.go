@@ -12,6 +12,7 @@ import (
 type distinctSet struct {
 	slots []uint64 // open addressing; 0 marks an empty slot
 	n     int      // values in slots
+	room  int      // add inserts at once while n < room; 0 until the slow path sets it
 	hll   *hyperLogLog
 }
 
@@ -23,6 +24,19 @@ func (s *distinctSet) add(h uint64, limit int) bool {
 	if h == 0 {
 		h = 1 // 0 marks empty slots
 	}
+	if s.n < s.room { // exact, below the limit and the load factor
+		if !insert(s.slots, h) {
+			return false
+		}
+		s.n++
+		return true
+	}
+	return s.addSlow(h, limit)
+}
+
+// addSlow is add when the set is empty, due to grow, at its limit or an
+// estimate; it sets room for the inserts that need none of that.
+func (s *distinctSet) addSlow(h uint64, limit int) bool {
 	if s.hll != nil {
 		return s.hll.add(h)
 	}
@@ -40,6 +54,8 @@ func (s *distinctSet) add(h uint64, limit int) bool {
 	} else if (s.n+1)*4 > len(s.slots)*3 {
 		s.grow()
 	}
+	// At most three quarters of the slots are used, and the limit holds.
+	s.room = min(limit, len(s.slots)*3/4)
 	if !insert(s.slots, h) {
 		return false
 	}
@@ -68,7 +84,7 @@ func (s *distinctSet) reset() {
 	if s.n > 0 {
 		clear(s.slots)
 	}
-	s.n = 0
+	s.n, s.room = 0, 0
 	s.hll = nil
 }
 
@@ -91,6 +107,7 @@ func (s *distinctSet) spill() {
 		}
 	}
 	s.slots = nil
+	s.room = 0
 }
 
 // insert adds h to the power-of-two table and reports whether it was absent.

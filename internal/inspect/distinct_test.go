@@ -69,3 +69,48 @@ func TestDistinctSetExactThenEstimate(t *testing.T) {
 		t.Errorf("past the limit: count %d (estimate %v), want about %d", got, s.hll != nil, 3*limit)
 	}
 }
+
+// TestDistinctSetExactAcrossGrowth adds values with repeats around the
+// load-factor and limit boundaries (48 of 64 slots, 96 of 128 ...) and
+// checks that the count is exact up to the limit, new values report true
+// exactly once, and the set turns into an estimate only past the limit.
+func TestDistinctSetExactAcrossGrowth(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		give  int // distinct values added
+	}{
+		{"limit one", 1, 3},
+		{"just below the first growth", 1000, 48},
+		{"the first growth", 1000, 49},
+		{"the second growth", 1000, 97},
+		{"limit at a growth", 48, 48},
+		{"limit right after a growth", 49, 49},
+		{"past a limit at a growth", 48, 60},
+		{"many growths", 100_000, 70_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s distinctSet
+			for round := range 2 {
+				s.reset()
+				for i := range tt.give {
+					h := uint64(i)*0x9E3779B97F4A7C15 + 7
+					isNew := s.add(h, tt.limit)
+					if i < tt.limit && !isNew {
+						t.Fatalf("round %d: value %d not new", round, i)
+					}
+					if i < tt.limit && s.add(h, tt.limit) {
+						t.Fatalf("round %d: value %d new twice", round, i)
+					}
+					if want := min(i+1, tt.limit); i < tt.limit && (s.hll != nil || s.count() != want) {
+						t.Fatalf("round %d, %d values: count %d (estimate %v), want exactly %d", round, i+1, s.count(), s.hll != nil, want)
+					}
+				}
+				if past := tt.give > tt.limit; (s.hll != nil) != past {
+					t.Errorf("round %d: estimate %v, want %v", round, s.hll != nil, past)
+				}
+			}
+		})
+	}
+}
