@@ -25,8 +25,16 @@ type Inspector interface {
 
 var _ Inspector = (*Scanner)(nil)
 
-// readChunk is how much an enforcing reader pulls from its source at a time.
-const readChunk = 32 << 10
+// How much an enforcing reader pulls from its source at a time: readChunk
+// at first, and bulkChunk once a read has filled the buffer (the source had
+// that much waiting: a bulk transfer). Each read is a syscall, a scanner
+// pass and a check, and, while the sender waits on a full socket, a wakeup
+// of the sender: on a 256 MiB upload over loopback, reads four times the
+// size cost the proxy 0.4-0.6 CPU s/GiB less (bench/e2e, HTTP).
+const (
+	readChunk = 32 << 10
+	bulkChunk = 128 << 10
+)
 
 // enforcingReader scans every chunk before handing it on and releases only
 // settled bytes, so a value is never passed downstream before the check that
@@ -41,6 +49,7 @@ type enforcingReader struct {
 	released int64  // stream offset of buf[off]
 	err      error  // sticky error: source error after the tail is drained, or check's error
 	eof      bool
+	bulk     bool    // the last read filled the buffer
 	pooled   *[]byte // the pool's handle on buf until it is returned
 }
 
@@ -51,19 +60,37 @@ type enforcingReader struct {
 // back until the value is decided, at most the engine's carry window.
 // At the end of r the scanner is closed and check runs a last time.
 //
-// Its 32 KiB buffer comes from a pool and goes back once Read has returned
-// its final error (io.EOF included); a reader dropped before that leaves its
-// buffer to the garbage collector.
+// Its buffer (32 KiB, 128 KiB while the source delivers in bulk) comes from
+// a pool and goes back once Read has returned its final error (io.EOF
+// included); a reader dropped before that leaves its buffer to the garbage
+// collector.
 func NewReader(r io.Reader, s Inspector, check func(*Tally) error) io.Reader {
 	buf := readBuffers.Get().(*[]byte)
 	return &enforcingReader{src: r, s: s, check: check, buf: (*buf)[:0], pooled: buf}
 }
 
-// readBuffers recycles the enforcing readers' chunk buffers between messages.
-var readBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, readChunk)
-	return &b
-}}
+// readBuffers and bulkBuffers recycle the enforcing readers' chunk buffers
+// between messages.
+var readBuffers, bulkBuffers = newBufferPool(readChunk), newBufferPool(bulkChunk)
+
+// newBufferPool returns a pool of empty byte slices of capacity size.
+func newBufferPool(size int) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		b := make([]byte, 0, size)
+		return &b
+	}}
+}
+
+// poolOf returns the pool a buffer of capacity size belongs to, or nil.
+func poolOf(size int) *sync.Pool {
+	switch size {
+	case readChunk:
+		return readBuffers
+	case bulkChunk:
+		return bulkBuffers
+	}
+	return nil
+}
 
 func (r *enforcingReader) Read(p []byte) (int, error) {
 	for {
@@ -85,17 +112,38 @@ func (r *enforcingReader) Read(p []byte) (int, error) {
 	}
 }
 
-// recycle returns the buffer to the pool once nothing is left to return; a
-// buffer that grew past its pooled size is left to the garbage collector.
+// recycle returns the buffer to its pool once nothing is left to return; a
+// buffer of another size (grown past bulkChunk) is left to the garbage
+// collector.
 func (r *enforcingReader) recycle() {
 	if r.pooled == nil {
 		return
 	}
-	if cap(r.buf) == readChunk {
+	if pool := poolOf(cap(r.buf)); pool != nil {
 		*r.pooled = r.buf[:0]
-		readBuffers.Put(r.pooled)
+		pool.Put(r.pooled)
 	}
 	r.pooled, r.buf, r.off = nil, nil, 0
+}
+
+// grow moves the buffered bytes to a buffer twice the size, bulkChunk at
+// least while the source delivers in bulk (more held back than half a
+// chunk, or a read that filled the buffer), and recycles the old one.
+func (r *enforcingReader) grow() {
+	size := 2 * cap(r.buf)
+	if r.bulk {
+		size = max(size, bulkChunk)
+	}
+	var pooled *[]byte
+	if pool := poolOf(size); pool != nil {
+		pooled = pool.Get().(*[]byte)
+	} else {
+		b := make([]byte, 0, size)
+		pooled = &b
+	}
+	grown := append((*pooled)[:0], r.buf...)
+	r.recycle()
+	r.buf, r.pooled = grown, pooled
 }
 
 // available is how many buffered bytes are settled and may be returned.
@@ -114,12 +162,12 @@ func (r *enforcingReader) fill() {
 		r.buf = r.buf[:n]
 		r.off = 0
 	}
-	if cap(r.buf)-len(r.buf) < readChunk/2 {
-		grown := make([]byte, len(r.buf), 2*cap(r.buf))
-		copy(grown, r.buf)
-		r.buf = grown
+	if free := cap(r.buf) - len(r.buf); free < readChunk/2 || r.bulk && cap(r.buf) < bulkChunk {
+		r.grow()
 	}
-	n, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
+	free := r.buf[len(r.buf):cap(r.buf)]
+	n, err := r.src.Read(free)
+	r.bulk = n == len(free)
 	if n > 0 {
 		chunk := r.buf[len(r.buf) : len(r.buf)+n]
 		if _, werr := r.s.Write(chunk); werr != nil {

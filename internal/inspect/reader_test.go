@@ -71,6 +71,59 @@ func TestReaderPassesCleanBodyUnchanged(t *testing.T) {
 	}
 }
 
+// readSizes records the size of every read asked of it.
+type readSizes struct {
+	r     io.Reader
+	sizes []int
+}
+
+func (r *readSizes) Read(p []byte) (int, error) {
+	r.sizes = append(r.sizes, len(p))
+	return r.r.Read(p)
+}
+
+// TestReaderGrowsForBulkSources: a source that fills every read is read in
+// bulk chunks after the first; one that delivers less (a TLS record at a
+// time, a trickle) keeps the first size. Either way every byte passes. A
+// read asks for the buffer less what the scanner holds back.
+func TestReaderGrowsForBulkSources(t *testing.T) {
+	e := newTestEngine(t)
+	body := corpus.CleanWeb(4, 1<<20).Data
+	for _, tt := range []struct {
+		name string
+		wrap func(io.Reader) io.Reader
+		size int // the size asked from the second read on, give or take the holdback
+	}{
+		{"bulk", func(r io.Reader) io.Reader { return r }, bulkChunk},
+		{"records", func(r io.Reader) io.Reader { return &recordReader{r: r, max: 16 << 10} }, readChunk},
+		{"trickle", iotest.HalfReader, readChunk},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &readSizes{r: tt.wrap(bytes.NewReader(body))}
+			s := e.NewScanner()
+			defer s.Release()
+			out, err := io.ReadAll(NewReader(src, s, blockAt(1)))
+			if err != nil || !bytes.Equal(out, body) {
+				t.Fatalf("released %d bytes (err %v), want the %d bytes of the body", len(out), err, len(body))
+			}
+			for i, n := range src.sizes[1 : len(src.sizes)-1] {
+				if n > tt.size || n < tt.size-2*holdback {
+					t.Fatalf("read %d asked for %d bytes, want about %d (sizes %v)", i+1, n, tt.size, src.sizes[:min(8, len(src.sizes))])
+				}
+			}
+		})
+	}
+}
+
+// recordReader returns at most max bytes per read, as a TLS connection
+// returns one record.
+type recordReader struct {
+	r   io.Reader
+	max int
+}
+
+func (r *recordReader) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.max)]) }
+
 func TestDetectorIDsAreUniqueAndLabelled(t *testing.T) {
 	seen := map[string]bool{}
 	for _, d := range AllDetectors() {
