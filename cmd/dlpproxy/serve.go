@@ -188,7 +188,8 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	wg.Go(func() { errs <- ignoreClosed(adminSrv.Serve(adminLn)) })
 	ready.Store(true)
 	log.Info("dlpproxy serving", zap.String("listen", ln.Addr().String()), zap.String("admin", adminLn.Addr().String()),
-		zap.Bool("intercept", p.CA != nil), zap.String("version", version))
+		zap.Bool("intercept", p.CA != nil), zap.String("version", version),
+		zap.String("block_classifier", inspect.BlockClassifier()))
 	if d.ready != nil {
 		d.ready(ln.Addr().String(), adminLn.Addr().String())
 	}

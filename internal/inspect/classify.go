@@ -20,6 +20,23 @@ const (
 	kernelVBMI            // AVX-512 byte permutes: the whole 256-byte table at once
 )
 
+// BlockClassifier names the kernel the block search runs on this CPU:
+// "avx512vbmi", "avx2" or "portable". GODEBUG=cpu.avx512vbmi=off (and
+// cpu.avx2=off) make it pick a slower one, for comparison or if a kernel
+// were ever suspected.
+func BlockClassifier() string { return bestKernel.String() }
+
+// String returns the kernel's name.
+func (k kernel) String() string {
+	switch k {
+	case kernelVBMI:
+		return "avx512vbmi"
+	case kernelAVX2:
+		return "avx2"
+	}
+	return "portable"
+}
+
 // stopTable classifies the bytes of a 64-byte block into three masks: class
 // bytes, digits and pair bytes (see newStopTable). It holds the same
 // classification three times: as byte flags for the VBMI kernel, as nibble

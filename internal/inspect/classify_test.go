@@ -35,7 +35,7 @@ func checkClassify(t *testing.T, blk *[64]byte) {
 				var out blockMasks
 				table.classify(src, n, &out, k)
 				if c, d, p := out.class[n-1], out.digit[n-1], out.pair[n-1]; c != wc || d != wd || p != wp {
-					t.Fatalf("%s kernel %d, block %d of %d: got %x %x %x, want %x %x %x for % x", name, k, n, n, c, d, p, wc, wd, wp, blk[:])
+					t.Fatalf("%s kernel %s, block %d of %d: got %x %x %x, want %x %x %x for % x", name, k, n, n, c, d, p, wc, wd, wp, blk[:])
 				}
 			}
 		}
@@ -91,7 +91,7 @@ func TestKernelsCountTheSame(t *testing.T) {
 			if i == 0 {
 				want = got
 			} else if got != want {
-				t.Errorf("%s: kernel %d counts %v, portable counts %v", name, k, got, want)
+				t.Errorf("%s: kernel %s counts %v, portable counts %v", name, k, got, want)
 			}
 		}
 	}
@@ -136,9 +136,8 @@ func FuzzClassify(f *testing.F) {
 // over the clean corpus in batches.
 func BenchmarkClassify(b *testing.B) {
 	body := corpora()["clean"]
-	names := []string{kernelPortable: "portable", kernelAVX2: "avx2", kernelVBMI: "vbmi"}
 	for _, k := range availableKernels() {
-		b.Run(names[k], func(b *testing.B) {
+		b.Run(k.String(), func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			var out blockMasks
