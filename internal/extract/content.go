@@ -43,16 +43,16 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return int64(hr.Len())
 	}})
 	defer x.pop()
-	// An event stream is sniffed by its first event: a live feed does not
+	// A live stream is sniffed by its first record: a live feed does not
 	// wait for 512 bytes, and the bytes sniffed do not depend on how the
 	// stream is cut into chunks.
-	events := mt == eventStream
+	recs := recordsOf(mt)
 	sniff := -1
 	for n < len(head) && sniff < 0 {
 		m, err := r.Read(head[n:])
 		n += m
-		if events {
-			sniff = eventEnd(head[:n])
+		if recs.end != nil {
+			sniff = recs.end(head[:n])
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -76,7 +76,7 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
 	}
-	return x.text(r, sniffCharset(head, params["charset"]), depth, events)
+	return x.text(r, sniffCharset(head, params["charset"]), depth, recs)
 }
 
 // headed is io.MultiReader(head, r) that lets the text layer see r: when
@@ -158,7 +158,7 @@ func (x *Extractor) outside(r io.Reader, depth int) error {
 // that did not parse.
 func (x *Extractor) asText(r io.Reader, head []byte, depth int) error {
 	x.boundary()
-	err := x.text(r, sniffCharset(head[:min(len(head), sniffLen)], ""), depth, false)
+	err := x.text(r, sniffCharset(head[:min(len(head), sniffLen)], ""), depth, records{})
 	x.boundary()
 	return err
 }

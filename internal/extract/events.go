@@ -2,14 +2,54 @@ package extract
 
 import "bytes"
 
-// Server-sent events (Content-Type text/event-stream) are a live stream of
-// small events, each ended by a blank line: "\n\n", "\r\n\r\n" or "\r\r".
-// A value never spans the end of an event, so the text layer decides the
-// text at every event's end, as at a part boundary: each event is released
-// as soon as it has been written, not when the next few hundred bytes come.
+// Live streams are responses that may not end for minutes and are read as
+// they come: server-sent events (Content-Type text/event-stream: small
+// events, each ended by a blank line: "\n\n", "\r\n\r\n" or "\r\r") and
+// line-delimited JSON (NDJSON, JSON Lines, JSON text sequences: one record
+// per line; a chat answer streamed token by token, a feed of changes). A
+// value never spans the end of a record, so the text layer decides the
+// text at every record's end, as at a part boundary: each record is
+// released as soon as it has been written, not when the next few hundred
+// bytes come.
 
-// eventStream is the Content-Type whose text is cut at every event's end.
+// eventStream is the Content-Type of server-sent events.
 const eventStream = "text/event-stream"
+
+// records says how the records of a live stream end and what an end is.
+type records struct {
+	// end returns the index just after the first record end wholly in b,
+	// or -1.
+	end func(b []byte) int
+	// parts: each record is a part of its own, which may open with its own
+	// CSV header (an event); else the records are lines of one text.
+	parts bool
+}
+
+// recordsOf returns the records of a live stream of media type mt; end is
+// nil when mt is no live stream.
+func recordsOf(mt string) records {
+	switch mt {
+	case eventStream:
+		return records{end: eventEnd, parts: true}
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
+		"application/jsonlines", "application/json-seq":
+		return records{end: lineEnd}
+	}
+	return records{}
+}
+
+// LiveStream reports whether a body of media type mt (lower case, without
+// parameters) is a live stream: the proxy never holds one whole, and the
+// extractor decides its text at every record's end.
+func LiveStream(mt string) bool { return recordsOf(mt).end != nil }
+
+// lineEnd returns the index just after the first line feed in b, or -1.
+func lineEnd(b []byte) int {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return i + 1
+	}
+	return -1
+}
 
 // eventEnd returns the index just after the first event end that lies
 // wholly in b, or -1. It allocates nothing and looks for line feeds and
@@ -43,28 +83,29 @@ func eventEnd(b []byte) int {
 }
 
 // eventTail follows the line breaks at the end of the text emitted so
-// far, so that an event end split across pieces (and Write calls) is
+// far, so that a record end split across pieces (and Write calls) is
 // found where it ends.
 type eventTail struct {
 	b [3]byte // the last line-break bytes, b[:n]
 	n int
+	w [6]byte // the tail and the next bytes, for cut (a field: a slice of a local array passed to a func value would escape)
 }
 
-// cut returns how much of b to emit before the next event end, and
-// whether an event ends there; n is len(b) and end false when none ends
-// in b. The tail then follows b[:n].
-func (e *eventTail) cut(b []byte) (n int, end bool) {
+// cut returns how much of b to emit before the next record end (as ends
+// finds them, at most four bytes long), and whether a record ends there; n
+// is len(b) and end false when none ends in b. The tail then follows b[:n].
+func (e *eventTail) cut(b []byte, ends func([]byte) int) (n int, end bool) {
 	// An end within the first three bytes may begin in the tail.
-	var w [6]byte
+	w := &e.w
 	k := copy(w[:], e.b[:e.n])
 	head := copy(w[k:], b[:min(len(b), 3)])
 	for i := 1; i <= head; i++ {
-		if eventEnd(w[max(0, k+i-4):k+i]) == min(k+i, 4) {
+		if ends(w[max(0, k+i-4):k+i]) == min(k+i, 4) {
 			e.n = 0
 			return i, true
 		}
 	}
-	if i := eventEnd(b); i >= 0 {
+	if i := ends(b); i >= 0 {
 		e.n = 0
 		return i, true
 	}

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -10,14 +11,17 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
-// sseShapes renders recs as server-sent events: one record per event, in
-// each line-break style, as JSON or CSV lines, and base64 in events.
+// sseShapes renders recs as live streams: server-sent events (one record
+// per event, in each line-break style, as JSON or CSV lines, and base64 in
+// events) and line-delimited JSON (NDJSON, JSON Lines with CRLF).
 func sseShapes(tb testing.TB, recs []corpus.Record) []leakShape {
 	tb.Helper()
 	rows := csvRows(recs)
-	var lf, crlf, cr, b64 strings.Builder
+	var lf, crlf, cr, b64, ndjson, jsonl strings.Builder
 	for i, r := range recs {
 		fmt.Fprintf(&lf, "id: %d\ndata: {\"name\":%q,\"id_card\":%q,\"mobile\":%q,\"email\":%q}\n\n", i, r.Name, r.ResidentID, r.Mobile, r.Email)
+		fmt.Fprintf(&ndjson, "{\"seq\":%d,\"name\":%q,\"id_card\":%q,\"mobile\":%q,\"address\":%q}\n", i, r.Name, r.ResidentID, r.Mobile, r.Address)
+		fmt.Fprintf(&jsonl, "{\"姓名\":%q,\"身份证号\":%q,\"card\":%q}\r\n", r.Name, r.ResidentID, r.BankCard)
 		fmt.Fprintf(&crlf, "event: row\r\ndata: %s\r\n\r\n", strings.Join(rows[i+1], ","))
 		fmt.Fprintf(&cr, "data: %s\rdata: %s\r\r", r.Name, r.ResidentID)
 	}
@@ -30,10 +34,13 @@ func sseShapes(tb testing.TB, recs []corpus.Record) []leakShape {
 		{name: "sse csv crlf", body: []byte(crlf.String()), ctype: eventStream},
 		{name: "sse cr", body: []byte(cr.String()), ctype: eventStream},
 		{name: "sse base64", body: []byte(b64.String()), ctype: eventStream},
+		{name: "ndjson", body: []byte(ndjson.String()), ctype: "application/x-ndjson"},
+		{name: "jsonl crlf", body: []byte(jsonl.String()), ctype: "application/jsonl"},
 	}
 }
 
-// TestEventStreamCounts: a list sent as events is counted whole.
+// TestEventStreamCounts: a list sent as a live stream is counted whole,
+// every detector as in the same text that is no live stream.
 func TestEventStreamCounts(t *testing.T) {
 	e := newTestEngine(t)
 	recs := corpus.Records(11, 200)
@@ -41,6 +48,31 @@ func TestEventStreamCounts(t *testing.T) {
 		got := extract(t, e, sh.body, sh.ctype, Limits{}, benchChunk).counts
 		if n := got[inspect.ResidentID]; n != len(recs) {
 			t.Errorf("%s: %d resident IDs, want %d", sh.name, n, len(recs))
+		}
+		if plain := extract(t, e, sh.body, "text/plain", Limits{}, benchChunk).counts; got != plain {
+			t.Errorf("%s: counts %v, as plain text %v", sh.name, got, plain)
+		}
+	}
+}
+
+// TestLineEnd finds the first line feed that ends a line-delimited record.
+func TestLineEnd(t *testing.T) {
+	for in, want := range map[string]int{"": -1, "{}": -1, "{}\n": 3, "{}\r\n{}\n": 4, "\n": 1, "a\rb": -1} {
+		if got := lineEnd([]byte(in)); got != want {
+			t.Errorf("lineEnd(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestLiveStreamTypes: the media types read as live streams.
+func TestLiveStreamTypes(t *testing.T) {
+	for mt, want := range map[string]bool{
+		"text/event-stream": true, "application/x-ndjson": true, "application/ndjson": true,
+		"application/jsonl": true, "application/json-seq": true, "application/x-jsonlines": true,
+		"application/json": false, "text/plain": false, "text/csv": false, "": false,
+	} {
+		if got := LiveStream(mt); got != want {
+			t.Errorf("LiveStream(%q) = %v, want %v", mt, got, want)
 		}
 	}
 }
@@ -71,24 +103,25 @@ func TestEventEnd(t *testing.T) {
 	}
 }
 
-// cutEnds returns the event ends eventTail finds in b fed in pieces of
-// size piece.
-func cutEnds(b []byte, piece int) []int {
+// cutEnds returns the record ends eventTail finds with ends in b fed in
+// pieces of size piece.
+func cutEnds(b []byte, piece int, ends func([]byte) int) []int {
 	var tail eventTail
-	var ends []int
+	var found []int
 	for off := 0; off < len(b); {
 		p := b[off:min(off+piece, len(b))]
-		n, end := tail.cut(p)
+		n, end := tail.cut(p, ends)
 		off += n
 		if end {
-			ends = append(ends, off)
+			found = append(found, off)
 		}
 	}
-	return ends
+	return found
 }
 
-// TestEventTailSplit: the event ends found do not depend on how the text
-// is cut into pieces, whatever the line breaks.
+// TestEventTailSplit: the record ends found (blank lines of events, line
+// feeds of line-delimited JSON) do not depend on how the text is cut into
+// pieces, whatever the line breaks.
 func TestEventTailSplit(t *testing.T) {
 	for _, in := range []string{
 		"data: a\n\ndata: b\n\n\n\ndata: c\n",
@@ -97,10 +130,12 @@ func TestEventTailSplit(t *testing.T) {
 		"a\n\r\n\r\r\n\n\r\r\n\r\n\r\n\n\n\r\r\r\n",
 		"\r\n\r\n\n\n\r\r",
 	} {
-		want := cutEnds([]byte(in), len(in))
-		for piece := 1; piece < len(in); piece++ {
-			if got := cutEnds([]byte(in), piece); fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("%q in pieces of %d: ends %v, want %v", in, piece, got, want)
+		for name, ends := range map[string]func([]byte) int{"events": eventEnd, "lines": lineEnd} {
+			want := cutEnds([]byte(in), len(in), ends)
+			for piece := 1; piece < len(in); piece++ {
+				if got := cutEnds([]byte(in), piece, ends); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: %q in pieces of %d: ends %v, want %v", name, in, piece, got, want)
+				}
 			}
 		}
 	}
@@ -115,21 +150,25 @@ func TestEventsSettle(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		events []string
+		ctype  string // eventStream if empty
 	}{
-		{"lf", []string{"data: event 0 of a clean stream\n\n", "data: event 1\n\n", "data: event 2 of a clean stream\n\n"}},
-		{"crlf", []string{"event: a\r\ndata: one\r\n\r\n", "data: two\r\ndata: lines\r\n\r\n", "data: 3\r\n\r\n"}},
-		{"cr", []string{"data: one\r\r", "data: two\rdata: lines\r\r"}},
-		{"chinese", []string{"data: {\"text\":\"你好\"}\n\n", "data: {\"text\":\"，世界\"}\n\n", "data: 再见\n\n"}},
-		{"base64 at the end", []string{"data: " + strings.Repeat("QUJD", 30) + "\n\n", "data: " + strings.Repeat("ZGVm", 20) + "==\r\n\r\n", ": comment\n\n"}},
-		{"value", []string{"data: id " + id + "\n\n", "data: {\"id\":\"" + id + "\"}\n\n"}},
+		{"lf", []string{"data: event 0 of a clean stream\n\n", "data: event 1\n\n", "data: event 2 of a clean stream\n\n"}, ""},
+		{"crlf", []string{"event: a\r\ndata: one\r\n\r\n", "data: two\r\ndata: lines\r\n\r\n", "data: 3\r\n\r\n"}, ""},
+		{"cr", []string{"data: one\r\r", "data: two\rdata: lines\r\r"}, ""},
+		{"chinese", []string{"data: {\"text\":\"你好\"}\n\n", "data: {\"text\":\"，世界\"}\n\n", "data: 再见\n\n"}, ""},
+		{"base64 at the end", []string{"data: " + strings.Repeat("QUJD", 30) + "\n\n", "data: " + strings.Repeat("ZGVm", 20) + "==\r\n\r\n", ": comment\n\n"}, ""},
+		{"value", []string{"data: id " + id + "\n\n", "data: {\"id\":\"" + id + "\"}\n\n"}, ""},
+		{"ndjson", []string{"{\"message\":{\"content\":\"你好\"},\"done\":false}\n", "{\"message\":{\"content\":\"，世界\"},\"done\":false}\n", "{\"done\":true}\n"}, "application/x-ndjson"},
+		{"ndjson value", []string{"{\"id\":\"" + id + "\"}\r\n", "{\"n\":12345678}\r\n", "{\"tail\":\"" + strings.Repeat("QUJD", 30) + "\"}\n"}, "application/jsonl"},
 	} {
+		ctype := cmp.Or(tc.ctype, eventStream)
 		longest := 0
 		for _, ev := range tc.events {
 			longest = max(longest, len(ev))
 		}
 		for k := range longest {
 			s := e.NewScanner()
-			x := New(s, eventStream, Limits{})
+			x := New(s, ctype, Limits{})
 			end := int64(0)
 			for i, ev := range tc.events {
 				cut := min(k, len(ev)-1) // k = 0: the event in one write
@@ -162,25 +201,32 @@ func TestEventStreamLeakBudget(t *testing.T) {
 	}
 }
 
-// BenchmarkEventStream writes 4 MiB of small events (a chat answer
-// streamed token by token, about 40 bytes an event) in the proxy's 32 KiB
-// chunks, reading Settled after each as the proxy does, as an event stream
-// (decided at every event's end) and, for comparison, as plain text.
+// BenchmarkEventStream writes 4 MiB of small records (a chat answer
+// streamed token by token, about 40 bytes a record) in the proxy's 32 KiB
+// chunks, reading Settled after each as the proxy does: as server-sent
+// events and as NDJSON (decided at every record's end) and, for
+// comparison, the same bytes as plain text.
 func BenchmarkEventStream(b *testing.B) {
 	e := newTestEngine(b)
 	words := []string{"the", "answer", "你好", "is", "streamed", "，", "token", "by", "世界", "token"}
-	var body strings.Builder
-	for i := 0; body.Len() < 4<<20; i++ {
-		fmt.Fprintf(&body, "data: {\"id\":%d,\"delta\":\"%s %s\"}\n\n", i, words[i%len(words)], words[(i*7)%len(words)])
+	var sse, ndjson strings.Builder
+	for i := 0; sse.Len() < 4<<20; i++ {
+		fmt.Fprintf(&sse, "data: {\"id\":%d,\"delta\":\"%s %s\"}\n\n", i, words[i%len(words)], words[(i*7)%len(words)])
+		fmt.Fprintf(&ndjson, "{\"id\":%d,\"delta\":\"%s %s\"}\n", i, words[i%len(words)], words[(i*7)%len(words)])
 	}
-	for _, ctype := range []string{eventStream, "text/plain"} {
-		b.Run("ctype="+ctype, func(b *testing.B) {
-			raw := []byte(body.String())
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"sse", eventStream, sse.String()},
+		{"sse-as-text", "text/plain", sse.String()},
+		{"ndjson", "application/x-ndjson", ndjson.String()},
+		{"ndjson-as-text", "text/plain", ndjson.String()},
+	} {
+		b.Run("body="+tc.name, func(b *testing.B) {
+			raw := []byte(tc.body)
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
 			for b.Loop() {
 				s := e.NewScanner()
-				x := New(s, ctype, Limits{})
+				x := New(s, tc.ctype, Limits{})
 				for off := 0; off < len(raw); off += benchChunk {
 					_, _ = x.Write(raw[off:min(off+benchChunk, len(raw))])
 					x.Settled()

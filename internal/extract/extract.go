@@ -412,6 +412,14 @@ func (x *Extractor) write(b []byte) {
 	x.mark() // every frame's hold is current here too, so one big Write still settles as it goes
 }
 
+// settle decides the text written so far (the scanner's Settle): the end
+// of a record of a line-delimited stream, where no value goes on.
+func (x *Extractor) settle() {
+	x.flush()
+	x.s.Settle()
+	x.mark()
+}
+
 // boundary separates independent parts: a newline, then the scanner's
 // Boundary so the next part may open with its own header row.
 func (x *Extractor) boundary() {

@@ -101,10 +101,11 @@ type textLayer struct {
 	pre     func() int64 // bytes held by a transcoder in front, in input units
 	guard   *utf16Guard  // watches a UTF-16 stream's bytes, see leaveUTF16
 
-	// events: the stream is server-sent events, whose text is decided at
-	// every event's end (see events.go); tail follows the text emitted.
-	events bool
-	tail   eventTail
+	// recs are the records of a live stream, whose text is decided at
+	// every record's end (see events.go); recs.end is nil for other text.
+	// tail follows the text emitted.
+	recs records
+	tail eventTail
 
 	// src is the raw message when the layer reads it as it is (through
 	// head, the sniffed bytes): see direct. Nil once a decoder is in front.
@@ -112,14 +113,14 @@ type textLayer struct {
 	head *bytes.Reader
 }
 
-// text inspects a text stream in charset cs; events tells it is a stream
-// of server-sent events.
-func (x *Extractor) text(r io.Reader, cs charset, depth int, events bool) error {
+// text inspects a text stream in charset cs; recs are its records when it
+// is a live stream.
+func (x *Extractor) text(r io.Reader, cs charset, depth int, recs records) error {
 	if cs.unsupported {
 		x.fail(ReasonUnsupportedEncoding)
 	}
 	buf := x.getBuf(textMin)
-	t := &textLayer{x: x, r: r, depth: depth, buf: buf[:min(cap(buf), textBuf)], run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil, events: events}
+	t := &textLayer{x: x, r: r, depth: depth, buf: buf[:min(cap(buf), textBuf)], run: -1, cs: cs, auto: cs.utf16 == nil && cs.legacy != nil, recs: recs}
 	defer func() { x.putBuf(t.buf) }() // the buffer may have grown
 	t.f = x.push(&frame{held: t.held})
 	defer x.pop()
@@ -432,26 +433,36 @@ func (t *textLayer) emitText() {
 		t.x.emit(t.buf[t.emitted : t.emitted+n])
 		t.emitted += n
 		if cut {
-			t.x.boundary() // after emitted moved on: the mark counts the event's bytes
+			t.endRecord() // after emitted moved on: the mark counts the record's bytes
 		}
 	}
 }
 
-// eventEnded reports whether, in an event stream, the bytes from the
-// cursor hold an event's end: a look-ahead that would read past it stops
-// there rather than wait for the next event.
+// endRecord decides the text of a live stream's record that was just
+// emitted: an event is a part of its own, a line is settled.
+func (t *textLayer) endRecord() {
+	if t.recs.parts {
+		t.x.boundary()
+	} else {
+		t.x.settle()
+	}
+}
+
+// eventEnded reports whether, in a live stream, the bytes from the cursor
+// hold a record's end: a look-ahead that would read past it stops there
+// rather than wait for the next record.
 func (t *textLayer) eventEnded() bool {
-	return t.events && eventEnd(t.buf[t.i:t.hi]) >= 0
+	return t.recs.end != nil && t.recs.end(t.buf[t.i:t.hi]) >= 0
 }
 
 // cut returns how much of b, the text to emit next, comes before the next
-// boundary, and whether there is one: in an event stream, the end of an
-// event; else none.
+// boundary, and whether there is one: in a live stream, the end of a
+// record; else none.
 func (t *textLayer) cut(b []byte) (n int, boundary bool) {
-	if !t.events {
+	if t.recs.end == nil {
 		return len(b), false
 	}
-	return t.tail.cut(b)
+	return t.tail.cut(b, t.recs.end)
 }
 
 // directRead is how much of a chunk is copied behind bytes kept from the
@@ -508,7 +519,7 @@ func (t *textLayer) direct(minRun int) bool {
 			t.src.discard(n)
 			t.x.emitInPlace(b[:n], raw)
 			if cut {
-				t.x.boundary()
+				t.endRecord()
 			}
 			b = b[n:]
 		}
@@ -668,8 +679,8 @@ func (t *textLayer) finish() error {
 func (t *textLayer) decide() bool {
 	w := t.buf[t.i:min(t.hi, t.i+gbWindow)]
 	ended := false
-	if t.events { // the window ends with the event: it is not held for the next
-		if e := eventEnd(w); e >= 0 {
+	if t.recs.end != nil { // the window ends with the record: it is not held for the next
+		if e := t.recs.end(w); e >= 0 {
 			w, ended = w[:e], true
 		}
 	}

@@ -315,12 +315,13 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 	return p.errorHandler()(req, err)
 }
 
-// isEventStream reports a response of server-sent events (a live feed, a
-// chat answer streamed as it is written): it is never held, since it may
-// not end for minutes, and each event is inspected and forwarded as it
-// comes (the extractor decides the text at every event's end).
-func isEventStream(msg Message) bool {
-	return msg.Direction == Response && msg.ContentType == "text/event-stream"
+// isLiveStream reports a response that is a live stream: server-sent
+// events or line-delimited JSON (a live feed, a chat answer streamed as it
+// is written). It is never held, since it may not end for minutes, and
+// each record is inspected and forwarded as it comes (the extractor
+// decides the text at every record's end).
+func isLiveStream(msg Message) bool {
+	return msg.Direction == Response && extract.LiveStream(msg.ContentType)
 }
 
 // inspectBody wraps one body for enforcement. Bodies up to the hold size
@@ -363,13 +364,13 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		return nil, err
 	}
 	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings, prelude)
-	m.sized = length >= 0 && !isEventStream(msg)
+	m.sized = length >= 0 && !isLiveStream(msg)
 	if err := m.decideHead(); err != nil {
 		_ = m.Close()
 		return nil, err
 	}
 	hold := settings.HoldSize
-	if hold <= 0 || length > hold || isEventStream(msg) {
+	if hold <= 0 || length > hold || isLiveStream(msg) {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
 			m.phase = PhaseStreaming
 			return m, nil

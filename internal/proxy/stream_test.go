@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +17,13 @@ import (
 // not nil it waits for the test to receive each event before sending the
 // next one.
 func sseHandler(events []string, next <-chan struct{}) http.HandlerFunc {
+	return streamHandler("text/event-stream", events, next)
+}
+
+// streamHandler is sseHandler for a live stream of any content type.
+func streamHandler(ctype string, events []string, next <-chan struct{}) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Type", ctype)
 		for _, ev := range events {
 			if _, err := io.WriteString(w, ev); err != nil {
 				return
@@ -110,39 +116,66 @@ func TestStreamedResponseNotDelayedTLS(t *testing.T) {
 	}
 }
 
-// TestEventStreamCut: a stream of events each carrying one resident ID is
-// cut, once its first event went out, before the client has the 50 IDs of
-// the default block threshold.
+// TestNDJSONStreamNotHeld: a chat answer streamed as NDJSON (as Ollama's
+// API does), chunked and under the default policy's 1 MiB hold size,
+// reaches the client line by line: a live stream is never held whole, and
+// each line is released when it ends, not when the next one comes.
+func TestNDJSONStreamNotHeld(t *testing.T) {
+	lines := []string{
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"你好\"},\"done\":false}\n",
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"，今天 12 点见\"},\"done\":false}\n",
+		"{\"model\":\"m\",\"done\":true,\"total_duration\":4883291}\n",
+	}
+	for _, ctype := range []string{"application/x-ndjson", "application/jsonl; charset=utf-8"} {
+		next := make(chan struct{})
+		e := newPIEnv(t, compilePolicy(t), streamHandler(ctype, lines, next))
+		for scheme, base := range map[string]string{"http": e.plain.URL, "https": e.tls.URL} {
+			t.Run(ctype+" "+scheme, func(t *testing.T) {
+				receiveEach(t, e.client, base+"/api/chat", lines, next)
+			})
+		}
+	}
+}
+
+// TestEventStreamCut: a live stream (server-sent events, NDJSON) whose
+// records each carry one resident ID is cut, once its first record went
+// out, before the client has the 50 IDs of the default block threshold.
 func TestEventStreamCut(t *testing.T) {
 	recs := corpus.Records(17, 60)
-	events := []string{"event: open\ndata: customer feed\n\n"}
-	for i, r := range recs {
-		events = append(events, fmt.Sprintf("id: %d\ndata: {\"customer\":%d,\"id_card\":\"%s\"}\n\n", i, i, r.ResidentID))
+	streams := map[string][]string{
+		"text/event-stream":    {"event: open\ndata: customer feed\n\n"},
+		"application/x-ndjson": {"{\"event\":\"open\"}\n"},
 	}
-	for _, scheme := range []string{"http", "https"} {
-		t.Run(scheme, func(t *testing.T) {
-			next := make(chan struct{}) // closed once the first event arrived: the rest come at once
-			e := newPIEnv(t, compilePolicy(t), sseHandler(events, next))
-			base := map[string]string{"http": e.plain.URL, "https": e.tls.URL}[scheme]
-			resp, err := e.client.Get(base + "/feed")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			r := bufio.NewReader(resp.Body)
-			if line, err := r.ReadString('\n'); err != nil || line != "event: open\n" {
-				t.Fatalf("first event: %q, %v", line, err)
-			}
-			close(next)
-			got, rerr := io.ReadAll(r)
-			if resp.StatusCode != http.StatusOK || rerr == nil {
-				t.Errorf("status %d, read error %v after %d bytes; want the stream cut", resp.StatusCode, rerr, len(got))
-			}
-			if n := countIDs(recs, got); n >= 50 {
-				t.Errorf("client received %d IDs, want fewer than 50", n)
-			}
-			assertNoRawValues(t, e.logs.String(), recs)
-			assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "response", "phase": "streaming"}, 1)
-		})
+	for i, r := range recs {
+		streams["text/event-stream"] = append(streams["text/event-stream"], fmt.Sprintf("id: %d\ndata: {\"customer\":%d,\"id_card\":\"%s\"}\n\n", i, i, r.ResidentID))
+		streams["application/x-ndjson"] = append(streams["application/x-ndjson"], fmt.Sprintf("{\"customer\":%d,\"id_card\":\"%s\"}\n", i, r.ResidentID))
+	}
+	for ctype, events := range streams {
+		for _, scheme := range []string{"http", "https"} {
+			t.Run(ctype+" "+scheme, func(t *testing.T) {
+				next := make(chan struct{}) // closed once the first event arrived: the rest come at once
+				e := newPIEnv(t, compilePolicy(t), streamHandler(ctype, events, next))
+				base := map[string]string{"http": e.plain.URL, "https": e.tls.URL}[scheme]
+				resp, err := e.client.Get(base + "/feed")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				r := bufio.NewReader(resp.Body)
+				if line, err := r.ReadString('\n'); err != nil || line != strings.SplitAfter(events[0], "\n")[0] {
+					t.Fatalf("first event: %q, %v", line, err)
+				}
+				close(next)
+				got, rerr := io.ReadAll(r)
+				if resp.StatusCode != http.StatusOK || rerr == nil {
+					t.Errorf("status %d, read error %v after %d bytes; want the stream cut", resp.StatusCode, rerr, len(got))
+				}
+				if n := countIDs(recs, got); n >= 50 {
+					t.Errorf("client received %d IDs, want fewer than 50", n)
+				}
+				assertNoRawValues(t, e.logs.String(), recs)
+				assertMetric(t, e.reg, "dlp_blocks_total", map[string]string{"direction": "response", "phase": "streaming"}, 1)
+			})
+		}
 	}
 }
