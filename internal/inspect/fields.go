@@ -179,13 +179,13 @@ func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 	}
 	// Cheapest test first: the value's shape, then the dictionaries, and
 	// only then the label (an automaton pass over the label window).
-	v, runes, han, ok := s.readValue(j, end)
+	v, runes, han, address, ok := s.readValue(j, end)
 	switch {
 	case ok && runes == han && runes <= 5:
 		if cndict.IsName(v) && s.labelled(Name, j, labels) {
 			s.found(Name, v, maskName)
 		}
-	case ok && runes >= 6 && cndict.IsAddress(v):
+	case address:
 		// Scanning goes on inside the value, so a number glued to an
 		// address (建国路1号110101199003078670) is still found.
 		if s.labelled(Address, j, labels) {
@@ -230,31 +230,18 @@ func (s *Scanner) hanBeforeParen(j, end int) []byte {
 }
 
 // readValue reads the field value at j up to a delimiter and returns it
-// decoded (escapes resolved, full-width digits made ASCII). Plain UTF-8 text
-// is returned in place; only escaped text is copied into s.val. A value
-// that reaches end (the decision span) before the end of the buffer is too
-// long to be a field, and not ok.
-func (s *Scanner) readValue(j, end int) (v []byte, runes, han int, ok bool) {
-	b := s.buf
-	start := j
-	for j+2 < end && runes < maxValueRunes { // fast path: raw Han, ASCII letters and digits
-		c := b[j]
-		switch {
-		case c >= 0xE4 && c <= 0xE9 && b[j+1]&0xC0 == 0x80 && b[j+2]&0xC0 == 0x80:
-			han++
-			j += 3
-		case isAlnum(c) || c == '-' || c == '#':
-			j++
-		default:
-			goto slow
-		}
-		runes++
+// decoded (escapes resolved, full-width digits made ASCII), and whether it
+// is an address (cndict.IsAddress). Plain UTF-8 text is returned in place
+// and scored as it is read; only escaped text is copied into s.val and
+// scored after. A value that reaches end (the decision span) before the end
+// of the buffer is too long to be a field, and not ok.
+func (s *Scanner) readValue(j, end int) (v []byte, runes, han int, address, ok bool) {
+	n, runes, han, address := cndict.ScanField(s.buf[j:end], maxValueRunes)
+	if k := j + n; k+2 < end && runes < maxValueRunes && plainStop(s.buf[k]) {
+		return s.buf[j:k], runes, han, address, runes > 0
 	}
-slow:
-	if j+2 >= end || runes == maxValueRunes || !plainStop(b[j]) {
-		return s.decodeValue(start, end)
-	}
-	return b[start:j], runes, han, runes > 0
+	v, runes, han, ok = s.decodeValue(j, end)
+	return v, runes, han, ok && runes >= 6 && cndict.IsAddress(v), ok
 }
 
 // plainStop reports whether c certainly ends a plain value: ASCII

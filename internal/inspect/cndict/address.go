@@ -116,6 +116,83 @@ func addressScore(s []byte, any bool) int {
 		prev = r
 		i += size
 	}
+	return sc.score(n, core)
+}
+
+// ScanField reads the plain value at the start of s (a CSV cell or the
+// text after a label) and scores it as an address in the same pass, so the
+// value is decoded once. A plain value is raw text of runes led by E4-E9
+// (three bytes each: Han and its neighbours) and ASCII letters, digits,
+// '-' and '#'; reading stops at the first other byte, at maxRunes runes, or
+// within the last two bytes of s. It returns the value's length in bytes,
+// its runes, how many of them are led by E4-E9, and whether the value is an
+// address (IsAddress of s[:n]), which holds only when the byte at n, not in
+// the value, ends it: a caller that finds reading stopped otherwise (at
+// maxRunes or the end of s, or before a byte that may continue the value in
+// another spelling) reads the value its own way. It does not allocate.
+func ScanField(s []byte, maxRunes int) (n, runes, han int, address bool) {
+	d := dict()
+	sc := markerScore{next: 1} // markers count only after a name
+	core := 0
+	other := false // a rune that no address holds
+	var prev rune
+	for n+2 < len(s) && runes < maxRunes {
+		c := s[n]
+		if c >= 0xE4 && c <= 0xE9 {
+			w := uint(s[n+1])<<8 | uint(s[n+2])
+			if w&0xC0C0 != 0x8080 {
+				break
+			}
+			r := rune(c&0x0F)<<12 | rune(w>>8&0x3F)<<6 | rune(w&0x3F)
+			han++
+			if r < hanFirst {
+				other = true
+			} else if core++; !sc.done {
+				if f := d.markerInfo[r-hanFirst]; f != 0 && runes >= sc.next {
+					next, more := fieldRuneAt(s, n+3)
+					sc.add(d, runes, f, prev, r, next, more, true)
+				}
+			}
+			prev = r
+			n += 3
+			runes++
+			continue
+		}
+		if !isFieldByte(c) {
+			break
+		}
+		if isDigit(rune(c)) {
+			core++
+		}
+		prev = rune(c)
+		n++
+		runes++
+	}
+	return n, runes, han, !other && sc.score(runes, core) > 0
+}
+
+// fieldRuneAt is runeAt for ScanField: the rune at s[i] when reading would
+// take it into the value; more is false otherwise.
+func fieldRuneAt(s []byte, i int) (r rune, more bool) {
+	if i+2 >= len(s) {
+		return 0, false
+	}
+	if r, han := han3(s, i); han {
+		return r, true
+	}
+	return rune(s[i]), isFieldByte(s[i])
+}
+
+// isFieldByte reports whether the ASCII byte c may be part of a plain
+// value: a letter, a digit, '-' or '#'.
+func isFieldByte(c byte) bool {
+	return c >= '0' && c <= '9' || isASCIILetter(c) || c == '-' || c == '#'
+}
+
+// score is the address score of n runes, core of them Han runes or digits,
+// with the markers scored in sc (see AddressScore); 1 when scoring stopped
+// early.
+func (sc *markerScore) score(n, core int) int {
 	if n < minAddressRunes || n > maxAddressRunes || core*3 < n*2 || sc.admins == 0 || sc.places == 0 {
 		return 0
 	}

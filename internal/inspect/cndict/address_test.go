@@ -50,6 +50,41 @@ func TestAddressScore(t *testing.T) {
 	}
 }
 
+func TestScanField(t *testing.T) {
+	tests := []struct {
+		name               string
+		give               string
+		max                int
+		wantLen, wantRunes int
+		wantHan            int
+		wantAddress        bool
+	}{
+		{"address cell", "北京市朝阳区建国路88号,EV768", 64, 32, 12, 10, true},
+		{"address before a quote", "四川省成都市武侯区某某小区2栋3单元501室\",", 64, 56, 22, 17, true},
+		{"name cell", "张三,138", 64, 6, 2, 2, false},
+		{"no locality", "上海市浦东新区张江镇,1", 64, 30, 10, 10, false},
+		{"markers inside words", "我知道市场区别很大啊,1", 64, 30, 10, 10, false},
+		{"stops at an escape", "北京市\\u671d阳区建国路88号,", 64, 9, 3, 3, false},
+		{"stops at full-width punctuation", "北京市朝阳区建国路88号（北）,", 64, 32, 12, 10, true},
+		{"a rune before the Han block", "北京市朝阳区建国路88号\xe4\x80\x80,1", 64, 35, 13, 11, false},
+		{"rune limit", "北京市朝阳区建国路88号,1", 5, 15, 5, 5, false},
+		{"value up to the end of the text", "张三", 64, 6, 2, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, runes, han, address := ScanField([]byte(tt.give), tt.max)
+			if n != tt.wantLen || runes != tt.wantRunes || han != tt.wantHan || address != tt.wantAddress {
+				t.Errorf("ScanField(%q, %d) = %d, %d, %d, %v, want %d, %d, %d, %v", tt.give, tt.max,
+					n, runes, han, address, tt.wantLen, tt.wantRunes, tt.wantHan, tt.wantAddress)
+			}
+			// A value read to its end is an address exactly when IsAddress says so.
+			if tt.wantRunes < tt.max && n+2 < len(tt.give) && address != IsAddress([]byte(tt.give)[:n]) {
+				t.Errorf("ScanField(%q) = %v, IsAddress of the value disagrees", tt.give, address)
+			}
+		})
+	}
+}
+
 func FuzzAddressScore(f *testing.F) {
 	for _, s := range []string{"北京市朝阳区建国路88号", "四川省成都市武侯区某某小区2栋3单元501室", "市场部组织活动", "", "\xff", "区路区路区路"} {
 		f.Add([]byte(s))
