@@ -97,3 +97,22 @@ func FuzzCharset(f *testing.F) {
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) { fuzzExtract(t, e, body, ctype) })
 }
+
+// FuzzLiveStream: a live stream (server-sent events, NDJSON) is decided at
+// every record's end; the counts must not depend on where the writes cut
+// it.
+func FuzzLiveStream(f *testing.F) {
+	for _, sh := range sseShapes(f, corpus.Records(5, 8)) {
+		f.Add(sh.body, sh.ctype == eventStream)
+	}
+	f.Add([]byte("{\"a\":\"13800138000\"}\r\n{\"b\":\"1101011990\n03078515\"}\n"), false)
+	f.Add([]byte("data: 1380013\r\r8000\n\ndata: x"), true)
+	e := newTestEngine(f)
+	f.Fuzz(func(t *testing.T, body []byte, events bool) {
+		ctype := "application/x-ndjson"
+		if events {
+			ctype = eventStream
+		}
+		fuzzExtract(t, e, body, ctype)
+	})
+}
