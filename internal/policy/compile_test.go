@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // errorStrings flattens a joined compile error into its messages.
@@ -110,6 +111,11 @@ func TestCompileErrors(t *testing.T) {
 			name: "bad size",
 			give: "settings:\n  hold_size: 1 MB\n  inspect_limit: 12XB\nrules: []\n",
 			want: []string{`p.yaml:3:18: settings.inspect_limit: found "12XB", expected a size such as 1MiB, 64MB or 1048576`},
+		},
+		{
+			name: "bad hold wait",
+			give: "settings:\n  hold_wait: 2h\nrules: []\n",
+			want: []string{`p.yaml:2:14: settings.hold_wait: found "2h", expected a duration from 0s to 1m such as 500ms or 2s`},
 		},
 		{
 			name: "hold above limit",
@@ -295,6 +301,7 @@ func TestCompileSettings(t *testing.T) {
 	give := `version: "2026-11-27.1"
 settings:
   hold_size: 512KiB
+  hold_wait: 250ms
   inspect_limit: 10 MB
   uninspectable: block
   uninspectable_overrides: {websocket: allow}
@@ -312,7 +319,7 @@ rules:
 		t.Fatalf("Compile: %v", err)
 	}
 	got := s.Settings()
-	want := Settings{HoldSize: 512 << 10, InspectLimit: 10_000_000, Uninspectable: Block, BlockStatus: 451, Insider: true}
+	want := Settings{HoldSize: 512 << 10, HoldWait: 250 * time.Millisecond, InspectLimit: 10_000_000, Uninspectable: Block, BlockStatus: 451, Insider: true}
 	for r := range want.Overrides {
 		want.Overrides[r] = Block
 	}

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"gopkg.in/yaml.v3"
@@ -127,7 +129,7 @@ func (p *parser) hostList(set *hostSet, n *yaml.Node, path string) {
 
 // defaultSettings returns the settings used where the file is silent.
 func defaultSettings() Settings {
-	return Settings{HoldSize: 1 << 20, InspectLimit: 64 << 20, BlockStatus: 403}
+	return Settings{HoldSize: 1 << 20, HoldWait: time.Second, InspectLimit: 64 << 20, BlockStatus: 403}
 }
 
 // settings parses the settings mapping.
@@ -135,12 +137,16 @@ func (p *parser) settings(n *yaml.Node, path string) Settings {
 	s := defaultSettings()
 	var holdNode *yaml.Node
 	var overrides [NumReasons]*Action
-	keys := []string{"hold_size", "inspect_limit", "uninspectable", "uninspectable_overrides", "block_status", "insider"}
+	keys := []string{"hold_size", "hold_wait", "inspect_limit", "uninspectable", "uninspectable_overrides", "block_status", "insider"}
 	p.mapping(n, path, keys, func(key string, _, v *yaml.Node, path string) {
 		switch key {
 		case "hold_size":
 			s.HoldSize, _ = p.size(v, path)
 			holdNode = v
+		case "hold_wait":
+			if d, ok := p.holdWait(v, path); ok {
+				s.HoldWait = d
+			}
 		case "inspect_limit":
 			if lim, ok := p.size(v, path); ok && lim == 0 {
 				p.errorf(v, path, "found 0, expected a positive size")
@@ -179,6 +185,25 @@ func (p *parser) settings(n *yaml.Node, path string) Settings {
 		p.errorf(holdNode, field(path, "hold_size"), "found %d bytes, expected at most inspect_limit (%d bytes)", s.HoldSize, s.InspectLimit)
 	}
 	return s
+}
+
+// maxHoldWait bounds hold_wait: a client waits that long for the first
+// byte of a chunked response at most.
+const maxHoldWait = time.Minute
+
+// holdWait parses hold_wait: a Go duration from 0 to maxHoldWait.
+func (p *parser) holdWait(n *yaml.Node, path string) (time.Duration, bool) {
+	const want = "a duration from 0s to 1m such as 500ms or 2s"
+	s, ok := p.scalar(n, path, want)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 || d > maxHoldWait {
+		p.errorf(n, path, "found %s, expected %s", show(s), want)
+		return 0, false
+	}
+	return d, true
 }
 
 // failMode parses allow or block.

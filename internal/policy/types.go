@@ -1,6 +1,9 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Action is what the policy does with a message.
 type Action uint8
@@ -92,6 +95,11 @@ type Settings struct {
 	// HoldSize is the largest body held whole before forwarding, so a
 	// block is a clean error response; default 1 MiB; 0 holds nothing.
 	HoldSize int64
+	// HoldWait is how long a body of unknown length (chunked) is held
+	// waiting for its end: then what has passed inspection goes out and
+	// the rest streams, so a watch or a long poll is not stalled until
+	// it has sent HoldSize. Default 1s; 0 waits for the end or HoldSize.
+	HoldWait time.Duration
 	// InspectLimit is the most bytes inspected per message; beyond it the
 	// message is uninspectable (ReasonOverLimit). Default 64 MiB.
 	InspectLimit int64

@@ -71,7 +71,8 @@ func (s *PolicySource) Rules() Rules {
 		cfg.Allow = snap.AllowValue // the policy's value allowlist (test IDs) never counts
 	}
 	r := &policyRules{snap: snap, windows: s.windows, settings: Settings{
-		HoldSize: snap.Settings().HoldSize, InspectLimit: snap.Settings().InspectLimit, BlockStatus: snap.Settings().BlockStatus,
+		HoldSize: snap.Settings().HoldSize, HoldWait: snap.Settings().HoldWait,
+		InspectLimit: snap.Settings().InspectLimit, BlockStatus: snap.Settings().BlockStatus,
 	}}
 	// An engine error leaves nil: the Proxy's engine (every detector) is used.
 	r.engine, _ = inspect.NewEngine(cfg)

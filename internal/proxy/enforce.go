@@ -372,24 +372,39 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold || isLiveStream(msg) {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
-			m.phase = PhaseStreaming
+			m.streamed.Store(true)
 			return m, nil
 		}
 		// No response header has gone out yet: read the first settled bytes
 		// while a block can still be a clean page, then stream the rest.
 		return m.first()
 	}
-	buf, pooled, complete, err := m.hold(hold, length)
+	wait := settings.HoldWait
+	if length >= 0 {
+		wait = 0 // a declared length is held whole: it ends when its bytes are in
+	}
+	buf, pooled, complete, pending, err := m.hold(hold, length, wait)
 	if err != nil {
 		p.putBuf(pooled)
 		_ = m.Close()
 		return nil, err
 	}
-	m.phase = PhaseStreaming
 	if complete {
 		return &heldBody{Reader: bytes.NewReader(buf), m: m, pooled: pooled}, nil
 	}
-	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), m), m: m, pooled: pooled}, nil
+	rest := io.Reader(m)
+	if pending != nil {
+		rest = io.MultiReader(pending, m)
+	}
+	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), rest), m: m, pooled: pooled}, nil
+}
+
+// phase is PhaseStreaming once the body streams, else PhaseHeld.
+func (m *message) phase() string {
+	if m.streamed.Load() {
+		return PhaseStreaming
+	}
+	return PhaseHeld
 }
 
 // message is the enforcement of one body: the source, the enforcing reader
@@ -408,12 +423,12 @@ type message struct {
 	ext      *extract.Extractor // unpacks the body into scanner: parts, archives, base64, charsets
 	reasons  int                // how many of ext's uninspectable reasons were handled
 	timed    *timedReader
-	decoded  io.Closer // the decoding enforcer of an encoded body, nil for identity
-	tail     io.Reader // the source past the inspect limit, passed uninspected
-	passing  string    // reason an encoded body stopped being inspected and passes
-	err      error     // sticky
-	phase    string
-	logged   Decision // the last log decision (Action Log), recorded when the message ends unblocked
+	decoded  io.Closer   // the decoding enforcer of an encoded body, nil for identity
+	tail     io.Reader   // the source past the inspect limit, passed uninspected
+	passing  string      // reason an encoded body stopped being inspected and passes
+	err      error       // sticky
+	streamed atomic.Bool // the body streams: phase PhaseStreaming, else PhaseHeld
+	logged   Decision    // the last log decision (Action Log), recorded when the message ends unblocked
 	block    *Decision
 	busy     time.Duration
 	finished bool
@@ -431,7 +446,7 @@ type message struct {
 // extract.DefaultHold), so a message holding an archive costs about twice
 // that; docs/proxy.md has the bound.
 func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, set Settings, encodings []string, prelude []byte) *message {
-	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set, phase: PhaseHeld}
+	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set}
 	engine := x.rules.Engine()
 	if engine == nil {
 		engine = p.engine
@@ -576,7 +591,7 @@ func (m *message) Read(b []byte) (int, error) {
 	}
 	m.err = err
 	m.finish()
-	if m.dir == Response && m.block != nil && m.phase == PhaseStreaming {
+	if m.dir == Response && m.block != nil && m.streamed.Load() {
 		m.x.cut.Store(true)
 	}
 	return n, err
@@ -653,14 +668,17 @@ func (m *message) first() (io.ReadCloser, error) {
 		_ = m.Close()
 		return nil, err
 	}
-	m.phase = PhaseStreaming
+	m.streamed.Store(true)
 	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf[:n]), m), m: m, pooled: pooled}, nil
 }
 
 // hold reads up to limit bytes (or length, when known and smaller). complete
 // says the whole body is in buf. pooled is the pool buffer buf started in,
-// nil when it did not: the caller gives it back once buf is no longer read.
-func (m *message) hold(limit, length int64) (buf []byte, pooled *[]byte, complete bool, err error) {
+// if any. With wait > 0 (a body of unknown length) it stops holding after
+// wait: the body then streams, and pending, if not nil, delivers the read
+// still in flight before the rest of the message (see pendingRead). The
+// body is marked streaming before hold returns incomplete.
+func (m *message) hold(limit, length int64, wait time.Duration) (buf []byte, pooled *[]byte, complete bool, pending *pendingRead, err error) {
 	size := min(limit, bufSize) // unknown length: grow from a pool buffer
 	if length >= 0 && length < limit {
 		size = length + 1 // exactly: one more byte to see EOF without a second round
@@ -675,21 +693,115 @@ func (m *message) hold(limit, length int64) (buf []byte, pooled *[]byte, complet
 	} else {
 		buf = make([]byte, 0, size)
 	}
+	read := m.Read
+	var hr *holdReader
+	if wait > 0 {
+		hr = newHoldReader(m, wait)
+		defer hr.stop()
+		read = hr.read
+	}
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		room := buf[len(buf):min(int64(cap(buf)), limit)]
-		n, err := m.Read(room)
+		n, err := read(room)
+		if errors.Is(err, errHoldExpired) {
+			m.streamed.Store(true)
+			return buf, pooled, false, &pendingRead{m: m, done: hr.done, b: room}, nil
+		}
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
-			return buf, pooled, true, nil
+			return buf, pooled, true, nil, nil
 		}
 		if err != nil {
-			return buf, pooled, false, err
+			return buf, pooled, false, nil, err
 		}
 	}
-	return buf, pooled, false, nil
+	m.streamed.Store(true)
+	return buf, pooled, false, nil, nil
+}
+
+// errHoldExpired is what holdReader.read returns when the wait ran out
+// before the read in flight.
+var errHoldExpired = errors.New("proxy: hold wait expired")
+
+// holdReader reads a message on a goroutine of its own, one read at a
+// time, so that holding can stop waiting while a read is in flight (a
+// chunked response that pauses: a watch, a long poll).
+type holdReader struct {
+	m     *message
+	rooms chan []byte     // the next read's buffer
+	done  chan readResult // the read's result; room for one, so the goroutine never waits on it
+	timer *time.Timer
+}
+
+// readResult is the outcome of one Read.
+type readResult struct {
+	n   int
+	err error
+}
+
+func newHoldReader(m *message, wait time.Duration) *holdReader {
+	r := &holdReader{m: m, rooms: make(chan []byte), done: make(chan readResult, 1), timer: time.NewTimer(wait)}
+	go r.loop()
+	return r
+}
+
+func (r *holdReader) loop() {
+	for b := range r.rooms {
+		n, err := r.m.Read(b)
+		r.done <- readResult{n, err}
+	}
+}
+
+// read reads the message into b, or returns errHoldExpired once the wait
+// has run out, the read going on into b: its result is then left in done.
+func (r *holdReader) read(b []byte) (int, error) {
+	r.rooms <- b
+	select {
+	case res := <-r.done:
+		return res.n, res.err
+	case <-r.timer.C:
+		return 0, errHoldExpired
+	}
+}
+
+// stop lets the goroutine end after its read in flight, if any.
+func (r *holdReader) stop() {
+	r.timer.Stop()
+	close(r.rooms)
+}
+
+// pendingRead delivers the read a holdReader had in flight when holding
+// stopped: its bytes (read into b), then its error. An error other than
+// the end of the body ends a response whose headers are out: it is cut,
+// never completed as if whole.
+type pendingRead struct {
+	m    *message
+	done <-chan readResult
+	b    []byte
+	got  bool
+	err  error
+}
+
+func (p *pendingRead) Read(b []byte) (int, error) {
+	if !p.got {
+		res := <-p.done
+		p.got, p.b, p.err = true, p.b[:res.n], res.err
+		if p.err != nil && !errors.Is(p.err, io.EOF) && p.m.dir == Response {
+			p.m.x.cut.Store(true)
+		}
+	}
+	if len(p.b) > 0 {
+		n := copy(b, p.b)
+		p.b = p.b[n:]
+		return n, nil
+	}
+	if p.err != nil {
+		return 0, p.err // io.EOF too: the message then says EOF again
+	}
+	return 0, io.EOF // on to the message
 }
 
 // finish records the message once: bytes, time, findings and incident.
@@ -717,7 +829,7 @@ func (m *message) finish() {
 	parts := maskedParts(m.ext.Parts())
 	switch {
 	case m.block != nil:
-		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase, t, parts)
+		p.recordIncident(m.x, m.dir, *m.block, "block", m.phase(), t, parts)
 	case m.logged.Action == Log:
 		p.recordIncident(m.x, m.dir, m.logged, "log", "", t, parts)
 	}

@@ -72,6 +72,10 @@ type Settings struct {
 	// HoldSize is the largest body held whole before forwarding, so that a
 	// block is a clean response; zero holds nothing (every body streams).
 	HoldSize int64
+	// HoldWait is how long a body of unknown length is held waiting for
+	// its end before what has passed inspection goes out and the rest
+	// streams; zero waits for the end or HoldSize.
+	HoldWait time.Duration
 	// InspectLimit is how many body bytes of one message are inspected;
 	// the rest is uninspectable (reason over_limit). Zero means no limit.
 	InspectLimit int64
