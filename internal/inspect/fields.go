@@ -179,10 +179,10 @@ func (s *Scanner) labelledValue(j, end int, labels contextClass) int {
 	}
 	// Cheapest test first: the value's shape, then the dictionaries, and
 	// only then the label (an automaton pass over the label window).
-	v, runes, han, address, ok := s.readValue(j, end)
+	v, short, name, address := s.readValue(j, end)
 	switch {
-	case ok && runes == han && runes <= 5:
-		if cndict.IsName(v) && s.labelled(Name, j, labels) {
+	case short:
+		if name && s.labelled(Name, j, labels) {
 			s.found(Name, v, maskName)
 		}
 	case address:
@@ -229,19 +229,22 @@ func (s *Scanner) hanBeforeParen(j, end int) []byte {
 	return nil
 }
 
-// readValue reads the field value at j up to a delimiter and returns it
-// decoded (escapes resolved, full-width digits made ASCII), and whether it
-// is an address (cndict.IsAddress). Plain UTF-8 text is returned in place
-// and scored as it is read; only escaped text is copied into s.val and
-// scored after. A value that reaches end (the decision span) before the end
-// of the buffer is too long to be a field, and not ok.
-func (s *Scanner) readValue(j, end int) (v []byte, runes, han int, address, ok bool) {
-	n, runes, han, address := cndict.ScanField(s.buf[j:end], maxValueRunes)
-	if k := j + n; k+2 < end && runes < maxValueRunes && plainStop(s.buf[k]) {
-		return s.buf[j:k], runes, han, address, runes > 0
+// readValue reads the field value at j up to a delimiter and judges it: it
+// returns the value decoded (escapes resolved, full-width digits made
+// ASCII), whether it has the shape of a name (one to five Han runes),
+// whether it is a name (cndict.IsName) and whether it is an address
+// (cndict.IsAddress). Plain UTF-8 text is returned in place and judged as
+// it is read; only escaped text is copied into s.val and judged after. A
+// value that reaches end (the decision span) before the end of the buffer
+// is too long to be a field: it has no shape and is neither.
+func (s *Scanner) readValue(j, end int) (v []byte, short, name, address bool) {
+	f := cndict.ScanField(s.buf[j:end], maxValueRunes)
+	if k := j + f.Len; k+2 < end && f.Runes < maxValueRunes && plainStop(s.buf[k]) {
+		return s.buf[j:k], f.Runes > 0 && f.Runes == f.Han && f.Runes <= 5, f.Name, f.Address
 	}
-	v, runes, han, ok = s.decodeValue(j, end)
-	return v, runes, han, ok && runes >= 6 && cndict.IsAddress(v), ok
+	v, runes, han, ok := s.decodeValue(j, end)
+	short = ok && runes == han && runes <= 5
+	return v, short, short && cndict.IsName(v), ok && runes >= 6 && cndict.IsAddress(v)
 }
 
 // plainStop reports whether c certainly ends a plain value: ASCII

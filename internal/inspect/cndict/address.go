@@ -119,22 +119,29 @@ func addressScore(s []byte, any bool) int {
 	return sc.score(n, core)
 }
 
+// Field is what ScanField read: the plain value's length in bytes, its
+// runes, how many of them are led by E4-E9, and whether it is a personal
+// name (IsName) or an address (IsAddress).
+type Field struct {
+	Len, Runes, Han int
+	Name, Address   bool
+}
+
 // ScanField reads the plain value at the start of s (a CSV cell or the
-// text after a label) and scores it as an address in the same pass, so the
-// value is decoded once. A plain value is raw text of runes led by E4-E9
-// (three bytes each: Han and its neighbours) and ASCII letters, digits,
-// '-' and '#'; reading stops at the first other byte, at maxRunes runes, or
-// within the last two bytes of s. It returns the value's length in bytes,
-// its runes, how many of them are led by E4-E9, and whether the value is an
-// address (IsAddress of s[:n]), which holds only when the byte at n, not in
-// the value, ends it: a caller that finds reading stopped otherwise (at
-// maxRunes or the end of s, or before a byte that may continue the value in
-// another spelling) reads the value its own way. It does not allocate.
-func ScanField(s []byte, maxRunes int) (n, runes, han int, address bool) {
+// text after a label) and judges it as a name and as an address in the
+// same pass, so the value is decoded once. A plain value is raw text of
+// runes led by E4-E9 (three bytes each: Han and its neighbours) and ASCII
+// letters, digits, '-' and '#'; reading stops at the first other byte, at
+// maxRunes runes, or within the last two bytes of s. The verdicts hold for
+// s[:Len] and only when the byte at Len, not in the value, ends it: a caller
+// that finds reading stopped otherwise (at maxRunes or the end of s, or
+// before a byte that may continue the value in another spelling) reads the
+// value its own way. It does not allocate.
+func ScanField(s []byte, maxRunes int) Field {
 	d := dict()
 	sc := markerScore{next: 1} // markers count only after a name
-	core := 0
-	other := false // a rune that no address holds
+	n, runes, han, core := 0, 0, 0, 0
+	other := false // a rune that no name or address holds
 	var prev rune
 	for n+2 < len(s) && runes < maxRunes {
 		c := s[n]
@@ -168,7 +175,15 @@ func ScanField(s []byte, maxRunes int) (n, runes, han int, address bool) {
 		n++
 		runes++
 	}
-	return n, runes, han, !other && sc.score(runes, core) > 0
+	f := Field{Len: n, Runes: runes, Han: han, Address: !other && sc.score(runes, core) > 0}
+	if !other && han == runes && runes >= 2 && runes <= 4 {
+		// All Han: the first two runes are the first six bytes, and the
+		// last is prev.
+		first, _ := han3(s, 0)
+		second, _ := han3(s, 3)
+		f.Name = !d.notName(first, second, prev) && d.name(runes, first, second)
+	}
+	return f
 }
 
 // fieldRuneAt is runeAt for ScanField: the rune at s[i] when reading would

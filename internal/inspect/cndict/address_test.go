@@ -57,29 +57,37 @@ func TestScanField(t *testing.T) {
 		max                int
 		wantLen, wantRunes int
 		wantHan            int
+		wantName           bool
 		wantAddress        bool
 	}{
-		{"address cell", "北京市朝阳区建国路88号,EV768", 64, 32, 12, 10, true},
-		{"address before a quote", "四川省成都市武侯区某某小区2栋3单元501室\",", 64, 56, 22, 17, true},
-		{"name cell", "张三,138", 64, 6, 2, 2, false},
-		{"no locality", "上海市浦东新区张江镇,1", 64, 30, 10, 10, false},
-		{"markers inside words", "我知道市场区别很大啊,1", 64, 30, 10, 10, false},
-		{"stops at an escape", "北京市\\u671d阳区建国路88号,", 64, 9, 3, 3, false},
-		{"stops at full-width punctuation", "北京市朝阳区建国路88号（北）,", 64, 32, 12, 10, true},
-		{"a rune before the Han block", "北京市朝阳区建国路88号\xe4\x80\x80,1", 64, 35, 13, 11, false},
-		{"rune limit", "北京市朝阳区建国路88号,1", 5, 15, 5, 5, false},
-		{"value up to the end of the text", "张三", 64, 6, 2, 2, false},
+		{"address cell", "北京市朝阳区建国路88号,EV768", 64, 32, 12, 10, false, true},
+		{"address before a quote", "四川省成都市武侯区某某小区2栋3单元501室\",", 64, 56, 22, 17, false, true},
+		{"name cell", "张三,138", 64, 6, 2, 2, true, false},
+		{"compound surname", "欧阳娜娜,1", 64, 12, 4, 4, true, false},
+		{"organisation", "公司名称,1", 64, 12, 4, 4, false, false},
+		{"place", "广州市,1", 64, 9, 3, 3, false, false},
+		{"five runes", "张三李四王,1", 64, 15, 5, 5, false, false},
+		{"name with letters", "张三A,1", 64, 7, 3, 2, false, false},
+		{"no locality", "上海市浦东新区张江镇,1", 64, 30, 10, 10, false, false},
+		{"markers inside words", "我知道市场区别很大啊,1", 64, 30, 10, 10, false, false},
+		{"stops at an escape", "北京市\\u671d阳区建国路88号,", 64, 9, 3, 3, false, false},
+		{"stops at full-width punctuation", "北京市朝阳区建国路88号（北）,", 64, 32, 12, 10, false, true},
+		{"a rune before the Han block", "北京市朝阳区建国路88号\xe4\x80\x80,1", 64, 35, 13, 11, false, false},
+		{"rune limit", "北京市朝阳区建国路88号,1", 5, 15, 5, 5, false, false},
+		{"value up to the end of the text", "张三", 64, 6, 2, 2, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, runes, han, address := ScanField([]byte(tt.give), tt.max)
-			if n != tt.wantLen || runes != tt.wantRunes || han != tt.wantHan || address != tt.wantAddress {
-				t.Errorf("ScanField(%q, %d) = %d, %d, %d, %v, want %d, %d, %d, %v", tt.give, tt.max,
-					n, runes, han, address, tt.wantLen, tt.wantRunes, tt.wantHan, tt.wantAddress)
+			f := ScanField([]byte(tt.give), tt.max)
+			want := Field{tt.wantLen, tt.wantRunes, tt.wantHan, tt.wantName, tt.wantAddress}
+			if f != want {
+				t.Errorf("ScanField(%q, %d) = %+v, want %+v", tt.give, tt.max, f, want)
 			}
-			// A value read to its end is an address exactly when IsAddress says so.
-			if tt.wantRunes < tt.max && n+2 < len(tt.give) && address != IsAddress([]byte(tt.give)[:n]) {
-				t.Errorf("ScanField(%q) = %v, IsAddress of the value disagrees", tt.give, address)
+			// A value read to its end is a name or an address exactly when
+			// IsName or IsAddress says so.
+			if v := []byte(tt.give)[:f.Len]; f.Runes < tt.max && f.Len+2 < len(tt.give) &&
+				(f.Name != IsName(v) || f.Address != IsAddress(v)) {
+				t.Errorf("ScanField(%q) = %+v, IsName or IsAddress of the value disagrees", tt.give, f)
 			}
 		})
 	}

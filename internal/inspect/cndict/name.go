@@ -58,6 +58,16 @@ func IsName(s []byte) bool {
 			}
 		}
 		return false
+	default:
+		return d.name(n, first, second)
+	}
+}
+
+// name reports whether a plain word (see plainWord) of n Han runes that
+// starts with first and second is a personal name: 2 to 4 runes, a known
+// surname and a given name of 1 or 2 runes.
+func (d *tables) name(n int, first, second rune) bool {
+	switch {
 	case n < 2 || n > 4:
 		return false
 	case n >= 3 && d.compounds.has(first, second):
@@ -65,6 +75,13 @@ func IsName(s []byte) bool {
 	default:
 		return n <= 3 && d.surnames.has(first)
 	}
+}
+
+// notName reports whether a Han word that starts with first and second and
+// ends with last starts with a common non-name word (公司) or ends like a
+// place (广州市).
+func (d *tables) notName(first, second, last rune) bool {
+	return d.nameStops.has(first, second) || d.nameFinals.has(last)
 }
 
 // isDottedName reports whether s is 2 to 4 plain words joined by single
@@ -111,7 +128,7 @@ func plainWord(s []byte, d *tables) (n int, first, second rune) {
 		n++
 		i += size
 	}
-	if n == 0 || d.nameStops.has(first, second) || d.nameFinals.has(last) {
+	if n == 0 || d.notName(first, second, last) {
 		return 0, 0, 0
 	}
 	return n, first, second
