@@ -67,6 +67,38 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+func TestParseIO(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    string
+		want    syscalls
+		wantErr bool
+	}{
+		{name: "both", give: "rchar: 1\nwchar: 2\nsyscr: 8191\nsyscw: 16384\nread_bytes: 0\n", want: syscalls{Reads: 8191, Writes: 16384}},
+		{name: "missing syscw", give: "syscr: 1\n", wantErr: true},
+		{name: "not a number", give: "syscr: x\nsyscw: 1\n", wantErr: true},
+		{name: "negative", give: "syscr: -1\nsyscw: 1\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseIO([]byte(tt.give))
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseIO = %+v, %v; want %+v, error %t", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func FuzzParseIO(f *testing.F) {
+	f.Add([]byte("syscr: 8191\nsyscw: 16384\n"))
+	f.Add([]byte("syscr:1\nsyscr:2\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if c, err := parseIO(b); err == nil && (c.Reads < 0 || c.Writes < 0) {
+			t.Fatalf("negative count %+v", c)
+		}
+	})
+}
+
 func FuzzParseStatCPU(f *testing.F) {
 	f.Add([]byte("42 (e2e) S 1 42 42 0 -1 4194560 100 0 0 0 250 31 0 0 20 0 5 0 1000 0 0"))
 	f.Add([]byte("7 ()) R"))

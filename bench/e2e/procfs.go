@@ -78,6 +78,53 @@ func parseStatus(status []byte) (memory, error) {
 	return m, nil
 }
 
+// syscalls counts a process's read and write system calls (of any file:
+// sockets included), from /proc/PID/io.
+type syscalls struct {
+	Reads, Writes int64 // syscr, syscw
+}
+
+// parseIO reads syscr and syscw from the contents of /proc/PID/io.
+func parseIO(io []byte) (syscalls, error) {
+	var c syscalls
+	var seen int
+	sc := bufio.NewScanner(bytes.NewReader(io))
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		var dst *int64
+		switch key {
+		case "syscr":
+			dst = &c.Reads
+		case "syscw":
+			dst = &c.Writes
+		default:
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+		if err != nil || n < 0 {
+			return syscalls{}, fmt.Errorf("io: %s is %q, want a count", key, strings.TrimSpace(val))
+		}
+		*dst = n
+		seen++
+	}
+	if seen != 2 {
+		return syscalls{}, errors.New("io: syscr or syscw missing")
+	}
+	return c, nil
+}
+
+// procSyscalls returns the read and write system calls process pid has made.
+func procSyscalls(pid int) (syscalls, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return syscalls{}, fmt.Errorf("read io: %w", err)
+	}
+	return parseIO(b)
+}
+
 // procCPU returns the CPU time (user+system) process pid has used.
 func procCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

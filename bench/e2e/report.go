@@ -30,11 +30,18 @@ type row struct {
 	bytes    int64
 	elapsed  time.Duration
 	cpu      time.Duration // the proxy process's CPU time; 0 for direct
+	sys      syscalls      // the proxy process's read and write syscalls; zero for direct
 }
 
 func (r row) mbps() float64 { return float64(r.bytes) / r.elapsed.Seconds() / 1e6 }
 
 func (r row) cpuPerGiB() float64 { return r.cpu.Seconds() / (float64(r.bytes) / gib) }
+
+// syscallsPerGiB returns the proxy's read and write syscalls per GiB of body.
+func (r row) syscallsPerGiB() (reads, writes float64) {
+	per := float64(r.bytes) / gib
+	return float64(r.sys.Reads) / per, float64(r.sys.Writes) / per
+}
 
 // route is one way to reach the origin: a client, and the proxy process
 // whose CPU is measured (nil for direct).
@@ -80,13 +87,18 @@ func (e *env) do(k kind, rt route, size int64) error {
 	return download(c, base, size)
 }
 
-// measure runs one transfer and reads the proxy's CPU time around it.
+// measure runs one transfer and reads the proxy's CPU time and syscalls
+// around it.
 func (e *env) measure(k kind, rt route, size int64) (row, error) {
 	r := row{transfer: k.name, path: rt.path, bytes: size}
 	var cpu0 time.Duration
+	var sys0 syscalls
 	if rt.proxy != nil {
 		var err error
 		if cpu0, err = procCPU(rt.proxy.pid()); err != nil {
+			return r, err
+		}
+		if sys0, err = procSyscalls(rt.proxy.pid()); err != nil {
 			return r, err
 		}
 	}
@@ -100,7 +112,12 @@ func (e *env) measure(k kind, rt route, size int64) (row, error) {
 		if err != nil {
 			return r, err
 		}
+		sys1, err := procSyscalls(rt.proxy.pid())
+		if err != nil {
+			return r, err
+		}
 		r.cpu = cpu1 - cpu0
+		r.sys = syscalls{Reads: sys1.Reads - sys0.Reads, Writes: sys1.Writes - sys0.Writes}
 	}
 	return r, nil
 }
@@ -124,23 +141,26 @@ func throughput(e *env, o options, proxies []*child, log io.Writer) ([]row, erro
 }
 
 // medianRows folds rounds of the same transfers (same order) into one row
-// each: the median elapsed time and the median CPU time.
+// each: the median elapsed time, CPU time and syscall counts.
 func medianRows(rounds [][]row) []row {
 	out := slices.Clone(rounds[0])
 	for i := range out {
 		elapsed := make([]time.Duration, len(rounds))
 		cpu := make([]time.Duration, len(rounds))
+		reads, writes := make([]int64, len(rounds)), make([]int64, len(rounds))
 		for j, rows := range rounds {
 			elapsed[j], cpu[j] = rows[i].elapsed, rows[i].cpu
+			reads[j], writes[j] = rows[i].sys.Reads, rows[i].sys.Writes
 		}
 		out[i].elapsed, out[i].cpu = median(elapsed), median(cpu)
+		out[i].sys = syscalls{Reads: median(reads), Writes: median(writes)}
 	}
 	return out
 }
 
 // median returns the middle value of ds (the mean of the two middle ones
 // for an even count); it sorts ds.
-func median(ds []time.Duration) time.Duration {
+func median[T time.Duration | int64](ds []T) T {
 	slices.Sort(ds)
 	n := len(ds)
 	if n%2 == 1 {
@@ -163,16 +183,19 @@ func printThroughput(w io.Writer, rows []row, engineCPU time.Duration, size int6
 		}
 	}
 	fmt.Fprintf(w, "### Throughput: %d MiB of clean web content per transfer (median of %d runs)\n\n", size>>20, runs)
-	fmt.Fprintln(w, "| transfer | path | MB/s | vs goproxy | proxy CPU s/GiB |")
-	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| transfer | path | MB/s | vs goproxy | proxy CPU s/GiB | proxy reads / GiB | proxy writes / GiB |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rows {
-		ratio, cpu := "", ""
+		ratio, cpu, reads, writes := "", "", "", ""
 		if r.path != pathDirect {
 			ratio = fmt.Sprintf("%.2f", r.mbps()/base[r.transfer].mbps())
 			cpu = fmt.Sprintf("%.2f", r.cpuPerGiB())
+			rd, wr := r.syscallsPerGiB()
+			reads, writes = fmt.Sprintf("%.0f", rd), fmt.Sprintf("%.0f", wr)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s |\n", r.transfer, r.path, r.mbps(), ratio, cpu)
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s |\n", r.transfer, r.path, r.mbps(), ratio, cpu, reads, writes)
 	}
+	fmt.Fprintln(w, "\nReads and writes: the proxy process's read and write system calls (/proc/PID/io syscr, syscw), sockets included.")
 	fmt.Fprintf(w, "\n### CPU criterion: dlpproxy CPU/GiB <= 1.2 x (goproxy CPU/GiB + engine CPU/GiB)\n\n")
 	fmt.Fprintf(w, "Engine alone (extractor + scanner as the proxy runs them, same detectors, same bytes, no proxy; median of %d passes per round): %.2f CPU s/GiB (%.0f MB/s).\n\n", enginePasses,
 		engine, float64(size)/engineCPU.Seconds()/1e6)
