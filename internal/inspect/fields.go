@@ -111,7 +111,13 @@ func (s *Scanner) separator(i, w, end int) int {
 			s.csv.quoted = true
 			j++
 		}
-		return s.labelledValue(j, end, s.csv.labels())
+		// Only columns whose header names names or addresses are read
+		// (labelledValue would return at once; the call is spared).
+		labels := s.csv.labels()
+		if labels&(1<<Name|1<<Address) == 0 {
+			return j
+		}
+		return s.labelledValue(j, end, labels)
 	}
 	// A label's value (姓名：张三, name=张三) or a JSON string value
 	// ("name": "张三") follows after at most two spaces and a quote.
