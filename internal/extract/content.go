@@ -46,7 +46,10 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	// A live stream is sniffed by its first record: a live feed does not
 	// wait for 512 bytes, and the bytes sniffed do not depend on how the
 	// stream is cut into chunks.
-	recs := recordsOf(mt)
+	var recs records
+	if x.live && depth == 0 {
+		recs = recordsOf(mt)
+	}
 	sniff := -1
 	for n < len(head) && sniff < 0 {
 		m, err := r.Read(head[n:])
@@ -76,7 +79,11 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
 	}
-	return x.text(r, sniffCharset(head, params["charset"]), depth, recs)
+	cs := sniffCharset(head, params["charset"])
+	if recs.end != nil && !cs.declared {
+		cs.legacy = nil // a live stream is UTF-8 unless declared: see NewLive
+	}
+	return x.text(r, cs, depth, recs)
 }
 
 // headed is io.MultiReader(head, r) that lets the text layer see r: when

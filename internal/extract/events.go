@@ -3,7 +3,7 @@ package extract
 import "bytes"
 
 // Live streams are responses that may not end for minutes and are read as
-// they come: server-sent events (Content-Type text/event-stream: small
+// they come (NewLive): server-sent events (Content-Type text/event-stream: small
 // events, each ended by a blank line: "\n\n", "\r\n\r\n" or "\r\r") and
 // line-delimited JSON (NDJSON, JSON Lines, JSON text sequences: one record
 // per line; a chat answer streamed token by token, a feed of changes). A
@@ -38,9 +38,9 @@ func recordsOf(mt string) records {
 	return records{}
 }
 
-// LiveStream reports whether a body of media type mt (lower case, without
-// parameters) is a live stream: the proxy never holds one whole, and the
-// extractor decides its text at every record's end.
+// LiveStream reports whether a response of media type mt (lower case,
+// without parameters) is a live stream: the proxy never holds one whole,
+// and reads it with NewLive.
 func LiveStream(mt string) bool { return recordsOf(mt).end != nil }
 
 // lineEnd returns the index just after the first line feed in b, or -1.

@@ -45,7 +45,7 @@ func TestEventStreamCounts(t *testing.T) {
 	e := newTestEngine(t)
 	recs := corpus.Records(11, 200)
 	for _, sh := range sseShapes(t, recs) {
-		got := extract(t, e, sh.body, sh.ctype, Limits{}, benchChunk).counts
+		got := extractLive(t, e, sh.body, sh.ctype, benchChunk).counts
 		if n := got[inspect.ResidentID]; n != len(recs) {
 			t.Errorf("%s: %d resident IDs, want %d", sh.name, n, len(recs))
 		}
@@ -168,7 +168,7 @@ func TestEventsSettle(t *testing.T) {
 		}
 		for k := range longest {
 			s := e.NewScanner()
-			x := New(s, ctype, Limits{})
+			x := NewLive(s, ctype, Limits{})
 			end := int64(0)
 			for i, ev := range tc.events {
 				cut := min(k, len(ev)-1) // k = 0: the event in one write
@@ -195,7 +195,7 @@ func TestEventStreamLeakBudget(t *testing.T) {
 	for _, sh := range sseShapes(t, corpus.Records(13, 120)) {
 		t.Run(sh.name, func(t *testing.T) {
 			for _, chunk := range []int{7, 100, 333} {
-				checkLeakBudget(t, e, sh.body, sh.ctype, Limits{}, chunk, 0)
+				checkLeakBudgetWith(t, e, sh.body, chunk, 0, func(s *inspect.Scanner) *Extractor { return NewLive(s, sh.ctype, Limits{}) })
 			}
 		})
 	}
@@ -226,7 +226,7 @@ func BenchmarkEventStream(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s := e.NewScanner()
-				x := New(s, tc.ctype, Limits{})
+				x := NewLive(s, tc.ctype, Limits{})
 				for off := 0; off < len(raw); off += benchChunk {
 					_, _ = x.Write(raw[off:min(off+benchChunk, len(raw))])
 					x.Settled()
@@ -235,5 +235,27 @@ func BenchmarkEventStream(b *testing.B) {
 				s.Release()
 			}
 		})
+	}
+}
+
+// TestLiveStreamCharset: a live stream is UTF-8 unless declared, so a
+// first record of a few bytes cannot turn the rest into another charset
+// (junk that reads as GB18030 would hide every later UTF-8 name); the same
+// type outside a live stream (an upload) keeps the charset detection, so a
+// GBK list sent as NDJSON is still read.
+func TestLiveStreamCharset(t *testing.T) {
+	e := newTestEngine(t)
+	recs := corpus.Records(21, 50)
+	var lines strings.Builder
+	for _, r := range recs {
+		fmt.Fprintf(&lines, "{\"name\":%q,\"address\":%q}\n", r.Name, r.Address)
+	}
+	live := extractLive(t, e, append([]byte("\xae\xa4\n"), lines.String()...), "application/x-ndjson", benchChunk).counts
+	if live[inspect.Name] != len(recs) || live[inspect.Address] != len(recs) {
+		t.Errorf("live stream after a junk record: %d names, %d addresses; want %d each", live[inspect.Name], live[inspect.Address], len(recs))
+	}
+	upload := extract(t, e, encodeText(t, gbk, []byte(lines.String())), "application/x-ndjson", Limits{}, benchChunk).counts
+	if upload[inspect.Name] != len(recs) || upload[inspect.Address] != len(recs) {
+		t.Errorf("GBK NDJSON upload: %d names, %d addresses; want %d each", upload[inspect.Name], upload[inspect.Address], len(recs))
 	}
 }

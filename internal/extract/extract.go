@@ -117,6 +117,7 @@ type Extractor struct {
 	s     *inspect.Scanner
 	lim   Limits
 	ctype string
+	live  bool // the message is a live stream, see NewLive
 
 	next func() (struct{}, bool)
 	stop func()
@@ -161,6 +162,20 @@ var _ inspect.Inspector = (*Extractor)(nil)
 func New(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
 	x := &Extractor{s: s, lim: lim.withDefaults(), ctype: contentType, fresh: true, written: s.Settled()}
 	x.next, x.stop = iter.Pull(x.run)
+	return x
+}
+
+// NewLive is New for a live stream (see LiveStream): a response of
+// server-sent events or line-delimited JSON that is read as it comes. Its
+// text is decided at every record's end, so each record can be forwarded
+// as soon as it is written; and it is UTF-8 unless a charset is declared
+// (server-sent events are UTF-8 by definition, JSON exchanged between
+// systems is UTF-8, RFC 8259), since a charset guessed from a record of a
+// few bytes would hold for the whole stream. A body of another type is
+// read as New reads it.
+func NewLive(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
+	x := New(s, contentType, lim)
+	x.live = true
 	return x
 }
 

@@ -125,9 +125,15 @@ func TestSettledLeakBudget(t *testing.T) {
 // the last).
 func checkLeakBudget(t *testing.T, e *inspect.Engine, body []byte, ctype string, lim Limits, chunk, stride int) {
 	t.Helper()
+	checkLeakBudgetWith(t, e, body, chunk, stride, func(s *inspect.Scanner) *Extractor { return New(s, ctype, lim) })
+}
+
+// checkLeakBudgetWith is checkLeakBudget with the extractors newX makes.
+func checkLeakBudgetWith(t *testing.T, e *inspect.Engine, body []byte, chunk, stride int, newX func(*inspect.Scanner) *Extractor) {
+	t.Helper()
 	s := e.NewScanner()
 	defer s.Release()
-	x := New(s, ctype, lim)
+	x := newX(s)
 	defer x.Stop()
 	released := 0
 	for off := 0; off < len(body); off += chunk {
@@ -137,7 +143,7 @@ func checkLeakBudget(t *testing.T, e *inspect.Engine, body []byte, ctype string,
 			continue
 		}
 		released = st
-		prefix := extract(t, e, body[:st], ctype, lim, 0).counts
+		prefix := extractWith(t, e, body[:st], 0, newX).counts
 		for d, n := range prefix {
 			if n > s.Tally().Counts[d] {
 				t.Fatalf("chunk %d: released %d bytes holding %d %s values, only %d counted", chunk, st, n, inspect.Detector(d), s.Tally().Counts[d])

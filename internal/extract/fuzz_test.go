@@ -113,6 +113,9 @@ func FuzzLiveStream(f *testing.F) {
 		if events {
 			ctype = eventStream
 		}
-		fuzzExtract(t, e, body, ctype)
+		whole := extractLive(t, e, body, ctype, 0)
+		if split := extractLive(t, e, body, ctype, 7); split.counts != whole.counts {
+			t.Fatalf("counts %v in 7-byte writes, %v in one", split.counts, whole.counts)
+		}
 	})
 }

@@ -55,9 +55,21 @@ type result struct {
 // write) and closes it.
 func extract(tb testing.TB, e *inspect.Engine, body []byte, ctype string, lim Limits, chunk int) result {
 	tb.Helper()
+	return extractWith(tb, e, body, chunk, func(s *inspect.Scanner) *Extractor { return New(s, ctype, lim) })
+}
+
+// extractLive is extract for a live stream (NewLive).
+func extractLive(tb testing.TB, e *inspect.Engine, body []byte, ctype string, chunk int) result {
+	tb.Helper()
+	return extractWith(tb, e, body, chunk, func(s *inspect.Scanner) *Extractor { return NewLive(s, ctype, Limits{}) })
+}
+
+// extractWith is extract with the extractor newX makes.
+func extractWith(tb testing.TB, e *inspect.Engine, body []byte, chunk int, newX func(*inspect.Scanner) *Extractor) result {
+	tb.Helper()
 	s := e.NewScanner()
 	defer s.Release()
-	x := New(s, ctype, lim)
+	x := newX(s)
 	x.repanic = true
 	defer x.Stop()
 	if chunk <= 0 {

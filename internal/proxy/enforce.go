@@ -363,7 +363,7 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		_ = body.Close()
 		return nil, err
 	}
-	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), settings, encodings, prelude)
+	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), isLiveStream(msg), settings, encodings, prelude)
 	m.sized = length >= 0 && !isLiveStream(msg)
 	if err := m.decideHead(); err != nil {
 		_ = m.Close()
@@ -372,7 +372,7 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 	hold := settings.HoldSize
 	if hold <= 0 || length > hold || isLiveStream(msg) {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
-			m.streamed.Store(true)
+			m.state.Store(streaming)
 			return m, nil
 		}
 		// No response header has gone out yet: read the first settled bytes
@@ -399,9 +399,20 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf), rest), m: m, pooled: pooled}, nil
 }
 
+// A message's states. It starts holding; it streams once something of it
+// may have gone out, and is decidedHeld once its verdict came while it was
+// held whole. The hold wait and the decision of a read in flight race to
+// leave holding, so whichever comes first is what the incident records and
+// what the client sees.
+const (
+	holding int32 = iota
+	streaming
+	decidedHeld
+)
+
 // phase is PhaseStreaming once the body streams, else PhaseHeld.
 func (m *message) phase() string {
-	if m.streamed.Load() {
+	if m.state.Load() == streaming {
 		return PhaseStreaming
 	}
 	return PhaseHeld
@@ -423,12 +434,12 @@ type message struct {
 	ext      *extract.Extractor // unpacks the body into scanner: parts, archives, base64, charsets
 	reasons  int                // how many of ext's uninspectable reasons were handled
 	timed    *timedReader
-	decoded  io.Closer   // the decoding enforcer of an encoded body, nil for identity
-	tail     io.Reader   // the source past the inspect limit, passed uninspected
-	passing  string      // reason an encoded body stopped being inspected and passes
-	err      error       // sticky
-	streamed atomic.Bool // the body streams: phase PhaseStreaming, else PhaseHeld
-	logged   Decision    // the last log decision (Action Log), recorded when the message ends unblocked
+	decoded  io.Closer    // the decoding enforcer of an encoded body, nil for identity
+	tail     io.Reader    // the source past the inspect limit, passed uninspected
+	passing  string       // reason an encoded body stopped being inspected and passes
+	err      error        // sticky
+	state    atomic.Int32 // holding, streaming or decidedHeld: see phase
+	logged   Decision     // the last log decision (Action Log), recorded when the message ends unblocked
 	block    *Decision
 	busy     time.Duration
 	finished bool
@@ -436,7 +447,8 @@ type message struct {
 }
 
 // newMessage starts the enforcement of one body of the given Content-Type
-// carrying encodings (nil: identity). An identity body goes through the
+// carrying encodings (nil: identity); live says it is a live stream (read
+// with extract.NewLive). An identity body goes through the
 // extractor (multipart parts, archives, base64, legacy charsets) up to the
 // inspect limit; an encoded one is decoded for the scanner, its decoded size
 // bounded by the inspect limit, while its original bytes are forwarded.
@@ -445,7 +457,7 @@ type message struct {
 // the extractor holds an archive whole until its central directory (at most
 // extract.DefaultHold), so a message holding an archive costs about twice
 // that; docs/proxy.md has the bound.
-func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, set Settings, encodings []string, prelude []byte) *message {
+func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, live bool, set Settings, encodings []string, prelude []byte) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set}
 	engine := x.rules.Engine()
 	if engine == nil {
@@ -456,7 +468,11 @@ func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadC
 		_, _ = m.scanner.Write(prelude) // a fresh scanner's Write cannot fail
 		m.scanner.Boundary()            // decided, and no CSV header for the body
 	}
-	m.ext = extract.New(m.scanner, contentType, extract.Limits{})
+	if live {
+		m.ext = extract.NewLive(m.scanner, contentType, extract.Limits{})
+	} else {
+		m.ext = extract.New(m.scanner, contentType, extract.Limits{})
+	}
 	m.timed = &timedReader{r: src}
 	switch {
 	case len(encodings) > 0:
@@ -591,7 +607,7 @@ func (m *message) Read(b []byte) (int, error) {
 	}
 	m.err = err
 	m.finish()
-	if m.dir == Response && m.block != nil && m.streamed.Load() {
+	if m.dir == Response && m.block != nil && m.state.Load() == streaming {
 		m.x.cut.Store(true)
 	}
 	return n, err
@@ -668,7 +684,7 @@ func (m *message) first() (io.ReadCloser, error) {
 		_ = m.Close()
 		return nil, err
 	}
-	m.streamed.Store(true)
+	m.state.Store(streaming)
 	return &heldBody{Reader: io.MultiReader(bytes.NewReader(buf[:n]), m), m: m, pooled: pooled}, nil
 }
 
@@ -707,8 +723,10 @@ func (m *message) hold(limit, length int64, wait time.Duration) (buf []byte, poo
 		room := buf[len(buf):min(int64(cap(buf)), limit)]
 		n, err := read(room)
 		if errors.Is(err, errHoldExpired) {
-			m.streamed.Store(true)
 			return buf, pooled, false, &pendingRead{m: m, done: hr.done, b: room}, nil
+		}
+		if hr != nil && m.state.Load() == streaming { // the wait ran out as this read came in
+			return buf, pooled, false, &pendingRead{m: m, res: readResult{n, err}, b: room}, nil
 		}
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
@@ -718,7 +736,7 @@ func (m *message) hold(limit, length int64, wait time.Duration) (buf []byte, poo
 			return buf, pooled, false, nil, err
 		}
 	}
-	m.streamed.Store(true)
+	m.state.Store(streaming) // the hold size is reached: the rest streams
 	return buf, pooled, false, nil, nil
 }
 
@@ -730,10 +748,11 @@ var errHoldExpired = errors.New("proxy: hold wait expired")
 // time, so that holding can stop waiting while a read is in flight (a
 // chunked response that pauses: a watch, a long poll).
 type holdReader struct {
-	m     *message
-	rooms chan []byte     // the next read's buffer
-	done  chan readResult // the read's result; room for one, so the goroutine never waits on it
-	timer *time.Timer
+	m       *message
+	rooms   chan []byte     // the next read's buffer
+	done    chan readResult // the read's result; room for one, so the goroutine never waits on it
+	expired chan struct{}   // closed when the wait ran out and the message streams
+	timer   *time.Timer
 }
 
 // readResult is the outcome of one Read.
@@ -743,7 +762,12 @@ type readResult struct {
 }
 
 func newHoldReader(m *message, wait time.Duration) *holdReader {
-	r := &holdReader{m: m, rooms: make(chan []byte), done: make(chan readResult, 1), timer: time.NewTimer(wait)}
+	r := &holdReader{m: m, rooms: make(chan []byte), done: make(chan readResult, 1), expired: make(chan struct{})}
+	r.timer = time.AfterFunc(wait, func() {
+		if m.state.CompareAndSwap(holding, streaming) { // not if the verdict came first
+			close(r.expired)
+		}
+	})
 	go r.loop()
 	return r
 }
@@ -762,7 +786,7 @@ func (r *holdReader) read(b []byte) (int, error) {
 	select {
 	case res := <-r.done:
 		return res.n, res.err
-	case <-r.timer.C:
+	case <-r.expired:
 		return 0, errHoldExpired
 	}
 }
@@ -778,18 +802,20 @@ func (r *holdReader) stop() {
 // the end of the body ends a response whose headers are out: it is cut,
 // never completed as if whole.
 type pendingRead struct {
-	m    *message
-	done <-chan readResult
-	b    []byte
-	got  bool
-	err  error
+	m     *message
+	done  <-chan readResult // the read in flight; nil when its result is already in res
+	res   readResult
+	b     []byte // where the read reads into; once taken in, its bytes not yet returned
+	taken bool
 }
 
 func (p *pendingRead) Read(b []byte) (int, error) {
-	if !p.got {
-		res := <-p.done
-		p.got, p.b, p.err = true, p.b[:res.n], res.err
-		if p.err != nil && !errors.Is(p.err, io.EOF) && p.m.dir == Response {
+	if !p.taken {
+		if p.done != nil {
+			p.res = <-p.done
+		}
+		p.taken, p.b = true, p.b[:p.res.n]
+		if p.res.err != nil && !errors.Is(p.res.err, io.EOF) && p.m.dir == Response {
 			p.m.x.cut.Store(true)
 		}
 	}
@@ -798,8 +824,8 @@ func (p *pendingRead) Read(b []byte) (int, error) {
 		p.b = p.b[n:]
 		return n, nil
 	}
-	if p.err != nil {
-		return 0, p.err // io.EOF too: the message then says EOF again
+	if p.res.err != nil {
+		return 0, p.res.err // io.EOF too: the message then says EOF again
 	}
 	return 0, io.EOF // on to the message
 }
@@ -811,7 +837,8 @@ func (m *message) finish() {
 		return
 	}
 	m.finished = true
-	m.ext.Stop() // before the scanner goes back to its pool
+	m.state.CompareAndSwap(holding, decidedHeld) // a verdict while held: the hold wait can no longer stream the body
+	m.ext.Stop()                                 // before the scanner goes back to its pool
 	p, t := m.p, m.scanner.Tally()
 	raw := m.timed.n // body bytes, not extracted text
 	if m.tail != nil {
