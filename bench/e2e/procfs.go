@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,35 +48,40 @@ type memory struct {
 
 // parseStatus reads VmRSS and VmHWM from the contents of /proc/PID/status.
 func parseStatus(status []byte) (memory, error) {
-	var m memory
-	var seen int
-	sc := bufio.NewScanner(bytes.NewReader(status))
+	v, err := fieldValues(status, "status", []string{"VmRSS", "VmHWM"}, "a kB count", func(val string) (int64, bool) {
+		num, unit, _ := strings.Cut(val, " ")
+		kb, err := strconv.ParseInt(num, 10, 64)
+		return kb << 10, err == nil && kb >= 0 && unit == "kB"
+	})
+	if err != nil {
+		return memory{}, err
+	}
+	return memory{RSS: v[0], HWM: v[1]}, nil
+}
+
+// fieldValues returns the values of the "key: value" lines of a /proc
+// file (named file in errors) for keys, in their order, each converted by
+// parse; every key must be there, with a value parse accepts (want says
+// what it accepts).
+func fieldValues(b []byte, file string, keys []string, want string, parse func(val string) (int64, bool)) ([]int64, error) {
+	vals, seen := make([]int64, len(keys)), make([]bool, len(keys))
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
+		k := slices.Index(keys, key)
+		if !ok || k < 0 {
+			continue
+		}
+		v, ok := parse(strings.TrimSpace(val))
 		if !ok {
-			continue
+			return nil, fmt.Errorf("%s: %s is %q, want %s", file, key, strings.TrimSpace(val), want)
 		}
-		var dst *int64
-		switch key {
-		case "VmRSS":
-			dst = &m.RSS
-		case "VmHWM":
-			dst = &m.HWM
-		default:
-			continue
-		}
-		num, unit, _ := strings.Cut(strings.TrimSpace(val), " ")
-		kb, err := strconv.ParseInt(num, 10, 64)
-		if err != nil || kb < 0 || unit != "kB" {
-			return memory{}, fmt.Errorf("status: %s is %q, want a kB count", key, strings.TrimSpace(val))
-		}
-		*dst = kb << 10
-		seen++
+		vals[k], seen[k] = v, true
 	}
-	if seen != 2 {
-		return memory{}, errors.New("status: VmRSS or VmHWM missing")
+	if k := slices.Index(seen, false); k >= 0 {
+		return nil, fmt.Errorf("%s: %s missing", file, keys[k])
 	}
-	return m, nil
+	return vals, nil
 }
 
 // syscalls counts a process's read and write system calls (of any file:
@@ -86,34 +92,14 @@ type syscalls struct {
 
 // parseIO reads syscr and syscw from the contents of /proc/PID/io.
 func parseIO(io []byte) (syscalls, error) {
-	var c syscalls
-	var seen int
-	sc := bufio.NewScanner(bytes.NewReader(io))
-	for sc.Scan() {
-		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		var dst *int64
-		switch key {
-		case "syscr":
-			dst = &c.Reads
-		case "syscw":
-			dst = &c.Writes
-		default:
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
-		if err != nil || n < 0 {
-			return syscalls{}, fmt.Errorf("io: %s is %q, want a count", key, strings.TrimSpace(val))
-		}
-		*dst = n
-		seen++
+	v, err := fieldValues(io, "io", []string{"syscr", "syscw"}, "a count", func(val string) (int64, bool) {
+		n, err := strconv.ParseInt(val, 10, 64)
+		return n, err == nil && n >= 0
+	})
+	if err != nil {
+		return syscalls{}, err
 	}
-	if seen != 2 {
-		return syscalls{}, errors.New("io: syscr or syscw missing")
-	}
-	return c, nil
+	return syscalls{Reads: v[0], Writes: v[1]}, nil
 }
 
 // procSyscalls returns the read and write system calls process pid has made.
