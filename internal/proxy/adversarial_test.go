@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -249,20 +250,25 @@ func TestUpstreamFaults(t *testing.T) {
 		}
 	}))
 	defer up.Close()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := closed.Addr().String()
-	_ = closed.Close()
+	var refused atomic.Pointer[string] // a closed loopback port, taken once every server of the test listens
 	e := newEnv(t, &byteRules{settings: Settings{HoldSize: 1 << 20}}, shortTimeouts, func(p *Proxy) {
 		// Names resolve through a DNS server on a closed loopback port:
 		// every lookup fails without leaving the machine.
 		p.Resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "udp", refused)
+			return d.DialContext(ctx, "udp", *refused.Load())
 		}}
 	})
+	// The port is closed after the environment's servers started, so none
+	// of them can be given it (one was, once: the "refused" request reached
+	// the test upstream).
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := closed.Addr().String()
+	refused.Store(&addr)
+	_ = closed.Close()
 	tests := []struct {
 		name       string
 		url        string
@@ -271,7 +277,7 @@ func TestUpstreamFaults(t *testing.T) {
 	}{
 		{name: "reset mid-body", url: up.URL + "/reset", wantStatus: 502, wantBody: "upstream unreachable or failed"},
 		{name: "dns failure", url: "http://no-such-host.invalid/", wantStatus: 502, wantBody: "does not resolve"},
-		{name: "connection refused", url: "http://" + refused + "/", wantStatus: 502, wantBody: "upstream unreachable"},
+		{name: "connection refused", url: "http://" + addr + "/", wantStatus: 502, wantBody: "upstream unreachable"},
 		{name: "slow upstream", url: up.URL + "/slow", wantStatus: 504, wantBody: "did not answer in time"},
 	}
 	for _, tt := range tests {
