@@ -246,50 +246,9 @@ func TestServeEndToEnd(t *testing.T) {
 
 // TestBinaryWithCurl runs the built binary and curl, as a new user would.
 func TestBinaryWithCurl(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("curl is required in CI")
-		}
-		t.Skip("curl not installed (CI installs it)")
-	}
+	curl := needCurl(t)
 	f := newFixture(t)
-	bin := filepath.Join(t.TempDir(), "dlpproxy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
-	cfgPath := filepath.Join(f.dir, "dlpproxy.yaml")
-	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%d]\nallow_destinations: [127.0.0.0/8]\n",
-		proxyAddr, adminAddr, f.rootsPath, f.upstream.Listener.Addr().(*net.TCPAddr).Port))
-	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("serve exited with %v\n%s", err, stderr.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("serve did not stop on SIGTERM")
-		}
-	}()
-	waitFor(t, func() bool {
-		resp, err := http.Get("http://" + adminAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	proxyAddr, stderr := f.startBinary(t)
 	csvPath := filepath.Join(f.dir, "customers.csv")
 	writeFile(t, csvPath, corpus.CSV(corpus.Records(5, 1000), corpus.CSVOptions{}).Data)
 	out, err := exec.Command(curl, "-sS", "-i", "-x", "http://"+proxyAddr, "--cacert", filepath.Join(f.caDir, "ca.crt"),
@@ -304,6 +263,81 @@ func TestBinaryWithCurl(t *testing.T) {
 	if !strings.Contains(stderr.String(), `"msg":"incident"`) {
 		t.Errorf("no incident line in the server log:\n%s", stderr.String())
 	}
+}
+
+// needCurl returns curl's path; in CI (CI set) curl must be installed.
+func needCurl(t *testing.T) string {
+	t.Helper()
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is required in CI")
+		}
+		t.Skip("curl not installed (CI installs it)")
+	}
+	return curl
+}
+
+// builtBinary builds dlpproxy once per test run.
+var builtBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "dlpproxy-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "dlpproxy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// startBinary runs the built binary's serve on the fixture, its upstream
+// and the extra upstream ports allowed to CONNECT, until the test ends
+// (SIGTERM, which must end it cleanly). It returns the proxy's address and
+// the server's log.
+func (f *fixture) startBinary(t *testing.T, extraPorts ...int) (proxyAddr string, stderr *syncBuffer) {
+	t.Helper()
+	bin, err := builtBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
+	ports := fmt.Sprint(f.upstream.Listener.Addr().(*net.TCPAddr).Port)
+	for _, p := range extraPorts {
+		ports += fmt.Sprintf(", %d", p)
+	}
+	cfgPath := filepath.Join(f.dir, "dlpproxy.yaml")
+	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%s]\nallow_destinations: [127.0.0.0/8]\n",
+		proxyAddr, adminAddr, f.rootsPath, ports))
+	stderr = &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("serve exited with %v\n%s", err, stderr.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("serve did not stop on SIGTERM")
+		}
+	})
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + adminAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return proxyAddr, stderr
 }
 
 // startServe runs serve(cfg, d) until the test ends and returns its proxy

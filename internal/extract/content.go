@@ -48,7 +48,7 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	// stream is cut into chunks.
 	var recs records
 	if x.live && depth == 0 {
-		recs = recordsOf(mt)
+		recs = recordsOf(mt, params)
 	}
 	sniff := -1
 	for n < len(head) && sniff < 0 {

@@ -1,12 +1,15 @@
 package extract
 
-import "bytes"
+import (
+	"bytes"
+	"mime"
+)
 
 // Live streams are responses that may not end for minutes and are read as
 // they come (NewLive): server-sent events (Content-Type text/event-stream: small
 // events, each ended by a blank line: "\n\n", "\r\n\r\n" or "\r\r") and
-// line-delimited JSON (NDJSON, JSON Lines, JSON text sequences: one record
-// per line; a chat answer streamed token by token, a feed of changes). A
+// line-delimited JSON (NDJSON, JSON Lines, JSON text sequences, Kubernetes
+// watches: one record per line; a chat answer streamed token by token, a feed of changes). A
 // value never spans the end of a record, so the text layer decides the
 // text at every record's end, as at a part boundary: each record is
 // released as soon as it has been written, not when the next few hundred
@@ -25,23 +28,27 @@ type records struct {
 	parts bool
 }
 
-// recordsOf returns the records of a live stream of media type mt; end is
-// nil when mt is no live stream.
-func recordsOf(mt string) records {
-	switch mt {
-	case eventStream:
+// recordsOf returns the records of a live stream of media type mt with
+// parameters params; end is nil when it is no live stream. Kubernetes
+// watches are JSON lines typed application/json;stream=watch.
+func recordsOf(mt string, params map[string]string) records {
+	switch {
+	case mt == eventStream:
 		return records{end: eventEnd, parts: true}
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
-		"application/jsonlines", "application/json-seq":
+	case mt == "application/x-ndjson", mt == "application/ndjson", mt == "application/jsonl",
+		mt == "application/x-jsonlines", mt == "application/jsonlines", mt == "application/json-seq",
+		mt == "application/json" && params["stream"] == "watch":
 		return records{end: lineEnd}
 	}
 	return records{}
 }
 
-// LiveStream reports whether a response of media type mt (lower case,
-// without parameters) is a live stream: the proxy never holds one whole,
-// and reads it with NewLive.
-func LiveStream(mt string) bool { return recordsOf(mt).end != nil }
+// LiveStream reports whether a response with this Content-Type header is a
+// live stream: the proxy never holds one whole, and reads it with NewLive.
+func LiveStream(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	return err == nil && recordsOf(mt, params).end != nil
+}
 
 // lineEnd returns the index just after the first line feed in b, or -1.
 func lineEnd(b []byte) int {

@@ -64,12 +64,13 @@ func TestLineEnd(t *testing.T) {
 	}
 }
 
-// TestLiveStreamTypes: the media types read as live streams.
+// TestLiveStreamTypes: the Content-Types read as live streams.
 func TestLiveStreamTypes(t *testing.T) {
 	for mt, want := range map[string]bool{
 		"text/event-stream": true, "application/x-ndjson": true, "application/ndjson": true,
 		"application/jsonl": true, "application/json-seq": true, "application/x-jsonlines": true,
-		"application/json": false, "text/plain": false, "text/csv": false, "": false,
+		"Application/X-NDJSON; charset=utf-8": true, "application/json;stream=watch": true,
+		"application/json": false, "application/json; charset=utf-8": false, "text/plain": false, "text/csv": false, "": false,
 	} {
 		if got := LiveStream(mt); got != want {
 			t.Errorf("LiveStream(%q) = %v, want %v", mt, got, want)

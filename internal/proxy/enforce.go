@@ -315,13 +315,13 @@ func (p *Proxy) failure(x *exchange, req *http.Request, err error) *http.Respons
 	return p.errorHandler()(req, err)
 }
 
-// isLiveStream reports a response that is a live stream: server-sent
-// events or line-delimited JSON (a live feed, a chat answer streamed as it
-// is written). It is never held, since it may not end for minutes, and
+// isLiveStream reports a response that is a live stream (h its headers):
+// server-sent events or line-delimited JSON (a live feed, a chat answer
+// streamed as it is written, a Kubernetes watch). It is never held, since it may not end for minutes, and
 // each record is inspected and forwarded as it comes (the extractor
 // decides the text at every record's end).
-func isLiveStream(msg Message) bool {
-	return msg.Direction == Response && extract.LiveStream(msg.ContentType)
+func isLiveStream(msg Message, h http.Header) bool {
+	return msg.Direction == Response && extract.LiveStream(h.Get("Content-Type"))
 }
 
 // inspectBody wraps one body for enforcement. Bodies up to the hold size
@@ -363,14 +363,15 @@ func (p *Proxy) inspectBody(ctx context.Context, x *exchange, msg Message, body 
 		_ = body.Close()
 		return nil, err
 	}
-	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), isLiveStream(msg), settings, encodings, prelude)
-	m.sized = length >= 0 && !isLiveStream(msg)
+	live := isLiveStream(msg, h)
+	m := p.newMessage(x, msg.Direction, scope, body, h.Get("Content-Type"), live, settings, encodings, prelude)
+	m.sized = length >= 0 && !live
 	if err := m.decideHead(); err != nil {
 		_ = m.Close()
 		return nil, err
 	}
 	hold := settings.HoldSize
-	if hold <= 0 || length > hold || isLiveStream(msg) {
+	if hold <= 0 || length > hold || live {
 		if msg.Direction == Request { // a streaming request block is answered with the page anyway
 			m.state.Store(streaming)
 			return m, nil
