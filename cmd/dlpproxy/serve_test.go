@@ -278,11 +278,26 @@ func needCurl(t *testing.T) string {
 	return curl
 }
 
-// builtBinary builds dlpproxy once per test run.
+// binDir is the directory builtBinary builds in, made once per test run;
+// TestMain removes it, so no binary (33 MB) outlives the run.
+var binDir = sync.OnceValues(func() (string, error) {
+	return os.MkdirTemp("", "dlpproxy-bin-")
+})
+
+// TestMain runs the tests, then removes the built binary, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir, err := binDir(); err == nil {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// builtBinary builds dlpproxy once per test run, in binDir.
 var builtBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "dlpproxy-bin-")
+	dir, err := binDir()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("binary directory: %w", err)
 	}
 	bin := filepath.Join(dir, "dlpproxy")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

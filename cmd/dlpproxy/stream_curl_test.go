@@ -39,7 +39,12 @@ func TestBinaryStreamsWithCurl(t *testing.T) {
 			`{"n":0}]}` + "\n",
 		}},
 	}
-	next := make(chan struct{})
+	// One channel per stream: the handler of a stream whose subtest failed
+	// may still wait, and must not take the next stream's signal.
+	next := make(map[string]chan struct{}, len(streams))
+	for path := range streams {
+		next[path] = make(chan struct{})
+	}
 	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := streams[r.URL.Path]
 		w.Header().Set("Content-Type", st.ctype)
@@ -47,7 +52,7 @@ func TestBinaryStreamsWithCurl(t *testing.T) {
 			_, _ = w.Write([]byte(piece))
 			w.(http.Flusher).Flush()
 			select {
-			case <-next:
+			case <-next[r.URL.Path]:
 			case <-r.Context().Done():
 				return
 			case <-time.After(10 * time.Second):
@@ -59,7 +64,8 @@ func TestBinaryStreamsWithCurl(t *testing.T) {
 	proxyAddr, _ := f.startBinary(t, up.Listener.Addr().(*net.TCPAddr).Port)
 	for path, st := range streams {
 		t.Run(path, func(t *testing.T) {
-			cmd := exec.Command(curl, "-sS", "-N", "-x", "http://"+proxyAddr, "--cacert", filepath.Join(f.caDir, "ca.crt"), up.URL+path)
+			// --max-time bounds the wait for curl's end (deferred below).
+			cmd := exec.Command(curl, "-sS", "-N", "--max-time", "60", "-x", "http://"+proxyAddr, "--cacert", filepath.Join(f.caDir, "ca.crt"), up.URL+path)
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +97,12 @@ func TestBinaryStreamsWithCurl(t *testing.T) {
 					_ = cmd.Process.Kill()
 					t.Fatalf("piece %d did not reach curl while the upstream waited", i)
 				}
-				next <- struct{}{} // the upstream sends the next piece
+				select {
+				case next[path] <- struct{}{}: // the upstream sends the next piece
+				case <-time.After(5 * time.Second):
+					_ = cmd.Process.Kill()
+					t.Fatalf("the upstream stopped waiting after piece %d", i)
+				}
 			}
 		})
 	}
