@@ -189,11 +189,17 @@ func lineBreak(b []byte) int {
 
 // continues reports whether the run goes on after the line break of
 // length k at the cursor: the line so far is a whole number of quanta of a
-// plausible wrap width, and the next line is as long, or shorter and
-// ends the data (padding, a closing quote, a line break or the end).
+// plausible wrap width, the break ends no record of a live stream, and the
+// next line is as long, or shorter and ends the data (padding, a closing
+// quote, a line break or the end).
 func (d *b64Reader) continues(k int) bool {
 	t := d.t
 	if d.line%4 != 0 || d.line < minWrap || d.line > maxWrap || (d.width != 0 && d.line != d.width) {
+		return false
+	}
+	// In a live stream a run never goes on past a record's end (a line of
+	// NDJSON): whether the next record had arrived would decide it.
+	if t.recs.end != nil && t.recs.end(t.buf[t.i:min(t.hi, t.i+k)]) == k {
 		return false
 	}
 	for t.hi-t.i < k+d.line+4 && !t.eof && !t.eventEnded() {
