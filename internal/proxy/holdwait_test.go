@@ -14,21 +14,7 @@ import (
 // pausingHandler answers a chunked JSON response: first, then a pause until
 // resume is closed (or the request ends), then rest.
 func pausingHandler(first, rest []byte, resume <-chan struct{}) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(first)
-		w.(http.Flusher).Flush()
-		select {
-		case <-resume:
-		case <-r.Context().Done():
-			return
-		case <-time.After(10 * time.Second): // the test gave up
-			return
-		}
-		for off := 0; off < len(rest); off += 4 << 10 {
-			_, _ = w.Write(rest[off:min(off+4<<10, len(rest))])
-		}
-	}
+	return streamHandler("application/json", []string{string(first), string(rest)}, resume)
 }
 
 // holdWaitEnv is a proxy holding bodies up to 1 MiB, chunked ones for at
