@@ -1,7 +1,10 @@
 package inspect
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -147,5 +150,106 @@ func BenchmarkClassify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// settledTrace scans body cut at cuts and returns the counts and the
+// settled offset after each write.
+func settledTrace(e *Engine, body []byte, cuts []int) ([NumDetectors]int, []int64) {
+	s := e.NewScanner()
+	defer s.Release()
+	var settled []int64
+	prev := 0
+	for _, c := range append(cuts, len(body)) {
+		s.Write(body[prev:c])
+		settled = append(settled, s.Settled())
+		prev = c
+	}
+	s.Close()
+	return s.Tally().Counts, settled
+}
+
+// kernelMismatch returns how scanning body cut at cuts differs between the
+// kernels (counts, or where a write left the settled offset), or "".
+func kernelMismatch(engines map[kernel]*Engine, body []byte, cuts []int) string {
+	want, wantSettled := settledTrace(engines[kernelPortable], body, cuts)
+	for k, e := range engines {
+		got, settled := settledTrace(e, body, cuts)
+		if got != want || !slices.Equal(settled, wantSettled) {
+			return fmt.Sprintf("kernel %s: counts %v settled %v; portable: %v %v", k, got, settled, want, wantSettled)
+		}
+	}
+	return ""
+}
+
+// kernelEngines returns one engine per kernel this CPU runs.
+func kernelEngines(t testing.TB) map[kernel]*Engine {
+	engines := map[kernel]*Engine{}
+	for _, k := range availableKernels() {
+		e := newTestEngine(t)
+		e.kernel = k
+		engines[k] = e
+	}
+	return engines
+}
+
+// kernelNeighbours are what the generated bodies of
+// TestKernelsAgreeOnDigitRuns put between runs of digits: the bytes the
+// scan loop tests around a run (joiners, separators, letters, '+'), the
+// escapes, labels and full-width forms, and broken pieces of them.
+var kernelNeighbours = []string{
+	" ", " ", "-", "- ", " -", "  ", ":", "=", ": ", "=\"", "\"", "'", ",", ".", ";", "/", "\n", "\t",
+	"+", "+86 ", "x", "X", "u", "E", "EA", "a", "f", "z", "\\", "\\u", "\\u0031", "\\uff11", "%", "%31",
+	"%EF%BC%91", "&", "&#", "&#49;", "&#x31;", "#", "@", "{", "}", "<", "<th>", "年", "，", "：", "１",
+	"Ｘ", "\xef", "\xef\xbc", "\xbc\x91", "姓名:", "手机 ", "卡号=", "护照：", "为", "是",
+}
+
+// digitRunsBody returns a body of runs of one to nineteen digits (short
+// runs mostly) between random neighbours, and sometimes a valid value.
+func digitRunsBody(r *rand.Rand, g advGen) []byte {
+	var b strings.Builder
+	for b.Len() < 1500 {
+		b.WriteString(kernelNeighbours[r.IntN(len(kernelNeighbours))])
+		n := 1 + r.IntN(7)
+		switch k := r.IntN(20); {
+		case k == 0:
+			b.WriteString(g.value())
+			n = 0
+		case k >= 14:
+			n = 1 + r.IntN(19)
+		}
+		for range n {
+			b.WriteByte(byte('0' + r.IntN(10)))
+		}
+	}
+	return []byte(b.String())
+}
+
+// TestKernelsAgreeOnDigitRuns: every block classifier counts the same and
+// settles each write at the same offset, on runs of digits between random
+// neighbours (in free text and in CSV cells) and on the adversarial values
+// of advGen, written in random pieces.
+func TestKernelsAgreeOnDigitRuns(t *testing.T) {
+	engines := kernelEngines(t)
+	t.Logf("kernels: %v", availableKernels())
+	r := rand.New(rand.NewPCG(7, 8))
+	g := advGen{r, new(int)}
+	for n := range 3000 {
+		var body []byte
+		switch n % 3 {
+		case 0:
+			body = digitRunsBody(r, g)
+		case 1:
+			body = append([]byte("姓名,身份证号,手机号,银行卡号,护照号码\n"), digitRunsBody(r, g)...)
+		default:
+			body = g.frame(g.body())
+		}
+		var cuts []int
+		for c := r.IntN(100); c < len(body); c += 1 + r.IntN(700) {
+			cuts = append(cuts, c)
+		}
+		if why := kernelMismatch(engines, body, cuts); why != "" {
+			t.Fatalf("%q cut at %v: %s", body, cuts, why)
+		}
 	}
 }
