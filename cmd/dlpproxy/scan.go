@@ -6,8 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/dlpproxy/dlpproxy/internal/extract"
@@ -50,8 +54,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	host := fs.String("host", "upload.example.com", "destination host the verdict assumes (policy scopes match on it)")
 	method := fs.String("method", "POST", "request method the verdict assumes")
 	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty matches only rules without content_types)")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "inputs scanned at once (each on one core; results print in argument order)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] FILE... | -")
+		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] [--jobs N] FILE... | -")
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
 		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
 		fmt.Fprintln(stderr, "the input sent as a request body.")
@@ -69,6 +74,14 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		return exitUsage
+	}
+	if first := slices.Index(fs.Args(), "-"); first >= 0 && slices.Contains(fs.Args()[first+1:], "-") {
+		fmt.Fprintln(stderr, "dlpproxy scan: standard input ('-') can be read only once")
+		return exitUsage
+	}
+	if *jobs < 1 {
+		fmt.Fprintln(stderr, "dlpproxy scan: --jobs must be at least 1")
 		return exitUsage
 	}
 	snap := policy.Default()
@@ -96,8 +109,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	scope := snap.Scope(policy.Message{Direction: policy.Request, Host: *host, Method: *method, ContentType: *contentType})
 	code, blocked := exitOK, false
 	enc := json.NewEncoder(stdout)
-	for _, name := range fs.Args() {
-		res := scanSource(engine, name, stdin, snap, scope)
+	for res := range scanAll(fs.Args(), *jobs, func(name string) scanResult {
+		return scanSource(engine, name, stdin, snap, scope)
+	}) {
 		if res.Error != "" {
 			fmt.Fprintf(stderr, "dlpproxy scan: %s: %s\n", res.Source, res.Error)
 			code = exitError
@@ -119,6 +133,54 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitBlocked
 	}
 	return code
+}
+
+// scanAll scans the inputs named, up to jobs at a time, and yields their
+// results in the order named, each as soon as it and those before it are
+// done. The scans run at most 2*jobs inputs ahead of the results yielded;
+// stopping early (a failed write) lets the scans under way finish and
+// starts no more.
+func scanAll(names []string, jobs int, scan func(name string) scanResult) iter.Seq[scanResult] {
+	return func(yield func(scanResult) bool) {
+		results := make([]chan scanResult, len(names))
+		for i := range results {
+			results[i] = make(chan scanResult, 1)
+		}
+		next := make(chan int)
+		ahead := make(chan struct{}, 2*jobs) // one token per input started, not yet yielded
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range min(jobs, len(names)) {
+			wg.Go(func() {
+				for i := range next {
+					results[i] <- scan(names[i])
+				}
+			})
+		}
+		go func() {
+			defer close(next)
+			for i := range names {
+				select {
+				case ahead <- struct{}{}:
+				case <-stop:
+					return
+				}
+				select {
+				case next <- i:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		defer wg.Wait()
+		defer close(stop)
+		for _, r := range results {
+			if !yield(<-r) {
+				return
+			}
+			<-ahead
+		}
+	}
 }
 
 // scanSource streams one input through the extractor into a scanner;

@@ -4,10 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
@@ -120,6 +123,79 @@ func TestScanUninspectableTable(t *testing.T) {
 	for _, want := range []string{"uninspectable parts: encrypted", "cn_mobile", "verdict: BLOCK: uninspectable (encrypted) (policy t1)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// TestScanJobs: inputs scanned several at a time report exactly what one
+// at a time reports, in the order named (a large input first, small ones
+// and a missing one after it), with the same exit status.
+func TestScanJobs(t *testing.T) {
+	dir := t.TempDir()
+	large := writeIn(t, dir, "large.csv", corpus.PIDenseCSV(5, 4<<20).Data)
+	var names []string
+	for n := range 6 {
+		names = append(names, writeIn(t, dir, fmt.Sprintf("list%d.csv", n), mobileList(10*n+1)))
+	}
+	args := append([]string{large, filepath.Join(dir, "missing.csv")}, names...)
+	run := func(jobs int) (string, string, int) {
+		var stdout, stderr bytes.Buffer
+		code := runScan(append([]string{"--json", "--jobs", strconv.Itoa(jobs)}, args...), nil, &stdout, &stderr)
+		return stdout.String(), stderr.String(), code
+	}
+	wantOut, wantErr, wantCode := run(1)
+	if wantCode != exitError || !strings.Contains(wantErr, "missing.csv") {
+		t.Fatalf("one at a time: exit %d, stderr %q; want exit %d naming missing.csv", wantCode, wantErr, exitError)
+	}
+	var sources []string
+	dec := json.NewDecoder(strings.NewReader(wantOut))
+	for dec.More() {
+		var res scanResult
+		if err := dec.Decode(&res); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		sources = append(sources, res.Source)
+	}
+	if !slices.Equal(sources, args) {
+		t.Fatalf("sources %v, want %v", sources, args)
+	}
+	for _, jobs := range []int{2, 3, 8} {
+		if out, errOut, code := run(jobs); out != wantOut || errOut != wantErr || code != wantCode {
+			t.Errorf("--jobs %d: exit %d, output differs from --jobs 1: %v, stderr %q", jobs, code, out != wantOut, errOut)
+		}
+	}
+}
+
+// TestScanAllStopsEarly: when the reader of the results stops, the scans
+// under way finish, no more start, and nothing is left running.
+func TestScanAllStopsEarly(t *testing.T) {
+	names := make([]string, 50)
+	var started atomic.Int32
+	for res := range scanAll(names, 2, func(string) scanResult {
+		started.Add(1)
+		return scanResult{}
+	}) {
+		_ = res
+		break
+	}
+	if n := started.Load(); n > 4 {
+		t.Errorf("%d scans started after the reader stopped at the first; want at most 4", n)
+	}
+}
+
+// TestScanUsageErrors: a bad --jobs and standard input named twice are
+// usage errors that say why.
+func TestScanUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		give []string
+		want string
+	}{
+		{[]string{"--jobs", "0", "x.csv"}, "--jobs must be at least 1"},
+		{[]string{"-", "x.csv", "-"}, "standard input ('-') can be read only once"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runScan(tt.give, strings.NewReader(""), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tt.give, code, stderr.String(), exitUsage, tt.want)
 		}
 	}
 }
