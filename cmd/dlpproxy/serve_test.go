@@ -327,6 +327,7 @@ func (f *fixture) startBinary(t *testing.T, extraPorts ...int) (proxyAddr string
 	stderr = &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)
 	cmd.Stderr = stderr
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
