@@ -34,7 +34,7 @@ func isDomainChar(c byte) bool { return emailChars[c]&2 != 0 }
 // domain end, or ok=false.
 func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 	start = at
-	for start > 0 && at-start < 64 && isLocalChar(b[start-1]) {
+	for lo := max(0, at-64); start > lo && isLocalChar(b[start-1]); {
 		start--
 	}
 	if start == at || b[start] == '.' || b[at-1] == '.' || (start > 0 && isLocalChar(b[start-1])) {
@@ -42,11 +42,10 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 	}
 	d := at + w
 	end = d
-	for end < limit && end-d < 253 && isDomainChar(b[end]) {
+	for hi := min(limit, d+253); end < hi && isDomainChar(b[end]); end++ {
 		if b[end] == '.' && (end == d || b[end-1] == '.' || b[end-1] == '-') {
 			return 0, 0, false
 		}
-		end++
 	}
 	for end > d && (b[end-1] == '.' || b[end-1] == '-') { // sentence punctuation
 		end--
