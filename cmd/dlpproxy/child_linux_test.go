@@ -3,6 +3,7 @@ package main
 import (
 	"os/exec"
 	"syscall"
+	"testing"
 )
 
 // dieWithTest makes the kernel kill cmd's process when the test process
@@ -10,4 +11,12 @@ import (
 // (Strictly, when the thread that started it exits: Go keeps its threads.)
 func dieWithTest(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
+// makeFIFO makes a named pipe at path.
+func makeFIFO(t *testing.T, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
 }

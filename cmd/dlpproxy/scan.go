@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -45,7 +47,7 @@ type scanVerdict struct {
 	Policy        string `json:"policy"` // policy version
 }
 
-// runScan implements `dlpproxy scan [--json] FILE... | -`.
+// runScan implements `dlpproxy scan [--json] FILE|DIR... | -`.
 func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,10 +58,12 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty matches only rules without content_types)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "inputs scanned at once (each on one core; results print in argument order)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] [--jobs N] FILE... | -")
+		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] [--jobs N] FILE|DIR... | -")
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
 		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
-		fmt.Fprintln(stderr, "the input sent as a request body.")
+		fmt.Fprintln(stderr, "the input sent as a request body. A directory stands for the regular files")
+		fmt.Fprintln(stderr, "under it (links and special files are passed over); --jobs inputs are")
+		fmt.Fprintln(stderr, "scanned at once, and reported in order.")
 		fmt.Fprintln(stderr, "Parts that cannot be inspected (encrypted or over-limit archive members,")
 		fmt.Fprintln(stderr, "corrupt containers) are listed under \"uninspectable\" with their reason;")
 		fmt.Fprintln(stderr, "the counts cover the rest. The policy's uninspectable setting (and its")
@@ -109,8 +113,11 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	scope := snap.Scope(policy.Message{Direction: policy.Request, Host: *host, Method: *method, ContentType: *contentType})
 	code, blocked := exitOK, false
 	enc := json.NewEncoder(stdout)
-	for res := range scanAll(fs.Args(), *jobs, func(name string) scanResult {
-		return scanSource(engine, name, stdin, snap, scope)
+	for res := range scanAll(expandInputs(fs.Args()), *jobs, func(in input) scanResult {
+		if in.err != nil {
+			return scanResult{Source: in.name, Counts: map[string]int{}, Error: openError(in.err)}
+		}
+		return scanSource(engine, in.name, stdin, snap, scope)
 	}) {
 		if res.Error != "" {
 			fmt.Fprintf(stderr, "dlpproxy scan: %s: %s\n", res.Source, res.Error)
@@ -135,14 +142,47 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-// scanAll scans the inputs named, up to jobs at a time, and yields their
-// results in the order named, each as soon as it and those before it are
-// done. The scans run at most 2*jobs inputs ahead of the results yielded;
-// stopping early (a failed write) lets the scans under way finish and
-// starts no more.
-func scanAll(names []string, jobs int, scan func(name string) scanResult) iter.Seq[scanResult] {
+// input is one source scan reports on: a file or '-' named, a file found
+// in a directory named, or a part of a directory that could not be read.
+type input struct {
+	name string
+	err  error // why the directory at name could not be read
+}
+
+// expandInputs lists the inputs of the arguments: a directory stands for
+// the regular files under it, in lexical order, as grep -r reads them;
+// symbolic links and special files (devices, pipes, sockets) under it are
+// passed over, so a walk never leaves the tree or waits on a pipe. Any
+// other argument is an input as named.
+func expandInputs(args []string) []input {
+	var ins []input
+	for _, arg := range args {
+		if st, err := os.Stat(arg); arg == "-" || err != nil || !st.IsDir() {
+			ins = append(ins, input{name: arg})
+			continue
+		}
+		// WalkDir reports a directory it cannot read with its error, after
+		// the directory itself; the walk goes on.
+		_ = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				ins = append(ins, input{name: path, err: err})
+			case d.Type().IsRegular():
+				ins = append(ins, input{name: path})
+			}
+			return nil
+		})
+	}
+	return ins
+}
+
+// scanAll scans the inputs, up to jobs at a time, and yields their results
+// in order, each as soon as it and those before it are done. The scans run
+// at most 2*jobs inputs ahead of the results yielded; stopping early (a
+// failed write) lets the scans under way finish and starts no more.
+func scanAll(ins []input, jobs int, scan func(input) scanResult) iter.Seq[scanResult] {
 	return func(yield func(scanResult) bool) {
-		results := make([]chan scanResult, len(names))
+		results := make([]chan scanResult, len(ins))
 		for i := range results {
 			results[i] = make(chan scanResult, 1)
 		}
@@ -150,16 +190,16 @@ func scanAll(names []string, jobs int, scan func(name string) scanResult) iter.S
 		ahead := make(chan struct{}, 2*jobs) // one token per input started, not yet yielded
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		for range min(jobs, len(names)) {
+		for range min(jobs, len(ins)) {
 			wg.Go(func() {
 				for i := range next {
-					results[i] <- scan(names[i])
+					results[i] <- scan(ins[i])
 				}
 			})
 		}
 		go func() {
 			defer close(next)
-			for i := range names {
+			for i := range ins {
 				select {
 				case ahead <- struct{}{}:
 				case <-stop:

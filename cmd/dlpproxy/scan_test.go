@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -169,9 +170,9 @@ func TestScanJobs(t *testing.T) {
 // TestScanAllStopsEarly: when the reader of the results stops, the scans
 // under way finish, no more start, and nothing is left running.
 func TestScanAllStopsEarly(t *testing.T) {
-	names := make([]string, 50)
+	ins := make([]input, 50)
 	var started atomic.Int32
-	for res := range scanAll(names, 2, func(string) scanResult {
+	for res := range scanAll(ins, 2, func(input) scanResult {
 		started.Add(1)
 		return scanResult{}
 	}) {
@@ -197,5 +198,52 @@ func TestScanUsageErrors(t *testing.T) {
 		if code := runScan(tt.give, strings.NewReader(""), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tt.give, code, stderr.String(), exitUsage, tt.want)
 		}
+	}
+}
+
+// TestScanDirectory: a directory stands for the regular files under it, in
+// lexical order, with what is named beside it before and after; links and
+// special files under it are passed over; the counts are the files' own.
+func TestScanDirectory(t *testing.T) {
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "exports")
+	for _, sub := range []string{"b", "a/deep", "empty"} {
+		if err := os.MkdirAll(filepath.Join(tree, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]int{"b/list.csv": 3, "a/deep/list.csv": 5, "a/z.csv": 7, "top.csv": 11}
+	for name, n := range files {
+		writeFile(t, filepath.Join(tree, name), mobileList(n))
+	}
+	outside := writeIn(t, dir, "outside.csv", mobileList(13))
+	if err := os.Symlink(outside, filepath.Join(tree, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, filepath.Join(tree, "b", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	makeFIFO(t, filepath.Join(tree, "a", "pipe"))
+
+	var stdout, stderr bytes.Buffer
+	if code := runScan([]string{"--json", outside, tree, outside}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	var got []string
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		var res scanResult
+		if err := dec.Decode(&res); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		rel, err := filepath.Rel(tree, res.Source)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			rel = filepath.Base(res.Source)
+		}
+		got = append(got, fmt.Sprintf("%s=%d", filepath.ToSlash(rel), res.Counts["cn_mobile"]))
+	}
+	want := []string{"outside.csv=13", "a/deep/list.csv=5", "a/z.csv=7", "b/list.csv=3", "top.csv=11", "outside.csv=13"}
+	if !slices.Equal(got, want) {
+		t.Errorf("results %v, want %v", got, want)
 	}
 }
