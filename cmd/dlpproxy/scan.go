@@ -111,7 +111,8 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	scope := snap.Scope(policy.Message{Direction: policy.Request, Host: *host, Method: *method, ContentType: *contentType})
-	code, blocked := exitOK, false
+	code := exitOK
+	var sum scanSummary
 	enc := json.NewEncoder(stdout)
 	for res := range scanAll(expandInputs(fs.Args()), *jobs, func(in input) scanResult {
 		if in.err != nil {
@@ -119,11 +120,10 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return scanSource(engine, in.name, stdin, snap, scope)
 	}) {
+		sum.add(res)
 		if res.Error != "" {
 			fmt.Fprintf(stderr, "dlpproxy scan: %s: %s\n", res.Source, res.Error)
 			code = exitError
-		} else if res.Verdict.Action == policy.Block.String() {
-			blocked = true
 		}
 		if *asJSON {
 			if err := enc.Encode(res); err != nil {
@@ -136,10 +136,44 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			printTable(stdout, res)
 		}
 	}
-	if code == exitOK && blocked && *policyFile != "" {
+	if !*asJSON && sum.inputs > 1 {
+		sum.print(stdout)
+	}
+	if code == exitOK && sum.blocked > 0 && *policyFile != "" {
 		code = exitBlocked
 	}
 	return code
+}
+
+// scanSummary counts the results of a scan of several inputs.
+type scanSummary struct {
+	inputs, found, blocked, failed int
+	bytes                          int64
+}
+
+// add counts one result.
+func (s *scanSummary) add(res scanResult) {
+	s.inputs++
+	s.bytes += res.Bytes
+	switch {
+	case res.Error != "":
+		s.failed++
+		return
+	case res.Verdict.Action == policy.Block.String():
+		s.blocked++
+	}
+	if len(res.Counts) > 0 {
+		s.found++
+	}
+}
+
+// print writes the summary line under the tables of several inputs.
+func (s *scanSummary) print(w io.Writer) {
+	fmt.Fprintf(w, "%d inputs (%s): %d with personal information, %d would be blocked", s.inputs, humanBytes(s.bytes), s.found, s.blocked)
+	if s.failed > 0 {
+		fmt.Fprintf(w, ", %d could not be read", s.failed)
+	}
+	fmt.Fprintln(w)
 }
 
 // input is one source scan reports on: a file or '-' named, a file found

@@ -247,3 +247,38 @@ func TestScanDirectory(t *testing.T) {
 		t.Errorf("results %v, want %v", got, want)
 	}
 }
+
+// TestScanSummary: the table form of several inputs ends with a line that
+// counts them: with personal information, would be blocked, unreadable.
+func TestScanSummary(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{
+		writeIn(t, dir, "bulk.csv", corpus.PIDenseCSV(9, 64<<10).Data),
+		writeIn(t, dir, "few.csv", mobileList(2)),
+		writeIn(t, dir, "clean.txt", []byte("nothing to see here, order 2024-11-27 total 1299.00\n")),
+		filepath.Join(dir, "missing.csv"),
+	}
+	for _, tt := range []struct {
+		give []string
+		want string // the last line; "" for none
+	}{
+		{args, "4 inputs (%s): 2 with personal information, 1 would be blocked, 1 could not be read"},
+		{args[1:3], "2 inputs (%s): 1 with personal information, 0 would be blocked"},
+		{args[:1], ""},
+	} {
+		var stdout, stderr bytes.Buffer
+		runScan(tt.give, nil, &stdout, &stderr)
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		last := lines[len(lines)-1]
+		if tt.want == "" {
+			if strings.Contains(last, "inputs (") {
+				t.Errorf("%d input: summary %q, want none", len(tt.give), last)
+			}
+			continue
+		}
+		size := last[strings.Index(last, "(")+1 : max(strings.Index(last, ")"), 0)]
+		if want := fmt.Sprintf(tt.want, size); last != want {
+			t.Errorf("%d inputs: last line %q, want %q", len(tt.give), last, want)
+		}
+	}
+}
