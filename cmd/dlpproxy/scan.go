@@ -47,6 +47,10 @@ type scanVerdict struct {
 	Policy        string `json:"policy"` // policy version
 }
 
+// maxJobs bounds --jobs: each job holds an open file and a scanner, and
+// the scans run up to 2*jobs inputs ahead of the output.
+const maxJobs = 1024
+
 // runScan implements `dlpproxy scan [--json] FILE|DIR... | -`.
 func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
@@ -62,8 +66,8 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
 		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
 		fmt.Fprintln(stderr, "the input sent as a request body. A directory stands for the regular files")
-		fmt.Fprintln(stderr, "under it (links and special files are passed over); --jobs inputs are")
-		fmt.Fprintln(stderr, "scanned at once, and reported in order.")
+		fmt.Fprintln(stderr, "under it, in lexical order (links and special files under it are passed")
+		fmt.Fprintln(stderr, "over); --jobs inputs are scanned at once, and reported in order.")
 		fmt.Fprintln(stderr, "Parts that cannot be inspected (encrypted or over-limit archive members,")
 		fmt.Fprintln(stderr, "corrupt containers) are listed under \"uninspectable\" with their reason;")
 		fmt.Fprintln(stderr, "the counts cover the rest. The policy's uninspectable setting (and its")
@@ -84,8 +88,8 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dlpproxy scan: standard input ('-') can be read only once")
 		return exitUsage
 	}
-	if *jobs < 1 {
-		fmt.Fprintln(stderr, "dlpproxy scan: --jobs must be at least 1")
+	if *jobs < 1 || *jobs > maxJobs {
+		fmt.Fprintf(stderr, "dlpproxy scan: --jobs must be between 1 and %d\n", maxJobs)
 		return exitUsage
 	}
 	snap := policy.Default()
@@ -118,7 +122,7 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if in.err != nil {
 			return scanResult{Source: in.name, Counts: map[string]int{}, Error: openError(in.err)}
 		}
-		return scanSource(engine, in.name, stdin, snap, scope)
+		return scanSource(engine, in, stdin, snap, scope)
 	}) {
 		sum.add(res)
 		if res.Error != "" {
@@ -183,64 +187,91 @@ type input struct {
 	err  error // why the directory at name could not be read
 }
 
-// expandInputs lists the inputs of the arguments: a directory stands for
+// expandInputs yields the inputs of the arguments: a directory stands for
 // the regular files under it, in lexical order, as grep -r reads them;
 // symbolic links and special files (devices, pipes, sockets) under it are
-// passed over, so a walk never leaves the tree or waits on a pipe. Any
-// other argument is an input as named.
-func expandInputs(args []string) []input {
-	var ins []input
-	for _, arg := range args {
-		if st, err := os.Stat(arg); arg == "-" || err != nil || !st.IsDir() {
-			ins = append(ins, input{name: arg})
-			continue
-		}
-		// WalkDir reports a directory it cannot read with its error, after
-		// the directory itself; the walk goes on.
-		_ = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				ins = append(ins, input{name: path, err: err})
-			case d.Type().IsRegular():
-				ins = append(ins, input{name: path})
+// passed over, so a walk never leaves the tree or waits on a pipe. A
+// directory named through a link is walked, as grep -r does. Any other
+// argument is an input as named. The walk goes on as the inputs are taken,
+// so memory holds the listings of the directories on the current path, not
+// the tree.
+func expandInputs(args []string) iter.Seq[input] {
+	return func(yield func(input) bool) {
+		for _, arg := range args {
+			if !walkInputs(arg, yield) {
+				return
 			}
-			return nil
-		})
+		}
 	}
-	return ins
+}
+
+// walkInputs yields the inputs of one argument and reports whether the
+// consumer wants more.
+func walkInputs(arg string, yield func(input) bool) bool {
+	if st, err := os.Stat(arg); arg == "-" || err != nil || !st.IsDir() {
+		return yield(input{name: arg})
+	}
+	root := arg
+	if st, err := os.Lstat(arg); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a root that is a link; with a trailing
+		// separator the root is the directory it points to.
+		root += string(filepath.Separator)
+	}
+	more := true
+	// WalkDir reports a directory it cannot read with its error, after
+	// the directory itself; the walk goes on.
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			more = yield(input{name: path, err: err})
+		case d.Type().IsRegular():
+			more = yield(input{name: path})
+		}
+		if !more {
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return more
 }
 
 // scanAll scans the inputs, up to jobs at a time, and yields their results
-// in order, each as soon as it and those before it are done. The scans run
-// at most 2*jobs inputs ahead of the results yielded; stopping early (a
-// failed write) lets the scans under way finish and starts no more.
-func scanAll(ins []input, jobs int, scan func(input) scanResult) iter.Seq[scanResult] {
+// in order, each as soon as it and those before it are done. The inputs
+// are taken as they are needed and the scans run at most 2*jobs inputs
+// ahead of the results yielded, so memory is bounded by jobs, not by the
+// number of inputs; stopping early (a failed write) lets the scans under
+// way finish and starts no more.
+func scanAll(ins iter.Seq[input], jobs int, scan func(input) scanResult) iter.Seq[scanResult] {
+	type job struct {
+		in  input
+		out chan scanResult
+	}
 	return func(yield func(scanResult) bool) {
-		results := make([]chan scanResult, len(ins))
-		for i := range results {
-			results[i] = make(chan scanResult, 1)
-		}
-		next := make(chan int)
-		ahead := make(chan struct{}, 2*jobs) // one token per input started, not yet yielded
+		next := make(chan job)
+		// The results to come, in input order; with the one being waited
+		// for or yielded, 2*jobs at most.
+		pending := make(chan chan scanResult, 2*jobs-1)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		for range min(jobs, len(ins)) {
+		for range jobs {
 			wg.Go(func() {
-				for i := range next {
-					results[i] <- scan(ins[i])
+				for j := range next {
+					j.out <- scan(j.in)
 				}
 			})
 		}
 		go func() {
 			defer close(next)
-			for i := range ins {
+			defer close(pending)
+			for in := range ins {
+				j := job{in: in, out: make(chan scanResult, 1)}
 				select {
-				case ahead <- struct{}{}:
+				case pending <- j.out:
 				case <-stop:
 					return
 				}
 				select {
-				case next <- i:
+				case next <- j:
 				case <-stop:
 					return
 				}
@@ -248,11 +279,10 @@ func scanAll(ins []input, jobs int, scan func(input) scanResult) iter.Seq[scanRe
 		}()
 		defer wg.Wait()
 		defer close(stop)
-		for _, r := range results {
-			if !yield(<-r) {
+		for out := range pending {
+			if !yield(<-out) {
 				return
 			}
-			<-ahead
 		}
 	}
 }
@@ -263,13 +293,13 @@ func scanAll(ins []input, jobs int, scan func(input) scanResult) iter.Seq[scanRe
 // archive members, corrupt containers) lists its reasons in
 // Uninspectable, with the counts of what was inspected; the verdict
 // applies the policy's uninspectable setting to them.
-func scanSource(engine *inspect.Engine, name string, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
-	res := scanResult{Source: name, Counts: map[string]int{}}
+func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
+	res := scanResult{Source: in.name, Counts: map[string]int{}}
 	var r io.Reader = stdin
-	if name == "-" {
+	if in.name == "-" {
 		res.Source = "<stdin>"
 	} else {
-		f, err := os.Open(name)
+		f, err := os.Open(in.name)
 		if err != nil {
 			res.Error = openError(err)
 			return res

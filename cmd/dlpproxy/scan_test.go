@@ -168,19 +168,46 @@ func TestScanJobs(t *testing.T) {
 }
 
 // TestScanAllStopsEarly: when the reader of the results stops, the scans
-// under way finish, no more start, and nothing is left running.
+// under way finish, no more start, and nothing is left running; the inputs
+// are taken as needed, so an endless sequence of them is no problem.
 func TestScanAllStopsEarly(t *testing.T) {
-	ins := make([]input, 50)
-	var started atomic.Int32
-	for res := range scanAll(ins, 2, func(input) scanResult {
-		started.Add(1)
-		return scanResult{}
-	}) {
-		_ = res
-		break
+	for _, jobs := range []int{1, 2, 4} {
+		var taken, started atomic.Int32
+		endless := func(yield func(input) bool) {
+			for taken.Add(1); yield(input{}); taken.Add(1) {
+			}
+		}
+		for range scanAll(endless, jobs, func(input) scanResult {
+			started.Add(1)
+			return scanResult{}
+		}) {
+			break
+		}
+		if n := started.Load(); n > int32(2*jobs) {
+			t.Errorf("--jobs %d: %d scans started after the reader stopped at the first; want at most %d", jobs, n, 2*jobs)
+		}
+		if n := taken.Load(); n > int32(2*jobs+1) {
+			t.Errorf("--jobs %d: %d inputs taken; want at most %d", jobs, n, 2*jobs+1)
+		}
 	}
-	if n := started.Load(); n > 4 {
-		t.Errorf("%d scans started after the reader stopped at the first; want at most 4", n)
+}
+
+// TestExpandInputsStops: a walk stops where its reader stops (WalkDir is
+// told to skip the rest, or the range over it panics).
+func TestExpandInputsStops(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.csv", "b.csv", "c.csv"} {
+		writeIn(t, dir, name, nil)
+	}
+	var got []string
+	for in := range expandInputs([]string{dir, dir}) {
+		got = append(got, filepath.Base(in.name))
+		if len(got) == 2 {
+			break
+		}
+	}
+	if want := []string{"a.csv", "b.csv"}; !slices.Equal(got, want) {
+		t.Errorf("inputs %v, want %v", got, want)
 	}
 }
 
@@ -191,7 +218,9 @@ func TestScanUsageErrors(t *testing.T) {
 		give []string
 		want string
 	}{
-		{[]string{"--jobs", "0", "x.csv"}, "--jobs must be at least 1"},
+		{[]string{"--jobs", "0", "x.csv"}, "--jobs must be between 1 and 1024"},
+		{[]string{"--jobs", "1025", "x.csv"}, "--jobs must be between 1 and 1024"},
+		{[]string{"--jobs", "4611686018427387904", "x.csv"}, "--jobs must be between 1 and 1024"},
 		{[]string{"-", "x.csv", "-"}, "standard input ('-') can be read only once"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -225,26 +254,43 @@ func TestScanDirectory(t *testing.T) {
 	}
 	makeFIFO(t, filepath.Join(tree, "a", "pipe"))
 
-	var stdout, stderr bytes.Buffer
-	if code := runScan([]string{"--json", outside, tree, outside}, nil, &stdout, &stderr); code != exitOK {
-		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	link := filepath.Join(dir, "exports-link")
+	if err := os.Symlink(tree, link); err != nil {
+		t.Fatal(err)
 	}
-	var got []string
-	dec := json.NewDecoder(&stdout)
-	for dec.More() {
-		var res scanResult
-		if err := dec.Decode(&res); err != nil {
-			t.Fatalf("decode: %v", err)
-		}
-		rel, err := filepath.Rel(tree, res.Source)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			rel = filepath.Base(res.Source)
-		}
-		got = append(got, fmt.Sprintf("%s=%d", filepath.ToSlash(rel), res.Counts["cn_mobile"]))
-	}
-	want := []string{"outside.csv=13", "a/deep/list.csv=5", "a/z.csv=7", "b/list.csv=3", "top.csv=11", "outside.csv=13"}
-	if !slices.Equal(got, want) {
-		t.Errorf("results %v, want %v", got, want)
+	inTree := []string{"a/deep/list.csv=5", "a/z.csv=7", "b/list.csv=3", "top.csv=11"}
+	for _, tt := range []struct {
+		name string
+		give []string
+		root string // the directory named, to which sources are relative
+		want []string
+	}{
+		{"between files", []string{outside, tree, outside}, tree, slices.Concat([]string{"outside.csv=13"}, inTree, []string{"outside.csv=13"})},
+		{"through a link", []string{link}, link, inTree},
+		{"named twice, a file in it too", []string{tree, filepath.Join(tree, "top.csv"), tree}, tree, slices.Concat(inTree, []string{"top.csv=11"}, inTree)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := runScan(append([]string{"--json"}, tt.give...), nil, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr.String())
+			}
+			var got []string
+			dec := json.NewDecoder(&stdout)
+			for dec.More() {
+				var res scanResult
+				if err := dec.Decode(&res); err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				rel, err := filepath.Rel(tt.root, res.Source)
+				if err != nil || strings.HasPrefix(rel, "..") {
+					rel = filepath.Base(res.Source)
+				}
+				got = append(got, fmt.Sprintf("%s=%d", filepath.ToSlash(rel), res.Counts["cn_mobile"]))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("results %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
