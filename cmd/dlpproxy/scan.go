@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/dlpproxy/dlpproxy/internal/extract"
@@ -183,8 +184,9 @@ func (s *scanSummary) print(w io.Writer) {
 // input is one source scan reports on: a file or '-' named, a file found
 // in a directory named, or a part of a directory that could not be read.
 type input struct {
-	name string
-	err  error // why the directory at name could not be read
+	name  string
+	err   error // why the directory at name could not be read
+	found bool  // found in a directory: opened only if still a regular file
 }
 
 // expandInputs yields the inputs of the arguments: a directory stands for
@@ -225,7 +227,7 @@ func walkInputs(arg string, yield func(input) bool) bool {
 		case err != nil:
 			more = yield(input{name: path, err: err})
 		case d.Type().IsRegular():
-			more = yield(input{name: path})
+			more = yield(input{name: path, found: true})
 		}
 		if !more {
 			return filepath.SkipAll
@@ -299,7 +301,7 @@ func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.
 	if in.name == "-" {
 		res.Source = "<stdin>"
 	} else {
-		f, err := os.Open(in.name)
+		f, err := openInput(in)
 		if err != nil {
 			res.Error = openError(err)
 			return res
@@ -337,6 +339,43 @@ func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.
 	}
 	res.Verdict = verdict(snap, scope, t, res.Uninspectable)
 	return res
+}
+
+// errChanged says a file found in a directory was replaced by something
+// other than a regular file (a link, pipe or device) before it was opened.
+var errChanged = errors.New("no longer a regular file (changed since the directory was read)")
+
+// openInput opens an input. A file named is opened as named (a pipe such
+// as bash's <(...) too); one found in a directory only if it is still the
+// regular file the walk listed: it is opened without blocking (a pipe put
+// in its place cannot stall the scan) and checked after the open (a link
+// or special file put in its place is refused, so the scan never leaves
+// the tree).
+func openInput(in input) (*os.File, error) {
+	if !in.found {
+		return os.Open(in.name)
+	}
+	before, err := os.Lstat(in.name)
+	if err != nil {
+		return nil, err
+	}
+	if !before.Mode().IsRegular() {
+		return nil, errChanged
+	}
+	f, err := os.OpenFile(in.name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	after, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("stat after open: %w", err)
+	case !after.Mode().IsRegular() || !os.SameFile(before, after):
+		f.Close()
+		return nil, errChanged
+	}
+	return f, nil
 }
 
 // verdict is the policy's decision on a tally, made more severe by the

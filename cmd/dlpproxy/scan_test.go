@@ -4,15 +4,18 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
@@ -326,5 +329,55 @@ func TestScanSummary(t *testing.T) {
 		if want := fmt.Sprintf(tt.want, size); last != want {
 			t.Errorf("%d inputs: last line %q, want %q", len(tt.give), last, want)
 		}
+	}
+}
+
+// TestOpenInput: a file named is opened as named, even through a link; one
+// found in a directory only while it is still a regular file: a link or a
+// pipe in its place is refused at once, never opened (opening a pipe with
+// no writer would wait for ever).
+func TestOpenInput(t *testing.T) {
+	dir := t.TempDir()
+	file := writeIn(t, dir, "list.csv", mobileList(1))
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(dir, "pipe")
+	makeFIFO(t, pipe)
+	tests := []struct {
+		name    string
+		give    input
+		wantErr error
+	}{
+		{name: "named file", give: input{name: file}},
+		{name: "named link", give: input{name: link}},
+		{name: "found file", give: input{name: file, found: true}},
+		{name: "found link", give: input{name: link, found: true}, wantErr: errChanged},
+		{name: "found pipe", give: input{name: pipe, found: true}, wantErr: errChanged},
+		{name: "found, gone", give: input{name: filepath.Join(dir, "gone.csv"), found: true}, wantErr: os.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.give.name == pipe && runtime.GOOS != "linux" {
+				t.Skip("named pipes are made on Linux only")
+			}
+			done := make(chan error, 1)
+			go func() {
+				f, err := openInput(tt.give)
+				if err == nil {
+					err = f.Close()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, tt.wantErr) {
+					t.Errorf("error %v, want %v", err, tt.wantErr)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("openInput still waiting after 5 s")
+			}
+		})
 	}
 }
