@@ -74,8 +74,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "the counts cover the rest. The policy's uninspectable setting (and its")
 		fmt.Fprintln(stderr, "per-reason overrides) applies: where it says block, the verdict is block.")
 		fmt.Fprintln(stderr, "Exit status: 0 scanned (and, with --policy, nothing would be blocked);")
-		fmt.Fprintln(stderr, "1 an input or the policy could not be read; 2 usage error;")
-		fmt.Fprintln(stderr, "3 --policy was given and would block at least one input.")
+		fmt.Fprintln(stderr, "1 an input or the policy could not be read (even if another input would be")
+		fmt.Fprintln(stderr, "blocked: the summary line counts both); 2 usage error; 3 --policy was given,")
+		fmt.Fprintln(stderr, "every input was read and at least one would be blocked.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +142,7 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			printTable(stdout, res)
 		}
 	}
-	if !*asJSON && sum.inputs > 1 {
+	if !*asJSON && sum.inputs != 1 {
 		sum.print(stdout)
 	}
 	if code == exitOK && sum.blocked > 0 && *policyFile != "" {
@@ -172,7 +173,8 @@ func (s *scanSummary) add(res scanResult) {
 	}
 }
 
-// print writes the summary line under the tables of several inputs.
+// print writes the summary line under the tables of several inputs (or of
+// none: a directory with no regular file under it).
 func (s *scanSummary) print(w io.Writer) {
 	fmt.Fprintf(w, "%d inputs (%s): %d with personal information, %d would be blocked", s.inputs, humanBytes(s.bytes), s.found, s.blocked)
 	if s.failed > 0 {

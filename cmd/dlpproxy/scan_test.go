@@ -307,6 +307,10 @@ func TestScanSummary(t *testing.T) {
 		writeIn(t, dir, "clean.txt", []byte("nothing to see here, order 2024-11-27 total 1299.00\n")),
 		filepath.Join(dir, "missing.csv"),
 	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		give []string
 		want string // the last line; "" for none
@@ -314,6 +318,7 @@ func TestScanSummary(t *testing.T) {
 		{args, "4 inputs (%s): 2 with personal information, 1 would be blocked, 1 could not be read"},
 		{args[1:3], "2 inputs (%s): 1 with personal information, 0 would be blocked"},
 		{args[:1], ""},
+		{[]string{empty}, "0 inputs (%s): 0 with personal information, 0 would be blocked"},
 	} {
 		var stdout, stderr bytes.Buffer
 		runScan(tt.give, nil, &stdout, &stderr)
@@ -377,6 +382,39 @@ func TestOpenInput(t *testing.T) {
 				}
 			case <-time.After(5 * time.Second):
 				t.Fatal("openInput still waiting after 5 s")
+			}
+		})
+	}
+}
+
+// TestScanExitStatus: the exit status of every mix of results, with and
+// without --policy: an unreadable input (1) outranks a block (3), which
+// only --policy turns into an exit status.
+func TestScanExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	list := mobileList(5)
+	encrypted := writeZip(t, dir, "enc.zip", map[string][]byte{"open.csv": list, "secret.csv": list})
+	plain := writeIn(t, dir, "plain.csv", list)
+	missing := filepath.Join(dir, "missing.csv")
+	failClosed := writeIn(t, dir, "closed.yaml", []byte("version: t1\nsettings:\n  uninspectable: block\nrules: []\n"))
+	for _, tt := range []struct {
+		name string
+		give []string
+		want int
+	}{
+		{"clean, no policy", []string{plain}, exitOK},
+		{"clean, policy", []string{"--policy", failClosed, plain}, exitOK},
+		{"block, no policy", []string{encrypted, plain}, exitOK},
+		{"block, policy", []string{"--policy", failClosed, plain, encrypted}, exitBlocked},
+		{"unreadable, no policy", []string{plain, missing}, exitError},
+		{"unreadable and block, policy", []string{"--policy", failClosed, encrypted, missing}, exitError},
+		{"unreadable and block, policy, json", []string{"--json", "--policy", failClosed, missing, encrypted}, exitError},
+		{"policy unreadable", []string{"--policy", missing, plain}, exitError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := runScan(tt.give, nil, &stdout, &stderr); code != tt.want {
+				t.Errorf("exit %d, want %d; stderr %q", code, tt.want, stderr.String())
 			}
 		})
 	}
