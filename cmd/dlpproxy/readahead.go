@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"sync"
 )
 
 // readAheadBuffer and readAheadDepth size copyReadAhead's ring: three
@@ -26,11 +27,14 @@ type readChunk struct {
 // src, or on a read error, the reader goroutine has ended when
 // copyReadAhead returns; on a write error it ends after its read in
 // progress returns (at once for a file, which the caller then closes).
-func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
+// The ring's buffers come from bufs (a newReadAheadPool) and go back to it
+// after a copy that read to the end, so a scan of many small files does
+// not allocate and clear them for each.
+func copyReadAhead(dst io.Writer, src io.Reader, bufs *sync.Pool) (int64, error) {
 	free := make(chan []byte, readAheadDepth)
 	full := make(chan readChunk, readAheadDepth)
 	for range readAheadDepth {
-		free <- make([]byte, readAheadBuffer)
+		free <- bufs.Get().(*[readAheadBuffer]byte)[:]
 	}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -60,16 +64,25 @@ func copyReadAhead(dst io.Writer, src io.Reader) (int64, error) {
 				err = io.ErrShortWrite
 			}
 			if err != nil {
-				return total, err
+				return total, err // the reader may still hold a buffer: none go back
 			}
 		}
-		if errors.Is(c.err, io.EOF) {
-			return total, nil
-		}
+		free <- c.b[:cap(c.b)]
 		if c.err != nil {
+			// The reader has ended: every buffer is in free.
+			for range readAheadDepth {
+				bufs.Put((*[readAheadBuffer]byte)(<-free))
+			}
+			if errors.Is(c.err, io.EOF) {
+				return total, nil
+			}
 			return total, c.err
 		}
-		free <- c.b[:cap(c.b)]
 	}
 	return total, nil
+}
+
+// newReadAheadPool returns a pool of copyReadAhead's buffers.
+func newReadAheadPool() *sync.Pool {
+	return &sync.Pool{New: func() any { return new([readAheadBuffer]byte) }}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
@@ -35,7 +36,7 @@ func TestCopyReadAhead(t *testing.T) {
 				data[i] = byte(i * 7)
 			}
 			var got bytes.Buffer
-			n, err := copyReadAhead(&got, tt.src(data))
+			n, err := copyReadAhead(&got, tt.src(data), newReadAheadPool())
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -63,7 +64,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // and the reader goes no more than its ring ahead.
 func TestCopyReadAheadWriteError(t *testing.T) {
 	src := &countingReader{r: bytes.NewReader(make([]byte, 100*readAheadBuffer))}
-	n, err := copyReadAhead(&failingWriter{limit: readAheadBuffer + 10}, src)
+	n, err := copyReadAhead(&failingWriter{limit: readAheadBuffer + 10}, src, newReadAheadPool())
 	if !errors.Is(err, io.ErrShortWrite) || n != readAheadBuffer+10 {
 		t.Fatalf("n, err = %d, %v; want %d, %v", n, err, readAheadBuffer+10, io.ErrShortWrite)
 	}
@@ -81,7 +82,7 @@ func TestCopyReadAheadWriteErrorBlockedSource(t *testing.T) {
 	go func() { _, _ = pw.Write(make([]byte, 1000)) }() // then nothing more
 	done := make(chan error, 1)
 	go func() {
-		_, err := copyReadAhead(&failingWriter{limit: 10}, pr)
+		_, err := copyReadAhead(&failingWriter{limit: 10}, pr, newReadAheadPool())
 		done <- err
 	}()
 	select {
@@ -103,4 +104,26 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	c.reads.Add(1)
 	return c.r.Read(p)
+}
+
+// TestCopyReadAheadReusesBuffers: copies sharing a pool reuse its buffers,
+// so a scan of many small files does not allocate a ring (768 KiB) for
+// each (a pool may drop some: under the race detector it drops a quarter).
+func TestCopyReadAheadReusesBuffers(t *testing.T) {
+	const copies = 200
+	bufs := newReadAheadPool()
+	small := []byte("order 1 total 12.00 at 2026-11-27\n")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range copies {
+		var got bytes.Buffer
+		if _, err := copyReadAhead(&got, bytes.NewReader(small), bufs); err != nil || !bytes.Equal(got.Bytes(), small) {
+			t.Fatalf("copy: %q, %v", got.Bytes(), err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	ring := readAheadDepth * readAheadBuffer
+	if per := int(after.TotalAlloc-before.TotalAlloc) / copies; per > ring/2 {
+		t.Errorf("%d bytes allocated per copy, want well under a ring's %d", per, ring)
+	}
 }

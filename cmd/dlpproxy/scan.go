@@ -120,11 +120,12 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	var sum scanSummary
 	enc := json.NewEncoder(stdout)
+	sc := &sourceScanner{engine: engine, snap: snap, scope: scope, stdin: stdin, bufs: newReadAheadPool()}
 	for res := range scanAll(expandInputs(fs.Args()), *jobs, func(in input) scanResult {
 		if in.err != nil {
 			return scanResult{Source: in.name, Counts: map[string]int{}, Error: openError(in.err)}
 		}
-		return scanSource(engine, in, stdin, snap, scope)
+		return sc.scan(in)
 	}) {
 		sum.add(res)
 		if res.Error != "" {
@@ -291,15 +292,25 @@ func scanAll(ins iter.Seq[input], jobs int, scan func(input) scanResult) iter.Se
 	}
 }
 
-// scanSource streams one input through the extractor into a scanner;
-// memory stays bounded (archives are held up to extract.DefaultHold). An
-// input that could only partly be inspected (encrypted or over-limit
-// archive members, corrupt containers) lists its reasons in
-// Uninspectable, with the counts of what was inspected; the verdict
-// applies the policy's uninspectable setting to them.
-func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.Snapshot, scope *policy.Scope) scanResult {
+// sourceScanner scans inputs with one engine and policy; its scan method
+// is safe for concurrent use.
+type sourceScanner struct {
+	engine *inspect.Engine
+	snap   *policy.Snapshot
+	scope  *policy.Scope
+	stdin  io.Reader
+	bufs   *sync.Pool // copyReadAhead's buffers, shared by the scans
+}
+
+// scan streams one input through the extractor into a scanner; memory
+// stays bounded (archives are held up to extract.DefaultHold). An input
+// that could only partly be inspected (encrypted or over-limit archive
+// members, corrupt containers) lists its reasons in Uninspectable, with
+// the counts of what was inspected; the verdict applies the policy's
+// uninspectable setting to them.
+func (sc *sourceScanner) scan(in input) scanResult {
 	res := scanResult{Source: in.name, Counts: map[string]int{}}
-	var r io.Reader = stdin
+	var r io.Reader = sc.stdin
 	if in.name == "-" {
 		res.Source = "<stdin>"
 	} else {
@@ -311,13 +322,13 @@ func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.
 		defer f.Close()
 		r = f
 	}
-	s := engine.NewScanner()
+	s := sc.engine.NewScanner()
 	defer s.Release()
 	// The extractor sniffs the type from the content: multipart, zip and
 	// Office files, OLE, base64 runs, GBK and UTF-16 text.
 	x := extract.New(s, "", extract.Limits{})
 	defer x.Stop()
-	n, err := copyReadAhead(x, r)
+	n, err := copyReadAhead(x, r, sc.bufs)
 	if err != nil {
 		res.Error = fmt.Sprintf("read: %v", err)
 		return res
@@ -339,7 +350,7 @@ func scanSource(engine *inspect.Engine, in input, stdin io.Reader, snap *policy.
 		}
 		res.Samples[d.String()] = t.Samples(d)
 	}
-	res.Verdict = verdict(snap, scope, t, res.Uninspectable)
+	res.Verdict = verdict(sc.snap, sc.scope, t, res.Uninspectable)
 	return res
 }
 
