@@ -68,7 +68,7 @@ func usage(w io.Writer) {
 
 commands:
   serve                      run the proxy (embedded default config and policy if no --config)
-  scan [--json] [--policy F] [--jobs N] FILE|DIR... | -
+  scan [--json] [--policy F] [--jobs N] [--found-only] FILE|DIR... | -
                              inspect files offline with the same engine (exit 3: the policy would block)
   ca init --dir DIR          create the company interception CA (key written 0600)
   policy check FILE          validate a policy file; errors name file, line and field

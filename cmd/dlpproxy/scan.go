@@ -36,6 +36,13 @@ type scanResult struct {
 	Error         string       `json:"error,omitempty"`
 }
 
+// nothingFound reports whether res is of a clean input: read whole, no
+// personal information, allowed.
+func (res *scanResult) nothingFound() bool {
+	return res.Error == "" && len(res.Counts) == 0 && len(res.Uninspectable) == 0 &&
+		res.Verdict.Action != policy.Block.String()
+}
+
 // scanVerdict is what the policy would do with an input sent as a request
 // body to the scan's --host.
 type scanVerdict struct {
@@ -62,8 +69,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	method := fs.String("method", "POST", "request method the verdict assumes")
 	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty matches only rules without content_types)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "inputs scanned at once (each on one core; results print in argument order)")
+	foundOnly := fs.Bool("found-only", false, "report only inputs with personal information, uninspectable parts, a block or an error (the summary still counts all)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] [--jobs N] FILE|DIR... | -")
+		fmt.Fprintln(stderr, "usage: dlpproxy scan [--json] [--policy FILE] [--jobs N] [--found-only] FILE|DIR... | -")
 		fmt.Fprintln(stderr, "Inspects files (or standard input, '-') with the proxy's engine and reports")
 		fmt.Fprintln(stderr, "distinct values per detector with masked samples and the policy's verdict on")
 		fmt.Fprintln(stderr, "the input sent as a request body. A directory stands for the regular files")
@@ -131,6 +139,9 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if res.Error != "" {
 			fmt.Fprintf(stderr, "dlpproxy scan: %s: %s\n", res.Source, res.Error)
 			code = exitError
+		}
+		if *foundOnly && res.nothingFound() {
+			continue
 		}
 		if *asJSON {
 			if err := enc.Encode(res); err != nil {

@@ -419,3 +419,52 @@ func TestScanExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestScanFoundOnly: --found-only reports the inputs with findings, an
+// uninspectable part or an error, in order, and the summary still counts
+// every input.
+func TestScanFoundOnly(t *testing.T) {
+	dir := t.TempDir()
+	clean := writeIn(t, dir, "clean.txt", []byte("order 2024-11-27 total 1299.00\n"))
+	few := writeIn(t, dir, "few.csv", mobileList(2))
+	encrypted := writeZip(t, dir, "enc.zip", map[string][]byte{"secret.csv": []byte("x")})
+	missing := filepath.Join(dir, "missing.csv")
+	args := []string{clean, few, clean, encrypted, missing, clean}
+	for _, tt := range []struct {
+		name string
+		give []string
+		want []string // the sources reported
+	}{
+		{"json", []string{"--json", "--found-only"}, []string{few, encrypted, missing}},
+		{"json, all", []string{"--json"}, args},
+		{"table", []string{"--found-only"}, []string{few, encrypted}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			runScan(append(tt.give, args...), nil, &stdout, &stderr)
+			var got []string
+			if strings.Contains(tt.name, "json") {
+				dec := json.NewDecoder(&stdout)
+				for dec.More() {
+					var res scanResult
+					if err := dec.Decode(&res); err != nil {
+						t.Fatalf("decode: %v", err)
+					}
+					got = append(got, res.Source)
+				}
+			} else {
+				for line := range strings.Lines(stdout.String()) {
+					if name, _, ok := strings.Cut(line, " ("); ok && strings.HasPrefix(name, dir) {
+						got = append(got, name)
+					}
+				}
+				if !strings.Contains(stdout.String(), "6 inputs (") {
+					t.Errorf("no summary of all 6 inputs in %q", stdout.String())
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("reported %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
