@@ -83,11 +83,12 @@ func TestDestinations(t *testing.T) {
 		name       string
 		raw        string
 		wantStatus int
+		wantBody   string // what the refusal says
 	}{
-		{name: "metadata address", raw: "GET http://169.254.169.254/latest/meta-data/ HTTP/1.1\r\nHost: 169.254.169.254\r\n\r\n", wantStatus: 403},
-		{name: "link-local v6", raw: "GET http://[fe80::1]:" + port + "/ HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403},
-		{name: "metadata v6", raw: "GET http://[fd00:ec2::254]/ HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403},
-		{name: "name resolving to metadata", raw: "GET http://metadata.test:" + port + "/ HTTP/1.1\r\nHost: metadata.test\r\n\r\n", wantStatus: 403},
+		{name: "metadata address", raw: "GET http://169.254.169.254/latest/meta-data/ HTTP/1.1\r\nHost: 169.254.169.254\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
+		{name: "link-local v6", raw: "GET http://[fe80::1]:" + port + "/ HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403, wantBody: "not allowed: link-local"},
+		{name: "metadata v6", raw: "GET http://[fd00:ec2::254]/ HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
+		{name: "name resolving to metadata", raw: "GET http://metadata.test:" + port + "/ HTTP/1.1\r\nHost: metadata.test\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
 		{name: "tunnel to a name resolving to metadata", raw: "CONNECT metadata.test:443 HTTP/1.1\r\nHost: metadata.test:443\r\n\r\n", wantStatus: 403},
 		{name: "tunnel to the metadata address", raw: "CONNECT 169.254.169.254:443 HTTP/1.1\r\nHost: 169.254.169.254:443\r\n\r\n", wantStatus: 403},
 		{name: "tunnel to another port", raw: "CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403},
@@ -95,8 +96,8 @@ func TestDestinations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := rawRequest(t, e.proxyURL.Host, tt.raw, nil); got.status != tt.wantStatus {
-				t.Errorf("status %d (%q), want %d", got.status, got.body, tt.wantStatus)
+			if got := rawRequest(t, e.proxyURL.Host, tt.raw, nil); got.status != tt.wantStatus || !strings.Contains(got.body, tt.wantBody) {
+				t.Errorf("status %d (%q), want %d and %q", got.status, got.body, tt.wantStatus, tt.wantBody)
 			}
 		})
 	}

@@ -104,34 +104,61 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
 // unless allowed.
 var errDestination = errors.New("destination address not allowed")
 
-// destinationAllowed reports whether the proxy may connect to ip: not
-// link-local (169.254.0.0/16, fe80::/10, which hold the cloud metadata
-// service 169.254.169.254), not loopback (127.0.0.0/8, ::1), not
-// unspecified (0.0.0.0, ::), not fd00:ec2::254 (AWS) and not
-// 100.100.100.200 (Alibaba Cloud), unless one of AllowedDestinations
-// contains it.
-func (p *Proxy) destinationAllowed(ip netip.Addr) bool {
+// destinationAllowed reports whether the proxy may connect to ip (see
+// destinationRefusal).
+func (p *Proxy) destinationAllowed(ip netip.Addr) bool { return p.destinationRefusal(ip) == "" }
+
+// destinationRefusal names the kind of address ip is when the proxy must
+// not connect to it, or returns "" when it may: link-local (169.254.0.0/16,
+// fe80::/10, which hold the cloud metadata service 169.254.169.254),
+// loopback (127.0.0.0/8, ::1), unspecified (0.0.0.0, ::) or another cloud
+// metadata address (fd00:ec2::254 of AWS, 100.100.100.200 of Alibaba
+// Cloud), unless one of AllowedDestinations contains it.
+func (p *Proxy) destinationRefusal(ip netip.Addr) string {
 	ip = ip.Unmap().WithZone("")
 	for _, pfx := range p.AllowedDestinations {
 		if pfx.Contains(ip) {
-			return true
+			return ""
 		}
 	}
+	metadataV4 := netip.AddrFrom4([4]byte{169, 254, 169, 254})
 	metadataV6 := netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x02, 15: 0x54}) // fd00:ec2::254, AWS metadata over IPv6
 	metadataAliyun := netip.AddrFrom4([4]byte{100, 100, 100, 200})                       // Alibaba Cloud metadata
 	// Loopback and unspecified addresses reach the proxy host's own
 	// services (a local Redis, the Docker API, exporters).
-	return !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && !ip.IsLoopback() && !ip.IsUnspecified() &&
-		ip != metadataV6 && ip != metadataAliyun
+	switch {
+	case ip == metadataV4 || ip == metadataV6 || ip == metadataAliyun:
+		return "cloud metadata"
+	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
+		return "link-local"
+	case ip.IsLoopback():
+		return "loopback"
+	case ip.IsUnspecified():
+		return "unspecified"
+	}
+	return ""
 }
+
+// destinationError is errDestination with the kind of address refused.
+type destinationError struct{ kind string }
+
+func (e *destinationError) Error() string {
+	return "destination address not allowed (" + e.kind + ")"
+}
+
+// Is makes errors.Is(err, errDestination) hold.
+func (e *destinationError) Is(target error) bool { return target == errDestination }
 
 // controlDial runs on every address the dialer actually connects to, after
 // name resolution: a name that resolves (or rebinds) to a refused address
 // is refused, whatever it was called.
 func (p *Proxy) controlDial(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil || !p.destinationAllowed(ap.Addr()) {
+	if err != nil {
 		return fmt.Errorf("dial %s: %w", address, errDestination)
+	}
+	if kind := p.destinationRefusal(ap.Addr()); kind != "" {
+		return fmt.Errorf("dial %s: %w", address, &destinationError{kind: kind})
 	}
 	if p.dialCheck != nil {
 		return p.dialCheck(address)

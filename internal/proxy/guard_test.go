@@ -84,4 +84,13 @@ func TestDestinationAllowed(t *testing.T) {
 			t.Errorf("destinationAllowed(%s) = %v, want %v", tt.give, got, tt.want)
 		}
 	}
+	for _, tt := range []struct{ give, want string }{
+		{"127.0.0.1", "loopback"}, {"::ffff:127.0.0.1", "loopback"}, {"::1", "loopback"},
+		{"169.254.169.254", "cloud metadata"}, {"fd00:ec2::254", "cloud metadata"}, {"100.100.100.200", "cloud metadata"},
+		{"169.254.1.1", "link-local"}, {"fe80::1%eth0", "link-local"}, {"0.0.0.0", "unspecified"}, {"93.184.216.34", ""},
+	} {
+		if got := p.destinationRefusal(netip.MustParseAddr(tt.give)); got != tt.want {
+			t.Errorf("destinationRefusal(%s) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
 }

@@ -119,7 +119,12 @@ func errorResponse(req *http.Request, err error) *http.Response {
 	case errors.Is(err, errSelf):
 		status, msg = http.StatusForbidden, "dlpproxy: the proxy does not forward to itself"
 	case errors.Is(err, errDestination):
-		status, msg = http.StatusForbidden, "dlpproxy: destination address not allowed (link-local or metadata)"
+		kind := "refused"
+		if de := (*destinationError)(nil); errors.As(err, &de) {
+			kind = de.kind
+		}
+		status, msg = http.StatusForbidden, "dlpproxy: destination address not allowed: "+kind+
+			" (the proxy's allow_destinations setting lists exceptions)"
 	case errors.Is(err, errBusy):
 		resp := textResponse(req, http.StatusServiceUnavailable, "dlpproxy: too busy inspecting, retry shortly\n")
 		resp.Header.Set("Retry-After", "1")
