@@ -28,9 +28,9 @@ func runCA(args []string, stdout, stderr io.Writer) int {
 	c, err := ca.Init(*dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			fmt.Fprintf(stderr, "dlpproxy: ca init: %v (a CA already exists; remove it first to replace it)\n", err)
+			fmt.Fprintf(stderr, "dlpproxy: %v (a CA already exists; remove it first to replace it)\n", err)
 		} else {
-			fmt.Fprintf(stderr, "dlpproxy: ca init: %v\n", err)
+			fmt.Fprintf(stderr, "dlpproxy: %v\n", err)
 		}
 		return exitError
 	}
