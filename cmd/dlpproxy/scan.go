@@ -403,9 +403,15 @@ func openInput(in input) (*os.File, error) {
 }
 
 // verdict is the policy's decision on a tally, made more severe by the
-// uninspectable setting of any reason in reasons.
+// uninspectable setting of any reason in reasons. A window rule counts the
+// input as the first message of an empty window, as the proxy counts a
+// client's first upload: one input alone crossing its threshold matches.
 func verdict(snap *policy.Snapshot, scope *policy.Scope, t *inspect.Tally, reasons []string) *scanVerdict {
-	dec := scope.Decide(t)
+	windows := make([]policy.WindowCounts, len(scope.Windows()))
+	for i := range windows {
+		windows[i] = t.Counts
+	}
+	dec := scope.DecideWindows(t, windows)
 	v := &scanVerdict{Action: dec.Action.String(), Logs: snap.RuleNames(dec.Logs), Policy: snap.Version()}
 	if dec.Rule >= 0 {
 		v.Rule = snap.Rule(dec.Rule).Name

@@ -468,3 +468,32 @@ func TestScanFoundOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestScanWindowRule: a window rule counts the input as the first message
+// of an empty window, so one input alone crossing its threshold matches;
+// below it the rule does not.
+func TestScanWindowRule(t *testing.T) {
+	dir := t.TempDir()
+	pol := writeIn(t, dir, "drip.yaml", []byte("version: drip\nrules:\n"+
+		"  - name: drip-mobiles\n    direction: request\n    window: {key: [client], duration: 1h}\n"+
+		"    when: {any: {cn_mobile: 10}}\n    action: block\n"))
+	for _, tt := range []struct {
+		rows       int
+		wantCode   int
+		wantAction string
+	}{
+		{rows: 10, wantCode: exitBlocked, wantAction: "block"},
+		{rows: 9, wantCode: exitOK, wantAction: "allow"},
+	} {
+		list := writeIn(t, dir, fmt.Sprintf("list%d.csv", tt.rows), mobileList(tt.rows))
+		var stdout, stderr bytes.Buffer
+		code := runScan([]string{"--json", "--policy", pol, list}, nil, &stdout, &stderr)
+		var res scanResult
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatalf("decode %q: %v (stderr %q)", stdout.String(), err, stderr.String())
+		}
+		if code != tt.wantCode || res.Verdict.Action != tt.wantAction || tt.wantAction == "block" && res.Verdict.Rule != "drip-mobiles" {
+			t.Errorf("%d mobiles: exit %d, verdict %+v; want exit %d, %s", tt.rows, code, *res.Verdict, tt.wantCode, tt.wantAction)
+		}
+	}
+}
