@@ -62,7 +62,13 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	if gen := c.Services["trafficgen"]; gen.NetworkMode != "service:dlpproxy" || !slices.Contains(gen.Profiles, "demo") {
+	gen := c.Services["trafficgen"]
+	if gen.NetworkMode != "service:dlpproxy" || !slices.Contains(gen.Profiles, "demo") {
 		t.Errorf("trafficgen must be in profile demo and share the proxy's network (127.0.0.1 only): %+v", gen)
+	}
+	// The proxy refuses loopback destinations under config.yaml: the
+	// generator's origin must be named by the proxy container's name.
+	if k := slices.Index(gen.Command, "-origin-host"); k < 0 || k+1 >= len(gen.Command) || gen.Command[k+1] != "dlpproxy" {
+		t.Errorf("trafficgen must name its origin -origin-host dlpproxy (config.yaml refuses loopback): %v", gen.Command)
 	}
 }

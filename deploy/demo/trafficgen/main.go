@@ -48,6 +48,9 @@ type config struct {
 	duration time.Duration
 	requests int
 	rate     float64
+	// originListen is where the generator's origin listens; originHost
+	// is the host name the requests give it ("" for the listen address).
+	originListen, originHost string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -58,6 +61,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 2*time.Minute, "stop after this long")
 	fs.IntVar(&c.requests, "requests", 5000, "stop after this many requests")
 	fs.Float64Var(&c.rate, "rate", 20, "requests per second")
+	fs.StringVar(&c.originListen, "origin-listen", "127.0.0.1:0", "address the generator's origin server listens on")
+	fs.StringVar(&c.originHost, "origin-host", "", "host name the requests give the origin (default: its listen address); a name the proxy resolves to a non-loopback address needs no allow_destinations")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -81,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return 2
 	}
-	up, err := startUpstream()
+	up, err := startUpstream(cfg.originListen)
 	if err != nil {
 		fmt.Fprintf(stderr, "trafficgen: %v\n", err)
 		return 1
@@ -95,10 +100,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Timeout:   30 * time.Second,
 	}
 	defer client.CloseIdleConnections()
-	s := drive(ctx, client, "http://"+up.Addr, cfg)
+	origin := up.Addr
+	if cfg.originHost != "" {
+		_, port, _ := net.SplitHostPort(up.Addr)
+		origin = net.JoinHostPort(cfg.originHost, port)
+	}
+	s := drive(ctx, client, "http://"+origin, cfg)
 	fmt.Fprint(stdout, s)
 	if s.answered() == 0 {
-		fmt.Fprintln(stderr, "trafficgen: no request was answered; is the proxy running and allowed to reach 127.0.0.1?")
+		fmt.Fprintf(stderr, "trafficgen: no request was answered; is the proxy running and allowed to reach %s?\n", origin)
 		return 1
 	}
 	return 0
@@ -234,18 +244,18 @@ func send(ctx context.Context, c *http.Client, base string, st step) string {
 
 // upstream is the local origin server the traffic goes to.
 type upstream struct {
-	Addr string // host:port on 127.0.0.1
+	Addr string // host:port it listens on
 	srv  *http.Server
 	done chan struct{}
 }
 
-// startUpstream serves on 127.0.0.1:
+// startUpstream serves on addr (127.0.0.1:0 by default):
 //
 //	POST /upload        reads and discards the body
 //	GET  /clean         16 KiB of clean web content
 //	GET  /records?n=N   a CSV export of N synthetic records (N <= 10000)
-func startUpstream() (*upstream, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func startUpstream(addr string) (*upstream, error) {
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}

@@ -8,20 +8,27 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
 
 // forwardProxy is a minimal plain-HTTP forward proxy on 127.0.0.1 that
 // refuses CSV uploads with more than maxRows rows, standing in for dlpproxy.
-func forwardProxy(t *testing.T, maxRows int) (*httptest.Server, *atomic.Int64) {
+// It forwards to 127.0.0.1 and localhost only, and counts the requests
+// per destination host.
+func forwardProxy(t *testing.T, maxRows int) (*httptest.Server, *atomic.Int64, *sync.Map) {
 	t.Helper()
 	var n atomic.Int64
+	var hosts sync.Map // host -> *atomic.Int64
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		if host, _, _ := net.SplitHostPort(r.URL.Host); host != "127.0.0.1" {
+		host, _, _ := net.SplitHostPort(r.URL.Host)
+		c, _ := hosts.LoadOrStore(host, new(atomic.Int64))
+		c.(*atomic.Int64).Add(1)
+		if host != "127.0.0.1" && host != "localhost" {
 			http.Error(w, "loopback only", http.StatusForbidden)
 			return
 		}
@@ -51,11 +58,11 @@ func forwardProxy(t *testing.T, maxRows int) (*httptest.Server, *atomic.Int64) {
 	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, &n
+	return srv, &n, &hosts
 }
 
 func TestRun(t *testing.T) {
-	proxy, seen := forwardProxy(t, 100)
+	proxy, seen, _ := forwardProxy(t, 100)
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-proxy", proxy.URL, "-requests", "20", "-rate", "200", "-duration", "20s"}, &out, &errOut)
 	if code != 0 {
@@ -68,6 +75,21 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestRunOriginHost: with -origin-host every request names the origin by
+// that host (as the compose demo names it by the proxy container's name).
+func TestRunOriginHost(t *testing.T) {
+	proxy, seen, hosts := forwardProxy(t, 100)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-proxy", proxy.URL, "-origin-host", "localhost", "-requests", "10", "-rate", "200", "-duration", "20s"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+	c, ok := hosts.Load("localhost")
+	if !ok || c.(*atomic.Int64).Load() != 10 || seen.Load() != 10 {
+		t.Errorf("proxy saw %d requests, %v of them for localhost; want all 10", seen.Load(), c)
 	}
 }
 
