@@ -33,6 +33,32 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// TestYAMLErrorLines: a YAML syntax error names the line to fix, also for
+// yaml.v3's parser errors, which it reports at the line (counted from 0)
+// where the collection around the problem starts.
+func TestYAMLErrorLines(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"flow sequence left open", "version: t\nrules:\n  - name: a\n    action: [block\n    when: {any: {cn_mobile: 3}}\n", "p.yaml:4: invalid YAML: did not find expected ',' or ']'"},
+		{"flow mapping left open", "version: t\nrules:\n  - name: a\n    action: block\n    when: {any: {cn_mobile: 3}\n  - name: b\n", "p.yaml:5: invalid YAML: did not find expected ',' or '}'"},
+		{"key indented wrongly", "version: t\nrules:\n  - name: a\n    action: block\n   bad: x\n", "p.yaml:5: invalid YAML: did not find expected '-' indicator"},
+		{"after a flow list over two lines", "version: t\nscope: {hosts: [a,\n  b]}\nrules:\n  - name: a\n  x: 2\n", "p.yaml:6: invalid YAML: did not find expected '-' indicator"},
+		{"no newline at the end", "version: t\nrules:\n  - name: a\n  x: 2", "p.yaml:4: invalid YAML: did not find expected '-' indicator"},
+		{"open bracket at the end", "rules:\n  - name: [\n", "p.yaml:2: invalid YAML: did not find expected node content"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := Compile("p.yaml", []byte(tt.give))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	tests := []struct {
 		name string
