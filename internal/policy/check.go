@@ -17,6 +17,14 @@ func Check(out io.Writer, path string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: OK: version %s, %d rules, %d warnings, sha256 %s\n", path, s.Version(), len(s.rules), len(warns), s.SHA256())
+	fmt.Fprintf(out, "%s: OK: version %s, %s, %s, sha256 %s\n", path, s.Version(), count(len(s.rules), "rule"), count(len(warns), "warning"), s.SHA256())
 	return nil
+}
+
+// count writes n things: "1 rule", "3 rules".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -18,7 +18,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:    "valid with warning",
 			give:    "version: v1\nrules:\n  - {name: a, action: log, when: {any: {email: 0}}}\n",
-			wantOut: []string{"warning: ", "valid with warning.yaml:3 (rules[0].when.any.email): threshold 0 always holds\n", "valid with warning.yaml: OK: version v1, 1 rules, 1 warnings, sha256 "},
+			wantOut: []string{"warning: ", "valid with warning.yaml:3 (rules[0].when.any.email): threshold 0 always holds\n", "valid with warning.yaml: OK: version v1, 1 rule, 1 warning, sha256 "},
 		},
 		{
 			name:    "invalid",
