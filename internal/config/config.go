@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dlpproxy/dlpproxy/internal/yamlpos"
 )
 
 //go:embed default.yaml
@@ -150,6 +152,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		if line, msg, ok := yamlpos.SyntaxError(data, err); ok {
+			return nil, fmt.Errorf("%s:%d: invalid YAML: %s", name, line, msg)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := c.Validate(); err != nil {

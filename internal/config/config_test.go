@@ -40,6 +40,7 @@ func TestParse(t *testing.T) {
 				return c.Listen == "127.0.0.1:8080" && len(c.ConnectPorts) == 2 && c.Admin == "127.0.0.1:9090"
 			}},
 		{name: "unknown field names the line", give: "listen: :1\nlisten_addr: x\n", wantErr: "c.yaml: yaml: unmarshal errors:\n  line 2: field listen_addr not found"},
+		{name: "syntax error names the line to fix", give: "listen: :1\nlimits:\n  max_body: [1\n  other: 2\n", wantErr: "c.yaml:3: invalid YAML: did not find expected ',' or ']'"},
 		{name: "bad cidr", give: "allowed_clients: [10.0.0.0/33]\n", wantErr: "allowed_clients"},
 		{name: "bad listen", give: "listen: 3128\n", wantErr: "listen"},
 		{name: "bad port", give: "connect_ports: [0]\n", wantErr: "connect_ports"},

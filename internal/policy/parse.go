@@ -1,16 +1,16 @@
 package policy
 
 import (
-	"bytes"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dlpproxy/dlpproxy/internal/yamlpos"
 )
 
 // parser walks the yaml.Node tree of one policy file. Every problem it
@@ -37,53 +37,6 @@ func (p *parser) warnf(line int, name, format string, args ...any) {
 	p.warns = append(p.warns, Warning{File: p.file, Line: line, Rule: name, Message: fmt.Sprintf(format, args...)})
 }
 
-// yamlLine finds the line number in a yaml.v3 error message.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// parserProblems are the messages of yaml.v3's parser (not its scanner).
-// For them yaml.v3 reports the line, counted from 0, where the enclosing
-// block or flow collection starts (or of the problem when there is none):
-// "line 3" for a bracket left open on line 4, "line 2" for a key indented
-// wrongly on line 5 of a list that starts on line 3.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found undefined tag handle":             true,
-}
-
-// problemLine returns the line of a yaml.v3 parser error (message msg on
-// the whole of data, reported at line reported): the first line whose end
-// makes the document fail with the same message at the same reported line.
-// That is the line of a bracket left open, or of a key indented wrongly,
-// where yaml.v3 names the line before the collection around it. The search
-// starts at the line after the one reported (the collection's first) and
-// tries maxProblemLines lines at most; past them, that line is the answer.
-func problemLine(data []byte, msg string, reported int) int {
-	const maxProblemLines = 200
-	// At the end of data yaml.v3 may name the line after the last.
-	reported = min(reported, bytes.Count(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")))
-	end := 0
-	for range reported { // skip to the end of line reported
-		end += bytes.IndexByte(data[end:], '\n') + 1
-	}
-	for line := reported + 1; end < len(data) && line <= reported+maxProblemLines; line++ {
-		if k := bytes.IndexByte(data[end:], '\n'); k >= 0 {
-			end += k + 1
-		} else {
-			end = len(data)
-		}
-		var n yaml.Node
-		if err := yaml.Unmarshal(data[:end], &n); err != nil && err.Error() == msg {
-			return line
-		}
-	}
-	return reported + 1
-}
-
 // document parses data into its root mapping node, or records why it
 // cannot. Positions of bytes yaml.v3 rejects without a line are found
 // here first, so every syntax error carries a line.
@@ -95,12 +48,8 @@ func (p *parser) document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		e := &Error{File: p.file, Line: 1, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Msg = "invalid YAML: " + strings.TrimPrefix(err.Error(), m[0])
-			if parserProblems[strings.TrimPrefix(err.Error(), m[0])] {
-				e.Line = problemLine(data, err.Error(), e.Line)
-			}
+		if line, msg, ok := yamlpos.SyntaxError(data, err); ok {
+			e.Line, e.Msg = line, "invalid YAML: "+msg
 		}
 		p.errs = append(p.errs, e)
 		return nil

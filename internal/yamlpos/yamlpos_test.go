@@ -1,0 +1,68 @@
+package yamlpos
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestSyntaxError(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     string
+		wantLine int
+		wantMsg  string
+	}{
+		{"flow sequence left open", "a: 1\nb: [x,\n  y\nc: 2\n", 2, "did not find expected ',' or ']'"},
+		{"flow mapping left open", "a: 1\nb:\n  c: {d: 1\n  e: 2\n", 3, "did not find expected ',' or '}'"},
+		{"key indented wrongly in a list", "a: 1\nb:\n  - x\n  - y\n  z: 1\n", 5, "did not find expected '-' indicator"},
+		{"after a flow list over two lines", "a: [1,\n  2]\nb:\n  - x\n  y: 2\n", 5, "did not find expected '-' indicator"},
+		{"no newline at the end", "a:\n  - x\n  y: 2", 3, "did not find expected '-' indicator"},
+		{"open bracket at the end", "a:\n  - b: [\n", 2, "did not find expected node content"},
+		{"tab (a scanner error: line as reported)", "a: 1\n\tb: 2\n", 2, "found a tab character that violates indentation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n yaml.Node
+			err := yaml.Unmarshal([]byte(tt.give), &n)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			line, msg, ok := SyntaxError([]byte(tt.give), err)
+			if !ok || line != tt.wantLine || msg != tt.wantMsg {
+				t.Errorf("got line %d %q (%v), want line %d %q; yaml.v3 said %v", line, msg, ok, tt.wantLine, tt.wantMsg, err)
+			}
+		})
+	}
+	if _, _, ok := SyntaxError(nil, errors.New("yaml: unmarshal errors:\n  line 3: field x not found")); ok {
+		t.Error("a type error was taken for a syntax error")
+	}
+}
+
+// FuzzSyntaxError: whatever the input, the line named is one of its lines.
+func FuzzSyntaxError(f *testing.F) {
+	for _, s := range []string{"a: [1,\n2\n", "a:\n  - x\n  y: 1\n", "{a: 1\n", "a: 1\n\tb: 2\n", "- [\n- {\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var n yaml.Node
+		err := yaml.Unmarshal(data, &n)
+		if err == nil {
+			return
+		}
+		line, _, ok := SyntaxError(data, err)
+		if !ok {
+			return
+		}
+		// yaml.v3 counts lines at every break: LF, CR, NEL, LS and PS.
+		lines := 1
+		for _, br := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+			lines += bytes.Count(data, []byte(br))
+		}
+		if line < 1 || line > lines {
+			t.Fatalf("line %d of %d (yaml.v3 said %v)", line, lines, err)
+		}
+	})
+}
