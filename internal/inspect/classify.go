@@ -8,6 +8,14 @@ const (
 	flagClass = 1 << 7 // a class byte: a stop by itself
 	flagDigit = 1 << 6 // a digit: a stop at the fourth of a run
 	flagPair  = 1 << 5 // a pair byte: a stop right after another
+
+	// The VBMI kernel also drops a guarded separator (':' or '=' of free
+	// text) from the class mask when the byte after it, in the same
+	// block, starts no value: its handler would step over it at once, and
+	// no walk back of the scan loop crosses a ':' or '=', so the stops it
+	// never makes change nothing. The other kernels keep every class byte.
+	flagGuarded    = 1 << 4 // ':' and '=' of free text
+	flagValueStart = 1 << 3 // a byte that may start a labelled value (not quiet)
 )
 
 // kernel names a way to classify blocks: the portable loop, or a vector
@@ -108,24 +116,32 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 }
 
 // textStops and csvStops are the stop tables of byteClass and csvClass.
-var textStops, csvStops = newStopTable(&byteClass), newStopTable(&csvClass)
+var textStops, csvStops = newStopTable(&byteClass, true), newStopTable(&csvClass, false)
 
 // newStopTable returns the stop table of the class table cls. A pair byte
 // is a stop only right after another pair byte: 't' after '<', the last
 // byte of 为 or 是 after its middle byte. Alone, each is too common to stop
 // at (English text, any CJK text); two pair bytes in a row that are no such
-// pair (tt, 为为) stop at a no-op.
-func newStopTable(cls *[256]uint8) *stopTable {
+// pair (tt, 为为) stop at a no-op. guardSeps marks ':' and '=' for the
+// VBMI kernel's drop (free text only: in a CSV body they may be cell
+// delimiters).
+func newStopTable(cls *[256]uint8, guardSeps bool) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {
+		if guardSeps && (c == ':' || c == '=') {
+			t.flags[c] |= flagGuarded
+		}
+		if c >= 0x80 || mayStartValue(byte(c)) {
+			t.flags[c] |= flagValueStart
+		}
 		switch cls[c] {
 		case clsNone:
 		case clsDigit:
-			t.flags[c] = flagDigit
+			t.flags[c] |= flagDigit
 		case clsVerb, clsTag, clsPair:
-			t.flags[c] = flagPair
+			t.flags[c] |= flagPair
 		default:
-			t.flags[c] = flagClass
+			t.flags[c] |= flagClass
 		}
 		for k := range 8 {
 			var plane uint64

@@ -12,7 +12,9 @@ TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
 	VMOVDQU64 64(AX), Z2
 	VMOVDQU64 128(AX), Z3
 	VMOVDQU64 192(AX), Z4
-	XORQ DX, DX
+	MOVQ  $0x8000000000000000, R8 // bit 63: the next block's first byte, unseen
+	KMOVQ R8, K7
+	XORQ  DX, DX
 
 block:
 	CMPQ DX, CX
@@ -29,16 +31,29 @@ block:
 	VPBLENDMB Z6, Z5, K1, Z7
 
 	// The flags' top bit is the class mask; doubling each byte brings the
-	// digit flag, then the pair flag, to the top. out holds the class
-	// masks, then the digit masks, then the pair masks: eight words each.
+	// digit flag, then the pair flag, then the guarded and value-start
+	// flags to the top. out holds the class masks, then the digit masks,
+	// then the pair masks: eight words each.
 	VPMOVB2M Z7, K2
-	KMOVQ    K2, (DI)(DX*8)
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K3
 	KMOVQ    K3, 64(DI)(DX*8)
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K4
 	KMOVQ    K4, 128(DI)(DX*8)
+	VPADDB   Z7, Z7, Z7
+	VPMOVB2M Z7, K5
+	VPADDB   Z7, Z7, Z7
+	VPMOVB2M Z7, K6
+
+	// A guarded separator before a byte that starts no value is no
+	// class byte: K6 = value starts one byte on (the last bit: unseen,
+	// so kept), K5 = guarded separators before anything else.
+	KSHIFTRQ $1, K6, K6
+	KORQ     K7, K6, K6
+	KANDNQ   K5, K6, K5
+	KANDNQ   K2, K5, K2
+	KMOVQ    K2, (DI)(DX*8)
 
 	ADDQ $64, BX
 	INCQ DX
