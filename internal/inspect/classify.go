@@ -123,8 +123,9 @@ var textStops, csvStops = newStopTable(&byteClass, true), newStopTable(&csvClass
 // byte of 为 or 是 after its middle byte. Alone, each is too common to stop
 // at (English text, any CJK text); two pair bytes in a row that are no such
 // pair (tt, 为为) stop at a no-op. guardSeps marks ':' and '=' for the
-// VBMI kernel's drop (free text only: in a CSV body they may be cell
-// delimiters).
+// VBMI kernel's drop (free text only: the drop's condition is the free-text
+// handler's; a CSV body's separator handler steps over them whatever
+// follows, its delimiter being ',' or a tab).
 func newStopTable(cls *[256]uint8, guardSeps bool) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {

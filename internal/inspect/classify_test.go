@@ -208,6 +208,13 @@ var kernelNeighbours = []string{
 	"+", "+86 ", "x", "X", "u", "E", "EA", "a", "f", "z", "\\", "\\u", "\\u0031", "\\uff11", "%", "%31",
 	"%EF%BC%91", "&", "&#", "&#49;", "&#x31;", "#", "@", "{", "}", "<", "<th>", "年", "，", "：", "１",
 	"Ｘ", "\xef", "\xef\xbc", "\xbc\x91", "姓名:", "手机 ", "卡号=", "护照：", "为", "是",
+	// ':' and '=' before every kind of byte (the VBMI kernel drops those
+	// before a byte that starts no value), labelled names and addresses,
+	// JSON keys, query strings and table cells around them.
+	"::", "==", ":=", ":-", "=-", ":+", ":x", "=a", ":,", "=\n", ":\\u", "=%", ":%3", ": \"", "= ",
+	"tel:", "a:b", "name=", "name:", "\"phone\":", "\"name\":\"", "\":\"", "id=", "http://a.cn/?id=",
+	"姓名=", "姓名:张三", "name=张三", "\"name\":\"张三\"", "姓名: 李四,", "地址:北京市朝阳区建国路88号",
+	"<td>", "</td><td>", "<tr><td>姓名:</td><td>", "<th>手机</th>", "</tr>", "<td>a:b=c</td>", "\r\n",
 }
 
 // digitRunsBody returns a body of runs of one to nineteen digits (short
@@ -233,8 +240,8 @@ func digitRunsBody(r *rand.Rand, g advGen) []byte {
 
 // TestKernelsAgreeOnDigitRuns: every block classifier counts the same and
 // settles each write at the same offset, on runs of digits between random
-// neighbours (in free text and in CSV cells) and on the adversarial values
-// of advGen, written in random pieces.
+// neighbours (in free text, in CSV cells and in HTML table cells) and on
+// the adversarial values of advGen, written in random pieces.
 func TestKernelsAgreeOnDigitRuns(t *testing.T) {
 	engines := kernelEngines(t)
 	t.Logf("kernels: %v", availableKernels())
@@ -242,11 +249,13 @@ func TestKernelsAgreeOnDigitRuns(t *testing.T) {
 	g := advGen{r, new(int)}
 	for n := range 3000 {
 		var body []byte
-		switch n % 3 {
+		switch n % 4 {
 		case 0:
 			body = digitRunsBody(r, g)
 		case 1:
-			body = append([]byte("姓名,身份证号,手机号,银行卡号,护照号码\n"), digitRunsBody(r, g)...)
+			body = append([]byte("姓名,身份证号,手机号,银行卡号,护照号码,地址\n"), digitRunsBody(r, g)...)
+		case 2:
+			body = append([]byte("<table><tr><th>姓名</th><th>手机号</th><th>地址</th></tr><tr><td>"), digitRunsBody(r, g)...)
 		default:
 			body = g.frame(g.body())
 		}
