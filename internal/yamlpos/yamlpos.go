@@ -21,38 +21,78 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 // err on data, and its message without the "yaml: line N: " prefix; ok is
 // false for an error that names no line (type errors carry their own).
 func SyntaxError(data []byte, err error) (line int, msg string, ok bool) {
+	line, msg, ok = reported(err)
+	if !ok {
+		return 0, "", false
+	}
+	switch kind := problems[msg]; kind {
+	case foundAt:
+		line = problemLine(data, err.Error(), line)
+	case openedAt, quoteOpenedAt:
+		shifted, ok := reportedAfterEmptyLine(data, msg)
+		switch {
+		case ok && kind == openedAt:
+			line = shifted // from 0 in the shifted data: from 1 in data
+		case ok:
+			line = shifted - 1
+		case kind == openedAt:
+			line = min(line, lastLine(data)) + 1
+		}
+	}
+	return line, msg, true
+}
+
+// reported returns the line yaml.v3's error err names and its message
+// without the "yaml: line N: " prefix; ok is false when it names no line.
+func reported(err error) (line int, msg string, ok bool) {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return 0, "", false
 	}
 	line, _ = strconv.Atoi(m[1])
-	msg = strings.TrimPrefix(err.Error(), m[0])
-	switch parserProblems[msg] {
-	case openedAt:
-		line = min(line, lastLine(data)) + 1
-	case foundAt:
-		line = problemLine(data, err.Error(), line)
-	}
-	return line, msg, true
+	return line, strings.TrimPrefix(err.Error(), m[0]), true
 }
 
-// A parserProblem says which line to name for one of yaml.v3's parser
-// errors. yaml.v3 reports them at the line, counted from 0, where the
+// reportedAfterEmptyLine returns the line yaml.v3 names for data parsed
+// after an empty line, if it fails with message msg there too. yaml.v3
+// names the line of an error's context (the collection or quoted scalar
+// left open), except when the context is on the first line, which it
+// counts as 0: then it names the line of the problem ('[' left open on
+// line 1 and missed on line 2 said "line 1", as '[' left open on line 2
+// does). After an empty line no context is on line 0.
+func reportedAfterEmptyLine(data []byte, msg string) (int, bool) {
+	var n yaml.Node
+	err := yaml.Unmarshal(append([]byte{'\n'}, data...), &n)
+	if err == nil {
+		return 0, false
+	}
+	line, shiftedMsg, ok := reported(err)
+	return line, ok && shiftedMsg == msg
+}
+
+// A problem says which line to name for one of yaml.v3's errors. yaml.v3
+// reports its parser's errors at the line, counted from 0, where the
 // collection around the problem starts (or of the problem when there is
-// none): "line 3" for a bracket left open on line 4, "line 2" for a key
-// indented wrongly on line 5 of a list that starts on line 3.
-type parserProblem uint8
+// none, or when the collection starts on the first line): "line 3" for a
+// bracket left open on line 4, "line 2" for a key indented wrongly on
+// line 5 of a list that starts on line 3. Its scanner's errors are
+// reported the same way counted from 1; the line named is right for them
+// but for a quoted scalar left open on the first line.
+type problem uint8
 
 const (
 	// openedAt: the collection's first line, where its bracket is left
 	// open.
-	openedAt parserProblem = iota + 1
+	openedAt problem = iota + 1
 	// foundAt: the line that breaks the collection, searched for.
 	foundAt
+	// quoteOpenedAt: a scanner error: the line of the quote left open.
+	quoteOpenedAt
 )
 
-// parserProblems are the messages of yaml.v3's parser (not its scanner).
-var parserProblems = map[string]parserProblem{
+// problems are the messages of yaml.v3's parser, and of its scanner when
+// the line named may not be right.
+var problems = map[string]problem{
 	"did not find expected ',' or ']'":       openedAt,
 	"did not find expected ',' or '}'":       openedAt,
 	"did not find expected '-' indicator":    foundAt,
@@ -60,6 +100,7 @@ var parserProblems = map[string]parserProblem{
 	"did not find expected key":              foundAt,
 	"did not find expected node content":     foundAt,
 	"found undefined tag handle":             foundAt,
+	"found unexpected end of stream":         quoteOpenedAt,
 }
 
 // lastLine returns the number, counted from 0, of the last line of data:

@@ -3,6 +3,7 @@ package yamlpos
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -22,6 +23,12 @@ func TestSyntaxError(t *testing.T) {
 		{"no newline at the end", "a:\n  - x\n  y: 2", 3, "did not find expected '-' indicator"},
 		{"open bracket at the end", "a:\n  - b: [\n", 2, "did not find expected node content"},
 		{"tab (a scanner error: line as reported)", "a: 1\n\tb: 2\n", 2, "found a tab character that violates indentation"},
+		{"flow sequence left open on the first line", "a: [1, 2\nb: 3\n", 1, "did not find expected ',' or ']'"},
+		{"flow mapping left open on the first line", "a: {b: 1\n" + strings.Repeat("c: 2\n", 30), 1, "did not find expected ',' or '}'"},
+		{"flow sequence from the first line on", "a: [1,\n 2\nb: 3\n", 1, "did not find expected ',' or ']'"},
+		{"flow sequence left open, CRLF", "a: 1\r\nb: [x,\r\n  y\r\nc: 2\r\n", 2, "did not find expected ',' or ']'"},
+		{"quote left open on the first line", "a: 'b\nc: 1\n", 1, "found unexpected end of stream"},
+		{"quote left open later", "x: 0\na: \"b\nc: 1\n", 2, "found unexpected end of stream"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
