@@ -3,8 +3,10 @@ package yamlpos
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -45,6 +47,30 @@ func TestSyntaxError(t *testing.T) {
 	}
 	if _, _, ok := SyntaxError(nil, errors.New("yaml: unmarshal errors:\n  line 3: field x not found")); ok {
 		t.Error("a type error was taken for a syntax error")
+	}
+}
+
+// TestSyntaxErrorCost: the line that breaks a collection is found with a
+// few parses of a large file, not one per line (a 1 MB file with a key
+// indented wrongly 150 lines into a list took 9-10 s).
+func TestSyntaxErrorCost(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, "key%07d: value\n", i)
+	}
+	b.WriteString("list:\n")
+	want := strings.Count(b.String(), "\n") + 151 // the line of z
+	b.WriteString(strings.Repeat("  - x\n", 150) + "  z: 1\n" + strings.Repeat("  - y\n", 100))
+	data := []byte(b.String())
+	var n yaml.Node
+	err := yaml.Unmarshal(data, &n)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	start := time.Now()
+	line, _, _ := SyntaxError(data, err)
+	if took := time.Since(start); line != want || took > 3*time.Second {
+		t.Errorf("line %d in %v, want line %d in well under 3 s (%v)", line, took, want, err)
 	}
 }
 
