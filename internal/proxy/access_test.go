@@ -90,7 +90,7 @@ func TestDestinations(t *testing.T) {
 		{name: "metadata v6", raw: "GET http://[fd00:ec2::254]/ HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
 		{name: "name resolving to metadata", raw: "GET http://metadata.test:" + port + "/ HTTP/1.1\r\nHost: metadata.test\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
 		{name: "tunnel to a name resolving to metadata", raw: "CONNECT metadata.test:443 HTTP/1.1\r\nHost: metadata.test:443\r\n\r\n", wantStatus: 403},
-		{name: "tunnel to the metadata address", raw: "CONNECT 169.254.169.254:443 HTTP/1.1\r\nHost: 169.254.169.254:443\r\n\r\n", wantStatus: 403},
+		{name: "tunnel to the metadata address", raw: "CONNECT 169.254.169.254:443 HTTP/1.1\r\nHost: 169.254.169.254:443\r\n\r\n", wantStatus: 403, wantBody: "not allowed: cloud metadata"},
 		{name: "tunnel to another port", raw: "CONNECT 127.0.0.1:" + port + " HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 403},
 		{name: "name resolving to loopback is served", raw: "GET http://ok.test:" + port + "/ HTTP/1.1\r\nHost: ok.test\r\n\r\n", wantStatus: 200},
 	}

@@ -142,8 +142,15 @@ func (p *Proxy) destinationRefusal(ip netip.Addr) string {
 // destinationError is errDestination with the kind of address refused.
 type destinationError struct{ kind string }
 
+// Error names the kind of address refused.
 func (e *destinationError) Error() string {
 	return "destination address not allowed (" + e.kind + ")"
+}
+
+// destinationMessage is what a client refused a destination of that kind
+// reads.
+func destinationMessage(kind string) string {
+	return "dlpproxy: destination address not allowed: " + kind + " (the proxy's allow_destinations setting lists exceptions)"
 }
 
 // Is makes errors.Is(err, errDestination) hold.

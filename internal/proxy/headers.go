@@ -123,8 +123,7 @@ func errorResponse(req *http.Request, err error) *http.Response {
 		if de := (*destinationError)(nil); errors.As(err, &de) {
 			kind = de.kind
 		}
-		status, msg = http.StatusForbidden, "dlpproxy: destination address not allowed: "+kind+
-			" (the proxy's allow_destinations setting lists exceptions)"
+		status, msg = http.StatusForbidden, destinationMessage(kind)
 	case errors.Is(err, errBusy):
 		resp := textResponse(req, http.StatusServiceUnavailable, "dlpproxy: too busy inspecting, retry shortly\n")
 		resp.Header.Set("Retry-After", "1")

@@ -302,7 +302,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ip, err := netip.ParseAddr(hostOnly(r.Host)); r.Method == http.MethodConnect && err == nil && !p.destinationAllowed(ip) {
 		// Refused before the tunnel is accepted; a name is checked when
 		// it is dialed (intercepted tunnels dial per request).
-		p.deny(w, x, DeniedDestination, http.StatusForbidden)
+		p.denyWith(w, x, DeniedDestination, http.StatusForbidden, destinationMessage(p.destinationRefusal(ip)))
 		return
 	}
 	if tc := connOf(r); r.Method == http.MethodConnect && tc != nil {
@@ -328,10 +328,15 @@ func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (*http.Reque
 
 // deny answers an access-control refusal and records it.
 func (p *Proxy) deny(w http.ResponseWriter, x *exchange, reason string, status int) {
+	p.denyWith(w, x, reason, status, "dlpproxy: access denied ("+reason+")")
+}
+
+// denyWith is deny with the text the client reads.
+func (p *Proxy) denyWith(w http.ResponseWriter, x *exchange, reason string, status int, msg string) {
 	p.metrics().AccessDenied(reason)
 	x.setOutcome(OutcomeDenied)
 	w.Header().Set("Connection", "close")
-	http.Error(w, "dlpproxy: access denied ("+reason+")", status)
+	http.Error(w, msg, status)
 	p.logAccess(x, status)
 }
 

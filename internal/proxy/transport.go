@@ -41,8 +41,9 @@ func (p *Proxy) newTransport() *http.Transport {
 	}
 }
 
-// dialContext connects upstream. It refuses link-local and metadata
-// addresses (checked on the address dialed, after resolution) and a
+// dialContext connects upstream. It refuses the addresses
+// destinationRefusal names (checked on the address dialed, after
+// resolution) and a
 // connection whose far end is one of the proxy's own listeners, whatever
 // name resolved to it.
 func (p *Proxy) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
