@@ -20,3 +20,14 @@ func makeFIFO(t *testing.T, path string) {
 		t.Fatalf("mkfifo: %v", err)
 	}
 }
+
+// asNobody makes cmd run as the unprivileged user nobody (65534), for a
+// test running as root that needs permissions to apply; ok is false where
+// that cannot be done.
+func asNobody(cmd *exec.Cmd) (ok bool) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534}
+	return true
+}

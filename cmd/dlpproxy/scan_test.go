@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -495,5 +496,73 @@ func TestScanWindowRule(t *testing.T) {
 		if code != tt.wantCode || res.Verdict.Action != tt.wantAction || tt.wantAction == "block" && res.Verdict.Rule != "drip-mobiles" {
 			t.Errorf("%d mobiles: exit %d, verdict %+v; want exit %d, %s", tt.rows, code, *res.Verdict, tt.wantCode, tt.wantAction)
 		}
+	}
+}
+
+// TestScanUnreadableSubdirectory: a subdirectory that cannot be read is
+// reported, naming it and the reason, with exit 1, and the walk goes on to
+// the files after it. Root reads everything, so as root the built binary
+// runs as nobody.
+func TestScanUnreadableSubdirectory(t *testing.T) {
+	dir, err := os.MkdirTemp("", "dlpproxy-scanperm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = os.Chmod(filepath.Join(dir, "b-locked"), 0o755)
+		_ = os.RemoveAll(dir)
+	})
+	for _, sub := range []string{"a", "b-locked", "c"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, sub, "list.csv"), mobileList(3))
+	}
+	for _, p := range []string{dir, filepath.Join(dir, "a"), filepath.Join(dir, "c")} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(dir, "b-locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := 0
+	if os.Geteuid() != 0 {
+		code = runScan([]string{"--json", dir}, nil, &stdout, &stderr)
+	} else {
+		bin, err := builtBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "scan", "--json", dir)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		dieWithTest(cmd)
+		if !asNobody(cmd) {
+			t.Skip("running as root and cannot run a command as another user on this system")
+		}
+		var exit *exec.ExitError
+		if err := cmd.Run(); errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		var res scanResult
+		if err := dec.Decode(&res); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		rel, _ := filepath.Rel(dir, res.Source)
+		got = append(got, fmt.Sprintf("%s:%d:%s", filepath.ToSlash(rel), res.Counts["cn_mobile"], res.Error))
+	}
+	want := []string{"a/list.csv:3:", "b-locked:0:permission denied", "c/list.csv:3:"}
+	if code != exitError || !slices.Equal(got, want) || !strings.Contains(stderr.String(), "b-locked: permission denied") {
+		t.Errorf("exit %d, results %v, stderr %q; want exit %d, %v and the locked directory named", code, got, stderr.String(), exitError, want)
 	}
 }
