@@ -439,11 +439,14 @@ func policyReason(id string) policy.Reason {
 
 // openError explains a failed open without Go's *PathError wrapping.
 func openError(err error) string {
+	var pe *fs.PathError
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return "no such file"
 	case errors.Is(err, os.ErrPermission):
 		return "permission denied"
+	case errors.As(err, &pe): // the path is printed before the reason already
+		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -564,5 +566,24 @@ func TestScanUnreadableSubdirectory(t *testing.T) {
 	want := []string{"a/list.csv:3:", "b-locked:0:permission denied", "c/list.csv:3:"}
 	if code != exitError || !slices.Equal(got, want) || !strings.Contains(stderr.String(), "b-locked: permission denied") {
 		t.Errorf("exit %d, results %v, stderr %q; want exit %d, %v and the locked directory named", code, got, stderr.String(), exitError, want)
+	}
+}
+
+// TestOpenError: the reason an input could not be opened, without the path
+// (printed before it).
+func TestOpenError(t *testing.T) {
+	for _, tt := range []struct {
+		give error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "/x/y.csv", Err: fs.ErrNotExist}, "no such file"},
+		{&fs.PathError{Op: "open", Path: "/x/y.csv", Err: fs.ErrPermission}, "permission denied"},
+		{&fs.PathError{Op: "open", Path: "/x/y.csv", Err: syscall.EMFILE}, "open: too many open files"},
+		{&fs.PathError{Op: "readdirent", Path: "/x", Err: syscall.EIO}, "readdirent: input/output error"},
+		{errChanged, errChanged.Error()},
+	} {
+		if got := openError(tt.give); got != tt.want {
+			t.Errorf("openError(%v) = %q, want %q", tt.give, got, tt.want)
+		}
 	}
 }
