@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -54,6 +55,21 @@ func writeIn(t *testing.T, dir, name string, data []byte) string {
 	p := filepath.Join(dir, name)
 	writeFile(t, p, data)
 	return p
+}
+
+// decodeResults reads the objects scan --json printed.
+func decodeResults(t *testing.T, r io.Reader) []scanResult {
+	t.Helper()
+	var out []scanResult
+	dec := json.NewDecoder(r)
+	for dec.More() {
+		var res scanResult
+		if err := dec.Decode(&res); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 // mobileList is a CSV of n distinct mobiles under a labelled header.
@@ -155,12 +171,7 @@ func TestScanJobs(t *testing.T) {
 		t.Fatalf("one at a time: exit %d, stderr %q; want exit %d naming missing.csv", wantCode, wantErr, exitError)
 	}
 	var sources []string
-	dec := json.NewDecoder(strings.NewReader(wantOut))
-	for dec.More() {
-		var res scanResult
-		if err := dec.Decode(&res); err != nil {
-			t.Fatalf("decode: %v", err)
-		}
+	for _, res := range decodeResults(t, strings.NewReader(wantOut)) {
 		sources = append(sources, res.Source)
 	}
 	if !slices.Equal(sources, args) {
@@ -281,12 +292,7 @@ func TestScanDirectory(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q", code, stderr.String())
 			}
 			var got []string
-			dec := json.NewDecoder(&stdout)
-			for dec.More() {
-				var res scanResult
-				if err := dec.Decode(&res); err != nil {
-					t.Fatalf("decode: %v", err)
-				}
+			for _, res := range decodeResults(t, &stdout) {
 				rel, err := filepath.Rel(tt.root, res.Source)
 				if err != nil || strings.HasPrefix(rel, "..") {
 					rel = filepath.Base(res.Source)
@@ -447,12 +453,7 @@ func TestScanFoundOnly(t *testing.T) {
 			runScan(append(tt.give, args...), nil, &stdout, &stderr)
 			var got []string
 			if strings.Contains(tt.name, "json") {
-				dec := json.NewDecoder(&stdout)
-				for dec.More() {
-					var res scanResult
-					if err := dec.Decode(&res); err != nil {
-						t.Fatalf("decode: %v", err)
-					}
+				for _, res := range decodeResults(t, &stdout) {
 					got = append(got, res.Source)
 				}
 			} else {
@@ -554,12 +555,7 @@ func TestScanUnreadableSubdirectory(t *testing.T) {
 		}
 	}
 	var got []string
-	dec := json.NewDecoder(&stdout)
-	for dec.More() {
-		var res scanResult
-		if err := dec.Decode(&res); err != nil {
-			t.Fatalf("decode: %v", err)
-		}
+	for _, res := range decodeResults(t, &stdout) {
 		rel, _ := filepath.Rel(dir, res.Source)
 		got = append(got, fmt.Sprintf("%s:%d:%s", filepath.ToSlash(rel), res.Counts["cn_mobile"], res.Error))
 	}
