@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -529,33 +530,9 @@ func TestScanUnreadableSubdirectory(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "b-locked"), 0); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	code := 0
-	if os.Geteuid() != 0 {
-		code = runScan([]string{"--json", dir}, nil, &stdout, &stderr)
-	} else {
-		bin, err := builtBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "scan", "--json", dir)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		dieWithTest(cmd)
-		if !asNobody(cmd) {
-			t.Skip("running as root and cannot run a command as another user on this system")
-		}
-		var exit *exec.ExitError
-		if err := cmd.Run(); errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
+	code, stdout, stderr := runUnprivileged(t, "scan", "--json", dir)
 	var got []string
-	for _, res := range decodeResults(t, &stdout) {
+	for _, res := range decodeResults(t, stdout) {
 		rel, _ := filepath.Rel(dir, res.Source)
 		got = append(got, fmt.Sprintf("%s:%d:%s", filepath.ToSlash(rel), res.Counts["cn_mobile"], res.Error))
 	}
@@ -563,6 +540,38 @@ func TestScanUnreadableSubdirectory(t *testing.T) {
 	if code != exitError || !slices.Equal(got, want) || !strings.Contains(stderr.String(), "b-locked: permission denied") {
 		t.Errorf("exit %d, results %v, stderr %q; want exit %d, %v and the locked directory named", code, got, stderr.String(), exitError, want)
 	}
+}
+
+// runUnprivileged runs the built binary with args and returns its exit
+// status and output. Root may read everything, so as root it runs as the
+// unprivileged user nobody, for permissions to apply.
+func runUnprivileged(t *testing.T, args ...string) (code int, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	bin, err := builtBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	dieWithTest(cmd)
+	if os.Geteuid() == 0 {
+		if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if !asNobody(cmd) {
+			t.Skip("running as root and cannot run a command as another user on this system")
+		}
+	}
+	var exit *exec.ExitError
+	if err := cmd.Run(); errors.As(err, &exit) {
+		return exit.ExitCode(), stdout, stderr
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, stdout, stderr
 }
 
 // TestOpenError: the reason an input could not be opened, without the path

@@ -156,7 +156,7 @@ func serve(ctx context.Context, cfg *config.Config, d serveDeps) error {
 	if cfg.CADir != "" {
 		c, err := ca.Load(cfg.CADir)
 		if err != nil {
-			return fmt.Errorf("load CA: %w", err)
+			return err // "load CA: ..." and the file
 		}
 		p.CA = c
 		m.WatchLeafCache(c.Len)

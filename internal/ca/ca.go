@@ -214,15 +214,15 @@ func Load(dir string, opts ...Option) (*CA, error) {
 	o := buildOptions(opts)
 	keyPEM, err := readPrivate(filepath.Join(dir, KeyFile), o.groups)
 	if err != nil {
-		return nil, fmt.Errorf("load ca: %w", err)
+		return nil, fmt.Errorf("load CA: %w", err)
 	}
 	certPEM, err := os.ReadFile(filepath.Join(dir, CertFile))
 	if err != nil {
-		return nil, fmt.Errorf("load ca: %w", err)
+		return nil, fmt.Errorf("load CA: %w", err)
 	}
 	cert, key, err := parse(certPEM, keyPEM, o.now())
 	if err != nil {
-		return nil, fmt.Errorf("load ca: %w", err)
+		return nil, fmt.Errorf("load CA: %w", err)
 	}
 	return newCA(cert, certPEM, key, o), nil
 }
@@ -233,6 +233,13 @@ func Load(dir string, opts ...Option) (*CA, error) {
 // fsGroup, since a non-root container cannot own the volume).
 func readPrivate(path string, groups func() []int) ([]byte, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrPermission) {
+		// The usual cause: a key made by one user (ca init on the host) and
+		// mounted for another (a container's own user).
+		return nil, fmt.Errorf("%w: this process (%s) cannot read the key or enter its directory: "+
+			"make the process's user the key's owner (mode 0600), or its group the key's group (mode 0640) "+
+			"with the directory open to that group (0750)", err, processIdentity())
+	}
 	if err != nil {
 		return nil, err
 	}

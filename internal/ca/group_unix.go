@@ -3,7 +3,9 @@
 package ca
 
 import (
+	"fmt"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -14,4 +16,10 @@ func fileGroup(st fs.FileInfo) (int, bool) {
 		return 0, false
 	}
 	return int(sys.Gid), true
+}
+
+// processIdentity names the user and group the process runs as, for an
+// error about files it cannot read.
+func processIdentity() string {
+	return fmt.Sprintf("uid %d, gid %d", os.Geteuid(), os.Getegid())
 }
