@@ -108,6 +108,28 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
+// TestDockerIgnore: the Dockerfile copies the whole repository into its
+// build stage, so .dockerignore must keep out the CA directory the compose
+// quick start creates (its private key would sit in a build layer and the
+// build cache) and the VCS metadata.
+func TestDockerIgnore(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(deployDir, "..", ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	excluded := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			excluded[strings.Trim(line, "/")] = true
+		}
+	}
+	for _, p := range []string{"deploy/ca", ".git"} {
+		if !excluded[p] {
+			t.Errorf(".dockerignore does not exclude %s", p)
+		}
+	}
+}
+
 func FuzzParseDockerfile(f *testing.F) {
 	for _, s := range []string{"FROM a:1\nRUN x \\\n y\n", "\\\n", "# c\n\nUSER 1\n", "RUN a \\\n# c\n"} {
 		f.Add(s)
