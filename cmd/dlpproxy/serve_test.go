@@ -58,6 +58,16 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureServing(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprint(w, digest(b))
+	}))
+}
+
+// newFixtureServing is newFixture with upstream as the TLS upstream's
+// handler.
+func newFixtureServing(t *testing.T, upstream http.Handler) *fixture {
+	t.Helper()
 	f := &fixture{dir: t.TempDir()}
 	f.caDir = filepath.Join(f.dir, "ca")
 	if _, err := ca.Init(f.caDir); err != nil {
@@ -65,10 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.policyPath = filepath.Join(f.dir, "policy.yaml")
 	writeFile(t, f.policyPath, policy.DefaultYAML())
-	f.upstream = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		fmt.Fprint(w, digest(b))
-	}))
+	f.upstream = httptest.NewTLSServer(upstream)
 	t.Cleanup(f.upstream.Close)
 	f.rootsPath = filepath.Join(f.dir, "upstream.pem")
 	writeFile(t, f.rootsPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.upstream.Certificate().Raw}))
@@ -268,14 +275,22 @@ func TestBinaryWithCurl(t *testing.T) {
 // needCurl returns curl's path; in CI (CI set) curl must be installed.
 func needCurl(t *testing.T) string {
 	t.Helper()
-	curl, err := exec.LookPath("curl")
+	return needProgram(t, "curl")
+}
+
+// needProgram returns the path of the program name. Without it the test
+// fails in CI (CI set; .ci/run installs it) and is skipped elsewhere,
+// saying so.
+func needProgram(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatal("curl is required in CI")
+			t.Fatalf("%s is required in CI (.ci/run installs it)", name)
 		}
-		t.Skip("curl not installed (CI installs it)")
+		t.Skipf("%s not installed (CI installs it)", name)
 	}
-	return curl
+	return path
 }
 
 // binDir is the directory builtBinary builds in, made once per test run;

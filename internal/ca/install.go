@@ -28,6 +28,12 @@ Windows (domain): Group Policy Management > Computer Configuration > Policies >
   Windows Settings > Security Settings > Public Key Policies >
   Trusted Root Certification Authorities > Import ca.crt
 
+Chrome / Chromium / Edge on Linux (they read the user's NSS database, not the
+system store above; certutil is in libnss3-tools / nss-tools):
+  mkdir -p $HOME/.pki/nssdb && certutil -N --empty-password -d sql:$HOME/.pki/nssdb   # if the browser has not made it yet
+  certutil -A -n dlpproxy-ca -t "C,," -i {{cert}} -d sql:$HOME/.pki/nssdb
+  (On Windows and macOS they use the operating system's store.)
+
 Firefox (own certificate store):
   Windows/macOS enterprise policy (policies.json), trusting the OS store:
     {"policies": {"Certificates": {"ImportEnterpriseRoots": true}}}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+)
+
+// TestBrowserSeesBlockPage: an employee's browser (headless Chromium on
+// Linux, trusting the interception CA through its NSS database, the way
+// `ca init` says) submits a web form carrying a customer list over HTTPS
+// through the built proxy. The browser shows the block page, naming the
+// rule, the counts and the same incident id as the server's log, with no
+// raw value; the upload never reaches the site.
+func TestBrowserSeesBlockPage(t *testing.T) {
+	chromium := needProgram(t, "chromium")
+	certutil := needProgram(t, "certutil") // Debian: libnss3-tools
+
+	records := corpus.Records(11, 200)
+	list := corpus.CSV(records, corpus.CSVOptions{}).Data
+	var posts atomic.Int32
+	f := newFixtureServing(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+			fmt.Fprint(w, "<html><body>UPLOADED</body></html>")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, formPage(list))
+	}))
+	proxyAddr, serverLog := f.startBinary(t)
+
+	home := t.TempDir()
+	nssdb := "sql:" + filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(filepath.Join(home, ".pki", "nssdb"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-N", "--empty-password", "-d", nssdb},
+		{"-d", nssdb, "-A", "-t", "C,,", "-n", "dlpproxy-ca", "-i", filepath.Join(f.caDir, "ca.crt")},
+	} {
+		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium,
+		"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(home, "profile"),
+		"--proxy-server=http://"+proxyAddr,
+		"--proxy-bypass-list=<-loopback>", // Chromium sends 127.0.0.1 direct unless told
+		"--virtual-time-budget=10000",     // let the form submit before the DOM is dumped
+		"--dump-dom", f.upstream.URL+"/form")
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	dieWithTest(cmd)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	page := string(out)
+
+	incident := regexp.MustCompile(`<code>([0-9a-f]{32})</code>`).FindStringSubmatch(page)
+	if incident == nil {
+		t.Fatalf("the browser shows no block page with an incident id:\n%s\nchromium: %s", page, stderr.String())
+	}
+	for _, want := range []string{
+		"已拦截", "Blocked: this request appears to carry bulk personal information",
+		"block-bulk-ids-and-cards", "居民身份证号",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("block page lacks %q:\n%s", want, page)
+		}
+	}
+	// The counts are those when the rule's limit (50) was reached, which
+	// depends on where the browser's writes split the body.
+	n := -1
+	if count := regexp.MustCompile(`cn_resident_id: (\d+) distinct values`).FindStringSubmatch(page); count != nil {
+		n, _ = strconv.Atoi(count[1])
+	}
+	if n < 50 || n > len(records) {
+		t.Errorf("block page counts %d resident ids; want 50 to %d", n, len(records))
+	}
+	if !strings.Contains(serverLog.String(), `"id":"`+incident[1]+`"`) {
+		t.Errorf("incident %s on the page is not in the server's log", incident[1])
+	}
+	for _, r := range records {
+		for _, v := range []string{r.ResidentID, r.Mobile, r.BankCard, r.Email} {
+			if strings.Contains(page, v) {
+				t.Fatalf("the block page shows a raw value")
+			}
+		}
+	}
+	if n := posts.Load(); n != 0 {
+		t.Errorf("the site received %d uploads; want none", n)
+	}
+}
+
+// formPage is a page that submits list in a form as soon as it loads. The
+// list is not in the page as text (it is XORed with 0x55 and rebuilt by the
+// script), so the page itself passes the proxy and only the upload is
+// personal information.
+func formPage(list []byte) string {
+	codes := make([]string, len(list))
+	for i, c := range list {
+		codes[i] = fmt.Sprint(c ^ 0x55)
+	}
+	return `<!doctype html><html><head><meta charset="utf-8"><title>Upload</title></head><body>
+<form id="f" method="POST" action="/upload"><textarea name="customers" id="c"></textarea></form>
+<script>
+var a = [` + strings.Join(codes, ",") + `];
+var b = new Uint8Array(a.length);
+for (var i = 0; i < a.length; i++) b[i] = a[i] ^ 0x55;
+document.getElementById("c").value = new TextDecoder().decode(b);
+document.getElementById("f").submit();
+</script></body></html>`
+}
