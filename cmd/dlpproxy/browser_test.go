@@ -15,14 +15,16 @@ import (
 	"time"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
 
 // TestBrowserSeesBlockPage: an employee's browser (headless Chromium on
 // Linux, trusting the interception CA through its NSS database, the way
 // `ca init` says) submits a web form carrying a customer list over HTTPS
 // through the built proxy. The browser shows the block page, naming the
-// rule, the counts and the same incident id as the server's log, with no
-// raw value; the upload never reaches the site.
+// rule, its message and the contact from the policy, the counts and the
+// same incident id as the server's log, with no raw value; the upload never
+// reaches the site.
 func TestBrowserSeesBlockPage(t *testing.T) {
 	chromium := needProgram(t, "chromium")
 	certutil := needProgram(t, "certutil") // Debian: libnss3-tools
@@ -39,6 +41,12 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, formPage(list))
 	}))
+	// The security team's own words: whom to ask, and why this rule blocks.
+	pol := strings.Replace(string(policy.DefaultYAML()), "settings:\n",
+		"settings:\n  contact: 信息安全部 security@example.com\n", 1)
+	pol = strings.Replace(pol, "        bank_card: 50\n    action: block\n",
+		"        bank_card: 50\n    action: block\n    message: 客户名单请通过文件交换平台发送。 Send customer lists through the file exchange.\n", 1)
+	writeFile(t, f.policyPath, []byte(pol))
 	proxyAddr, serverLog := f.startBinary(t)
 
 	home := t.TempDir()
@@ -81,7 +89,9 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"已拦截", "Blocked: this request appears to carry bulk personal information",
-		"block-bulk-ids-and-cards", "居民身份证号",
+		"block-bulk-ids-and-cards", "居民身份证号 resident ID numbers",
+		"客户名单请通过文件交换平台发送。 Send customer lists through the file exchange.",
+		"请联系：信息安全部 security@example.com，并提供事件编号",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("block page lacks %q:\n%s", want, page)
@@ -90,7 +100,7 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 	// The counts are those when the rule's limit (50) was reached, which
 	// depends on where the browser's writes split the body.
 	n := -1
-	if count := regexp.MustCompile(`cn_resident_id: (\d+) distinct values`).FindStringSubmatch(page); count != nil {
+	if count := regexp.MustCompile(`<code>cn_resident_id</code></td><td>(\d+)</td>`).FindStringSubmatch(page); count != nil {
 		n, _ = strconv.Atoi(count[1])
 	}
 	if n < 50 || n > len(records) {

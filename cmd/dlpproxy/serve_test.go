@@ -183,7 +183,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 	t.Run("HTTPS customer CSV is blocked with a page", func(t *testing.T) {
 		code, page, h := post(customers)
-		if code != 403 || h.Get("X-Dlp-Incident") == "" || !strings.Contains(page, "distinct values (居民身份证号)") {
+		if code != 403 || h.Get("X-Dlp-Incident") == "" || !strings.Contains(page, "居民身份证号 resident ID numbers") {
 			t.Fatalf("got %d %v %s", code, h, page)
 		}
 	})
@@ -340,7 +340,7 @@ func (f *fixture) startBinary(t *testing.T, extraPorts ...int) (proxyAddr string
 	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nupstream_roots: [%s]\nconnect_ports: [%s]\nallow_destinations: [127.0.0.0/8]\n",
 		proxyAddr, adminAddr, f.rootsPath, ports))
 	stderr = &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir)
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--ca-dir", f.caDir, "--policy", f.policyPath)
 	cmd.Stderr = stderr
 	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {

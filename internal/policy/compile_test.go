@@ -101,6 +101,16 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{`p.yaml:2:1: found unknown field "rule", expected one of version, settings, allow_hosts, tls_bypass, allow_values, rules`},
 		},
 		{
+			name: "empty rule message",
+			give: "rules:\n  - name: a\n    action: block\n    message: \"  \"\n",
+			want: []string{"p.yaml:4:14: rules[0].message: found an empty string, expected text"},
+		},
+		{
+			name: "contact too long",
+			give: "settings:\n  contact: " + strings.Repeat("安", 501) + "\nrules: []\n",
+			want: []string{"p.yaml:2:12: settings.contact: found 501 characters, expected at most 500"},
+		},
+		{
 			name: "duplicate field",
 			give: "version: x\nversion: y\nrules: []\n",
 			want: []string{"p.yaml:2:1: version: found the field a second time, expected it once"},
@@ -271,6 +281,11 @@ func TestCompileWarnings(t *testing.T) {
 			},
 		},
 		{
+			name: "message of a log rule",
+			give: "version: v1\nrules:\n  - name: a\n    when: {any: {email: 5}}\n    action: log\n    message: never shown\n",
+			want: []string{"p.yaml:3 (a): message is shown only on the block page, and this rule does not block"},
+		},
+		{
 			name: "duplicate name",
 			give: "version: v1\nrules:\n  - name: a\n    when: {any: {email: 5}}\n    action: log\n  - name: a\n    when: {any: {email: 9}}\n    action: block\n",
 			want: []string{"p.yaml:6 (a): duplicate rule name; first used at line 3"},
@@ -333,25 +348,33 @@ settings:
   uninspectable_overrides: {websocket: allow}
   block_status: 451
   insider: true
+  contact: " 信息安全部 security@example.com, ext. 8000 "
 allow_hosts: ["*.internal.example.com", "updates.example.org", "[2001:db8::1]"]
 tls_bypass: ["*.bank.example.cn"]
 rules:
   - name: a
     when: {any: {email: 5}}
-    action: log
+    action: block
+    message: |
+      Customer lists leave only through the file exchange.
+      客户名单只能通过文件交换平台发送。
 `
 	s, _, err := Compile("p.yaml", []byte(give))
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
 	got := s.Settings()
-	want := Settings{HoldSize: 512 << 10, HoldWait: 250 * time.Millisecond, InspectLimit: 10_000_000, Uninspectable: Block, BlockStatus: 451, Insider: true}
+	want := Settings{HoldSize: 512 << 10, HoldWait: 250 * time.Millisecond, InspectLimit: 10_000_000, Uninspectable: Block, BlockStatus: 451, Insider: true,
+		Contact: "信息安全部 security@example.com, ext. 8000"}
 	for r := range want.Overrides {
 		want.Overrides[r] = Block
 	}
 	want.Overrides[ReasonWebSocket] = Allow
 	if got != want {
 		t.Errorf("Settings() = %+v, want %+v", got, want)
+	}
+	if msg := s.Rule(0).Message; msg != "Customer lists leave only through the file exchange.\n客户名单只能通过文件交换平台发送。" {
+		t.Errorf("rule message %q", msg)
 	}
 	if s.UninspectableAction(ReasonWebSocket) != Allow || s.UninspectableAction(ReasonOverLimit) != Block {
 		t.Errorf("UninspectableAction: websocket %v, over_limit %v", s.UninspectableAction(ReasonWebSocket), s.UninspectableAction(ReasonOverLimit))

@@ -170,6 +170,24 @@ func (p *parser) str(n *yaml.Node, path string) (string, bool) {
 	return s, ok
 }
 
+// maxTextLen bounds the free text a policy shows to employees (a rule's
+// message, the contact), in characters.
+const maxTextLen = 500
+
+// text returns a non-empty string for people to read, trimmed, of at most
+// maxTextLen characters.
+func (p *parser) text(n *yaml.Node, path string) (string, bool) {
+	s, ok := p.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if c := utf8.RuneCountInString(s); c > maxTextLen {
+		p.errorf(n, path, "found %d characters, expected at most %d", c, maxTextLen)
+		return "", false
+	}
+	return strings.TrimSpace(s), true
+}
+
 // enum returns the index in choices of the scalar at n.
 func (p *parser) enum(n *yaml.Node, path string, choices ...string) (int, bool) {
 	want := "one of " + strings.Join(choices, ", ")

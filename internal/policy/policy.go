@@ -137,7 +137,7 @@ func (p *parser) settings(n *yaml.Node, path string) Settings {
 	s := defaultSettings()
 	var holdNode *yaml.Node
 	var overrides [NumReasons]*Action
-	keys := []string{"hold_size", "hold_wait", "inspect_limit", "uninspectable", "uninspectable_overrides", "block_status", "insider"}
+	keys := []string{"hold_size", "hold_wait", "inspect_limit", "uninspectable", "uninspectable_overrides", "block_status", "insider", "contact"}
 	p.mapping(n, path, keys, func(key string, _, v *yaml.Node, path string) {
 		switch key {
 		case "hold_size":
@@ -173,6 +173,8 @@ func (p *parser) settings(n *yaml.Node, path string) Settings {
 			}
 		case "insider":
 			s.Insider, _ = p.boolean(v, path)
+		case "contact":
+			s.Contact, _ = p.text(v, path)
 		}
 	})
 	for r, a := range overrides {
@@ -214,8 +216,8 @@ func (p *parser) failMode(n *yaml.Node, path string) Action {
 
 // validate checks the parsed file as a whole and records warnings: a
 // missing version, no rules, duplicate rule names, rules without a
-// condition, and rules that an earlier unconditional block makes
-// unreachable.
+// condition, messages of rules that never block, and rules that an earlier
+// unconditional block makes unreachable.
 func (p *parser) validate(f *file) {
 	if f.version == "" {
 		p.warnf(f.root.Line, "version", "no version; metrics and incidents show the SHA-256 prefix instead")
@@ -234,6 +236,9 @@ func (p *parser) validate(f *file) {
 		}
 		if r.cond.always() {
 			p.warnf(at, r.info.Name, "no when: every message in scope matches, so it will %s all of them", r.info.Action)
+		}
+		if r.info.Message != "" && r.info.Action != Block {
+			p.warnf(at, r.info.Name, "message is shown only on the block page, and this rule does not block")
 		}
 		for j := range f.rules[:i] {
 			e := &f.rules[j]

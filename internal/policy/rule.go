@@ -135,7 +135,7 @@ func (c *condition) detectors(set *[inspect.NumDetectors]bool) {
 func (p *parser) rule(n *yaml.Node, path string, index int) rule {
 	r := rule{index: index, info: RuleInfo{Direction: Request, Line: n.Line}}
 	var hasName, hasAction, hasWindow, hasWhen bool
-	keys := []string{"name", "direction", "scope", "window", "when", "action"}
+	keys := []string{"name", "direction", "scope", "window", "when", "action", "message"}
 	p.mapping(n, path, keys, func(key string, _, v *yaml.Node, path string) {
 		switch key {
 		case "name":
@@ -158,6 +158,8 @@ func (p *parser) rule(n *yaml.Node, path string, index int) rule {
 			if i, ok := p.enum(v, path, "block", "log"); ok {
 				r.info.Action = [...]Action{Block, Log}[i]
 			}
+		case "message":
+			r.info.Message, _ = p.text(v, path)
 		}
 	})
 	if n.Kind != yaml.MappingNode {

@@ -114,6 +114,9 @@ type Settings struct {
 	// Insider halves the legal thresholds (judicial interpretation
 	// art. 5): set it when the data was entrusted to the organisation.
 	Insider bool
+	// Contact tells an employee on the block page whom to ask (a team,
+	// an address, an extension); empty: "the security team".
+	Contact string
 }
 
 // RuleInfo describes one compiled rule.
@@ -122,6 +125,9 @@ type RuleInfo struct {
 	Action    Action    // Block or Log
 	Direction Direction // bodies the rule inspects
 	Line      int       // line of the rule in the file
+	// Message is the rule's explanation for the employee on the block
+	// page, in the policy author's words; empty for none.
+	Message string
 	// Window is how a window rule counts across messages; the zero
 	// Window (Duration 0) marks a rule on one message's counts.
 	Window Window

@@ -73,6 +73,7 @@ func (s *PolicySource) Rules() Rules {
 	r := &policyRules{snap: snap, windows: s.windows, settings: Settings{
 		HoldSize: snap.Settings().HoldSize, HoldWait: snap.Settings().HoldWait,
 		InspectLimit: snap.Settings().InspectLimit, BlockStatus: snap.Settings().BlockStatus,
+		Contact: snap.Settings().Contact,
 	}}
 	// An engine error leaves nil: the Proxy's engine (every detector) is used.
 	r.engine, _ = inspect.NewEngine(cfg)
@@ -165,7 +166,7 @@ func (s *policyScope) Decide(t *inspect.Tally) Decision {
 		return out
 	}
 	rule := s.snap.Rule(d.Rule)
-	out.Rule = rule.Name
+	out.Rule, out.Message = rule.Name, rule.Message
 	if s.wm != nil && rule.IsWindow() {
 		s.status, _ = s.wm.Status(d.Rule) // a window rule in scope always has a status
 		out.Window = &s.status

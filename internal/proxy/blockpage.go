@@ -10,23 +10,54 @@ import (
 	"strings"
 )
 
-// blockTemplate is the bilingual block page. It shows the rule, the
-// categories and their distinct counts and the incident id: never a value,
-// not even a masked one.
+// blockTemplate is the bilingual block page an employee sees. It says
+// what was found (categories and distinct counts, never a value, not even
+// a masked one), why in the policy's words when the rule has a message,
+// where and when, and whom to ask with which incident id. It loads
+// nothing: the styles are inline.
 var blockTemplate = template.Must(template.New("block").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>已拦截 Blocked - dlpproxy</title></head>
-<body>
-<h1>已拦截：疑似批量个人信息外发</h1>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>已拦截 Blocked - dlpproxy</title>
+<style>
+body{margin:0;background:#f4f5f7;color:#1f2328;line-height:1.5;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
+main{max-width:44rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border-top:6px solid #c62828;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
+h1{font-size:1.5rem;margin:0}
+h2{font-size:1.05rem;font-weight:normal;color:#57606a;margin:.25rem 0 1rem}
+.why{background:#fff8e1;border-left:4px solid #f9a825;padding:.5rem 1rem;white-space:pre-line}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de}
+th:last-child,td:last-child{text-align:right;font-variant-numeric:tabular-nums}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1rem}
+dt{color:#57606a}
+dd{margin:0;overflow-wrap:anywhere}
+.next{border-top:1px solid #d0d7de;padding-top:.75rem}
+.note{color:#57606a;font-size:.9rem}
+</style></head>
+<body><main>
+{{if .Reason}}<h1>已拦截：无法检查的内容</h1>
+<h2>Blocked: this {{.Direction}} could not be inspected ({{.ReasonText}}), and the policy blocks what it cannot inspect</h2>
+<p>原因 Reason: {{.ReasonTextZH}}</p>
+{{else}}<h1>已拦截：{{if eq .Direction "response"}}疑似批量个人信息下载{{else}}疑似批量个人信息外发{{end}}</h1>
 <h2>Blocked: this {{.Direction}} appears to carry bulk personal information</h2>
-<p>规则 Rule: <b>{{.Rule}}</b></p>
-{{if .Window}}<p>累计窗口 Window: {{.Window}}</p>
-{{end}}{{if .Findings}}<ul>
-{{range .Findings}}<li>{{.Detector}}: {{.Count}} distinct values ({{.Label}})</li>
-{{end}}</ul>{{end}}
-<p>事件编号 Incident: <code>{{.Incident}}</code></p>
-<p>如确属业务需要，请联系信息安全部门并提供事件编号。<br>
-If this transfer is legitimate, contact the security team and quote the incident id.</p>
-</body></html>
+{{end}}{{if .Explanation}}<p class="why">{{.Explanation}}</p>
+{{end}}{{if .Findings}}<table>
+<tr><th>发现 Found</th><th>不同值 Distinct values</th></tr>
+{{range .Findings}}<tr><td>{{.Label}} {{.LabelEN}} <code>{{.Detector}}</code></td><td>{{.Count}}</td></tr>
+{{end}}</table>
+{{end}}{{if .Window}}<p>累计窗口 Window: {{.Window}}</p>
+{{end}}<dl>
+<dt>规则 Rule</dt><dd><b>{{.Rule}}</b></dd>
+{{if .Host}}<dt>目的地 Destination</dt><dd>{{.Host}}</dd>
+{{end}}<dt>时间 Time</dt><dd>{{.Time}}</dd>
+<dt>事件编号 Incident</dt><dd><code>{{.Incident}}</code></dd>
+</dl>
+<div class="next">
+<p>如确属业务需要，请联系{{if .Contact}}：{{.Contact}}，{{else}}信息安全部门{{end}}并提供事件编号。<br>
+If this transfer is legitimate, contact {{if .Contact}}{{.Contact}}{{else}}the security team{{end}} and quote the incident id.</p>
+<p class="note">本页不显示任何具体数值。 This page never shows the values themselves.</p>
+</div>
+</main></body></html>
 `))
 
 // blockFinding is one line of the block page.
@@ -34,6 +65,7 @@ type blockFinding struct {
 	Detector string `json:"detector"`
 	Count    int    `json:"count"`
 	Label    string `json:"label"`
+	LabelEN  string `json:"label_en"`
 }
 
 // blockView is what the block page (HTML or JSON) shows.
@@ -42,9 +74,19 @@ type blockView struct {
 	Incident  string         `json:"incident"`
 	Rule      string         `json:"rule"`
 	Direction string         `json:"direction"`
+	Host      string         `json:"host,omitempty"`
+	Time      string         `json:"time"`
 	Findings  []blockFinding `json:"findings"`
+	// Explanation is the blocking rule's message from the policy.
+	Explanation string `json:"explanation,omitempty"`
+	// Reason is why the message could not be inspected, for a fail-closed
+	// block (a policy reason name such as "encrypted").
+	Reason       string `json:"reason,omitempty"`
+	ReasonText   string `json:"-"`
+	ReasonTextZH string `json:"-"`
 	// Window explains a window rule's block: its key, window and counts.
 	Window  string `json:"window,omitempty"`
+	Contact string `json:"contact,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -53,14 +95,24 @@ type blockView struct {
 // client prefers.
 func (p *Proxy) blockPage(req *http.Request, inc *incident, rules Rules) *http.Response {
 	status := http.StatusForbidden
-	if rules != nil && rules.Settings().BlockStatus != 0 {
-		status = rules.Settings().BlockStatus
+	var contact string
+	if rules != nil {
+		if s := rules.Settings(); s.BlockStatus != 0 {
+			status = s.BlockStatus
+		}
+		contact = rules.Settings().Contact
 	}
 	v := blockView{Blocked: true, Incident: inc.ID, Rule: inc.Rule, Direction: inc.Direction,
-		Findings: []blockFinding{}, Window: windowText(inc.window),
+		Host: inc.Host, Time: inc.Time.Format("2006-01-02 15:04:05 MST"),
+		Findings: []blockFinding{}, Explanation: inc.explanation, Window: windowText(inc.window), Contact: contact,
 		Message: "Blocked by data-loss-prevention policy; contact the security team with the incident id. 已被数据防泄漏策略拦截，请联系信息安全部门。"}
+	if inc.reason != "" {
+		v.Reason = inc.reason
+		v.ReasonText, v.ReasonTextZH = reasonText(inc.reason)
+	}
 	for _, f := range inc.Findings {
-		v.Findings = append(v.Findings, blockFinding{Detector: f.Detector, Count: f.Count, Label: detectorLabel(f.Detector)})
+		zh, en := detectorLabels(f.Detector)
+		v.Findings = append(v.Findings, blockFinding{Detector: f.Detector, Count: f.Count, Label: zh, LabelEN: en})
 	}
 	var body bytes.Buffer
 	ct := "text/html; charset=utf-8"
@@ -82,6 +134,26 @@ func (p *Proxy) blockPage(req *http.Request, inc *incident, rules Rules) *http.R
 	}
 }
 
+// reasonText explains an uninspectable reason to an employee, in English
+// and Chinese.
+func reasonText(reason string) (en, zh string) {
+	switch reason {
+	case ReasonOverLimit:
+		return "it is larger than the inspection limit", "内容超过检查上限"
+	case ReasonDecodeError:
+		return "its compression or file format is damaged", "压缩或文件格式已损坏，无法解读"
+	case ReasonEncrypted:
+		return "it is encrypted, such as a password-protected archive", "内容已加密（如带密码的压缩包）"
+	case ReasonUnsupportedEncoding:
+		return "it uses an encoding that cannot be inspected", "使用了无法检查的编码"
+	case ReasonWebSocket:
+		return "it is a WebSocket connection", "WebSocket 连接无法检查"
+	case ReasonHTTP2, "tunnel":
+		return "it is a connection that cannot be opened for inspection", "该连接无法解密检查"
+	}
+	return reason, reason
+}
+
 // windowText is the block page's explanation of a window rule block.
 func windowText(status string) string {
 	if status == "" {
@@ -90,27 +162,28 @@ func windowText(status string) string {
 	return status + " — blocked until older records leave the window (窗口内较早的记录过期后恢复)"
 }
 
-// detectorLabel is the Chinese name of a detector id for the block page.
-func detectorLabel(id string) string {
+// detectorLabels names a detector id for the block page, in Chinese and
+// English.
+func detectorLabels(id string) (zh, en string) {
 	switch id {
 	case "cn_resident_id":
-		return "居民身份证号"
+		return "居民身份证号", "resident ID numbers"
 	case "cn_mobile":
-		return "手机号码"
+		return "手机号码", "mobile numbers"
 	case "bank_card":
-		return "银行卡号"
+		return "银行卡号", "bank card numbers"
 	case "email":
-		return "电子邮箱"
+		return "电子邮箱", "e-mail addresses"
 	case "cn_passport":
-		return "护照号码"
+		return "护照号码", "passport numbers"
 	case "cn_travel_permit":
-		return "港澳台通行证号码"
+		return "港澳台通行证号码", "travel permit numbers"
 	case "cn_name":
-		return "姓名"
+		return "姓名", "names"
 	case "cn_address":
-		return "住址"
+		return "住址", "addresses"
 	}
-	return "个人信息"
+	return "个人信息", "personal information"
 }
 
 // prefersJSON reports whether an Accept header ranks application/json (or

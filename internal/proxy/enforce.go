@@ -497,7 +497,7 @@ func (m *message) uninspectable(decodeReason string) error {
 	reason := decodeReasons(decodeReason)
 	if m.x.rules.FailClosed(reason) {
 		m.p.metrics().UninspectedMessage(m.dir, reason, true)
-		m.block = &Decision{Action: Block, Rule: uninspectableRule(reason)}
+		m.block = new(uninspectableBlock(reason))
 		return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
 	}
 	m.p.metrics().UninspectedMessage(m.dir, reason, false)
@@ -518,7 +518,7 @@ func (m *message) extractReasons() error {
 		if m.x.rules.FailClosed(reason) {
 			m.reasons++
 			m.p.metrics().UninspectedMessage(m.dir, reason, true)
-			m.block = &Decision{Action: Block, Rule: uninspectableRule(reason)}
+			m.block = new(uninspectableBlock(reason))
 			return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
 		}
 		m.p.metrics().UninspectedMessage(m.dir, reason, false)
@@ -665,7 +665,7 @@ func (m *message) overLimit() error {
 	}
 	if m.x.rules.FailClosed(ReasonOverLimit) {
 		m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, true)
-		m.block = &Decision{Action: Block, Rule: uninspectableRule(ReasonOverLimit)}
+		m.block = new(uninspectableBlock(ReasonOverLimit))
 		return fmt.Errorf("%w: %s", inspect.ErrBlocked, m.block.Rule)
 	}
 	m.p.metrics().UninspectedMessage(m.dir, ReasonOverLimit, false)
@@ -988,11 +988,17 @@ func (u *uninspectedBody) Read(b []byte) (int, error) {
 
 func uninspectableRule(reason string) string { return "uninspectable_" + reason }
 
+// uninspectableBlock is the decision of a fail-closed block of a message
+// that cannot be inspected for reason.
+func uninspectableBlock(reason string) Decision {
+	return Decision{Action: Block, Rule: uninspectableRule(reason), Reason: reason}
+}
+
 // uninspectableIncident records a fail-closed block of a message that
 // cannot be inspected.
 func (p *Proxy) uninspectableIncident(x *exchange, dir Direction, reason string) *incident {
 	p.metrics().UninspectedMessage(dir, reason, true)
-	return p.recordIncident(x, dir, Decision{Action: Block, Rule: uninspectableRule(reason)}, "block", PhaseHeld, nil, nil)
+	return p.recordIncident(x, dir, uninspectableBlock(reason), "block", PhaseHeld, nil, nil)
 }
 
 // uninspectableBlock answers a fail-closed uninspectable request.
@@ -1006,6 +1012,11 @@ type incident struct {
 	// window is the deciding window rule's status text, empty for a
 	// per-message rule.
 	window string
+	// explanation is the deciding rule's message for the block page.
+	explanation string
+	// reason is why the message could not be inspected, for a fail-closed
+	// block; empty otherwise.
+	reason string
 }
 
 // recordIncident logs an incident and counts it; t and parts may be nil. A
@@ -1016,7 +1027,7 @@ func (p *Proxy) recordIncident(x *exchange, dir Direction, d Decision, action, p
 		ID: accesslog.NewID(now), Time: now, Rule: d.Rule, LogRules: append([]string(nil), d.LogRules...),
 		Action: action, Phase: phase, Direction: dir.String(), Client: x.client.String(), User: x.user,
 		Host: x.host, Path: x.path, PolicyVersion: x.rules.Version(), Parts: parts,
-	}}
+	}, explanation: d.Message, reason: d.Reason}
 	if t != nil {
 		for det := inspect.Detector(0); det < inspect.NumDetectors; det++ {
 			if t.Counts[det] > 0 {

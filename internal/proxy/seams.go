@@ -44,6 +44,13 @@ type Decision struct {
 	Rule string
 	// LogRules lists every matching log rule (shared, do not modify).
 	LogRules []string
+	// Message is the blocking rule's explanation for the block page, in
+	// the policy author's words; empty for none.
+	Message string
+	// Reason is why the message could not be inspected (a Reason
+	// constant) when the policy blocks what it cannot inspect; empty for
+	// a block on counts.
+	Reason string
 	// Window, when Rule is a window rule, is its count for the message's
 	// key over the window: rule, key, window and distinct counts, never a
 	// value. It goes to the incident and the block page. Nil for
@@ -81,6 +88,9 @@ type Settings struct {
 	InspectLimit int64
 	// BlockStatus is the status of a block response; zero means 403.
 	BlockStatus int
+	// Contact is whom the block page tells an employee to ask; empty
+	// means the security team, unnamed.
+	Contact string
 }
 
 // Rules is one immutable policy snapshot as the proxy uses it.
