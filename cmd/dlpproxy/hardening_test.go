@@ -31,11 +31,11 @@ func TestCAKeyNeverExposed(t *testing.T) {
 		t.Fatal("no PEM block in the key file")
 	}
 	logs := &syncBuffer{}
-	logger, closeLog, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: logs})
+	logger, logSink, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeLog()
+	defer logSink.Close()
 	cfg := f.config(t)
 	cfg.Pprof = true
 	proxyAddr, adminAddr := startServe(t, cfg, serveDeps{logger: logger})

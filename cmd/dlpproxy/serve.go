@@ -32,28 +32,53 @@ import (
 
 // runServe runs "dlpproxy serve": flags override the config file, which
 // overrides the embedded default. It returns when SIGINT or SIGTERM has
-// drained the listeners; SIGHUP reloads the policy.
+// drained the listeners; SIGHUP reopens the log file (after logrotate) and
+// reloads the policy.
 func runServe(args []string, _, stderr io.Writer) int {
 	cfg, code := serveConfig(args, stderr)
 	if cfg == nil {
 		return code
 	}
-	logger, closeLog, err := accesslog.New(accesslog.Options{Level: cfg.Log.Level, File: cfg.Log.File, Stderr: stderr})
+	logger, logSink, err := accesslog.New(accesslog.Options{Level: cfg.Log.Level, File: cfg.Log.File, Stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "dlpproxy: serve: %v\n", err)
 		return exitError
 	}
-	defer func() { _ = closeLog() }()
+	defer func() { _ = logSink.Close() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	if err := serve(ctx, cfg, serveDeps{logger: logger, reload: hup}); err != nil {
+	reload := make(chan os.Signal, 1)
+	go reopenOnHangup(ctx, hup, logSink, logger, reload)
+	if err := serve(ctx, cfg, serveDeps{logger: logger, reload: reload}); err != nil {
 		logger.Error("serve", zap.Error(err))
 		return exitError
 	}
 	return exitOK
+}
+
+// reopenOnHangup reopens the log file on every SIGHUP, then passes the
+// signal on to reload, until ctx ends. A log file that cannot be reopened
+// stays in use, and the error is logged to it.
+func reopenOnHangup(ctx context.Context, hup <-chan os.Signal, sink *accesslog.Sink, logger *zap.Logger, reload chan<- os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sig := <-hup:
+			if err := sink.Reopen(); err != nil {
+				logger.Error("log file", zap.Error(err))
+			} else if sink.Path() != "" {
+				logger.Info("log file reopened", zap.String("file", sink.Path()))
+			}
+			select {
+			case reload <- sig:
+			default: // a reload is pending already
+			}
+		}
+	}
 }
 
 // serveConfig parses the flags and loads the configuration; nil and an

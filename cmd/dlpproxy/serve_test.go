@@ -160,11 +160,11 @@ func scrape(t *testing.T, adminAddr, name string, want map[string]string) float6
 func TestServeEndToEnd(t *testing.T) {
 	f := newFixture(t)
 	logs := &syncBuffer{}
-	logger, closeLog, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: logs})
+	logger, logSink, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeLog()
+	defer logSink.Close()
 	reload := make(chan os.Signal, 1)
 	proxyAddr, adminAddr := startServe(t, f.config(t), serveDeps{logger: logger, reload: reload})
 	client := f.client(t, proxyAddr)

@@ -61,11 +61,11 @@ func (e *dripEnv) config(redisAddr string) *config.Config {
 func (e *dripEnv) serve(t *testing.T, cfg *config.Config) (*http.Client, string, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	logger, closeLog, err := accesslog.New(accesslog.Options{Stderr: logs})
+	logger, logSink, err := accesslog.New(accesslog.Options{Stderr: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = closeLog() })
+	t.Cleanup(func() { _ = logSink.Close() })
 	proxyAddr, adminAddr := startServe(t, cfg, serveDeps{logger: logger, now: e.clock.Now})
 	tr := &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxyAddr})}
 	t.Cleanup(tr.CloseIdleConnections)

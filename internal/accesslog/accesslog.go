@@ -12,10 +12,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -245,37 +247,94 @@ type Options struct {
 	Stderr io.Writer
 }
 
-// New builds a JSON zap logger writing to opts.File or stderr. The returned
-// close function flushes and closes the file.
-func New(opts Options) (*zap.Logger, func() error, error) {
+// New builds a JSON zap logger writing to opts.File or stderr, and returns
+// the sink it writes to: Close it at the end, and Reopen it after the file
+// was rotated away.
+func New(opts Options) (*zap.Logger, *Sink, error) {
 	lvl := zapcore.InfoLevel
 	if opts.Level != "" {
 		if err := lvl.Set(opts.Level); err != nil {
 			return nil, nil, fmt.Errorf("log level: %w", err)
 		}
 	}
-	var ws zapcore.WriteSyncer
-	closeFn := func() error { return nil }
+	sink := &Sink{path: opts.File, w: opts.Stderr}
 	switch {
 	case opts.File != "":
-		f, err := os.OpenFile(opts.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		f, err := openLogFile(opts.File)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open log file: %w", err)
 		}
-		ws = zapcore.Lock(f)
-		closeFn = f.Close
-	case opts.Stderr != nil:
-		ws = zapcore.Lock(zapcore.AddSync(opts.Stderr))
-	default:
-		ws = zapcore.Lock(os.Stderr)
+		sink.f, sink.w = f, f
+	case opts.Stderr == nil:
+		sink.w = os.Stderr
 	}
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.TimeKey = "ts"
 	encCfg.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), ws, lvl)
-	l := zap.New(core)
-	return l, func() error {
-		_ = l.Sync()
-		return closeFn()
-	}, nil
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), sink, lvl)
+	return zap.New(core), sink, nil
+}
+
+// openLogFile opens the log file at path for appending, creating it 0640.
+func openLogFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+}
+
+// Sink is where a logger built by New writes: a log file, or stderr. A
+// file is opened again under its path by Reopen, so that logrotate can
+// move it away and have new lines go to a new file (as SIGHUP makes serve
+// do). It is safe for concurrent use.
+type Sink struct {
+	mu   sync.Mutex
+	path string    // the log file's path; empty for stderr
+	f    *os.File  // the open log file; nil for stderr
+	w    io.Writer // f, or stderr
+}
+
+// Write writes one log entry.
+func (s *Sink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// Sync flushes a log file to disk; a nop for stderr.
+func (s *Sink) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	return s.f.Sync()
+}
+
+// Reopen opens the log file again under its path, creating it if it was
+// moved away, and closes the old one once no write uses it. On failure the
+// old file stays in use. A nop for stderr.
+func (s *Sink) Reopen() error {
+	if s.path == "" {
+		return nil
+	}
+	f, err := openLogFile(s.path)
+	if err != nil {
+		return fmt.Errorf("reopen log file: %w", err)
+	}
+	s.mu.Lock()
+	old := s.f
+	s.f, s.w = f, f
+	s.mu.Unlock()
+	return old.Close()
+}
+
+// Path is the log file's path; empty for stderr.
+func (s *Sink) Path() string { return s.path }
+
+// Close flushes and closes a log file; a nop for stderr.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	return errors.Join(s.f.Sync(), s.f.Close())
 }

@@ -2,6 +2,9 @@ package accesslog
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +34,16 @@ func TestNewIDSortsByTime(t *testing.T) {
 
 func TestRecords(t *testing.T) {
 	var buf bytes.Buffer
-	l, closeFn, err := New(Options{Stderr: &buf})
+	l, sink, err := New(Options{Stderr: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := Log{Logger: l}
 	log.Access(&Access{Client: "10.0.0.1", Method: "POST", Host: "h:443", Path: "/p", Status: 403, Outcome: "blocked"})
 	log.Incident(&Incident{ID: "x", Rule: "r", Action: "block", Findings: []Finding{{Detector: "cn_mobile", Count: 2, Samples: []string{"138****5678"}}}})
-	_ = closeFn()
+	if err := errors.Join(sink.Reopen(), sink.Close()); err != nil {
+		t.Errorf("Reopen, Close on stderr: %v", err)
+	}
 	out := buf.String()
 	for _, want := range []string{`"msg":"access"`, `"status":403`, `"msg":"incident"`, `"level":"warn"`, `"counts":{"cn_mobile":2}`, `"samples":{"cn_mobile":["138****5678"]}`} {
 		if !strings.Contains(out, want) {
@@ -47,6 +52,55 @@ func TestRecords(t *testing.T) {
 	}
 	if _, _, err := New(Options{Level: "loud"}); err == nil {
 		t.Error("bad level accepted")
+	}
+}
+
+// TestSinkReopen: after the log file is moved away (logrotate's default),
+// Reopen sends new lines to a new file under the same path, and the moved
+// file keeps the lines before; a failed reopen keeps the old file in use.
+func TestSinkReopen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dlpproxy.log")
+	l, sink, err := New(Options{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("before")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("after the move")
+	if err := sink.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("after reopen")
+	if err := os.Rename(dir, dir+"-gone"); err != nil { // the path cannot be opened again
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Rename(dir+"-gone", dir) })
+	if err := sink.Reopen(); err == nil || !strings.Contains(err.Error(), "reopen log file") {
+		t.Errorf("Reopen of a path in a vanished directory: %v", err)
+	}
+	l.Info("after a failed reopen")
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	read := func(p string) string {
+		b, err := os.ReadFile(filepath.Join(dir+"-gone", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	rotated, current := read("dlpproxy.log.1"), read("dlpproxy.log")
+	if !strings.Contains(rotated, "before") || !strings.Contains(rotated, "after the move") || strings.Contains(rotated, "reopen") {
+		t.Errorf("rotated file:\n%s", rotated)
+	}
+	if !strings.Contains(current, "after reopen") || !strings.Contains(current, "after a failed reopen") || strings.Contains(current, "before") {
+		t.Errorf("current file:\n%s", current)
+	}
+	if st, err := os.Stat(filepath.Join(dir+"-gone", "dlpproxy.log")); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("new log file: %v, mode %v; want 0640", err, st.Mode())
 	}
 }
 

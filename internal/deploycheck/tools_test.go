@@ -153,6 +153,42 @@ func TestSystemdUnit(t *testing.T) {
 	runTool(t, dir, analyze, "security", "--offline=true", "--threshold=20", path)
 }
 
+// TestLogrotate has logrotate read deploy/logrotate/dlpproxy (debug mode:
+// parse and plan, rotate nothing, run no script), with the log path and the
+// owner moved to this machine, and checks that it signals the service
+// after the move and rotates the path the systemd unit lets it write.
+func TestLogrotate(t *testing.T) {
+	conf := string(readDeploy(t, "logrotate/dlpproxy"))
+	unit := string(readDeploy(t, "systemd/dlpproxy.service"))
+	const logPath = "/var/log/dlpproxy/dlpproxy.log"
+	for _, want := range []string{logPath + " {", "systemctl kill --signal=HUP --kill-whom=main dlpproxy.service", "create 0640 dlpproxy dlpproxy"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("logrotate config lacks %q", want)
+		}
+	}
+	if !strings.Contains(unit, "LogsDirectory=dlpproxy\n") {
+		t.Error("the unit does not make /var/log/dlpproxy writable (LogsDirectory=dlpproxy)")
+	}
+	logrotate := requireTool(t, "logrotate")
+	dir := t.TempDir()
+	local := filepath.Join(dir, "dlpproxy.log")
+	if err := os.WriteFile(local, []byte("{\"msg\":\"access\"}\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	conf = strings.Replace(conf, logPath+" {", local+" {", 1)
+	conf = strings.Replace(conf, "create 0640 dlpproxy dlpproxy", "create 0640 root root", 1)
+	path := filepath.Join(dir, "dlpproxy.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := runTool(t, dir, logrotate, "--debug", "--force", "--state", filepath.Join(dir, "state"), path)
+	for _, want := range []string{"rotating log " + local, "running postrotate script"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logrotate --debug output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestPAC runs the PAC file under node with minimal implementations of
 // the PAC helper functions and checks where each destination goes.
 func TestPAC(t *testing.T) {

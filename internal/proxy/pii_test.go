@@ -100,11 +100,11 @@ func newPIEnv(t *testing.T, snap *policy.Snapshot, upstream http.Handler) *piEnv
 	t.Cleanup(e.plain.Close)
 	e.tls = httptest.NewTLSServer(upstream)
 	t.Cleanup(e.tls.Close)
-	logger, closeLog, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: e.logs})
+	logger, logSink, err := accesslog.New(accesslog.Options{Level: "debug", Stderr: e.logs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = closeLog() })
+	t.Cleanup(func() { _ = logSink.Close() })
 	ca := newTestCA(t)
 	p := &Proxy{
 		Policy: NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{}).Rules,

@@ -55,11 +55,11 @@ func windowEnv(t *testing.T, windows bool) (*windowtest.Scraper, *syncBuffer) {
 		opts = append(opts, WithWindows(tr))
 	}
 	logs := &syncBuffer{}
-	logger, closeLog, err := accesslog.New(accesslog.Options{Stderr: logs})
+	logger, logSink, err := accesslog.New(accesslog.Options{Stderr: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = closeLog() })
+	t.Cleanup(func() { _ = logSink.Close() })
 	p := &Proxy{
 		Policy: NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{HashKey: key}, opts...).Rules,
 		Logger: logger, Now: clock.Now,
