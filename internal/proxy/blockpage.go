@@ -13,8 +13,10 @@ import (
 // blockTemplate is the bilingual block page an employee sees. It says
 // what was found (categories and distinct counts, never a value, not even
 // a masked one), why in the policy's words when the rule has a message,
-// where and when, and whom to ask with which incident id. It loads
-// nothing: the styles are inline.
+// where and when, and whom to ask with which incident id. Its headline
+// names the case: a message that could not be inspected, a window rule
+// (the total over time, not this message alone, reached the limit), or a
+// message over a rule's counts. It loads nothing: the styles are inline.
 var blockTemplate = template.Must(template.New("block").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -38,6 +40,8 @@ dd{margin:0;overflow-wrap:anywhere}
 {{if .Reason}}<h1>已拦截：无法检查的内容</h1>
 <h2>Blocked: this {{.Direction}} could not be inspected ({{.ReasonText}}), and the policy blocks what it cannot inspect</h2>
 <p>原因 Reason: {{.ReasonTextZH}}</p>
+{{else if .Window}}<h1>已拦截：一段时间内累计{{if eq .Direction "response"}}下载{{else}}外发{{end}}的个人信息已达上限</h1>
+<h2>Blocked: together with earlier {{.Direction}}s within the policy’s time window, this {{.Direction}} reaches its limit on personal information</h2>
 {{else}}<h1>已拦截：{{if eq .Direction "response"}}疑似批量个人信息下载{{else}}疑似批量个人信息外发{{end}}</h1>
 <h2>Blocked: this {{.Direction}} appears to carry bulk personal information</h2>
 {{end}}{{if .Explanation}}<p class="why">{{.Explanation}}</p>

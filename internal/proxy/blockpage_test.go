@@ -51,6 +51,27 @@ func TestBlockPage(t *testing.T) {
 			wantNot: []string{"<b>file exchange</b>", "the security team"},
 		},
 		{
+			// The page itself may carry few values: the window's total
+			// over earlier pages decided, and the headline must say so.
+			name: "window rule download",
+			inc: incident{Incident: &accesslog.Incident{ID: "01ab", Time: at, Rule: "drip", Direction: "response", Host: "h",
+				Findings: []accesslog.Finding{{Detector: "cn_resident_id", Count: 20}}},
+				window: "rule drip: 100 cn_resident_id within 1h0m0s for client=10.0.0.5"},
+			want: []string{
+				"已拦截：一段时间内累计下载的个人信息已达上限",
+				"Blocked: together with earlier responses within the policy’s time window, this response reaches its limit on personal information",
+				"rule drip: 100 cn_resident_id within 1h0m0s for client=10.0.0.5",
+			},
+			wantNot: []string{"疑似批量", "appears to carry bulk"},
+		},
+		{
+			name: "window rule upload",
+			inc: incident{Incident: &accesslog.Incident{ID: "01ab", Time: at, Rule: "drip", Direction: "request", Host: "h", Findings: findings},
+				window: "rule drip: 100 cn_resident_id within 1h0m0s for client=10.0.0.5"},
+			want:    []string{"已拦截：一段时间内累计外发的个人信息已达上限", "together with earlier requests within"},
+			wantNot: []string{"疑似批量", "appears to carry bulk"},
+		},
+		{
 			name: "fail-closed encrypted archive",
 			inc:  incident{Incident: &accesslog.Incident{ID: "01ab", Time: at, Rule: uninspectableRule(ReasonEncrypted), Direction: "request", Host: "h"}, reason: ReasonEncrypted},
 			want: []string{

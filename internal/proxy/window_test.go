@@ -91,7 +91,8 @@ func TestWindowBlockPageAndIncident(t *testing.T) {
 	s.WantPages(0, 4, 1000)
 	const want = "rule drip-block: 100 cn_resident_id within 1h0m0s for client=127.0.0.1 (this replica only) — blocked until older records leave the window"
 	status, page, h := s.Get(4)
-	if status != http.StatusForbidden || h.Get("X-Dlp-Incident") == "" || !strings.Contains(page, want) {
+	if status != http.StatusForbidden || h.Get("X-Dlp-Incident") == "" || !strings.Contains(page, want) ||
+		!strings.Contains(page, "已拦截：一段时间内累计下载的个人信息已达上限") {
 		t.Fatalf("HTML block page: status %d, incident %q, want %q in\n%s", status, h.Get("X-Dlp-Incident"), want, page)
 	}
 
