@@ -11,12 +11,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
 
 // TestServeReopensLogOnHangup: with log.file set, moving the file away
 // and sending SIGHUP (what logrotate's postrotate does) makes the running
 // binary write to a new file under the same path; the moved file keeps
-// the lines before.
+// the lines before, and the policy is reloaded as before.
 func TestServeReopensLogOnHangup(t *testing.T) {
 	bin, err := builtBinary()
 	if err != nil {
@@ -27,7 +29,9 @@ func TestServeReopensLogOnHangup(t *testing.T) {
 	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
 	cfgPath := filepath.Join(dir, "dlpproxy.yaml")
 	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nlog:\n  file: %s\n", proxyAddr, adminAddr, logPath))
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	policyPath := filepath.Join(dir, "policy.yaml")
+	writeFile(t, policyPath, policy.DefaultYAML())
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--policy", policyPath)
 	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -66,6 +70,9 @@ func TestServeReopensLogOnHangup(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return contains(logPath, "log file reopened") })
+	// The same SIGHUP still reloads the policy (the file is unchanged, so
+	// only the signal can have done it), after the reopen.
+	waitFor(t, func() bool { return contains(logPath, `"msg":"policy reloaded"`) })
 	request("/after-rotation")
 	waitFor(t, func() bool { return contains(logPath, "/after-rotation") })
 	if contains(logPath+".1", "/after-rotation") || contains(logPath, "/before-rotation") {

@@ -51,7 +51,10 @@ func runServe(args []string, _, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	reload := make(chan os.Signal, 1)
-	go reopenOnHangup(ctx, hup, logSink, logger, reload)
+	hupCtx, stopHangups := context.WithCancel(ctx)
+	var hangups sync.WaitGroup
+	hangups.Go(func() { reopenOnHangup(hupCtx, hup, logSink, logger, reload) })
+	defer func() { stopHangups(); hangups.Wait() }() // ends before the log file is closed, also when serve fails
 	if err := serve(ctx, cfg, serveDeps{logger: logger, reload: reload}); err != nil {
 		logger.Error("serve", zap.Error(err))
 		return exitError

@@ -285,16 +285,21 @@ func openLogFile(path string) (*os.File, error) {
 // move it away and have new lines go to a new file (as SIGHUP makes serve
 // do). It is safe for concurrent use.
 type Sink struct {
-	mu   sync.Mutex
-	path string    // the log file's path; empty for stderr
-	f    *os.File  // the open log file; nil for stderr
-	w    io.Writer // f, or stderr
+	mu     sync.Mutex
+	path   string    // the log file's path; empty for stderr
+	f      *os.File  // the open log file; nil for stderr
+	w      io.Writer // f, or stderr
+	closed bool      // by Close: a log file is never opened again
 }
 
-// Write writes one log entry.
+// Write writes one log entry; after Close a log file's sink fails with
+// os.ErrClosed.
 func (s *Sink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return 0, fmt.Errorf("log file %s: %w", s.path, os.ErrClosed)
+	}
 	return s.w.Write(p)
 }
 
@@ -310,16 +315,28 @@ func (s *Sink) Sync() error {
 
 // Reopen opens the log file again under its path, creating it if it was
 // moved away, and closes the old one once no write uses it. On failure the
-// old file stays in use. A nop for stderr.
+// old file stays in use. After Close it fails with os.ErrClosed and opens
+// nothing. A nop for stderr.
 func (s *Sink) Reopen() error {
 	if s.path == "" {
 		return nil
 	}
-	f, err := openLogFile(s.path)
+	errClosed := fmt.Errorf("reopen log file %s: %w", s.path, os.ErrClosed)
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return errClosed
+	}
+	f, err := openLogFile(s.path) // outside the lock: a slow file system must not stall the writers
 	if err != nil {
 		return fmt.Errorf("reopen log file: %w", err)
 	}
 	s.mu.Lock()
+	if s.closed { // a Close raced this Reopen: the sink stays closed
+		s.mu.Unlock()
+		return errors.Join(errClosed, f.Close())
+	}
 	old := s.f
 	s.f, s.w = f, f
 	s.mu.Unlock()
@@ -329,12 +346,13 @@ func (s *Sink) Reopen() error {
 // Path is the log file's path; empty for stderr.
 func (s *Sink) Path() string { return s.path }
 
-// Close flushes and closes a log file; a nop for stderr.
+// Close flushes and closes a log file, once; a nop for stderr.
 func (s *Sink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.f == nil {
+	if s.f == nil || s.closed {
 		return nil
 	}
+	s.closed = true
 	return errors.Join(s.f.Sync(), s.f.Close())
 }

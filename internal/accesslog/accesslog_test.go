@@ -2,13 +2,18 @@ package accesslog
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"go.uber.org/zap"
 )
 
 func TestNewIDSortsByTime(t *testing.T) {
@@ -101,6 +106,94 @@ func TestSinkReopen(t *testing.T) {
 	}
 	if st, err := os.Stat(filepath.Join(dir+"-gone", "dlpproxy.log")); err != nil || st.Mode().Perm() != 0o640 {
 		t.Errorf("new log file: %v, mode %v; want 0640", err, st.Mode())
+	}
+}
+
+// TestSinkReopenAfterClose: a SIGHUP that races the end of serve must not
+// open the log file again once the sink is closed (the file would stay
+// open, and lines written after Close would go on silently).
+func TestSinkReopenAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dlpproxy.log")
+	l, sink, err := New(Options{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("before close")
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Reopen(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Reopen after Close: %v, want os.ErrClosed", err)
+	}
+	if _, err := sink.Write([]byte("late\n")); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Write after Close: %v, want os.ErrClosed", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Reopen after Close created the log file again: %v", err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestSinkReopenUnderLoad: lines written while the file is rotated again
+// and again all land, whole and once, in one of the files.
+func TestSinkReopenUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dlpproxy.log")
+	l, sink, err := New(Options{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, lines, rotations = 4, 500, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				l.Info("line", zap.Int("w", w), zap.Int("i", i))
+			}
+		})
+	}
+	for r := range rotations {
+		if err := os.Rename(path, fmt.Sprintf("%s.%d", path, r)); err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Reopen(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	files, _ := filepath.Glob(path + "*")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			var rec struct{ W, I *int }
+			if line == "" {
+				continue
+			}
+			if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.W == nil || rec.I == nil {
+				t.Fatalf("%s: broken line %q: %v", name, line, err)
+			}
+			seen[fmt.Sprint(*rec.W, " ", *rec.I)]++
+		}
+	}
+	if len(seen) != writers*lines {
+		t.Errorf("%d distinct lines in %d files, want %d", len(seen), len(files), writers*lines)
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("line %s written %d times", k, n)
+		}
 	}
 }
 
