@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dlpproxy/dlpproxy/internal/ca"
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
@@ -49,18 +52,30 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 	writeFile(t, f.policyPath, []byte(pol))
 	proxyAddr, serverLog := f.startBinary(t)
 
+	// The employee's browser has run before: Chromium 146 and later made
+	// its NSS database under ~/.local/share. Then the CA is trusted by
+	// running the steps `ca init` prints for Chromium on Linux, as they are.
 	home := t.TempDir()
-	nssdb := "sql:" + filepath.Join(home, ".pki", "nssdb")
-	if err := os.MkdirAll(filepath.Join(home, ".pki", "nssdb"), 0o700); err != nil {
+	browserDB := filepath.Join(home, ".local", "share", "pki", "nssdb")
+	if err := os.MkdirAll(browserDB, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"-N", "--empty-password", "-d", nssdb},
-		{"-d", nssdb, "-A", "-t", "C,,", "-n", "dlpproxy-ca", "-i", filepath.Join(f.caDir, "ca.crt")},
-	} {
-		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v: %v\n%s", args, err, out)
-		}
+	if out, err := exec.Command(certutil, "-N", "--empty-password", "-d", "sql:"+browserDB).CombinedOutput(); err != nil {
+		t.Fatalf("certutil -N: %v\n%s", err, out)
+	}
+	steps := chromiumCASteps(t, filepath.Join(f.caDir, "ca.crt"))
+	sh := exec.Command("/bin/sh", "-ec", steps) // pasted into one shell
+	sh.Env = append(os.Environ(), "HOME="+home)
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("ca init's steps:\n%s\n%v\n%s", steps, err, out)
+	}
+	// A second database would hide the one the browser has (and the
+	// employee's own certificates in it) from then on.
+	if _, err := os.Stat(filepath.Join(home, ".pki", "nssdb")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ca init's steps made a second NSS database ~/.pki/nssdb (%v); the browser's is %s", err, browserDB)
+	}
+	if out, err := exec.Command(certutil, "-L", "-d", "sql:"+browserDB, "-n", "dlpproxy-ca").CombinedOutput(); err != nil {
+		t.Errorf("the CA is not in the browser's NSS database: %v\n%s", err, out)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -119,6 +134,24 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 	if n := posts.Load(); n != 0 {
 		t.Errorf("the site received %d uploads; want none", n)
 	}
+}
+
+// chromiumCASteps returns the shell lines `ca init` prints under "Chrome /
+// Chromium / Edge on Linux" for the certificate at cert, as one script.
+func chromiumCASteps(t *testing.T, cert string) string {
+	t.Helper()
+	_, section, ok := strings.Cut(ca.InstallInstructions(cert), "\nChrome / Chromium / Edge on Linux")
+	section, _, _ = strings.Cut(section, "\n\n")
+	var steps []string
+	for line := range strings.SplitSeq(section, "\n") {
+		if strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "  (") {
+			steps = append(steps, strings.TrimSpace(line))
+		}
+	}
+	if !ok || len(steps) == 0 {
+		t.Fatal("ca init prints no steps for Chromium on Linux")
+	}
+	return strings.Join(steps, "\n")
 }
 
 // formPage is a page that submits list in a form as soon as it loads. The

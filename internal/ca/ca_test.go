@@ -492,7 +492,7 @@ func TestInstallInstructions(t *testing.T) {
 	got := InstallInstructions(path)
 	for _, want := range []string{
 		"update-ca-certificates", "update-ca-trust", "security add-trusted-cert", "certutil -addstore Root",
-		"Group Policy", "ImportEnterpriseRoots", "certutil -A", "sql:$HOME/.pki/nssdb", "keytool -importcert", "--cacert " + path,
+		"Group Policy", "ImportEnterpriseRoots", "certutil -A", "$HOME/.local/share/pki/nssdb", `"sql:$db"`, "keytool -importcert", "--cacert " + path,
 		"REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS=" + path, "Keep ca.key SECRET",
 	} {
 		if !strings.Contains(got, want) {

@@ -29,9 +29,13 @@ Windows (domain): Group Policy Management > Computer Configuration > Policies >
   Trusted Root Certification Authorities > Import ca.crt
 
 Chrome / Chromium / Edge on Linux (they read the user's NSS database, not the
-system store above; certutil is in libnss3-tools / nss-tools):
-  mkdir -p $HOME/.pki/nssdb && certutil -N --empty-password -d sql:$HOME/.pki/nssdb   # if the browser has not made it yet
-  certutil -A -n dlpproxy-ca -t "C,," -i {{cert}} -d sql:$HOME/.pki/nssdb
+system store above; certutil is in libnss3-tools / nss-tools). Chromium 146
+and later keep it in $HOME/.local/share/pki/nssdb, but use $HOME/.pki/nssdb
+where that exists: as each user, add the CA to the one in use (an older
+browser that has never run: start it once first):
+  db=$HOME/.pki/nssdb; [ -d "$db" ] || db=$HOME/.local/share/pki/nssdb
+  [ -f "$db/cert9.db" ] || { mkdir -p "$db" && certutil -N --empty-password -d "sql:$db"; }   # if the browser has not made it yet
+  certutil -A -n dlpproxy-ca -t "C,," -i {{cert}} -d "sql:$db"
   (On Windows and macOS they use the operating system's store.)
 
 Firefox (own certificate store):
