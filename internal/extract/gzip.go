@@ -1,0 +1,56 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// gzipMagic starts a gzip member that uses deflate, the only method RFC
+// 1952 defines: an exported customers.csv.gz, a database dump (.sql.gz), a
+// .tar.gz.
+var gzipMagic = []byte{0x1f, 0x8b, 0x08}
+
+// gzipScale bounds the compressed bytes one decompressed byte stands for:
+// a deflate literal takes at most 15 bits, a stored block 5 bytes of
+// header per 64 KiB.
+const gzipScale = 2
+
+// gunzip inspects a gzip file as the content it decompresses to, sniffed
+// like an archive member (a .tar.gz is the tar's text, a gzipped xlsx is
+// unpacked) and counted against MaxTotal and MaxRatio the same way. Each
+// member of a concatenated file (cat a.gz b.gz) is a part of its own. A
+// member that does not decode is a decode error; whatever the decoder
+// left unread (bytes appended after the last member, zero padding, the
+// rest of a corrupt stream) is read as content of its own.
+func (x *Extractor) gunzip(r io.Reader, depth int) error {
+	if depth > x.lim.MaxDepth {
+		x.fail(ReasonOverLimit)
+		return nil
+	}
+	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
+	// The inflater's look-ahead is bounded as in a streamed archive.
+	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
+	defer x.pop()
+	var zr gzip.Reader
+	for {
+		start := cr.n
+		if err := zr.Reset(cr); err != nil {
+			if err = stopped(err); err != nil {
+				return err
+			}
+			x.fail(ReasonDecodeError)
+			break
+		}
+		zr.Multistream(false)
+		if err := x.entry(x.member(&zr, func() int64 { return cr.n - start }), "", &office{}, depth); err != nil {
+			return err
+		}
+		if next, _ := cr.r.Peek(len(gzipMagic)); !bytes.Equal(next, gzipMagic) {
+			break
+		}
+	}
+	return x.outside(cr, depth)
+}
