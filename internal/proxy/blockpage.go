@@ -152,7 +152,7 @@ func reasonText(reason string) (en, zh string) {
 		return "it uses an encoding that cannot be inspected", "使用了无法检查的编码"
 	case ReasonWebSocket:
 		return "it is a WebSocket connection", "WebSocket 连接无法检查"
-	case ReasonHTTP2, "tunnel":
+	case ReasonHTTP2:
 		return "it is a connection that cannot be opened for inspection", "该连接无法解密检查"
 	}
 	return reason, reason

@@ -131,3 +131,16 @@ func TestBlockPageJSON(t *testing.T) {
 		t.Errorf("reason present on a block on counts: %v", v)
 	}
 }
+
+// TestReasonText: every reason the policy can fail closed on is explained
+// in words in both languages, never shown as its raw name.
+func TestReasonText(t *testing.T) {
+	for _, reason := range []string{ReasonOverLimit, ReasonDecodeError, ReasonEncrypted, ReasonUnsupportedEncoding, ReasonWebSocket, ReasonHTTP2} {
+		t.Run(reason, func(t *testing.T) {
+			en, zh := reasonText(reason)
+			if en == reason || zh == reason || !strings.HasPrefix(en, "it ") || zh == "" {
+				t.Errorf("reasonText(%q) = %q, %q", reason, en, zh)
+			}
+		})
+	}
+}
