@@ -138,7 +138,7 @@ func TestReasonText(t *testing.T) {
 	for _, reason := range []string{ReasonOverLimit, ReasonDecodeError, ReasonEncrypted, ReasonUnsupportedEncoding, ReasonWebSocket, ReasonHTTP2} {
 		t.Run(reason, func(t *testing.T) {
 			en, zh := reasonText(reason)
-			if en == reason || zh == reason || !strings.HasPrefix(en, "it ") || zh == "" {
+			if en == reason || zh == reason || !strings.HasPrefix(en, "it") || zh == "" {
 				t.Errorf("reasonText(%q) = %q, %q", reason, en, zh)
 			}
 		})
