@@ -37,7 +37,11 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 	for lo := max(0, at-64); start > lo && isLocalChar(b[start-1]); {
 		start--
 	}
-	if start == at || b[start] == '.' || b[at-1] == '.' || (start > 0 && isLocalChar(b[start-1])) {
+	glued := start > 0 && isLocalChar(b[start-1])
+	if k := localStart(b, start, at); k > start {
+		start, glued = k, false
+	}
+	if start == at || b[start] == '.' || b[at-1] == '.' || glued {
 		return 0, 0, false
 	}
 	d := at + w
@@ -65,6 +69,33 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 		}
 	}
 	return start, end, true
+}
+
+// localStart returns where a local part found in b[start:at] really
+// starts, past the last separator spelled as an escape: in a form body a
+// list of addresses is joined by %0A, %2C or %3B, and in a JSON string by
+// \n, all of whose characters are local-part characters themselves. A
+// '+' (a space, in a form body) right after such a separator is skipped
+// too. It returns start when there is none.
+func localStart(b []byte, start, at int) int {
+	k := start
+	for i := start; i+3 <= at; i++ {
+		if b[i] != '%' {
+			continue
+		}
+		if v, ok := hexValue(b[i+1 : i+3]); ok && !isLocalChar(byte(v)) {
+			k = i + 3
+		}
+	}
+	if k == start && start < at && jsonBreak(b, start) {
+		k = start + 1
+	}
+	if k > start {
+		for k < at && b[k] == '+' {
+			k++
+		}
+	}
+	return k
 }
 
 // maskEmail renders z***@example.com.

@@ -421,6 +421,9 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 		r.plus = true
 		return true
 	case isLetter(p):
+		if jsonBreak(b, start-1) {
+			return true // a list typed into a text area: "13800138000\n13900139000"
+		}
 		k := start - 1
 		for k >= 0 && start-k <= 3 && b[k] >= 'A' && b[k] <= 'Z' {
 			k--
@@ -434,6 +437,17 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 		return true
 	}
 	return true
+}
+
+// jsonBreak reports whether the letter at i ends a JSON or JavaScript
+// escape of a line break or a tab (\n, \r, \t), which separates values
+// like the character it stands for.
+func jsonBreak(b []byte, i int) bool {
+	switch b[i] {
+	case 'n', 'r', 't':
+		return i > 0 && b[i-1] == '\\' && (i < 2 || b[i-2] != '\\')
+	}
+	return false
 }
 
 // escapeBefore decodes the escape that ends just before p: %XX (or a run of
