@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // blockTemplate is the bilingual block page an employee sees. It says
@@ -53,7 +54,7 @@ dd{margin:0;overflow-wrap:anywhere}
 {{end}}<dl>
 <dt>规则 Rule</dt><dd><b>{{.Rule}}</b></dd>
 {{if .Host}}<dt>目的地 Destination</dt><dd>{{.Host}}</dd>
-{{end}}<dt>时间 Time</dt><dd>{{.Time}}</dd>
+{{end}}<dt>时间 Time</dt><dd>{{.TimeText}}</dd>
 <dt>事件编号 Incident</dt><dd><code>{{.Incident}}</code></dd>
 </dl>
 <div class="next">
@@ -74,13 +75,15 @@ type blockFinding struct {
 
 // blockView is what the block page (HTML or JSON) shows.
 type blockView struct {
-	Blocked   bool           `json:"blocked"`
-	Incident  string         `json:"incident"`
-	Rule      string         `json:"rule"`
-	Direction string         `json:"direction"`
-	Host      string         `json:"host,omitempty"`
-	Time      string         `json:"time"`
-	Findings  []blockFinding `json:"findings"`
+	Blocked   bool      `json:"blocked"`
+	Incident  string    `json:"incident"`
+	Rule      string    `json:"rule"`
+	Direction string    `json:"direction"`
+	Host      string    `json:"host,omitempty"`
+	Time      time.Time `json:"time"` // RFC 3339 in JSON
+	// TimeText is Time for people, on the HTML page.
+	TimeText string         `json:"-"`
+	Findings []blockFinding `json:"findings"`
 	// Explanation is the blocking rule's message from the policy.
 	Explanation string `json:"explanation,omitempty"`
 	// Reason is why the message could not be inspected, for a fail-closed
@@ -107,9 +110,9 @@ func (p *Proxy) blockPage(req *http.Request, inc *incident, rules Rules) *http.R
 		contact = rules.Settings().Contact
 	}
 	v := blockView{Blocked: true, Incident: inc.ID, Rule: inc.Rule, Direction: inc.Direction,
-		Host: inc.Host, Time: inc.Time.Format("2006-01-02 15:04:05 MST"),
+		Host: inc.Host, Time: inc.Time, TimeText: inc.Time.Format("2006-01-02 15:04:05 MST"),
 		Findings: []blockFinding{}, Explanation: inc.explanation, Window: windowText(inc.window), Contact: contact,
-		Message: "Blocked by data-loss-prevention policy; contact the security team with the incident id. 已被数据防泄漏策略拦截，请联系信息安全部门。"}
+		Message: blockMessage(contact)}
 	if inc.reason != "" {
 		v.Reason = inc.reason
 		v.ReasonText, v.ReasonTextZH = reasonText(inc.reason)
@@ -136,6 +139,15 @@ func (p *Proxy) blockPage(req *http.Request, inc *incident, rules Rules) *http.R
 		StatusCode: status, Status: statusLine(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Body: io.NopCloser(&body), ContentLength: int64(body.Len()), Request: req,
 	}
+}
+
+// blockMessage is the JSON form's one-line message, naming the policy's
+// contact when it has one.
+func blockMessage(contact string) string {
+	if contact == "" {
+		return "Blocked by data-loss-prevention policy; contact the security team with the incident id. 已被数据防泄漏策略拦截，请联系信息安全部门并提供事件编号。"
+	}
+	return "Blocked by data-loss-prevention policy; contact " + contact + " with the incident id. 已被数据防泄漏策略拦截，请联系：" + contact + "，并提供事件编号。"
 }
 
 // reasonText explains an uninspectable reason to an employee, in English

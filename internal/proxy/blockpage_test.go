@@ -118,7 +118,8 @@ func TestBlockPageJSON(t *testing.T) {
 	if resp.StatusCode != 451 {
 		t.Errorf("status %d, want the policy's 451", resp.StatusCode)
 	}
-	for k, want := range map[string]any{"incident": "01ab", "rule": "r", "direction": "request", "host": "h", "time": "2026-11-27 09:30:00 UTC", "explanation": "why", "contact": "IT", "blocked": true} {
+	for k, want := range map[string]any{"incident": "01ab", "rule": "r", "direction": "request", "host": "h", "time": "2026-11-27T09:30:00Z", "explanation": "why", "contact": "IT", "blocked": true,
+		"message": "Blocked by data-loss-prevention policy; contact IT with the incident id. 已被数据防泄漏策略拦截，请联系：IT，并提供事件编号。"} {
 		if v[k] != want {
 			t.Errorf("%s = %v, want %v", k, v[k], want)
 		}
