@@ -4,10 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
 // gz compresses data as one gzip member, as gzip(1) and Go write it.
@@ -111,5 +114,88 @@ func TestGzipSettles(t *testing.T) {
 	_, _ = x.Write(body[:len(body)/2])
 	if st := x.Settled(); st == 0 {
 		t.Errorf("nothing settled after half of a %d-byte gzip stream", len(body))
+	}
+}
+
+// TestNumberListsAreText: numbers joined by '/' or by the '+' a form body
+// writes for a space are made of base64 characters only. Such a run was
+// decoded as base64, and its text, the list, was never scanned: 60 IDs,
+// mobiles or cards counted 0. It is text now, counted as a bare scan
+// counts it.
+func TestNumberListsAreText(t *testing.T) {
+	e := newTestEngine(t)
+	recs := corpus.Records(13, 60)
+	join := func(sep string, fields ...func(corpus.Record) string) string {
+		var b strings.Builder
+		for _, r := range recs {
+			for _, f := range fields {
+				b.WriteString(f(r))
+				b.WriteString(sep)
+			}
+		}
+		return b.String()
+	}
+	id := func(r corpus.Record) string { return r.ResidentID }
+	mobile := func(r corpus.Record) string { return r.Mobile }
+	card := func(r corpus.Record) string { return r.BankCard }
+	pinyin := func(corpus.Record) string { return "zhangwei" }
+	tests := []struct {
+		name  string
+		give  string
+		ctype string
+		want  inspect.Detector
+	}{
+		{name: "ids joined by /", give: "身份证号：" + join("/", id), want: inspect.ResidentID},
+		{name: "mobiles joined by /", give: "电话：" + join("/", mobile), want: inspect.Mobile},
+		{name: "mobiles in a form, space separated", give: "phones=" + join("+", mobile), ctype: "application/x-www-form-urlencoded", want: inspect.Mobile},
+		{name: "cards in a form, space separated", give: "cards=" + join("+", card), ctype: "application/x-www-form-urlencoded", want: inspect.BankCard},
+		{name: "ids in a form, space separated", give: "q=" + join("+", id), ctype: "application/x-www-form-urlencoded", want: inspect.ResidentID},
+		{name: "pinyin and mobiles in a form", give: "q=" + join("+", pinyin, mobile), ctype: "application/x-www-form-urlencoded", want: inspect.Mobile},
+		{name: "ids joined by %2F", give: "q=" + join("%2F", id), want: inspect.ResidentID},
+		{name: "mobiles joined by JSON \\/", give: `{"p":"` + join(`\/`, mobile) + `"}`, ctype: "application/json", want: inspect.Mobile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := scanPlain(e, []byte(tt.give))
+			if want[tt.want] != len(recs) {
+				t.Fatalf("bare scan counts %d %s, want %d: the reference is wrong", want[tt.want], tt.want, len(recs))
+			}
+			for _, chunk := range []int{0, 7, 1000} {
+				if got := extract(t, e, []byte(tt.give), tt.ctype, Limits{}, chunk); got.counts != want {
+					t.Errorf("chunk %d: counts\n got %v\nwant %v", chunk, got.counts, want)
+				}
+			}
+			checkLeakBudget(t, e, []byte(tt.give), tt.ctype, Limits{}, 256, 0)
+		})
+	}
+}
+
+// TestNumberListBase64: base64 that merely holds digits is still decoded:
+// the base64 of a list, and a run with a long number that is not between
+// separators.
+func TestNumberListBase64(t *testing.T) {
+	e := newTestEngine(t)
+	list := csvBytes(csvRows(corpus.Records(14, 60)))
+	digits := base64.StdEncoding.EncodeToString(list)
+	digits = digits[:40] + "1380013800012345" + digits[56:] // a glued number, no separator, same length
+	decoded, err := base64.StdEncoding.DecodeString(digits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		give string
+		want []byte // bytes whose bare scan gives the counts
+	}{
+		{name: "base64 of a list", give: `{"f":"` + base64.StdEncoding.EncodeToString(list) + `"}`, want: list},
+		{name: "long number glued inside", give: `{"f":"` + digits + `"}`, want: decoded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := extract(t, e, []byte(tt.give), "application/json", Limits{}, 0)
+			if want := scanPlain(e, tt.want); got.counts[inspect.Mobile] != want[inspect.Mobile] || got.counts[inspect.ResidentID] != want[inspect.ResidentID] {
+				t.Errorf("counts %v, want the IDs and mobiles of %v", got.counts, want)
+			}
+		})
 	}
 }

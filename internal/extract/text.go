@@ -91,6 +91,7 @@ type textLayer struct {
 	run     int // start of the base64 candidate, or -1
 	chars   int // base64 characters in the candidate
 	hex     hexCase
+	list    bool // the candidate is a list of numbers joined by + or /: text
 	exact   bool // examining byte by byte; else skipping ahead
 	full    bool // the last read filled the buffer
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
@@ -209,10 +210,15 @@ func (t *textLayer) loop() error {
 		}
 		if t.chars == minRun {
 			t.hex = hexOf(b[t.run:t.i])
+			t.list = t.hex == hexNone && numberList(b[t.run:t.i])
 		} else if t.hex != hexNone && (w != 1 || !t.hex.has(b[i])) {
 			t.hex = hexNone
 		}
 		switch {
+		case t.list:
+			if t.chars >= maxMinBase64 {
+				t.run = -1 // text, kept no longer
+			}
 		case t.hex == hexNone:
 			if err := t.decodeRun(); err != nil {
 				return err
@@ -331,6 +337,56 @@ func firstHigh(b []byte) int {
 	}
 	return -1
 }
+
+// minListDigits is the fewest digits of a value in a number list: a
+// mobile number has 11.
+const minListDigits = 11
+
+// numberList reports whether a candidate base64 run holds a number of
+// minListDigits or more digits (and a check letter) between two
+// separators: mobiles, IDs or cards joined by '/' ("13800138000/
+// 13900139000") or by the '+' a form body writes for a space, all of
+// whose characters are base64 characters. Such a run is text: base64 of
+// any data holds such a stretch about once in 10^12 characters.
+func numberList(run []byte) bool {
+	for i := 0; i < len(run); {
+		if !isDigit(run[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(run) && isDigit(run[j]) {
+			j++
+		}
+		if j < len(run) && run[j]|0x20 == 'x' {
+			j++
+		}
+		if j-i >= minListDigits && listSep(run, i) && j < len(run) && listEnd(run[j]) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// listSep reports whether run[:i] ends with a separator of a number list
+// (or is empty): '+', '/', or %2B, %2F escaped.
+func listSep(run []byte, i int) bool {
+	switch {
+	case i == 0:
+		return true
+	case run[i-1] == '+' || run[i-1] == '/':
+		return true
+	}
+	return i >= 3 && run[i-3] == '%' && run[i-2] == '2' && (run[i-1]|0x20 == 'b' || run[i-1]|0x20 == 'f')
+}
+
+// listEnd reports whether c may end a number of a number list: a
+// separator, the backslash of "\\/", the % of an escape, or the padding
+// of a base64 run that ends there.
+func listEnd(c byte) bool { return c == '+' || c == '/' || c == '\\' || c == '%' || c == '=' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // hexCase classifies a run of base64 characters that is also hex: a hash
 // or digest (SHA-256 is 64 hex digits), not base64.
