@@ -84,7 +84,10 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 		"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+filepath.Join(home, "profile"),
-		"--proxy-server=http://"+proxyAddr,
+		// HTTPS through the proxy, which refuses CONNECT to the browser's
+		// own background hosts (port 443 is not in connect_ports); plain
+		// HTTP to a closed port: nothing leaves 127.0.0.1.
+		"--proxy-server=https="+proxyAddr+";http=127.0.0.1:1",
 		"--proxy-bypass-list=<-loopback>", // Chromium sends 127.0.0.1 direct unless told
 		"--virtual-time-budget=10000",     // let the form submit before the DOM is dumped
 		"--dump-dom", f.upstream.URL+"/form")
@@ -129,6 +132,12 @@ func TestBrowserSeesBlockPage(t *testing.T) {
 			if strings.Contains(page, v) {
 				t.Fatalf("the block page shows a raw value")
 			}
+		}
+	}
+	// The browser's own requests to other hosts were refused, never dialled.
+	for _, m := range regexp.MustCompile(`"host":"([^"]*)","path":"[^"]*","status":\d+,"outcome":"(\w+)"`).FindAllStringSubmatch(serverLog.String(), -1) {
+		if !strings.HasPrefix(m[1], "127.0.0.1:") && m[2] != "denied" {
+			t.Errorf("the test's browser reached %s (outcome %s); only 127.0.0.1 may be contacted", m[1], m[2])
 		}
 	}
 	if n := posts.Load(); n != 0 {
