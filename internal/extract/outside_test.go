@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
 // TestOutsideMembers: bytes a container's parser does not hand out as a
@@ -23,14 +24,7 @@ func TestOutsideMembers(t *testing.T) {
 	const formType = "multipart/form-data; boundary=XB"
 	pk := cat([]byte("PK\x03\x04garbage\n"), list)
 	badHeader := []string{ReasonUnsupportedEncoding, ReasonDecodeError} // its method field is "ga"
-	tests := []struct {
-		name  string
-		give  []byte
-		ctype string
-		lim   Limits
-		same  []byte // bytes whose bare scan gives the counts
-		want  []string
-	}{
+	tests := []shapeTest{
 		{name: "multipart epilogue", give: cat([]byte(part+"--XB--\r\n"), list), ctype: formType, same: list},
 		{name: "multipart epilogue sniffed", give: cat([]byte(part+"--XB--\r\n"), list), same: list},
 		{name: "multipart epilogue lf", give: cat([]byte("--XB\nContent-Disposition: form-data; name=a\n\nhi\n--XB--\n"), list), ctype: formType, same: list},
@@ -51,20 +45,36 @@ func TestOutsideMembers(t *testing.T) {
 		{name: "zip magic then a list streamed", give: pk, lim: Limits{Hold: 8 << 10}, same: pk, want: badHeader},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := scanPlain(e, tt.same)
-			for _, chunk := range []int{0, 1000} {
-				got := extract(t, e, tt.give, tt.ctype, tt.lim, chunk)
-				if got.counts != want {
-					t.Errorf("chunk %d: counts\n got %v\nwant %v", chunk, got.counts, want)
-				}
-				if !slices.Equal(got.reasons, tt.want) {
-					t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
-				}
-			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, 4096, len(tt.give)/8)
-		})
+		t.Run(tt.name, func(t *testing.T) { checkShape(t, e, tt) })
 	}
+}
+
+// shapeTest is a body, what it is declared as, and what it holds.
+type shapeTest struct {
+	name  string
+	give  []byte
+	ctype string
+	lim   Limits
+	same  []byte   // bytes whose bare scan gives the counts
+	want  []string // uninspectable reasons
+}
+
+// checkShape extracts tt.give whole and in 1000-byte chunks: the counts
+// are a bare scan's of tt.same and the uninspectable reasons tt.want; and
+// no prefix is released ahead of its values.
+func checkShape(t *testing.T, e *inspect.Engine, tt shapeTest) {
+	t.Helper()
+	counts := scanPlain(e, tt.same)
+	for _, chunk := range []int{0, 1000} {
+		got := extract(t, e, tt.give, tt.ctype, tt.lim, chunk)
+		if got.counts != counts {
+			t.Errorf("chunk %d: counts\n got %v\nwant %v", chunk, got.counts, counts)
+		}
+		if !slices.Equal(got.reasons, tt.want) {
+			t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
+		}
+	}
+	checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, 4096, len(tt.give)/8)
 }
 
 // cat joins byte slices into a new one.

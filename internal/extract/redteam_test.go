@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"slices"
 	"strings"
 	"testing"
 
@@ -59,14 +58,7 @@ func TestGzip(t *testing.T) {
 		filePart{field: "file", file: "customers.csv.gz", ctype: "application/gzip", data: gz(t, list)},
 	)
 	bomb := gz(t, make([]byte, 8<<20))
-	tests := []struct {
-		name  string
-		give  []byte
-		ctype string
-		lim   Limits
-		same  []byte // bytes whose bare scan gives the counts
-		want  []string
-	}{
+	tests := []shapeTest{
 		{name: "csv.gz", give: gz(t, list), same: list},
 		{name: "csv.gz declared", give: gz(t, list), ctype: "application/gzip", same: list},
 		{name: "csv.gz as octet-stream", give: gz(t, list), ctype: "application/octet-stream", same: list},
@@ -83,19 +75,7 @@ func TestGzip(t *testing.T) {
 		{name: "truncated header", give: []byte{0x1f, 0x8b, 0x08, 0}, want: []string{ReasonDecodeError}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := scanPlain(e, tt.same)
-			for _, chunk := range []int{0, 1000} {
-				got := extract(t, e, tt.give, tt.ctype, tt.lim, chunk)
-				if got.counts != want {
-					t.Errorf("chunk %d: counts\n got %v\nwant %v", chunk, got.counts, want)
-				}
-				if !slices.Equal(got.reasons, tt.want) {
-					t.Errorf("chunk %d: reasons %v, want %v", chunk, got.reasons, tt.want)
-				}
-			}
-			checkLeakBudget(t, e, tt.give, tt.ctype, tt.lim, 4096, len(tt.give)/8)
-		})
+		t.Run(tt.name, func(t *testing.T) { checkShape(t, e, tt) })
 	}
 }
 

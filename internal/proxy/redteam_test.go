@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,15 +45,9 @@ func TestRedTeamLeaks(t *testing.T) {
 			if tt.ctype != "" {
 				req.Header.Set("Content-Type", tt.ctype)
 			}
-			resp, err := e.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var page bytes.Buffer
-			_, _ = page.ReadFrom(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(page.String(), "block-bulk-ids-and-cards") {
-				t.Errorf("status %d, want 403 naming block-bulk-ids-and-cards: %.300s", resp.StatusCode, page.String())
+			resp := do(t, e.client, req)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, "block-bulk-ids-and-cards") {
+				t.Errorf("status %d, want 403 naming block-bulk-ids-and-cards: %.300s", resp.StatusCode, resp.body)
 			}
 			if n := countIDs(recs, e.received.last()); n > 0 {
 				t.Errorf("upstream received %d IDs", n)
