@@ -179,3 +179,16 @@ func TestNumberListBase64(t *testing.T) {
 		})
 	}
 }
+
+// FuzzGzip: a mutated gzip stream (a corrupt header, a bad deflate block,
+// concatenated members, appended bytes) settles at Close and counts the
+// same whole and in 7-byte chunks.
+func FuzzGzip(f *testing.F) {
+	csvData, _ := fuzzSeeds(f)
+	f.Add(gz(f, csvData))
+	f.Add(cat(gz(f, []byte("13800138000\n")), gz(f, []byte("110101199003078515\n"))))
+	f.Add(cat(gz(f, []byte("x")), []byte("\n13800138000")))
+	f.Add(gz(f, tarOf(f, "a.csv", csvData)))
+	e := newTestEngine(f)
+	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
+}
