@@ -77,6 +77,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.ole(r)
 	case bytes.HasPrefix(head, gzipMagic):
 		return x.gunzip(r, depth+1)
+	case bytes.HasPrefix(head, pdfMagic):
+		return x.pdf(r, depth+1)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)

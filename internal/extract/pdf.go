@@ -1,0 +1,132 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"github.com/klauspost/compress/zlib"
+)
+
+// PDF: no parser. The text of a page is in content streams that are
+// nearly always FlateDecode (zlib), so a list exported or printed to PDF
+// is compressed. Every stream that starts with a zlib header is inflated
+// and inspected as content of its own; everything else (the objects, and
+// streams in other filters) is read as text. That reads the strings of
+// PDFs written with simple fonts, as "(13800138000) Tj"; see "Known gaps"
+// in docs/extract.md for what it does not read.
+
+// pdfMagic starts a PDF file.
+var pdfMagic = []byte("%PDF-")
+
+// streamKey opens the data of a PDF stream; an end of line follows it.
+var streamKey = []byte("stream")
+
+// pdf inspects a PDF file, inflating its zlib streams as it goes.
+func (x *Extractor) pdf(r io.Reader, depth int) error {
+	if depth > x.lim.MaxDepth {
+		x.fail(ReasonOverLimit)
+		return nil
+	}
+	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
+	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
+	defer x.pop()
+	for {
+		seg := &pdfSegment{cr: cr}
+		x.boundary()
+		err := x.text(seg, charset{}, depth, records{})
+		x.boundary()
+		if err != nil || !seg.found {
+			return err
+		}
+		if h, _ := cr.r.Peek(2); !isZlibHeader(h) {
+			continue
+		}
+		zr, err := zlib.NewReader(cr)
+		if err != nil {
+			if err = stopped(err); err != nil {
+				return err
+			}
+			continue // the bytes read are its header: text of no interest
+		}
+		start := cr.n
+		err = x.entry(x.member(zr, func() int64 { return cr.n - start }), "", &office{}, depth)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// isZlibHeader reports whether h starts with a zlib header: deflate with a
+// window of at most 32 KiB and a valid check value.
+func isZlibHeader(h []byte) bool {
+	return len(h) >= 2 && h[0]&0x0f == 8 && h[0]>>4 <= 7 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0
+}
+
+// pdfSegment reads a PDF up to and including the next "stream" keyword
+// and its end of line (not "endstream"), or to the end; found reports
+// that it stopped at a keyword.
+type pdfSegment struct {
+	cr    *countReader
+	found bool
+	left  int // bytes of the segment not yet handed out, once found
+}
+
+func (s *pdfSegment) Read(p []byte) (int, error) {
+	br := s.cr.r
+	if s.found && s.left == 0 {
+		return 0, io.EOF
+	}
+	// The last bytes are kept back: a keyword may start in them, with
+	// "end" before it and "\r\n" after it.
+	const keep = len("end") + len("stream") + len("\r\n")
+	b, err := br.Peek(max(br.Buffered(), 2*keep))
+	if len(b) == 0 {
+		return 0, err
+	}
+	n := len(b)
+	switch {
+	case s.found:
+		n = s.left
+	case err == nil:
+		if k := streamStart(b); k >= 0 {
+			s.found, s.left, n = true, k, k
+		} else {
+			n = len(b) - keep
+		}
+	default: // the end: what is left holds no whole keyword that counts
+		if k := streamStart(b); k >= 0 {
+			s.found, s.left, n = true, k, k
+		}
+	}
+	n = copy(p, b[:n])
+	if s.found {
+		s.left -= n
+	}
+	_, _ = br.Discard(n)
+	s.cr.n += int64(n)
+	return n, nil
+}
+
+// streamStart returns the index after the first "stream" keyword in b
+// and its end of line, or -1. "endstream" does not count, nor a keyword
+// whose end of line is not in b.
+func streamStart(b []byte) int {
+	for from := 0; ; {
+		k := bytes.Index(b[from:], streamKey)
+		if k < 0 {
+			return -1
+		}
+		k += from
+		from = k + len(streamKey)
+		end := k + len(streamKey)
+		switch {
+		case k >= 3 && string(b[k-3:k]) == "end":
+			continue
+		case end+1 < len(b) && b[end] == '\r' && b[end+1] == '\n':
+			return end + 2
+		case end < len(b) && b[end] == '\n':
+			return end + 1
+		}
+	}
+}
