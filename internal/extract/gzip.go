@@ -26,13 +26,10 @@ const gzipScale = 2
 // left unread (bytes appended after the last member, zero padding, the
 // rest of a corrupt stream) is read as content of its own.
 func (x *Extractor) gunzip(r io.Reader, depth int) error {
-	if depth > x.lim.MaxDepth {
-		x.fail(ReasonOverLimit)
+	cr := x.inflating(r, depth)
+	if cr == nil {
 		return nil
 	}
-	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
-	// The inflater's look-ahead is bounded as in a streamed archive.
-	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
 	defer x.pop()
 	var zr gzip.Reader
 	for {
@@ -45,7 +42,7 @@ func (x *Extractor) gunzip(r io.Reader, depth int) error {
 			break
 		}
 		zr.Multistream(false)
-		if err := x.entry(x.member(&zr, func() int64 { return cr.n - start }), "", &office{}, depth); err != nil {
+		if err := x.inflated(&zr, cr, start, depth); err != nil {
 			return err
 		}
 		if next, _ := cr.r.Peek(len(gzipMagic)); !bytes.Equal(next, gzipMagic) {
@@ -53,4 +50,25 @@ func (x *Extractor) gunzip(r io.Reader, depth int) error {
 		}
 	}
 	return x.outside(cr, depth)
+}
+
+// inflating starts a layer that decompresses streams from r as it reads
+// them, and returns its reader; the caller pops its frame. Past MaxDepth
+// it returns nil (ReasonOverLimit).
+func (x *Extractor) inflating(r io.Reader, depth int) *countReader {
+	if depth > x.lim.MaxDepth {
+		x.fail(ReasonOverLimit)
+		return nil
+	}
+	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
+	// The inflater's look-ahead is bounded as in a streamed archive.
+	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
+	return cr
+}
+
+// inflated inspects what the decompressor d of a stream in cr (that
+// started at cr offset start) yields, as an archive member: a part of its
+// own, counted against MaxTotal and MaxRatio.
+func (x *Extractor) inflated(d io.Reader, cr *countReader, start int64, depth int) error {
+	return x.entry(x.member(d, func() int64 { return cr.n - start }), "", &office{}, depth)
 }

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 
@@ -24,12 +23,10 @@ var streamKey = []byte("stream")
 
 // pdf inspects a PDF file, inflating its zlib streams as it goes.
 func (x *Extractor) pdf(r io.Reader, depth int) error {
-	if depth > x.lim.MaxDepth {
-		x.fail(ReasonOverLimit)
+	cr := x.inflating(r, depth)
+	if cr == nil {
 		return nil
 	}
-	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
-	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
 	defer x.pop()
 	for {
 		seg := &pdfSegment{cr: cr}
@@ -42,6 +39,7 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 		if h, _ := cr.r.Peek(2); !isZlibHeader(h) {
 			continue
 		}
+		start := cr.n
 		zr, err := zlib.NewReader(cr)
 		if err != nil {
 			if err = stopped(err); err != nil {
@@ -49,9 +47,7 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 			}
 			continue // the bytes read are its header: text of no interest
 		}
-		start := cr.n
-		err = x.entry(x.member(zr, func() int64 { return cr.n - start }), "", &office{}, depth)
-		if err != nil {
+		if err := x.inflated(zr, cr, start, depth); err != nil {
 			return err
 		}
 	}
