@@ -18,10 +18,7 @@ import (
 // a head over the threshold is blocked before a streamed body goes out.
 func TestRequestHeadInspected(t *testing.T) {
 	recs := corpus.Records(7, 1000)
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.ResidentID
-	}
+	ids := residentIDs(recs)
 	reached := 0
 	up := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { reached++ })
 	e := newPIEnv(t, policy.Default(), up)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
@@ -181,4 +182,13 @@ func postEncoded(t *testing.T, e *env, body []byte, coding string) (int, string)
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, string(got)
+}
+
+// residentIDs returns the resident ID numbers of recs, in order.
+func residentIDs(recs []corpus.Record) []string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ResidentID
+	}
+	return ids
 }

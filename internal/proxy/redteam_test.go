@@ -17,10 +17,7 @@ import (
 // and the upstream receives nothing.
 func TestRedTeamLeaks(t *testing.T) {
 	recs := corpus.Records(43, 60)
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.ResidentID
-	}
+	ids := residentIDs(recs)
 	gzipped, gzType := buildMultipart(t, filePart{field: "file", file: "customers.csv.gz", ctype: "application/gzip",
 		data: encode(t, "gzip", corpus.CSV(recs, corpus.CSVOptions{}).Data)})
 	tests := []struct {
