@@ -236,7 +236,7 @@ func readPrivate(path string, groups func() []int) ([]byte, error) {
 	if errors.Is(err, fs.ErrPermission) {
 		// The usual cause: a key made by one user (ca init on the host) and
 		// mounted for another (a container's own user).
-		return nil, fmt.Errorf("%w: this process (%s) cannot read the key or enter its directory: "+
+		return nil, fmt.Errorf("%w: this process%s cannot read the key or enter its directory: "+
 			"make the process's user the key's owner (mode 0600), or its group the key's group (mode 0640) "+
 			"with the directory open to that group (0750)", err, processIdentity())
 	}

@@ -8,6 +8,6 @@ import "io/fs"
 // key is refused.
 func fileGroup(fs.FileInfo) (int, bool) { return 0, false }
 
-// processIdentity names the process for an error about files it cannot
-// read; user and group ids do not apply here.
-func processIdentity() string { return "its user" }
+// processIdentity would name the user and group the process runs as;
+// user and group ids do not apply here, so it is empty.
+func processIdentity() string { return "" }

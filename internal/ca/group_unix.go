@@ -19,7 +19,7 @@ func fileGroup(st fs.FileInfo) (int, bool) {
 }
 
 // processIdentity names the user and group the process runs as, for an
-// error about files it cannot read.
+// error about files it cannot read: " (uid 65532, gid 65532)".
 func processIdentity() string {
-	return fmt.Sprintf("uid %d, gid %d", os.Geteuid(), os.Getegid())
+	return fmt.Sprintf(" (uid %d, gid %d)", os.Geteuid(), os.Getegid())
 }
