@@ -9,11 +9,14 @@ import (
 
 // PDF: no parser. The text of a page is in content streams that are
 // nearly always FlateDecode (zlib), so a list exported or printed to PDF
-// is compressed. Every stream that starts with a zlib header is inflated
-// and inspected as content of its own; everything else (the objects, and
-// streams in other filters) is read as text. That reads the strings of
-// PDFs written with simple fonts, as "(13800138000) Tj"; see "Known gaps"
-// in docs/extract.md for what it does not read.
+// is compressed. Every stream that starts with a zlib header is inflated.
+// A page's content stream (its dictionary has neither /Type nor /Subtype,
+// or is a /Form) is read for the strings it shows (pdf_text.go): the
+// strings of a TJ array joined, hex and UCS-2 strings decoded, operators
+// and coordinates dropped. Any other inflated stream (object streams,
+// embedded files, metadata, images) is inspected as content of its own,
+// and everything else (the objects, and streams in other filters) is read
+// as text. See "Known gaps" in docs/extract.md for what it does not read.
 
 // pdfMagic starts a PDF file.
 var pdfMagic = []byte("%PDF-")
@@ -28,11 +31,13 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 		return nil
 	}
 	defer x.pop()
+	var tail []byte
 	for {
-		seg := &pdfSegment{cr: cr}
+		seg := &pdfSegment{cr: cr, tail: tail[:0]}
 		x.boundary()
 		err := x.text(seg, charset{}, depth, records{})
 		x.boundary()
+		tail = seg.tail
 		if err != nil || !seg.found {
 			return err
 		}
@@ -47,7 +52,12 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 			}
 			continue // the bytes read are its header: text of no interest
 		}
-		if err := x.inflated(zr, cr, start, depth); err != nil {
+		if isContentDict(seg.tail) {
+			err = x.pdfContent(x.member(zr, func() int64 { return cr.n - start }))
+		} else {
+			err = x.inflated(zr, cr, start, depth)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -59,13 +69,43 @@ func isZlibHeader(h []byte) bool {
 	return len(h) >= 2 && h[0]&0x0f == 8 && h[0]>>4 <= 7 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0
 }
 
+// pdfDictMax is how many of the last bytes before a "stream" keyword are
+// kept to read the stream's dictionary from.
+const pdfDictMax = 1 << 10
+
+// isContentDict reports whether the end of a PDF segment, up to its
+// "stream" keyword, holds the dictionary of a content stream: that of a
+// page, which has neither /Type nor /Subtype, or of a form XObject
+// (/Subtype /Form). An image, a font file with a subtype, an object
+// stream, an embedded file or metadata has one of them; so does a
+// dictionary too long to be kept (its "obj" is not in tail).
+func isContentDict(tail []byte) bool {
+	k := bytes.LastIndex(tail, []byte("obj"))
+	if k < 0 {
+		return false
+	}
+	dict := tail[k+len("obj"):]
+	for rest := dict; ; {
+		_, after, ok := bytes.Cut(rest, []byte("/Subtype"))
+		if !ok {
+			break
+		}
+		if bytes.HasPrefix(bytes.TrimLeft(after, " \t\r\n\f\x00"), []byte("/Form")) {
+			return true
+		}
+		rest = after
+	}
+	return !bytes.Contains(dict, []byte("/Subtype")) && !bytes.Contains(dict, []byte("/Type"))
+}
+
 // pdfSegment reads a PDF up to and including the next "stream" keyword
 // and its end of line (not "endstream"), or to the end; found reports
 // that it stopped at a keyword.
 type pdfSegment struct {
 	cr    *countReader
 	found bool
-	left  int // bytes of the segment not yet handed out, once found
+	left  int    // bytes of the segment not yet handed out, once found
+	tail  []byte // the last pdfDictMax bytes handed out
 }
 
 func (s *pdfSegment) Read(p []byte) (int, error) {
@@ -99,6 +139,10 @@ func (s *pdfSegment) Read(p []byte) (int, error) {
 	if s.found {
 		s.left -= n
 	}
+	if drop := len(s.tail) + n - pdfDictMax; drop > 0 {
+		s.tail = s.tail[:copy(s.tail, s.tail[min(drop, len(s.tail)):])]
+	}
+	s.tail = append(s.tail, p[max(n-pdfDictMax, 0):n]...)
 	_, _ = br.Discard(n)
 	s.cr.n += int64(n)
 	return n, nil
