@@ -258,3 +258,18 @@ func TestPDFChunkInvariance(t *testing.T) {
 		checkLeakBudget(t, e, give, "", Limits{}, benchChunk, 0)
 	}
 }
+
+// FuzzPDFContent: a mutated content stream, compressed into a PDF so the
+// mutations reach the lexer, settles at Close and counts the same whole
+// and in 7-byte chunks.
+func FuzzPDFContent(f *testing.F) {
+	recs := corpus.Records(2, 2)
+	for _, l := range pdfLayouts(recs) {
+		f.Add([]byte(l.stream))
+	}
+	f.Add([]byte(`[(1380)-20(0138000)] TJ (\061\0638\` + "\r\n" + `0) ' <0031 0033 003> Tj BI ID (( EI /P <</A (x)>> BDC %c`))
+	e := newTestEngine(f)
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		fuzzExtract(t, e, pdfFile(t, pdfStream{data: stream}), "")
+	})
+}

@@ -263,13 +263,16 @@ func TestPDF(t *testing.T) {
 	}
 }
 
-// FuzzPDF: a mutated PDF (keywords cut, streams corrupt or not zlib)
-// settles at Close and counts the same whole and in 7-byte chunks.
+// FuzzPDF: a mutated PDF (keywords cut, streams corrupt or not zlib,
+// content streams of TJ arrays, escapes, hex and UCS-2 strings, inline
+// images) settles at Close and counts the same whole and in 7-byte chunks.
 func FuzzPDF(f *testing.F) {
 	recs := corpus.Records(1, 2)
 	f.Add(pdfDoc(f, "\n", [][]byte{pageText(recs[:1]), []byte("\xff\xd8 endstream"), pageText(recs[1:])}, map[int]bool{1: true}))
 	f.Add(pdfDoc(f, "\r\n", [][]byte{pageText(recs)}, map[int]bool{0: true}))
 	f.Add([]byte("%PDF-1.7\nstream\n\x78\x9c"))
+	f.Add(pdfDoc(f, "\n", [][]byte{[]byte("BT /F1 9 Tf 1 0 0 1 36 800 Tm [(1380013)-20(8000)-250(11010119900307)12.5(8515)] TJ 0 -11 Td (\\061\\0638\\\n00138000\\)) ' ET")}, nil))
+	f.Add(pdfDoc(f, "\n", [][]byte{[]byte("/F2 9 Tf <59D3540D> Tj T* <0031003300380030003000310033003800300030003> Tj (\x00\x31\x00\x33) Tj % c\nBI /W 1 ID \x00(( EI /P << /ActualText <313338> >> BDC")}, nil))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
