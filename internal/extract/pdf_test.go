@@ -273,3 +273,16 @@ func FuzzPDFContent(f *testing.F) {
 		fuzzExtract(t, e, pdfFile(t, pdfStream{data: stream}), "")
 	})
 }
+
+// BenchmarkPDF reports MB/s of a 20,000-row list as a PDF, one page
+// stream per layout, written in the proxy's 32 KiB chunks.
+func BenchmarkPDF(b *testing.B) {
+	e := newTestEngine(b)
+	for _, l := range pdfLayouts(corpus.Records(11, 20000)) {
+		sh := benchShape{body: pdfFile(b, pdfStream{data: []byte(l.stream)})}
+		b.Run("layout="+strings.ReplaceAll(l.name, " ", "-"), func(b *testing.B) {
+			b.ReportMetric(float64(len(l.stream))/float64(len(sh.body)), "inflate-ratio")
+			benchExtractor(b, e, sh)
+		})
+	}
+}

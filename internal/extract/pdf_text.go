@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"unicode/utf8"
@@ -95,12 +96,7 @@ func (x *Extractor) pdfContent(r io.Reader) error {
 	for {
 		n, err := r.Read(buf)
 		t.read += int64(n)
-		for i := 0; i < n; {
-			if t.step(buf[i]) {
-				i++
-				t.done++
-			}
-		}
+		t.feed(buf[:n])
 		if err == nil {
 			continue
 		}
@@ -130,6 +126,57 @@ func isPDFSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
 }
 
+// pdfPlain marks the bytes that a run in a state goes on with: regular
+// characters in a token, and in a literal string all but '\', '(' and
+// ')'.
+var pdfPlain = func() (t [256]struct{ token, literal bool }) {
+	for c := range 256 {
+		t[c].literal = c != '\\' && c != '(' && c != ')'
+		t[c].token = !isPDFSpace(byte(c)) && !bytes.ContainsRune([]byte("()<>[]{}/%"), rune(c))
+	}
+	return t
+}()
+
+// feed lexes b, the bytes read after those lexed so far. Runs of token
+// characters and of a literal string's plain bytes are taken at once;
+// every other byte goes through step.
+func (t *pdfText) feed(b []byte) {
+	base := t.read - int64(len(b))
+	for i := 0; i < len(b); {
+		t.done = base + int64(i)
+		j := i
+		switch t.lex {
+		case lexTop:
+			for j < len(b) && pdfPlain[b[j]].token {
+				j++
+			}
+			t.addToken(b[i:j])
+		case lexLiteral:
+			for j < len(b) && pdfPlain[b[j]].literal {
+				j++
+			}
+			t.addStr(b[i:j])
+		}
+		if j > i {
+			i = j
+			continue
+		}
+		if t.step(b[i]) {
+			i++
+		}
+	}
+	t.done = t.read
+}
+
+// addToken adds the bytes of a run to the token being read.
+func (t *pdfText) addToken(run []byte) {
+	if t.ntok+len(run) > pdfTokMax {
+		t.ntok = pdfTokMax + 1
+		return
+	}
+	t.ntok += copy(t.tok[t.ntok:], run)
+}
+
 // step lexes one byte and reports whether it was consumed; if not, it is
 // lexed again in the new state.
 func (t *pdfText) step(c byte) bool {
@@ -152,7 +199,7 @@ func (t *pdfText) step(c byte) bool {
 			t.code, t.digits = t.code<<3|(c-'0'), t.digits+1
 			return true
 		}
-		t.addStr(t.code)
+		t.addByte(t.code)
 		t.lex = lexLiteral
 		return false
 	case lexNewline:
@@ -170,7 +217,8 @@ func (t *pdfText) step(c byte) bool {
 	return true
 }
 
-// top lexes a byte between strings.
+// top lexes a byte between strings that ends a token (feed takes the
+// token's characters).
 func (t *pdfText) top(c byte) {
 	switch c {
 	case ' ', '\n', '\r', '\t', '\f', 0, ')', '>', '{', '}':
@@ -196,11 +244,6 @@ func (t *pdfText) top(c byte) {
 	case '/':
 		t.endToken()
 		t.tok[0], t.ntok = c, 1
-	default:
-		if t.ntok < pdfTokMax {
-			t.tok[t.ntok] = c
-		}
-		t.ntok = min(t.ntok+1, pdfTokMax+1)
 	}
 }
 
@@ -219,7 +262,7 @@ func (t *pdfText) literal(c byte) {
 			return
 		}
 	}
-	t.addStr(c)
+	t.addByte(c)
 }
 
 // escapes maps the letter of an escape to its byte.
@@ -235,9 +278,9 @@ func (t *pdfText) escape(c byte) {
 		t.lex = lexNewline
 	case c == '\n': // a line break that continues the string
 	case escapes[c] != 0:
-		t.addStr(escapes[c])
+		t.addByte(escapes[c])
 	default: // \( \) \\, and a backslash the standard says to ignore
-		t.addStr(c)
+		t.addByte(c)
 	}
 }
 
@@ -246,7 +289,7 @@ func (t *pdfText) escape(c byte) {
 func (t *pdfText) hexDigit(c byte) {
 	if c == '>' {
 		if t.digits == 1 {
-			t.addStr(t.code << 4)
+			t.addByte(t.code << 4)
 		}
 		t.endStr()
 		return
@@ -264,7 +307,7 @@ func (t *pdfText) hexDigit(c byte) {
 		t.code, t.digits = v, 1
 		return
 	}
-	t.addStr(t.code<<4 | v)
+	t.addByte(t.code<<4 | v)
 	t.digits = 0
 }
 
@@ -366,14 +409,22 @@ func (t *pdfText) owe(sep byte) {
 	}
 }
 
-// addStr adds a byte to the string, emitting what it holds when full.
-func (t *pdfText) addStr(c byte) {
-	if len(t.str) == pdfStrMax {
-		t.flushStr()
-		t.from = t.done
+// addStr adds bytes to the string, emitting what it holds whenever it
+// is full.
+func (t *pdfText) addStr(run []byte) {
+	for len(run) > 0 {
+		if len(t.str) == pdfStrMax {
+			t.flushStr()
+			t.from = t.done
+		}
+		k := min(pdfStrMax-len(t.str), len(run))
+		t.str = append(t.str, run[:k]...)
+		run = run[k:]
 	}
-	t.str = append(t.str, c)
 }
+
+// addByte adds one byte to the string.
+func (t *pdfText) addByte(c byte) { t.addStr([]byte{c}) }
 
 // endStr ends a string; one outside an array owes a separator.
 func (t *pdfText) endStr() {
