@@ -465,7 +465,7 @@ func (t *pdfText) flushStr() {
 // so a string that holds a run of digits is never decoded; nor is a
 // piece of ASCII text ("om" would be U+6F6D) unless its font showed
 // UCS-2, or all its pairs are CJK-like and one holds a Latin-1 letter.
-// A short CJK string ("王五", U+738B U+4E94, is "sKN" and a tab) is
+// A short CJK string ("李丽", U+674E U+4E3D, is "gNN=") is
 // decoded once its font showed a string that tells.
 func (t *pdfText) isUCS2() bool {
 	b := t.str
