@@ -272,7 +272,7 @@ func stretch(b []byte, i, limit, minRun int, eof bool) (at int, found bool) {
 			i, known = k+1, j+1
 			continue
 		}
-		end, hex := hexStretch(b, i)
+		end, hex := hexStretch(b, i, minRun)
 		if !hex || (end == len(b) && !eof) {
 			return i, true
 		}
@@ -297,29 +297,56 @@ func stretch(b []byte, i, limit, minRun int, eof bool) (at int, found bool) {
 	return at, false
 }
 
-// hexStretch returns the end of the bytes from i that may be in a run,
-// and whether they are all hex digits of one case (see hexOf). It stops
-// at the first byte that is not hex.
-func hexStretch(b []byte, i int) (end int, hex bool) {
-	var v uint8
-	// Eight bytes at a time while they are all hex digits (a digest is 32
-	// to 128 of them); the byte loop finds where the stretch ends.
-	for ; i+8 <= len(b); i += 8 {
-		w := b[i : i+8 : i+8]
-		u := v | hexBits[w[0]] | hexBits[w[1]] | hexBits[w[2]] | hexBits[w[3]] |
-			hexBits[w[4]] | hexBits[w[5]] | hexBits[w[6]] | hexBits[w[7]]
-		if u&hbOther != 0 || u&(hbLower|hbUpper) == hbLower|hbUpper {
-			break
-		}
-		v = u
-	}
-	for ; i < len(b) && inRun[b[i]]; i++ {
-		if v |= hexBits[b[i]]; v&hbOther != 0 || v&(hbLower|hbUpper) == hbLower|hbUpper {
+// hexStretch returns the end of the hex dump that starts at i, and
+// whether there is one, by the byte loop's rule: a run is a dump when its
+// first minRun characters are hex digits of one case (hexOf), and it stays
+// one while the characters after them are digits of that case, up to
+// maxMinBase64 characters, where the loop starts a new run. The dump ends
+// at the first byte that cannot be in a run (or at that cut); any other
+// run character means the loop decodes the run from i. The caller has
+// checked that b[i:i+minRun] may all be in a run.
+//
+// The case is taken from the first minRun bytes only, as the loop takes
+// it: one taken from the whole stretch depended on how much of it had
+// been read (a run of 64 digits and then a letter was text when the
+// letter was in the buffer and base64 when it came in the next write).
+func hexStretch(b []byte, i, minRun int) (end int, hex bool) {
+	// Eight bytes at a time (a digest is 32 to 128 of them), stopping at
+	// a byte no digest holds.
+	j, v := i, uint8(0)
+	for ; j+8 <= i+minRun; j += 8 {
+		if v |= hexBits8(b[j : j+8 : j+8]); notHex(v) {
 			return i, false
 		}
 	}
-	return i, hexCaseOf(v) != hexNone
+	for ; j < i+minRun; j++ {
+		v |= hexBits[b[j]]
+	}
+	if hexCaseOf(v) == hexNone {
+		return i, false
+	}
+	// Then on while the bytes add nothing to the case; the byte loop
+	// finds where.
+	stop := min(len(b), i+maxMinBase64)
+	for ; j+8 <= stop && hexBits8(b[j:j+8:j+8])&^v == 0; j += 8 {
+	}
+	for ; j < stop && inRun[b[j]]; j++ {
+		if hexBits[b[j]]&^v != 0 {
+			return i, false
+		}
+	}
+	return j, true
 }
+
+// hexBits8 is the union of the hex bits of the eight bytes of w.
+func hexBits8(w []byte) uint8 {
+	return hexBits[w[0]] | hexBits[w[1]] | hexBits[w[2]] | hexBits[w[3]] |
+		hexBits[w[4]] | hexBits[w[5]] | hexBits[w[6]] | hexBits[w[7]]
+}
+
+// notHex reports whether the union v of a run's hex bits rules out a hex
+// dump: a byte that is no hex digit, or letters of both cases.
+func notHex(v uint8) bool { return v&hbOther != 0 || v&(hbLower|hbUpper) == hbLower|hbUpper }
 
 // firstHigh returns the index of the first byte >= 0x80 in b, or -1.
 func firstHigh(b []byte) int {

@@ -80,6 +80,7 @@ func TestHexDigestIsText(t *testing.T) {
 		{name: "hex then base64", give: "x " + notHex + " y", want: []string{ReasonOverLimit}},
 		{name: "mixed case is base64", give: "x " + digest[:32] + upper[32:] + " y", want: []string{ReasonOverLimit}},
 		{name: "letters only is base64", give: "x " + strings.Repeat("A", 64) + " y", want: []string{ReasonOverLimit}},
+		{name: "digits then letters is base64", give: "x " + strings.Repeat("4", 64) + "d444 y", want: []string{ReasonOverLimit}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +116,48 @@ func TestHexOf(t *testing.T) {
 	}
 }
 
+// TestHexRunChunking: whether a run is a hex digest (text) or base64 is
+// decided from its first MinBase64 characters, however the body is cut.
+// The skip ahead judged the whole stretch of run bytes it had read
+// instead, so 64 digits and then a letter were text when the whole run
+// was in one write and base64 when a write ended inside it: the mobile
+// after the run counted in 7-byte writes (the run's text replaced, the
+// number stands alone) and not in one (glued to the run by the full
+// stop). The fuzzer found it in a binary body (FuzzPDF).
+func TestHexRunChunking(t *testing.T) {
+	e := newTestEngine(t)
+	digest := "9f86d081884c7d659a2fea0aa5a06dc1e3f2f0a6b7c8d9e0f1a2b3c4d5e6f708"
+	// Past the 512 bytes sniffed, the text is read as it is written: the
+	// run comes in the bytes read to decide the head's last ones, or in a
+	// later write read in place.
+	fillers := []string{strings.Repeat("a line of text\n", 40), strings.Repeat("a line of text\n", 100)}
+	mobile := [inspect.NumDetectors]int{inspect.Mobile: 1}
+	tests := []struct {
+		name string
+		give string
+		want [inspect.NumDetectors]int
+	}{
+		{name: "digits then a letter", give: strings.Repeat("4", 64) + "d444.13800138000", want: mobile},
+		{name: "letters then digits", give: strings.Repeat("d", 64) + "4444.13800138000", want: mobile},
+		{name: "a digest", give: digest + ".13800138000"},
+		{name: "a digest then other case", give: digest + "ABC444.13800138000", want: mobile},
+		{name: "digits after a dump cut at 4096", give: strings.Repeat(digest, maxMinBase64/len(digest)) + strings.Repeat("4", 64) + "d444.13800138000", want: mobile},
+		{name: "a dump longer than 4096", give: strings.Repeat(digest, maxMinBase64/len(digest)+1) + ".13800138000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, filler := range fillers {
+				body := []byte(filler + tt.give)
+				for chunk := range 65 {
+					if got := extract(t, e, body, "", Limits{}, chunk); got.counts != tt.want {
+						t.Errorf("%d bytes before, chunk %d: counts %v, want %v", len(filler), chunk, got.counts, tt.want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestFirstHigh(t *testing.T) {
 	tests := []struct {
 		give []byte
@@ -135,7 +178,10 @@ func TestFirstHigh(t *testing.T) {
 }
 
 // stretchRef is stretch spelled out: the maximal stretches of bytes that
-// may be in a run, in order, from i.
+// may be in a run, in order, from i. A stretch is a hex dump, passed over,
+// when its first minRun bytes are hex of one case and the rest, up to
+// maxMinBase64 bytes, are digits of that case; the byte loop starts a new
+// run after maxMinBase64.
 func stretchRef(b []byte, i, limit, minRun int, eof bool) (int, bool) {
 	s := i
 	for s < limit {
@@ -147,8 +193,13 @@ func stretchRef(b []byte, i, limit, minRun int, eof bool) (int, bool) {
 		for e < len(b) && inRun[b[e]] {
 			e++
 		}
-		if e-s >= minRun && (hexOf(b[s:e]) == hexNone || (e == len(b) && !eof)) {
-			return s, true
+		if e-s >= minRun {
+			end := min(e, s+maxMinBase64)
+			if h := hexOf(b[s : s+minRun]); h == hexNone || hexOf(b[s:end]) != h || (end == len(b) && !eof) {
+				return s, true
+			}
+			s = end
+			continue
 		}
 		if e == len(b) && !eof {
 			if e-s >= minRun {
@@ -181,17 +232,22 @@ func TestStretch(t *testing.T) {
 		{name: "run at the start", give: run + " tail"},
 		{name: "digest then run", give: digest + " " + run},
 		{name: "digest at the end", give: "x " + digest},
+		{name: "digits then a letter", give: "x " + strings.Repeat("4", 64) + "d444 y"},
+		{name: "letters then a digit", give: "x " + strings.Repeat("d", 64) + "4 y"},
+		{name: "digest then other case", give: "x " + digest + "ABC y"},
+		{name: "long dump", give: "x " + strings.Repeat(digest, 65) + strings.Repeat("4", 70) + "d y " + run},
 		{name: "short tail", give: strings.Repeat("text ", 20) + "abc123"},
 		{name: "escaped run", give: `"` + strings.ReplaceAll(run, "F", `\/`) + `"`},
 		{name: "non-ascii", give: strings.Repeat("客户 ", 30) + run},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte("aF0g9/-_+%\\ ,.\xe4")
+	runBytes := []string{"aF0g9", "00a99"} // the second mostly hex of one case
 	for n := range 300 {
 		b := make([]byte, rng.IntN(200))
 		for k := range b {
 			if k > 0 && rng.IntN(8) > 0 { // runs longer than one byte
-				b[k] = alphabet[rng.IntN(5)]
+				b[k] = runBytes[n%2][rng.IntN(5)]
 			} else {
 				b[k] = alphabet[rng.IntN(len(alphabet))]
 			}
