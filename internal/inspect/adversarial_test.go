@@ -27,11 +27,13 @@ var (
 		"+86 ", "+86-", "+86", "86 ", "0086 ", "86-", "身份证：", "手机 ", "护照：", "卡号=", "passport=",
 		"\\u4e2d", "%0A", "%2C", "&#20013;", "\\u0031", "%31", "&#49;", "&#x31;", "１", "%EF%BC%91",
 		"\\uff11", "\\u86", "%E4%B8%AD", ":", "=", "\\u0", "&#x", "%3", "&#", "\\u",
+		"\u3000", "－", "\u00a0", "&nbsp;", "12\u3000", "7－", "1&#160;", "a－", "１\u3000", "&nbsp", "\xc2", "\xe3\x80",
 	}
 	advSuffixes = []string{
 		"", "", " ", "-", "1", "12", "1234", " 1", "-5", "X", "x", "a", "f", "@", ".", ".5", " -",
 		"\\u4e2d", "%0A", "%2C", "&#20013;", "\\u0031", "%31", "&#49;", "&#x31;", "１", "%EF%BC%91",
 		"\\uff11", "%E4%B8%AD", "\\u003", "%3", "&#", " %31", "-&#49;", " \\u0031", "-x", "９",
+		"\u3000", "－", "\u00a0", "&nbsp;", "\u30001", "－5", "&#xA0;1", "－a", "\u3000１", "&nbsp", "\xc2", "\xe3\x80", "\xef\xbc",
 	}
 )
 
@@ -151,10 +153,16 @@ func (g advGen) neighbour(list []string) string {
 	return b.String()
 }
 
-// joiner returns what joins two groups: mostly a space or a hyphen,
-// sometimes two of them or an escaped one (which joins nothing).
+// joiner returns what joins two groups: mostly a space or a hyphen, often
+// a no-break or ideographic space or a full-width hyphen (raw or as a
+// character reference), sometimes two of them or an escaped one (which
+// joins nothing).
 func (g advGen) joiner() string {
-	return [...]string{" ", "-", " ", "-", " ", "-", "  ", "--", " -", "%20", `\u002d`, "&#32;"}[g.r.IntN(12)]
+	joiners := [...]string{
+		" ", "-", " ", "-", " ", "-", "  ", "--", " -", "%20", `\u002d`, "&#32;",
+		"\u3000", "－", "\u00a0", "&nbsp;", "&#160;", "&#xA0;", "&#12288;", "&#xff0d;", "\u3000\u3000", " －", `\u3000`, "%C2%A0",
+	}
+	return joiners[g.r.IntN(len(joiners))]
 }
 
 // spell writes value v in groups of a random layout, each character in a

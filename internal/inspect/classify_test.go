@@ -215,6 +215,8 @@ var kernelNeighbours = []string{
 	"tel:", "a:b", "name=", "name:", "\"phone\":", "\"name\":\"", "\":\"", "id=", "http://a.cn/?id=",
 	"姓名=", "姓名:张三", "name=张三", "\"name\":\"张三\"", "姓名: 李四,", "地址:北京市朝阳区建国路88号",
 	"<td>", "</td><td>", "<tr><td>姓名:</td><td>", "<th>手机</th>", "</tr>", "<td>a:b=c</td>", "\r\n",
+	// The other group joiners, whole, doubled and cut.
+	"\u3000", "\u3000", "－", "－", "\u00a0", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "\u3000\u3000", "\xe3\x80", "\xc2", "\xef\xbc", "&nbsp",
 }
 
 // digitRunsBody returns a body of runs of one to nineteen digits (short

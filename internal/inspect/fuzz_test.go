@@ -29,6 +29,9 @@ func FuzzScanner(f *testing.F) {
 		// Adversarial spellings (TestAdversarialSplitCases).
 		`\uff111５&#48;20039336`, "%EF%BC%91&#x31;77 6531 6073", `\u86-1854713643９`,
 		"&#6 62&#x32;262７198&#52;&#48;6034", "7-2 &#X31;87-9331-&#x33;996",
+		// Groups joined by the other joiners (TestGroupJoiners), and cut ones.
+		"138\u30001234\u30005678", "6222－0212－3456－7890－128", "110101\u00a019900307\u00a08670",
+		"138&nbsp;1234&#160;5678 &#xA0;1", "１３８\u3000１２３４－５６７８", "12\u3000\u30003\xe3\x80 4\xc2",
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}

@@ -4,8 +4,8 @@ import "unicode/utf8"
 
 // Numeric candidates. The scan loop stops at the first digit of a run (or the
 // first byte of an escaped or full-width digit); number parses the whole run
-// into groups joined by single spaces or hyphens, checks its boundaries, and
-// matches the group layouts of the numeric detectors. Only a checksum, an
+// into groups joined by single joiners (joinerWidth), checks its boundaries,
+// and matches the group layouts of the numeric detectors. Only a checksum, an
 // allocation table or (for weak formats) a label confirms a value.
 
 const (
@@ -96,10 +96,10 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 			if j+1 < end && isDigit(b[j+1]) {
 				return groupedLayoutEnd(b, i, end)
 			}
-		case c == 'X' || c == 'x' || c == 0xEF || c == '\\' || c == '%' || c == '&':
-			// Check letter, full-width digit or escape. Of the non-ASCII
-			// bytes only 0xEF leads a full-width digit; any other (年, 元)
-			// ends the run.
+		case afterRun[c] >= afterUnit || afterRun[c] == afterWide && wideJoiner(b, j, end):
+			// Check letter, full-width digit, escape or another joiner. Of
+			// the non-ASCII bytes only 0xEF, C2 and E3 lead a digit or a
+			// joiner; any other (年, 元) ends the run.
 			return 0, false
 		}
 	}
@@ -126,7 +126,7 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 	}
 	if run.nlet > 0 {
 		if j < end && (b[j] == ' ' || b[j] == '-') {
-			return 0, false // a group may follow
+			return 0, false // a group may follow (the other joiners returned above)
 		}
 		// Letters and one lone run: all the general parser would try is
 		// a passport or permit number.
@@ -140,7 +140,8 @@ func (s *Scanner) plainNumber(i, j, end int) (int, bool) {
 // groupedLayoutEnd looks ahead over plain ASCII groups joined by single
 // spaces or hyphens. When no group is long enough to be a value and no two
 // neighbours start a grouped layout (6-8, 3-4, 4-4, 6-10+, 2/4-3, 2/4-11),
-// the whole run is skipped; otherwise the general parser decides it.
+// the whole run is skipped; otherwise (and at any other joiner) the general
+// parser decides it.
 func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 	prev, j := 0, i
 	for n := 0; n < maxGroups; n++ {
@@ -158,8 +159,8 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 			return 0, false
 		}
 		if j+1 >= end || (b[j] != ' ' && b[j] != '-') || !isDigit(b[j+1]) {
-			if j < end && (b[j] == 'X' || b[j] == 'x' || mayLeadUnit(b[j])) {
-				return 0, false // a check letter, or a digit in another spelling
+			if j < end && (b[j] == 'X' || b[j] == 'x' || mayLeadUnit(b[j]) || wideJoiner(b, j, end)) {
+				return 0, false // a check letter, a digit in another spelling or another joiner
 			}
 			if j+1 < end && (b[j] == ' ' || b[j] == '-') && mayLeadUnit(b[j+1]) {
 				return 0, false // a joined group in another spelling
@@ -176,6 +177,106 @@ func groupedLayoutEnd(b []byte, i, end int) (int, bool) {
 // digit: an escape or a full-width digit.
 func mayLeadUnit(c byte) bool { return c == 0xEF || c == '\\' || c == '%' || c == '&' }
 
+// joinerWidth returns the width of the group joiner at b[j:end], or 0: a
+// space or a hyphen; a no-break space (C2 A0, or &nbsp;, &#160;, &#xa0; in
+// HTML), as in numbers copied from a web page; the ideographic space (E3 80
+// 80) and the full-width hyphen (EF BC 8D) a Chinese input method types in
+// full-width mode (or their character references).
+func joinerWidth(b []byte, j, end int) int {
+	switch b[j] {
+	case ' ', '-':
+		return 1
+	case 0xC2:
+		if j+1 < end && b[j+1] == 0xA0 {
+			return 2
+		}
+	case 0xE3:
+		if j+2 < end && b[j+1] == 0x80 && b[j+2] == 0x80 {
+			return 3
+		}
+	case 0xEF:
+		if fullWidthHyphen(b, j, end) {
+			return 3
+		}
+	case '&':
+		if j+5 < end && string(b[j+1:j+6]) == "nbsp;" {
+			return 6
+		}
+		if r, w := entityRune(b, j, end); r == '\u00a0' || r == '\u3000' || r == '\uff0d' {
+			return w
+		}
+	}
+	return 0
+}
+
+// wideJoinerEndingAt returns the width of the joiner other than ' ' and '-'
+// that ends just before p and starts at or after lo, or 0.
+func wideJoinerEndingAt(b []byte, p, lo int) int {
+	w := 0
+	switch b[p-1] {
+	case 0xA0:
+		w = 2
+	case 0x80, 0x8D:
+		w = 3
+	case ';': // &nbsp; &#160; ... &#x000a0; (entityRune reads up to seven digits)
+		for k := p - 6; k >= max(lo, p-11); k-- {
+			if b[k] == '&' {
+				w = p - k
+				break
+			}
+		}
+	}
+	if w > 0 && p-w >= lo && joinerWidth(b, p-w, p) == w {
+		return w
+	}
+	return 0
+}
+
+// fullWidthHyphen reports whether the full-width hyphen (EF BC 8D) starts
+// at b[k] and ends before end; k may be negative.
+func fullWidthHyphen(b []byte, k, end int) bool {
+	return k >= 0 && k+2 < end && b[k] == 0xEF && b[k+1] == 0xBC && b[k+2] == 0x8D
+}
+
+// What may come right after a run of plain digits (afterRun), for the
+// fast paths: nothing of the run (0, most bytes), a joiner of ASCII groups,
+// a byte that may start a no-break or ideographic space (wideJoiner), a
+// byte that may start a digit unit in another spelling, the full-width
+// hyphen or &nbsp;, or a check letter. A lookup, not a chain of compares:
+// every run of four or more digits is looked at.
+const (
+	afterJoiner = 1 + iota // ' ' '-'
+	afterWide              // 0xC2 0xE3
+	afterUnit              // 0xEF '\\' '%' '&'
+	afterCheck             // 'X' 'x'
+)
+
+// afterRun classifies bytes by what they may do after a run of digits.
+var afterRun = func() (t [256]uint8) {
+	t[' '], t['-'] = afterJoiner, afterJoiner
+	t[0xC2], t[0xE3] = afterWide, afterWide
+	t[0xEF], t['\\'], t['%'], t['&'] = afterUnit, afterUnit, afterUnit, afterUnit
+	t['X'], t['x'] = afterCheck, afterCheck
+	return t
+}()
+
+// wideTail marks the last bytes of the joiners other than ' ' and '-' for
+// runStart: A0, 80, 8D and the ';' of &nbsp; or &#160;.
+var wideTail = func() (t [256]bool) {
+	t[0xA0], t[0x80], t[0x8D], t[';'] = true, true, true, true
+	return t
+}()
+
+// wideJoiner reports whether a no-break space (C2 A0) or an ideographic
+// space (E3 80 80) starts at b[j] (and three bytes fit before end): the
+// joiners whose first byte leads no digit unit, so the fast paths that pass
+// other non-ASCII bytes by (and send a run on at 0xEF or '&', which also
+// lead the full-width hyphen and &nbsp;) must look at them. It is inlined
+// there: a run before 。 or 、 (E3 80 82, E3 80 81) is common.
+func wideJoiner(b []byte, j, end int) bool {
+	return j+2 < end && (b[j] == 0xC2 && b[j+1] == 0xA0 || b[j] == 0xE3 && b[j+1] == 0x80 && b[j+2] == 0x80)
+}
+
 // runStart walks back from the digit unit at i over the digit units and
 // single joiners before it, but not before lo (where scanning resumed: the
 // bytes before it are decided). It returns where the run really starts.
@@ -189,6 +290,12 @@ func runStart(b []byte, i, lo int) int {
 		if p-1 > lo && (b[p-1] == ' ' || b[p-1] == '-') && unitEndingAt(b, p-1, lo) > 0 {
 			p--
 			continue
+		}
+		if wideTail[b[p-1]] { // out of line: rare
+			if w := wideJoinerEndingAt(b, p, lo); w > 0 && p-w > lo && unitEndingAt(b, p-w, lo) > 0 {
+				p -= w
+				continue
+			}
 		}
 		break
 	}
@@ -359,23 +466,31 @@ func (s *Scanner) parseRun(r *numberRun, start, end int) int {
 			nd++
 			j += w
 		}
-		r.n++
-		r.end = j
-		if r.n == maxGroups || j+1 >= end || (b[j] != ' ' && b[j] != '-') || b[j-1] == 'X' || b[j-1] == 'x' {
+		r.n, r.end = r.n+1, j
+		if r.n == maxGroups || j >= end || b[j-1] == 'X' || b[j-1] == 'x' {
 			break
 		}
-		if _, w := digitUnit(b, j+1, end); w == 0 || b[j+1] == 'X' || b[j+1] == 'x' {
+		jw := 0 // the joiner's width: ' ' and '-' inline, the others (rare) out of line
+		if t := afterRun[b[j]]; t == afterJoiner {
+			jw = 1
+		} else if t != 0 && (t == afterWide && wideJoiner(b, j, end) || b[j] == '&' || fullWidthHyphen(b, j, end)) {
+			jw = joinerWidth(b, j, end)
+		}
+		if jw == 0 || j+jw >= end || unitWidth(b, j+jw, end) == 0 || b[j+jw] == 'X' || b[j+jw] == 'x' {
 			break
 		}
-		j++
+		j += jw
 	}
 	r.last = rightBoundary(b, r.end, end)
-	if r.n == maxGroups && r.end+1 < end && (b[r.end] == ' ' || b[r.end] == '-') {
-		// Long table of numbers: decide the first groups now and resume at
-		// a group boundary so a layout is never cut in the middle.
-		r.n = maxGroups - 4
-		r.last = true
-		return r.start[r.n]
+	if r.n == maxGroups && r.end < end {
+		if jw := joinerWidth(b, r.end, end); jw > 0 && r.end+jw < end {
+			// Long table of numbers: decide the first groups now and
+			// resume at a group boundary so a layout is never cut in the
+			// middle.
+			r.n = maxGroups - 4
+			r.last = true
+			return r.start[r.n]
+		}
 	}
 	return r.end
 }

@@ -220,7 +220,7 @@ func (s *Scanner) scan(final bool) {
 			for j < span && isDigit(b[j]) {
 				j++
 			}
-			if j-i < minValueDigits && j < span && !mayContinueRun(b[j]) && !escapePrefix(b, i) {
+			if j-i < minValueDigits && j < span && !mayContinueRun(b, j, span) && !escapePrefix(b, i) {
 				i = j
 				continue
 			}
@@ -261,10 +261,10 @@ func (s *Scanner) scan(final bool) {
 			}
 			span := min(end, i+maxSpan)
 			switch _, w := digitUnit(b, i, span); {
-			case w > 0:
-				// Groups joined before it (12-%33...) start the run, as
-				// for a plain digit: the block search may have stopped at
-				// them or passed them over, and the count must not differ.
+			case w > 0, b[i] == '&' && i+1 < span && (b[i+1] == 'n' || b[i+1] == '#') && joinerWidth(b, i, span) > 0:
+				// Groups joined before it or &nbsp; (12-%33, 12&nbsp;34)
+				// start the run, as for a plain digit: the block search may
+				// have stopped at them or passed them over, the same.
 				start := runStart(b, i, lo)
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
 			case b[i] == '%' && i+2 < span && b[i+1] == '4' && b[i+2] == '0':
@@ -281,8 +281,8 @@ func (s *Scanner) scan(final bool) {
 		case clsWide:
 			span := min(end, i+maxSpan)
 			switch {
-			case i+2 < span && b[i+1] == 0xBC && b[i+2] >= 0x90 && b[i+2] <= 0x99:
-				start := runStart(b, i, lo) // joined groups before it, as above
+			case i+2 < span && b[i+1] == 0xBC && (b[i+2] >= 0x90 && b[i+2] <= 0x99 || b[i+2] == 0x8D):
+				start := runStart(b, i, lo) // groups before a digit or a hyphen, as above
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
 			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
 				i = s.separator(i, 3, span)
@@ -316,11 +316,12 @@ func (s *Scanner) scan(final bool) {
 	s.tally.flush(s.e.maxDistinct)
 }
 
-// mayContinueRun reports whether c, right after a run of digits, may join
-// it to more digits: a group joiner, an escape or the lead byte of a
+// mayContinueRun reports whether b[j], right after a run of digits, may
+// join it to more digits: a group joiner, an escape or the lead byte of a
 // full-width digit (any other non-ASCII byte, as in 2024年, ends the run).
-func mayContinueRun(c byte) bool {
-	return c == ' ' || c == '-' || c == '\\' || c == '%' || c == '&' || c == 0xEF
+func mayContinueRun(b []byte, j, end int) bool {
+	t := afterRun[b[j]]
+	return t == afterJoiner || t == afterUnit || t == afterWide && wideJoiner(b, j, end)
 }
 
 // escapePrefix reports whether the digit at i is inside an escape
@@ -339,26 +340,31 @@ func escapePrefix(b []byte, i int) bool {
 }
 
 // mayBeInRun reports whether b[k] may belong to a run of digits in any
-// spelling: digits, joiners, the characters of escapes, or a full-width digit.
+// spelling: digits, joiners (&nbsp; too), the characters of escapes, or a
+// full-width digit.
 func mayBeInRun(b []byte, k int) bool {
 	switch c := b[k]; {
-	case isHexLetterOrDigit(c), c == ' ', c == '-', c == '&', c == '#', c == ';', c == '%', c == '\\', c == 'u', c|0x20 == 'x':
+	case isHexLetterOrDigit(c), c == ' ', c == '-', c == '&', c == '#', c == ';', c == '%', c == '\\', c == 'u', c|0x20 == 'x',
+		c == 'n', c == 's', c == 'p':
 		return true
 	case c >= 0x80:
-		return c == 0xEF || c == 0xBC || c >= 0x90 && c <= 0x99 || c == 0xB8 || c == 0xBD
+		return c == 0xEF || c == 0xBC || c >= 0x90 && c <= 0x99 || c == 0xB8 || c == 0xBD ||
+			c == 0xC2 || c == 0xA0 || c == 0xE3 || c == 0x80 || c == 0x8D // joiners
 	}
 	return false
 }
 
 // unitTail marks the bytes that may come right before the first plain digit
 // of a run when the run goes on before it or the digit is inside an escape:
-// the u, x, # and % of escapes, the ; ending one, the joiners, and the last
-// byte of a full-width digit. Not hex letters: no digit unit holds one (the
-// escapes of digits and of X spell their code in decimal digits: \u0031,
-// %31, &#49;, &#x31;), so a run after one, as in hex hashes, starts there.
+// the u, x, # and % of escapes, the ; ending one (or &nbsp;), the last byte
+// of a joiner (space, hyphen; A0, 80 and 8D of the no-break and ideographic
+// spaces and the full-width hyphen) and of a full-width digit. Not hex
+// letters: no digit unit holds one (the escapes of digits and of X spell
+// their code in decimal digits: \u0031, %31, &#49;, &#x31;), so a run after
+// one, as in hex hashes, starts there.
 var unitTail = func() (t [256]bool) {
 	for c := range 256 {
-		t[c] = escapeTail(byte(c)) || c == ';' || c == ' ' || c == '-' || (c >= 0x90 && c <= 0x99)
+		t[c] = escapeTail(byte(c)) || c == ';' || c == ' ' || c == '-' || c == 0xA0 || c == 0x80 || c == 0x8D || (c >= 0x90 && c <= 0x99)
 	}
 	return t
 }()

@@ -109,7 +109,8 @@ func TestEscapedNeighbours(t *testing.T) {
 func TestPlainNumberAgreesWithGeneral(t *testing.T) {
 	e := newTestEngine(t)
 	prefixes := []string{"", "x ", "护照：", "passport=", "通行证 ", "卡号：", "a_", "+", "%2C", "-", "1.", "ab-"}
-	suffixes := []string{"", ",", " ", "-", "X", "a", "\n", " 1", "-5", "%31", ".", ".5", "@", " -", " %31", "-&#49;", " \\u0031", "-x"}
+	suffixes := []string{"", ",", " ", "-", "X", "a", "\n", " 1", "-5", "%31", ".", ".5", "@", " -", " %31", "-&#49;", " \\u0031", "-x",
+		"\u30001", "\u3000", "\u3000a", "\u3000１", "\u00a05", "\u00a0", "－1", "－", "&nbsp;1", "&#160;5", "\u3001", "\xc2", "\xe3\x80"}
 	letters := "EGHMCLDSPVX"
 	lengths := []int{5, 7, 7, 8, 8, 10, 10, 11, 12, 14, 16, 17, 18, 19, 21}
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -117,7 +118,7 @@ func TestPlainNumberAgreesWithGeneral(t *testing.T) {
 	defer plain.Release()
 	defer general.Release()
 	decided, documents := 0, 0
-	for range 200_000 {
+	for range 300_000 {
 		body := prefixes[rng.IntN(len(prefixes))]
 		for range rng.IntN(4) {
 			body += string(letters[rng.IntN(len(letters))])
