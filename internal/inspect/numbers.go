@@ -525,7 +525,10 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	}
 	switch {
 	case p >= 0x80: // a full-width digit or check letter continues the run
-		return start < 3 || unitWidth(b, start-3, start) == 0
+		// Only a unit that ends at start: the X of 1234X before a no-break
+		// space (X C2 A0) is a unit of width 1, and the run after it stands
+		// alone as after a space.
+		return start < 3 || unitWidth(b, start-3, start) != 3
 	case isDigit(p) || p == '_':
 		return false
 	case p == '.':
