@@ -163,7 +163,9 @@ func TestPDFNotText(t *testing.T) {
 }
 
 // TestPDFLexer: the lexer's reading of one value, 13800138000, in the
-// forms a content stream may write it, whole and byte by byte.
+// forms a content stream may write it, and of the operands (colours,
+// matrices, paths, leading) around strings, whole and in writes of 1 to 64
+// bytes.
 func TestPDFLexer(t *testing.T) {
 	e := newTestEngine(t)
 	tests := []struct {
@@ -194,11 +196,32 @@ func TestPDFLexer(t *testing.T) {
 		{name: "string longer than a block", stream: "(" + strings.Repeat(" ", pdfStrMax-5) + "13800138000) Tj", want: 1},
 		{name: "unterminated string", stream: "(1380013800"},
 		{name: "unterminated string ends the stream", stream: "(13800138000", want: 1},
+		// Operands next to strings (a review of the lexer):
+		{name: "colour operands around strings", stream: "BT /F1 12 Tf 1 0 0 1 72 700 Tm (Name) Tj 138 1234 5678 rg (x) Tj ET"},
+		{name: "leading and array numbers", stream: "BT 0.138 0.1234 0.5678 rg 13800138000 TL [(A) 13800138000 (B)] TJ ET"},
+		{name: "matrix and path", stream: "q 138 0 0 1234 5678 0 cm 1 0 0 RG 138 1234 m 5678 13800 l S Q (abc) Tj"},
+		{name: "number glued to a string", stream: "(1380013800)0 Tj(0)Tj"},
+		{name: "wide kerning groups", stream: "BT [(138)-300(1234)-300(5678)] TJ ET", want: 1},
+		{name: "narrow kerning joins", stream: "BT [(138)-199(0013)-150(8000)] TJ ET", want: 1},
+		{name: "strings glued to operators", stream: "(13800138000)Tj(13900139000)Tj", want: 2},
+		{name: "arrays glued", stream: "[(13800138000)]TJ[(13900139000)]TJ", want: 2},
+		{name: "hex strings glued", stream: "<3133383030313338303030>Tj<3133393030313339303030>Tj", want: 2},
+		{name: "deep nesting", stream: "((((((((((13800138000)))))))))) Tj", want: 1},
+		{name: "stray closers", stream: "(13800138000) Tj )))) (13900139000) Tj", want: 2},
+		{name: "unbalanced brackets", stream: "] ] ] (13800138000) Tj [ [ (13900139000) Tj", want: 2},
+		{name: "ID without data ends nothing visible", stream: "BI ID (13800138000) Tj"},
+		{name: "comment ended by CR", stream: "%comment\r(13800138000) Tj", want: 1},
+		{name: "nested dictionaries", stream: "<</A<</B(13800138000)>>>> (13900139000) Tj", want: 2},
+		{name: "empty hex string", stream: "<FEFF> Tj (13800138000) Tj", want: 1},
+		{name: "UCS-2 font then a simple one", stream: "/F1 1 Tf <00310033003800300030003100330038003000300030> Tj /F2 1 Tf (13900139000) Tj", want: 2},
+		{name: "UCS-2 anchored by a CJK character", stream: "/F1 1 Tf <4E2D00310033003800300030003100330038003000300030> Tj", want: 1},
+		{name: "escaped CR then a raw CR", stream: "(13800\\\r\r138000) Tj"},
+		{name: "separate Tj on one line", stream: "BT (138) Tj 20 0 Td (00138000) Tj ET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			give := pdfFile(t, pdfStream{data: []byte(tt.stream)})
-			for _, chunk := range []int{0, 1} {
+			for _, chunk := range []int{0, 1, 2, 3, 5, 7, 64} {
 				if got := extract(t, e, give, "", Limits{}, chunk).counts[inspect.Mobile]; got != tt.want {
 					t.Errorf("chunk %d: %d mobiles, want %d", chunk, got, tt.want)
 				}
