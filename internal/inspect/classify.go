@@ -115,8 +115,31 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 	return t, true
 }
 
-// textStops and csvStops are the stop tables of byteClass and csvClass.
-var textStops, csvStops = newStopTable(&byteClass, true), newStopTable(&csvClass, false)
+// textStops is the stop table of byteClass.
+var textStops = newStopTable(&byteClass, true)
+
+// csvDelims are the cell delimiters a CSV header row may use (European
+// Excel exports use ';', database clients and Markdown tables '|'), in the
+// order that breaks a tie between their counts in the header line.
+const csvDelims = ",\t;|"
+
+// csvTable is the class table of a CSV body with one cell delimiter, and
+// its stop table.
+type csvTable struct {
+	delim byte
+	cls   [256]uint8
+	stops *stopTable
+}
+
+// csvTables holds the tables of the delimiters of csvDelims, in its order.
+var csvTables = func() (t [len(csvDelims)]csvTable) {
+	for k := range t {
+		t[k].delim = csvDelims[k]
+		t[k].cls = csvClass(csvDelims[k])
+		t[k].stops = newStopTable(&t[k].cls, false)
+	}
+	return t
+}()
 
 // newStopTable returns the stop table of the class table cls. A pair byte
 // is a stop only right after another pair byte: 't' after '<', the last
@@ -125,7 +148,7 @@ var textStops, csvStops = newStopTable(&byteClass, true), newStopTable(&csvClass
 // pair (tt, 为为) stop at a no-op. guardSeps marks ':' and '=' for the
 // VBMI kernel's drop (free text only: the drop's condition is the free-text
 // handler's; a CSV body's separator handler steps over them whatever
-// follows, its delimiter being ',' or a tab).
+// follows, its delimiter being none of them).
 func newStopTable(cls *[256]uint8, guardSeps bool) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {

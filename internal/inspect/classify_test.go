@@ -30,7 +30,11 @@ func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, dig
 // checkClassify compares both classifiers with the bytewise definition.
 func checkClassify(t *testing.T, blk *[64]byte) {
 	t.Helper()
-	for name, table := range map[string]*stopTable{"text": textStops, "csv": csvStops} {
+	tables := map[string]*stopTable{"text": textStops}
+	for _, c := range csvTables {
+		tables[fmt.Sprintf("csv %q", c.delim)] = c.stops
+	}
+	for name, table := range tables {
 		wc, wd, wp := classifyBytewise(table, blk, false)
 		if c, d, p := table.classifyPortable(blk); c != wc || d != wd || p != wp {
 			t.Fatalf("%s portable: got %x %x %x, want %x %x %x for % x", name, c, d, p, wc, wd, wp, blk[:])
@@ -217,6 +221,8 @@ var kernelNeighbours = []string{
 	"<td>", "</td><td>", "<tr><td>姓名:</td><td>", "<th>手机</th>", "</tr>", "<td>a:b=c</td>", "\r\n",
 	// The other group joiners, whole, doubled and cut.
 	"\u3000", "\u3000", "－", "－", "\u00a0", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "\u3000\u3000", "\xe3\x80", "\xc2", "\xef\xbc", "&nbsp",
+	// Table cells and e-mail addresses with '@' and '＠' in every spelling.
+	"|", " | ", "; ", "a@qq.com", "a＠qq.com", "a%EF%BC%A0qq.com", "a\\uff20qq.com", "a%40qq.cn", "\xef\xbc\xa0",
 }
 
 // digitRunsBody returns a body of runs of one to nineteen digits (short
@@ -242,8 +248,9 @@ func digitRunsBody(r *rand.Rand, g advGen) []byte {
 
 // TestKernelsAgreeOnDigitRuns: every block classifier counts the same and
 // settles each write at the same offset, on runs of digits between random
-// neighbours (in free text, in CSV cells and in HTML table cells) and on
-// the adversarial values of advGen, written in random pieces.
+// neighbours (in free text, in the cells of ',', ';' and Markdown tables
+// and in HTML table cells) and on the adversarial values of advGen,
+// written in random pieces.
 func TestKernelsAgreeOnDigitRuns(t *testing.T) {
 	engines := kernelEngines(t)
 	t.Logf("kernels: %v", availableKernels())
@@ -251,13 +258,17 @@ func TestKernelsAgreeOnDigitRuns(t *testing.T) {
 	g := advGen{r, new(int)}
 	for n := range 3000 {
 		var body []byte
-		switch n % 4 {
+		switch n % 6 {
 		case 0:
 			body = digitRunsBody(r, g)
 		case 1:
 			body = append([]byte("姓名,身份证号,手机号,银行卡号,护照号码,地址\n"), digitRunsBody(r, g)...)
 		case 2:
 			body = append([]byte("<table><tr><th>姓名</th><th>手机号</th><th>地址</th></tr><tr><td>"), digitRunsBody(r, g)...)
+		case 3:
+			body = append([]byte("姓名;身份证号;手机号;银行卡号;护照号码;地址\n"), digitRunsBody(r, g)...)
+		case 4:
+			body = append([]byte("| 姓名 | 身份证号 | 手机号 | 银行卡号 | 护照号码 | 地址 |\n|---|---|---|---|---|---|\n"), digitRunsBody(r, g)...)
 		default:
 			body = g.frame(g.body())
 		}

@@ -5,7 +5,9 @@ import "bytes"
 // E-mail addresses.
 //
 // Accepted: local part of letters, digits and . _ % + - (1-64 bytes, not
-// starting or ending with a dot), '@' (or %40 in form bodies), and a domain of
+// starting or ending with a dot), '@' (or the full-width '＠' U+FF20 typed in
+// full-width input mode; either also as %40, %EF%BC%A0, \u0040 or \uff20 in
+// form bodies and JSON strings), and a domain of
 // at least two dot-separated labels of letters, digits and hyphens whose last
 // label is 2-24 letters. Counted case-insensitively.
 // Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
@@ -29,9 +31,9 @@ var emailChars = func() (t [256]uint8) {
 func isLocalChar(c byte) bool  { return emailChars[c]&1 != 0 }
 func isDomainChar(c byte) bool { return emailChars[c]&2 != 0 }
 
-// matchEmail examines the '@' (width 1) or "%40" (width 3) at b[at:at+w],
-// reading no further than limit. It returns the local part start and the
-// domain end, or ok=false.
+// matchEmail examines the '@' at b[at:at+w], in any of its spellings ('@',
+// '＠', an escape of either), reading no further than limit. It returns the
+// local part start and the domain end, or ok=false.
 func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 	start = at
 	for lo := max(0, at-64); start > lo && isLocalChar(b[start-1]); {
@@ -69,6 +71,35 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 		}
 	}
 	return start, end, true
+}
+
+// atEscapes are the escapes of '@' and '＠' U+FF20 an address may be
+// written with, hex letters in lower case.
+var atEscapes = [...]string{"%40", "%ef%bc%a0", `\u0040`, `\uff20`}
+
+// escapedAtWidth returns the width of the escape of '@' or '＠' at b[i:end]
+// (atEscapes, hex letters in either case), or 0.
+func escapedAtWidth(b []byte, i, end int) int {
+	for _, form := range atEscapes {
+		if i+len(form) <= end && hasPrefixFold(b[i:], form) {
+			return len(form)
+		}
+	}
+	return 0
+}
+
+// hasPrefixFold reports whether b starts with lower, a lower-case ASCII
+// string, in any mix of cases.
+func hasPrefixFold(b []byte, lower string) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	for k := range len(lower) {
+		if lowerASCII(b[k]) != lower[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // localStart returns where a local part found in b[start:at] really

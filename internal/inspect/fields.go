@@ -13,6 +13,13 @@ import (
 // a CSV column whose header names them. The scan loop stops at separators
 // (: ： = " and, for CSV, the cell delimiter and newline) and reads the value
 // that follows in any spelling (raw, \u-escaped, percent-encoded).
+//
+// A CSV body is one whose first line is a header row: cells of labels
+// separated by ',', a tab, ';' or '|', whichever the line holds most of.
+// The '|' tables of database clients and Markdown pad their cells with
+// spaces and may open each row with a '|' (an empty first cell, in the
+// header as in the rows, so the columns stay aligned); the rule line under
+// their header (---+---, |---|---|) holds no value and needs no skipping.
 
 // maxValueRunes bounds a labelled value; a longer one is prose, not a field.
 const maxValueRunes = 64
@@ -23,8 +30,7 @@ const headerCellMax = 64
 
 // csvState follows the columns of a CSV or TSV body with a header row.
 type csvState struct {
-	on     bool
-	delim  byte
+	table  *csvTable // the tables of the body's delimiter; nil: no CSV body
 	quoted bool
 	col    int
 	cols   [64]contextClass // labels found in each header cell
@@ -42,28 +48,30 @@ func (c *csvState) labels() contextClass {
 }
 
 // readHeader examines the first line once it is complete: when it is a
-// delimited row with labels in its cells, the body is read as CSV/TSV. It
-// reports false while the line may still be arriving.
+// delimited row with labels in its cells, the body is read as CSV/TSV. A
+// rule line first (the +----+----+ a MySQL client draws above its header
+// row) is passed over for the line under it. It reports false while the
+// line may still be arriving.
 func (s *Scanner) readHeader(final bool) bool {
-	b := s.buf[s.pos:]
-	nl := bytes.IndexByte(b, '\n')
-	if nl < 0 {
-		if !final && len(b) < headerMax {
-			return false
-		}
-		nl = len(b)
+	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
+	line, next, ok := headerLine(b, final)
+	if ok && next > 0 && ruleLine(line) {
+		line, _, ok = headerLine(b[next:], final)
 	}
-	nl = min(nl, headerMax) // the same cut whether or not the newline has arrived
+	if !ok {
+		return false
+	}
 	s.header = true
-	line := bytes.TrimSuffix(b[:nl], []byte{'\r'})
-	line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-	delim := byte(',')
-	if bytes.Count(line, []byte{'\t'}) > bytes.Count(line, []byte{','}) {
-		delim = '\t'
+	table, most := &csvTables[0], bytes.Count(line, []byte{csvTables[0].delim})
+	for k := 1; k < len(csvTables); k++ {
+		if n := bytes.Count(line, []byte{csvTables[k].delim}); n > most {
+			table, most = &csvTables[k], n
+		}
 	}
-	if bytes.IndexByte(line, delim) < 0 {
+	if most == 0 {
 		return true
 	}
+	delim := table.delim
 	var cols [len(s.csv.cols)]contextClass
 	labelled := false
 	// Cells one by one, without bytes.Split's slice: a message that is
@@ -85,9 +93,35 @@ func (s *Scanner) readHeader(final bool) bool {
 	}
 	if labelled {
 		s.csv.cols = cols
-		s.csv.on, s.csv.delim = true, delim
+		s.csv.table = table
 	}
 	return true
+}
+
+// headerLine returns the line at the start of b, cut at headerMax, and
+// where the line after it starts, or -1 when no newline ends it within
+// headerMax. It reports false while the line may still be arriving.
+func headerLine(b []byte, final bool) (line []byte, next int, ok bool) {
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		if !final && len(b) < headerMax {
+			return nil, 0, false
+		}
+		nl = len(b)
+	}
+	next = -1
+	if nl < min(len(b), headerMax) {
+		next = nl + 1
+	}
+	nl = min(nl, headerMax) // the same cut whether or not the newline has arrived
+	return bytes.TrimSuffix(b[:nl], []byte{'\r'}), next, true
+}
+
+// ruleLine reports whether line is a rule of a text table: dashes, with
+// the '+', '|', ':' and spaces of a database client's or a Markdown
+// table's rule (+----+----+, -----+-----, |:---|---:|).
+func ruleLine(line []byte) bool {
+	return bytes.Contains(line, []byte("---")) && len(bytes.Trim(line, "-+|: ")) == 0
 }
 
 // separator handles the separator of width w at i and returns where
@@ -96,14 +130,14 @@ func (s *Scanner) separator(i, w, end int) int {
 	b := s.buf
 	c := b[i]
 	j := i + w
-	if s.csv.on {
+	if s.csv.table != nil {
 		switch {
 		case c == '\n':
 			s.csv.col, s.csv.quoted = 0, false
 		case c == '"':
 			s.csv.quoted = !s.csv.quoted
 			return j
-		case c == s.csv.delim && !s.csv.quoted:
+		case c == s.csv.table.delim && !s.csv.quoted:
 			s.csv.col++
 		default:
 			return j
@@ -113,10 +147,14 @@ func (s *Scanner) separator(i, w, end int) int {
 			j++
 		}
 		// Only columns whose header names names or addresses are read
-		// (labelledValue would return at once; the call is spared).
+		// (labelledValue would return at once; the call is spared), past
+		// the spaces that pad a cell.
 		labels := s.csv.labels()
 		if labels&(1<<Name|1<<Address) == 0 {
 			return j
+		}
+		for j < end && b[j] == ' ' {
+			j++
 		}
 		return s.labelledValue(j, end, labels)
 	}
@@ -306,7 +344,7 @@ func valueDelimiter(r rune) bool {
 // isHan reports whether r is a CJK unified ideograph (basic block).
 func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
 
-// email counts the address around the '@' (or "%40") at i.
+// email counts the address around the '@' of width w at i (see matchEmail).
 func (s *Scanner) email(i, w, end int) int {
 	start, stop, ok := matchEmail(s.buf, i, w, end)
 	if !ok || (i-start)+1+(stop-i-w) > len(s.val) {

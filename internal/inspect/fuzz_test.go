@@ -32,6 +32,12 @@ func FuzzScanner(f *testing.F) {
 		// Groups joined by the other joiners (TestGroupJoiners), and cut ones.
 		"138\u30001234\u30005678", "6222－0212－3456－7890－128", "110101\u00a019900307\u00a08670",
 		"138&nbsp;1234&#160;5678 &#xA0;1", "１３８\u3000１２３４－５６７８", "12\u3000\u30003\xe3\x80 4\xc2",
+		// Text tables (TestTextTableColumns) and full-width ＠ (TestFullWidthAt).
+		"姓名;住址;护照号\n张伟;北京市朝阳区建国路88号;E12345678\n李娜&#160;;12&nbsp;;34\n",
+		" 姓名 | 住址       | 护照号\n------+------------+-----------\n 张伟 | 北京市朝阳区建国路88号 | E12345678\n(1 row)\n",
+		"+----+----+\n| 姓名 | 护照号 |\n+----+----+\n| 张伟 | E12345678 |\n+----+----+\n",
+		"| name | addr |\n|:---|---:|\n| 张伟 | 北京市朝阳区建国路88号 |\n",
+		"zhang.san＠qq.com a%EF%BC%A0qq.com a\\uff20qq.com a\\u0040qq.com a\xef\xbc",
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}

@@ -93,8 +93,8 @@ func (s *Scanner) Boundary() {
 
 // Settled returns the stream offset before which every finding is final:
 // bytes before it may be forwarded. The bytes after it (at most the holdback
-// window, plus the first line while a CSV header may still be arriving) could
-// still complete a value.
+// window, plus the first line, or a rule line and the line under it, while
+// a CSV header may still be arriving) could still complete a value.
 func (s *Scanner) Settled() int64 { return s.base + int64(s.pos) }
 
 // Tally returns the live tally; it is valid until Reset or Release.
@@ -130,18 +130,16 @@ const (
 	clsNone   = iota
 	clsDigit  // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
 	clsAt     // '@': e-mail
-	clsEscape // '%', '&' and '\\': escaped digits (%31, &#49;, \uff11), %40 e-mail
+	clsEscape // '%', '&' and '\\': escaped digits (%31, &#49;, \uff11), escaped '@' and '＠' (%40, \uff20)
 	clsSep    // field separators: labelled values and CSV cells
-	clsWide   // 0xEF: full-width digits and the full-width colon
+	clsWide   // 0xEF: full-width digits, colon and '＠'
 	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
 	clsTag    // 't', 'T' after '<': the rows and cells of an HTML table
 	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
 )
 
-// byteClass is the class table for free text; csvClass adds the cell
-// delimiters, newlines and quotes a CSV body needs followed, and drops the
-// verbs and tags (a cell's column names its value).
-var byteClass, csvClass = func() (text, csv [256]uint8) {
+// byteClass is the class table for free text.
+var byteClass = func() (text [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		text[c] = clsDigit
 	}
@@ -155,15 +153,22 @@ var byteClass, csvClass = func() (text, csv [256]uint8) {
 	text[0xBA], text[0xAF] = clsVerb, clsVerb
 	text['t'], text['T'] = clsTag, clsTag
 	text['<'], text[0xB8], text[0x98] = clsPair, clsPair, clsPair
-	csv = text
-	for _, c := range []byte{'"', ',', '\t', '\n'} {
+	return text
+}()
+
+// csvClass returns the class table of a CSV body whose cells delim
+// separates: byteClass with the delimiter, newlines and quotes followed,
+// and without the verbs and tags (a cell's column names its value).
+func csvClass(delim byte) (csv [256]uint8) {
+	csv = byteClass
+	for _, c := range []byte{'"', delim, '\n'} {
 		csv[c] = clsSep
 	}
 	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98} {
 		csv[c] = clsNone
 	}
-	return text, csv
-}()
+	return csv
+}
 
 // scan examines buf from pos. Unless final, it stops holdback bytes before
 // the end of the data so every candidate it starts can be decided.
@@ -180,13 +185,17 @@ func (s *Scanner) scan(final bool) {
 		limit = end - holdback
 	}
 	cls, stops := &byteClass, textStops
-	if s.csv.on {
-		cls, stops = &csvClass, csvStops
+	if t := s.csv.table; t != nil {
+		cls, stops = &t.cls, t.stops
 	}
 	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit, kernel: s.e.kernel}
+	// lo is where the search for the next stop began: the bytes from lo to
+	// a stop were passed over, and those before lo handled. Handlers change
+	// state (a CSV delimiter moves to the next column), so the walk back at
+	// the limit below stops at lo even when a handler ends right at the
+	// limit.
 	i, lo := s.pos, s.pos
-	for i < limit {
-		lo = i
+	for ; i < limit; lo = i {
 		i = finder.next(i)
 		if i >= limit {
 			break
@@ -253,7 +262,7 @@ func (s *Scanner) scan(final bool) {
 			i = s.email(i, 1, min(end, i+maxSpan))
 		case clsEscape:
 			// %31, &#49;, \uff11: an escaped digit starts a run here; %40
-			// is an '@'. A backslash is mostly no \u escape (binary bytes,
+			// and \u0040 are an '@', %EF%BC%A0 and \uff20 a '＠'. A backslash is mostly no \u escape (binary bytes,
 			// \n, \\): it is passed over before any decoding.
 			if b[i] == '\\' && (i+1 >= end || b[i+1] != 'u') {
 				i++
@@ -267,13 +276,15 @@ func (s *Scanner) scan(final bool) {
 				// have stopped at them or passed them over, the same.
 				start := runStart(b, i, lo)
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
-			case b[i] == '%' && i+2 < span && b[i+1] == '4' && b[i+2] == '0':
-				i = s.email(i, 3, span)
 			default:
-				i++
+				if w := escapedAtWidth(b, i, span); w > 0 {
+					i = s.email(i, w, span)
+				} else {
+					i++
+				}
 			}
 		case clsSep:
-			if !s.csv.on && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
+			if s.csv.table == nil && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
 				i++ // "key":123, a=b: no labelled name or address follows
 				continue
 			}
@@ -286,6 +297,8 @@ func (s *Scanner) scan(final bool) {
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
 			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
 				i = s.separator(i, 3, span)
+			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0xA0: // full-width ＠
+				i = s.email(i, 3, span)
 			default:
 				i++
 			}
@@ -546,7 +559,7 @@ func (s *Scanner) labelWindow(p int) []byte {
 // hasContext reports whether a value of detector d starting at p sits under
 // one of d's labels: in its CSV column's header, or in its own label window.
 func (s *Scanner) hasContext(d Detector, p int) bool {
-	if s.csv.on {
+	if s.csv.table != nil {
 		return s.csv.column(d)
 	}
 	return s.e.keywords.has(d, foldCase(&s.fold, s.labelWindow(p)))
