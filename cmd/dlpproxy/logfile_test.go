@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -93,5 +94,91 @@ func TestServeReopensLogOnHangup(t *testing.T) {
 				t.Errorf("lines in the wrong file after rotation")
 			}
 		})
+	}
+}
+
+// TestServeReopensLogWhileDraining: a SIGHUP that arrives while SIGTERM
+// drains an in-flight request (logrotate's postrotate racing a restart)
+// still reopens the log file, and the drained request's access line goes
+// to the new file.
+func TestServeReopensLogWhileDraining(t *testing.T) {
+	bin, err := builtBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		fmt.Fprintln(w, "done")
+	}))
+	defer upstream.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "dlpproxy.log")
+	proxyAddr, adminAddr := freeAddr(t), freeAddr(t)
+	cfgPath := filepath.Join(dir, "dlpproxy.yaml")
+	writeFile(t, cfgPath, fmt.Appendf(nil, "listen: %s\nadmin: %s\nallow_destinations: [127.0.0.0/8]\nlog:\n  file: %s\n", proxyAddr, adminAddr, logPath))
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	dieWithTest(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	contains := func(path, want string) bool {
+		b, _ := os.ReadFile(path)
+		return strings.Contains(string(b), want)
+	}
+	waitFor(t, func() bool { return contains(logPath, "dlpproxy serving") })
+
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxyAddr})}, Timeout: 20 * time.Second}
+	status := make(chan int, 1)
+	go func() {
+		resp, err := client.Get(upstream.URL + "/in-flight")
+		if err != nil {
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request did not reach the upstream")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return contains(logPath, "dlpproxy shutting down") })
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return contains(logPath, "log file reopened") })
+	close(release)
+	if got := <-status; got != http.StatusOK {
+		t.Fatalf("in-flight request: status %d, want 200", got)
+	}
+	<-exited
+	if waitErr != nil {
+		t.Fatalf("serve: %v", waitErr)
+	}
+	if !contains(logPath, "/in-flight") || contains(logPath+".1", "/in-flight") {
+		t.Errorf("the drained request's access line is not in the reopened file")
 	}
 }

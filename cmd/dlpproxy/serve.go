@@ -51,7 +51,9 @@ func runServe(args []string, _, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	reload := make(chan os.Signal, 1)
-	hupCtx, stopHangups := context.WithCancel(ctx)
+	// Not from ctx: logrotate may signal while SIGTERM drains in-flight
+	// requests, whose access lines must then go to the new file.
+	hupCtx, stopHangups := context.WithCancel(context.Background())
 	var hangups sync.WaitGroup
 	hangups.Go(func() { reopenOnHangup(hupCtx, hup, logSink, logger, reload) })
 	defer func() { stopHangups(); hangups.Wait() }() // ends before the log file is closed, also when serve fails
