@@ -73,19 +73,39 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 	return start, end, true
 }
 
-// atEscapes are the escapes of '@' and '＠' U+FF20 an address may be
-// written with, hex letters in lower case.
-var atEscapes = [...]string{"%40", "%ef%bc%a0", `\u0040`, `\uff20`}
+// The escapes of '@' and '＠' U+FF20 an address may be written with, hex
+// letters in lower case: percent-encoded in form bodies, \u-escaped in
+// JSON strings.
+var (
+	percentAts = [...]string{"%40", "%ef%bc%a0"}
+	jsonAts    = [...]string{`\u0040`, `\uff20`}
+)
 
 // escapedAtWidth returns the width of the escape of '@' or '＠' at b[i:end]
-// (atEscapes, hex letters in either case), or 0.
+// (percentAts, jsonAts; hex letters in either case), or 0. Every one has
+// '0' or 'f' for its third byte (see mayBeEscapedAt).
 func escapedAtWidth(b []byte, i, end int) int {
-	for _, form := range atEscapes {
+	forms := &percentAts
+	switch b[i] {
+	case '%':
+	case '\\':
+		forms = &jsonAts
+	default:
+		return 0
+	}
+	for _, form := range forms {
 		if i+len(form) <= end && hasPrefixFold(b[i:], form) {
 			return len(form)
 		}
 	}
 	return 0
+}
+
+// mayBeEscapedAt is the first test of escapedAtWidth, cheap enough to
+// inline where every escape of anything (%E4, &amp;, \u4e2d) is asked: the
+// third byte of the escape at b[i:end] is '0' or 'f'.
+func mayBeEscapedAt(b []byte, i, end int) bool {
+	return i+2 < end && (b[i+2] == '0' || b[i+2]|0x20 == 'f')
 }
 
 // hasPrefixFold reports whether b starts with lower, a lower-case ASCII

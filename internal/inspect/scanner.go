@@ -276,12 +276,14 @@ func (s *Scanner) scan(final bool) {
 				// have stopped at them or passed them over, the same.
 				start := runStart(b, i, lo)
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
-			default:
+			case mayBeEscapedAt(b, i, span):
 				if w := escapedAtWidth(b, i, span); w > 0 {
 					i = s.email(i, w, span)
 				} else {
 					i++
 				}
+			default:
+				i++
 			}
 		case clsSep:
 			if s.csv.table == nil && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
@@ -291,13 +293,17 @@ func (s *Scanner) scan(final bool) {
 			i = s.separator(i, 1, min(end, i+maxSpan))
 		case clsWide:
 			span := min(end, i+maxSpan)
-			switch {
-			case i+2 < span && b[i+1] == 0xBC && (b[i+2] >= 0x90 && b[i+2] <= 0x99 || b[i+2] == 0x8D):
+			if i+2 >= span || b[i+1] != 0xBC { // none of U+FF00-FF3F
+				i++
+				continue
+			}
+			switch c := b[i+2]; {
+			case c >= 0x90 && c <= 0x99 || c == 0x8D:
 				start := runStart(b, i, lo) // groups before a digit or a hyphen, as above
 				i = max(s.number(start, min(end, start+maxSpan)), i+1)
-			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0x9A: // full-width colon
+			case c == 0x9A: // full-width colon
 				i = s.separator(i, 3, span)
-			case i+2 < span && b[i+1] == 0xBC && b[i+2] == 0xA0: // full-width ＠
+			case c == 0xA0: // full-width ＠
 				i = s.email(i, 3, span)
 			default:
 				i++
