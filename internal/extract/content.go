@@ -31,6 +31,9 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	if strings.HasPrefix(mt, "multipart/") && params["boundary"] != "" {
 		return x.multipart(r, params["boundary"], depth)
 	}
+	if isMessageType(mt) {
+		return x.message(r, "", true, depth)
+	}
 	// The head is held from the first byte read: its bytes have no text yet.
 	head := x.getBuf(sniffLen)
 	defer x.putBuf(head)
@@ -82,6 +85,9 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
+	}
+	if recs.end == nil && sniffMessage(head) {
+		return x.message(r, params["charset"], false, depth)
 	}
 	cs := sniffCharset(head, params["charset"])
 	if recs.end != nil && !cs.declared {
@@ -187,7 +193,7 @@ func (x *Extractor) formParts(mr *multipart.Reader, depth int) error {
 		}
 		x.boundary()
 		before := x.s.Tally().Total()
-		err = x.content(p, p.Header.Get("Content-Type"), depth+1)
+		err = x.entity(p, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), depth+1)
 		x.boundary() // decides the part, so Found is exact
 		if len(x.parts) < maxParts {
 			x.parts = append(x.parts, Part{

@@ -13,6 +13,7 @@
 package extract
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -141,6 +142,7 @@ type Extractor struct {
 	held      int64           // bytes held by archive layers, bounded by lim.Hold
 	free      [][]byte        // layers' buffers for reuse, see getBuf
 	inflaters []io.ReadCloser // deflate readers for reuse, see inflate
+	readers   []*bufio.Reader // messages' readers for reuse, see getReader
 	total     int64           // bytes decompressed from archive members
 	reasons   []string
 	parts     []Part

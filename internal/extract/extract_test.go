@@ -40,7 +40,7 @@ func leakShapes(tb testing.TB, recs []corpus.Record) []leakShape {
 		filePart{field: "a", file: "a.csv", ctype: "text/csv", data: csvBytes(rows[:third])},
 		filePart{field: "b", file: "b.csv", ctype: "text/csv; charset=gbk", data: encodeText(tb, gbk, csvBytes(append([][]string{rows[0]}, rows[third:]...)))},
 	)
-	return []leakShape{
+	return append([]leakShape{
 		{name: "plain csv", body: plain, ctype: "text/csv"},
 		{name: "xlsx", body: xlsx},
 		{name: "docx table", body: buildDOCX(tb, rows)},
@@ -62,7 +62,7 @@ func leakShapes(tb testing.TB, recs []corpus.Record) []leakShape {
 		{name: "utf-16le csv with bom", body: encodeText(tb, utf16LE, plain)},
 		{name: "utf-16be csv without bom", body: encodeText(tb, utf16BE, plain)},
 		{name: "utf-16le declared", body: encodeText(tb, utf16LE, plain), ctype: "text/csv; charset=utf-16le"},
-	}
+	}, emlShapes(tb, recs)...)
 }
 
 // TestLeakShapes is the "done when": a 1,000-row customer list

@@ -1,0 +1,445 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"math/bits"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+
+	"golang.org/x/text/transform"
+)
+
+// E-mail messages (RFC 5322 / MIME, RFC 2045-2047): an .eml file, an mbox
+// of them, a message/rfc822 body or part. The header block is read as
+// text with its encoded-words decoded; the body is decoded by its
+// Content-Transfer-Encoding and read as any content (multipart recursed,
+// attachments sniffed).
+
+// maxHeader bounds a message's header block: a block that does not end
+// within it is not taken for one. It is also the size of the buffered
+// reader a message is read through.
+const maxHeader = 32 << 10
+
+// maxFieldName bounds a header field's name (RFC 5322 keeps lines to 78
+// characters).
+const maxFieldName = 76
+
+// Verdicts of messageHead.
+const (
+	headNo   = iota // not a message's header block
+	headYes         // a message's header block
+	headMore        // the bytes so far do not tell
+)
+
+// messageField returns the bit of a header field only a message has (not
+// an HTTP message), or 0. Two of them make a sniffed header block a
+// message.
+func messageField(name []byte) uint32 {
+	var n [maxFieldName]byte
+	l := copy(n[:], name)
+	for i := range l {
+		n[i] |= 0x20 // ASCII letters to lower case; '-' (0x2d) is unchanged
+	}
+	switch string(n[:l]) {
+	case "received":
+		return 1 << 0
+	case "return-path":
+		return 1 << 1
+	case "from":
+		return 1 << 2
+	case "to":
+		return 1 << 3
+	case "cc":
+		return 1 << 4
+	case "date":
+		return 1 << 5
+	case "subject":
+		return 1 << 6
+	case "message-id":
+		return 1 << 7
+	case "mime-version":
+		return 1 << 8
+	case "delivered-to":
+		return 1 << 9
+	case "reply-to":
+		return 1 << 10
+	case "sender":
+		return 1 << 11
+	case "in-reply-to":
+		return 1 << 12
+	case "references":
+		return 1 << 13
+	}
+	return 0
+}
+
+// maxLine bounds a header line (RFC 5322: 998 characters and CRLF).
+const maxLine = 1000
+
+// fieldName returns the name of a header field line ("Name: value"), or
+// false: 1 to 76 printable ASCII characters other than ':' and then ':'.
+func fieldName(line []byte) ([]byte, bool) {
+	i := bytes.IndexByte(line[:min(len(line), maxFieldName+1)], ':')
+	if i <= 0 || !nameChars(line[:i]) {
+		return nil, false
+	}
+	return line[:i], true
+}
+
+// nameChars reports whether b is made of characters a field name may hold.
+func nameChars(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c > '~' || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// mboxLine reports whether line is an mbox separator: "From " and the
+// envelope sender.
+func mboxLine(line []byte) bool {
+	return len(line) > 5 && string(line[:5]) == "From " && line[5] > ' '
+}
+
+// messageHead judges whether b starts with the header block of a message,
+// and returns the block's length up to and including its blank line. end
+// says no more bytes will come. The first line is an mbox separator or a
+// field; a sniffed block (declared false) must open with a field only a
+// message has or an X- field, and hold two of the fields messageField
+// knows. Every line up to the blank line is a field or continues one, and
+// none is longer than maxLine. Each line is judged as soon as its first
+// bytes tell, so text of long lines is rejected from its first bytes.
+func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
+	var known uint32
+	off, afterMbox := 0, false
+	for first := true; ; first = false {
+		line := b[off:]
+		i := bytes.IndexByte(line, '\n')
+		complete := i >= 0
+		if complete {
+			line = bytes.TrimSuffix(line[:i], []byte("\r"))
+			off += i + 1
+		} else if end {
+			return 0, headNo, false
+		}
+		wasMbox := afterMbox
+		afterMbox = false
+		switch {
+		case len(line) > maxLine:
+			return 0, headNo, false
+		case !complete && len(line) < 6: // "From x", a name and ':' or a fold: not yet told
+		case len(line) == 0:
+			if first || wasMbox || !declared && bits.OnesCount32(known) < 2 {
+				return 0, headNo, false
+			}
+			return off, headYes, mbox
+		case first && mboxLine(line):
+			mbox, afterMbox = true, true
+		case line[0] == ' ' || line[0] == '\t':
+			if first || wasMbox {
+				return 0, headNo, false
+			}
+		default:
+			name, ok := fieldName(line)
+			if !ok && !complete && len(line) <= maxFieldName && nameChars(line) {
+				break // the name goes on
+			}
+			if !ok {
+				return 0, headNo, false
+			}
+			bit := messageField(name)
+			if first && !declared && bit == 0 && !(len(name) > 2 && (name[0]|0x20) == 'x' && name[1] == '-') {
+				return 0, headNo, false
+			}
+			known |= bit
+		}
+		if !complete {
+			return 0, headMore, false
+		}
+	}
+}
+
+// sniffMessage reports whether a stream that starts with head may be a
+// message (see messageHead); head holds the whole stream if it is shorter
+// than sniffLen.
+func sniffMessage(head []byte) bool {
+	_, v, _ := messageHead(head, len(head) < sniffLen, false)
+	return v != headNo
+}
+
+// isMessageType reports whether a media type is a message of its own.
+func isMessageType(mt string) bool { return mt == "message/rfc822" || mt == "message/global" }
+
+// getReader returns a reader of r buffered by maxHeader bytes, reusing one
+// a finished message put back.
+func (x *Extractor) getReader(r io.Reader) *bufio.Reader {
+	if n := len(x.readers); n > 0 {
+		br := x.readers[n-1]
+		x.readers = x.readers[:n-1]
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, maxHeader)
+}
+
+// putReader hands a message's reader back for reuse.
+func (x *Extractor) putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	x.readers = append(x.readers, br)
+}
+
+// message inspects a message: its header block as text (a part of its
+// own), then its body by its Content-Type and Content-Transfer-Encoding.
+// declared says r is a message by its type (message/rfc822, a member of
+// an mbox); otherwise it was sniffed, and a stream whose header block
+// does not turn out to be a message's is read as text in charset label,
+// as it would have been. A sniffed mbox is split into its messages.
+func (x *Extractor) message(r io.Reader, label string, declared bool, depth int) error {
+	br := x.getReader(r)
+	defer x.putReader(br)
+	var held func() int64 // bytes an mbox member holds, see mbox
+	x.push(&frame{held: func() int64 {
+		h := int64(br.Buffered())
+		if held != nil {
+			h += held()
+		}
+		return h
+	}})
+	defer x.pop()
+	n, mbox, err := peekHead(br, declared)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		head, _ := br.Peek(min(br.Buffered(), sniffLen))
+		return x.text(br, sniffCharset(head, label), depth, records{})
+	}
+	if mbox && !declared {
+		return x.mbox(br, &held, depth)
+	}
+	block, _ := br.Peek(n)
+	ctype, cte, err := x.header(block, depth)
+	if err != nil {
+		return err
+	}
+	_, _ = br.Discard(n)
+	if err := x.entity(br, ctype, cte, depth+1); err != nil {
+		return err
+	}
+	return x.outside(br, depth) // whatever the body's reader left, as text
+}
+
+// peekHead looks for a message's header block at the start of br (see
+// messageHead), reading on up to maxHeader bytes. It returns the block's
+// length, 0 if it is not one.
+func peekHead(br *bufio.Reader, declared bool) (n int, mbox bool, err error) {
+	for size := sniffLen; ; size = min(2*size, br.Size()) {
+		b, err := br.Peek(size)
+		if errors.Is(err, errStopped) {
+			return 0, false, err
+		}
+		n, v, mbox := messageHead(b, err != nil || size == br.Size(), declared)
+		if v != headMore {
+			return n, mbox, nil
+		}
+	}
+}
+
+// header inspects a message's header block as text, a part of its own:
+// each field unfolded, its encoded-words (RFC 2047: a Subject, the display
+// names of From, To and Cc) decoded. It returns the Content-Type and the
+// Content-Transfer-Encoding of the body.
+func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err error) {
+	dec := mime.WordDecoder{CharsetReader: wordCharset}
+	out := x.getBuf(len(block))[:0]
+	defer func() { x.putBuf(out) }()
+	for rest := block; len(rest) > 0; {
+		line, more, _ := bytes.Cut(rest, []byte("\n"))
+		rest = more
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') { // unfold
+			cont, more, _ := bytes.Cut(rest, []byte("\n"))
+			rest = more
+			line = append(line[:len(line):len(line)], bytes.TrimSuffix(cont, []byte("\r"))...)
+		}
+		name, ok := fieldName(line)
+		if !ok { // the mbox separator, the blank line
+			out = append(append(out, line...), '\n')
+			continue
+		}
+		value := strings.TrimSpace(string(line[len(name)+1:]))
+		switch strings.ToLower(string(name)) {
+		case "content-type":
+			ctype = value
+		case "content-transfer-encoding":
+			cte = value
+		}
+		if d, err := dec.DecodeHeader(value); err == nil {
+			value = d
+		}
+		out = append(append(append(append(out, name...), ": "...), value...), '\n')
+	}
+	x.boundary()
+	err = x.text(bytes.NewReader(out), sniffCharset(out[:min(len(out), sniffLen)], ""), depth, records{})
+	x.boundary()
+	return ctype, cte, err
+}
+
+// wordCharset decodes the text of an encoded-word in charset (gb2312,
+// gbk, big5 ...; mime handles utf-8, us-ascii and iso-8859-1 itself).
+func wordCharset(charset string, input io.Reader) (io.Reader, error) {
+	e, kind := declaredEncoding(charset)
+	if e == nil || kind == kindUnsafe {
+		return input, nil
+	}
+	return transform.NewReader(input, e.NewDecoder()), nil
+}
+
+// entity inspects the body of a MIME entity (a message's, a part's) with
+// Content-Type ctype and Content-Transfer-Encoding cte: quoted-printable
+// and base64 are decoded, anything else is read as it is. A body that
+// does not decode is a decode error, and the rest of r is read as text.
+func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
+	var d io.Reader
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "quoted-printable":
+		lr := &lineReader{br: bufio.NewReaderSize(r, 4<<10)}
+		// The decoder holds the line it reads, and what it decoded into
+		// the piece being read while it waits for the next line. An
+		// escape is 3 bytes; a 76-character line and its soft break,
+		// all escapes, hold 25 bytes.
+		x.push(&frame{held: func() int64 { return int64(lr.cur) }, fixed: qpScale * qpPiece, scale: qpScale})
+		defer x.pop()
+		d = pieces{r: quotedprintable.NewReader(lr), n: qpPiece}
+	case "base64":
+		// The decoder holds up to 1 KiB and the line breaks it drops.
+		x.push(&frame{fixed: 2 << 10, scale: 2})
+		defer x.pop()
+		d = base64.NewDecoder(base64.StdEncoding, fullReader{r})
+	default:
+		return x.typed(r, ctype, depth)
+	}
+	err := x.typed(d, ctype, depth)
+	if err == nil || errors.Is(err, errStopped) {
+		return err
+	}
+	x.fail(ReasonDecodeError)
+	return x.outside(r, depth)
+}
+
+// typed inspects decoded content by its declared type: a message/rfc822
+// as a message, anything else sniffed (see content).
+func (x *Extractor) typed(r io.Reader, ctype string, depth int) error {
+	if mt, _, _ := mime.ParseMediaType(ctype); isMessageType(mt) {
+		return x.message(r, "", true, depth)
+	}
+	return x.content(r, ctype, depth)
+}
+
+// mbox inspects the messages of an mbox, each from its "From " line to
+// the next. held is set to what the member being read holds.
+func (x *Extractor) mbox(br *bufio.Reader, held *func() int64, depth int) error {
+	defer func() { *held = nil }()
+	for {
+		if _, err := br.Peek(1); err != nil {
+			if errors.Is(err, errStopped) {
+				return err
+			}
+			return nil
+		}
+		lr := &lineReader{br: br, stop: mboxNext}
+		*held = func() int64 { return int64(len(lr.line)) }
+		x.boundary()
+		err := x.message(lr, "", true, depth+1)
+		x.boundary()
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, lr); err != nil { // a member past MaxDepth is left unread
+			return err
+		}
+	}
+}
+
+// mboxNext reports whether br is at the separator line of the next
+// message of an mbox.
+func mboxNext(br *bufio.Reader) bool {
+	b, _ := br.Peek(6)
+	return mboxLine(b)
+}
+
+// lineReader hands out the lines of br, at most one per Read: a
+// bufio.Reader on top of it (quoted-printable's) then holds no more than
+// the line being read. stop, if set, ends the stream before a line other
+// than the first (the next message of an mbox).
+type lineReader struct {
+	br      *bufio.Reader
+	stop    func(*bufio.Reader) bool
+	line    []byte // the rest of the current line, not yet handed out
+	cur     int    // length of the current line
+	started bool   // a line was read
+	mid     bool   // the current line goes on past the buffer
+	err     error  // the error that ended the lines
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	if len(l.line) == 0 {
+		if l.err != nil {
+			return 0, l.err
+		}
+		if !l.mid && l.started && l.stop != nil && l.stop(l.br) {
+			l.err = io.EOF
+			return 0, io.EOF
+		}
+		line, err := l.br.ReadSlice('\n')
+		l.started = true
+		l.mid = errors.Is(err, bufio.ErrBufferFull)
+		if err != nil && !l.mid {
+			l.err = err
+		}
+		l.line, l.cur = line, len(line)
+		if len(line) == 0 {
+			return 0, l.err
+		}
+	}
+	n := copy(p, l.line)
+	l.line = l.line[n:]
+	return n, nil
+}
+
+// qpPiece bounds what a quoted-printable decoder decodes in one Read,
+// and so what it holds while it waits for input in the middle of one (it
+// fills the reader's buffer line by line); qpScale bounds the encoded
+// bytes per decoded byte (an escape, and the soft break of a line of
+// escapes).
+const (
+	qpPiece = 4 << 10
+	qpScale = 4
+)
+
+// pieces reads r at most n bytes at a time.
+type pieces struct {
+	r io.Reader
+	n int
+}
+
+func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }
+
+// fullReader fills p unless the stream ends: what a decoder on top reads
+// (and leaves unread when it fails) depends on the bytes alone, not on how
+// they were cut into writes.
+type fullReader struct{ r io.Reader }
+
+func (f fullReader) Read(p []byte) (int, error) {
+	n, err := io.ReadFull(f.r, p)
+	if n > 0 && errors.Is(err, io.ErrUnexpectedEOF) { // the next read reports the end (or the error) again
+		err = nil
+	}
+	return n, err
+}
