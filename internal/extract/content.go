@@ -54,22 +54,21 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		recs = recordsOf(mt, params)
 	}
 	sniff := -1
-	for n < len(head) && sniff < 0 {
-		m, err := r.Read(head[n:])
+	var herr error // a read error ends the head: its bytes are still inspected
+	for n < len(head) && sniff < 0 && herr == nil {
+		var m int
+		m, herr = r.Read(head[n:])
 		n += m
 		if recs.end != nil {
 			sniff = recs.end(head[:n])
 		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	}
+	if errors.Is(herr, errStopped) {
+		return herr
 	}
 	head = head[:n]
 	hr = bytes.NewReader(head)
-	r = &headed{head: hr, r: r}
+	r = &headed{head: hr, r: r, err: herr}
 	if sniff >= 0 {
 		head = head[:sniff]
 	}
@@ -102,18 +101,23 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 type headed struct {
 	head *bytes.Reader
 	r    io.Reader
-	eof  bool // r returned io.EOF: like io.MultiReader, it is not read again
+	// err is what ended r (io.EOF, a decoder's error): like
+	// io.MultiReader, r is not read again after io.EOF, and after an
+	// error the head is read before the error is reported.
+	err error
 }
 
 func (h *headed) Read(p []byte) (int, error) {
 	if h.head.Len() > 0 {
 		return h.head.Read(p)
 	}
-	if h.eof {
-		return 0, io.EOF
+	if h.err != nil {
+		return 0, h.err
 	}
 	n, err := h.r.Read(p)
-	h.eof = errors.Is(err, io.EOF)
+	if errors.Is(err, io.EOF) {
+		h.err = err
+	}
 	return n, err
 }
 

@@ -185,7 +185,9 @@ func (x *Extractor) getReader(r io.Reader) *bufio.Reader {
 		br.Reset(r)
 		return br
 	}
-	return bufio.NewReaderSize(r, maxHeader)
+	br := bufio.NewReaderSize(nil, maxHeader)
+	br.Reset(r) // NewReaderSize would return r itself: a nested message's outer reader
+	return br
 }
 
 // putReader hands a message's reader back for reuse.
@@ -306,7 +308,7 @@ func wordCharset(charset string, input io.Reader) (io.Reader, error) {
 // and base64 are decoded, anything else is read as it is. A body that
 // does not decode is a decode error, and the rest of r is read as text.
 func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
-	var d io.Reader
+	var d, rest io.Reader // the decoder; what is left to read as text when it fails
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "quoted-printable":
 		lr := &lineReader{br: bufio.NewReaderSize(r, 4<<10)}
@@ -316,21 +318,39 @@ func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
 		// all escapes, hold 25 bytes.
 		x.push(&frame{held: func() int64 { return int64(lr.cur) }, fixed: qpScale * qpPiece, scale: qpScale})
 		defer x.pop()
-		d = pieces{r: quotedprintable.NewReader(lr), n: qpPiece}
+		d, rest = pieces{r: quotedprintable.NewReader(lr), n: qpPiece}, lr
 	case "base64":
 		// The decoder holds up to 1 KiB and the line breaks it drops.
 		x.push(&frame{fixed: 2 << 10, scale: 2})
 		defer x.pop()
-		d = base64.NewDecoder(base64.StdEncoding, fullReader{r})
+		fr := &fullReader{r: r}
+		d, rest = base64.NewDecoder(base64.StdEncoding, fr), io.MultiReader(fr.lastRead(), r)
 	default:
 		return x.typed(r, ctype, depth)
 	}
-	err := x.typed(d, ctype, depth)
-	if err == nil || errors.Is(err, errStopped) {
+	dr := &decoding{r: d}
+	err := x.typed(dr, ctype, depth)
+	if errors.Is(err, errStopped) || err == nil && dr.err == nil {
 		return err
 	}
 	x.fail(ReasonDecodeError)
-	return x.outside(r, depth)
+	return x.outside(rest, depth)
+}
+
+// decoding reads a decoder. Its error ends the stream as io.EOF and is
+// kept: the layers above inspect all it decoded, then the caller reads
+// the rest as text.
+type decoding struct {
+	r   io.Reader
+	err error
+}
+
+func (d *decoding) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errStopped) {
+		d.err, err = err, io.EOF
+	}
+	return n, err
 }
 
 // typed inspects decoded content by its declared type: a message/rfc822
@@ -433,13 +453,33 @@ func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n
 
 // fullReader fills p unless the stream ends: what a decoder on top reads
 // (and leaves unread when it fails) depends on the bytes alone, not on how
-// they were cut into writes.
-type fullReader struct{ r io.Reader }
+// they were cut into writes. It keeps a copy of the last read: the block
+// a decoder failed on is read again as text.
+type fullReader struct {
+	r    io.Reader
+	last []byte
+}
 
-func (f fullReader) Read(p []byte) (int, error) {
+func (f *fullReader) Read(p []byte) (int, error) {
 	n, err := io.ReadFull(f.r, p)
+	f.last = append(f.last[:0], p[:n]...)
 	if n > 0 && errors.Is(err, io.ErrUnexpectedEOF) { // the next read reports the end (or the error) again
 		err = nil
 	}
 	return n, err
+}
+
+// lastRead returns a reader of the last read, from where it is read.
+func (f *fullReader) lastRead() io.Reader { return (*lastRead)(f) }
+
+// lastRead reads the last read of a fullReader once.
+type lastRead fullReader
+
+func (l *lastRead) Read(p []byte) (int, error) {
+	if len(l.last) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, l.last)
+	l.last = l.last[n:]
+	return n, nil
 }

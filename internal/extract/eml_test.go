@@ -183,3 +183,143 @@ func TestEMLHTMLAlternative(t *testing.T) {
 		}
 	}
 }
+
+// softSplit is a body line whose mobile a quoted-printable soft line break
+// splits: one mobile when the body is decoded, none when it is read as it
+// is.
+const softSplit = "\r\n手机 1381234=\r\n5678\r\n"
+
+// TestSniffMessage: a header block at the start makes a message only when
+// every line up to a blank line is a header field (or continues one), the
+// first is a message's field, an X- field or an mbox separator, and two
+// fields only a message has appear. Anything else reads as before: the
+// counts equal the bare scanner's.
+func TestSniffMessage(t *testing.T) {
+	cte := "Content-Transfer-Encoding: quoted-printable\r\n"
+	filler := strings.Repeat("X-Filler: "+strings.Repeat("a", 60)+"\r\n", maxHeader/72+1) // 72-byte lines
+	cases := []struct {
+		name    string
+		body    string
+		message bool
+	}{
+		{"from to subject", "From: a <a@example.com>\r\nTo: b@example.org\r\nSubject: hi\r\n" + cte + softSplit, true},
+		{"received folded", "Received: from mx.example.com\r\n\tby mx2.example.org; Fri, 27 Nov 2026\r\nFrom: a@example.com\r\nDate: Fri, 27 Nov 2026\r\n" + cte + softSplit, true},
+		{"x- field first", "X-Mozilla-Status: 0001\r\nMessage-ID: <1@x>\r\nMIME-Version: 1.0\r\n" + cte + softSplit, true},
+		{"lf line ends", "Delivered-To: a@example.com\nReturn-Path: <b@example.org>\n" + strings.TrimSuffix(cte, "\r\n") + "\n\n手机 1381234=\n5678\n", true},
+		{"mbox separator", "From a@example.com Fri Nov 27 12:00:00 2026\nFrom: a@example.com\nSubject: x\n" + strings.TrimSuffix(cte, "\r\n") + "\n\n手机 1381234=\n5678\n", true},
+		{"long header block", "From: a@example.com\r\nTo: b@example.org\r\n" + filler[:len(filler)/2/72*72] + cte + softSplit, true},
+		{"prose from", "From: the desk of the director\r\nDear colleagues, the list: 13812345678\r\n" + cte + softSplit, false},
+		{"prose from and to", "From: the director\r\nTo: all staff\r\nplease find the numbers below\r\n" + cte + softSplit, false},
+		{"csv from to subject", "From,To,Subject\r\na@example.com,b@example.org,hi\r\n" + cte + softSplit, false},
+		{"http request dump", "POST /upload HTTP/1.1\r\nHost: example.com\r\nFrom: a@example.com\r\nDate: x\r\n" + cte + softSplit, false},
+		{"http response dump", "HTTP/1.1 200 OK\r\nDate: Fri, 27 Nov 2026\r\nContent-Type: text/csv\r\n" + cte + softSplit, false},
+		{"http headers date first", "Date: Fri, 27 Nov 2026 12:00:00 GMT\r\nContent-Type: text/plain\r\nServer: nginx\r\n" + cte + softSplit, false},
+		{"http headers host first", "Host: example.com\r\nFrom: a@example.com\r\nSubject: x\r\n" + cte + softSplit, false},
+		{"one message field", "Subject: hi\r\n" + cte + softSplit, false},
+		{"x- fields only", "X-Request-Id: 1\r\nX-Trace: 2\r\n" + cte + softSplit, false},
+		{"no blank line", "From: a@example.com\r\nTo: b@example.org\r\n" + cte + "手机 1381234=\r\n5678\r\n", false},
+		{"header block over the bound", "From: a@example.com\r\nTo: b@example.org\r\n" + filler + cte + softSplit, false},
+		{"mbox separator then blank", "From a@example.com Fri Nov 27 12:00:00 2026\n\nFrom: a\nTo: b\n" + strings.TrimSuffix(cte, "\r\n") + "\n\n手机 1381234=\n5678\n", false},
+		{"json", `{"From": "a@example.com", "To": "b@example.org"}` + "\r\n" + cte + softSplit, false},
+		{"long first line", "From: " + strings.Repeat("a", 2000) + "\r\nTo: b\r\n" + cte + softSplit, false},
+	}
+	e := newTestEngine(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := []byte(c.body)
+			if c.message && !sniffMessage(body[:min(len(body), sniffLen)]) {
+				t.Errorf("the head is not sniffed as a message's")
+			}
+			want := scanPlain(e, body)
+			if want[inspect.Mobile] != 0 && !strings.Contains(c.body, "13812345678") {
+				t.Fatalf("the split mobile counts as text: %v", want)
+			}
+			for _, chunk := range []int{0, 7} {
+				got := extract(t, e, body, "", Limits{}, chunk)
+				if c.message && got.counts[inspect.Mobile] != want[inspect.Mobile]+1 {
+					t.Errorf("chunk %d: %v, want the split mobile counted (plain %v)", chunk, got.counts, want)
+				}
+				if !c.message && got.counts != want {
+					t.Errorf("chunk %d: %v, want the bare scanner's %v", chunk, got.counts, want)
+				}
+				if len(got.reasons) > 0 {
+					t.Errorf("chunk %d: uninspectable %v", chunk, got.reasons)
+				}
+			}
+		})
+	}
+}
+
+// TestEMLEncodedWords: header fields are read with their RFC 2047
+// encoded-words decoded (B and Q, UTF-8, GB2312 and GBK): the counts are
+// those of the decoded header, where the encoded one hides the mobile and
+// the labels.
+func TestEMLEncodedWords(t *testing.T) {
+	b := func(charset string, s []byte) string {
+		return "=?" + charset + "?B?" + base64.StdEncoding.EncodeToString(s) + "?="
+	}
+	q := func(charset string, s []byte) string {
+		var w strings.Builder
+		for _, c := range s {
+			fmt.Fprintf(&w, "=%02X", c)
+		}
+		return "=?" + charset + "?Q?" + w.String() + "?="
+	}
+	enc := func(s string) []byte { return encodeText(t, gbk, []byte(s)) }
+	encoded := "From: " + b("UTF-8", []byte("王芳")) + " <wang.fang@example.com>\r\n" +
+		"To: " + q("GB2312", enc("客户 手机号：13912345678")) + " <li.lei@example.org>\r\n" +
+		"Cc: " + b("GBK", enc("姓名：张伟")) + " <z@example.net>\r\n" +
+		"Subject: " + b("UTF-8", []byte("身份证号：110101199003078515 ")) + "\r\n " + q("UTF-8", []byte("住址：北京市朝阳区建国路88号")) + "\r\n" +
+		"MIME-Version: 1.0\r\n\r\n见标题。\r\n"
+	decoded := "From: 王芳 <wang.fang@example.com>\n" +
+		"To: 客户 手机号：13912345678 <li.lei@example.org>\n" +
+		"Cc: 姓名：张伟 <z@example.net>\n" +
+		"Subject: 身份证号：110101199003078515 住址：北京市朝阳区建国路88号\n" +
+		"MIME-Version: 1.0\n\n见标题。\n"
+	e := newTestEngine(t)
+	want := scanPlain(e, []byte(decoded))
+	if want[inspect.Mobile] != 1 || want[inspect.ResidentID] != 1 || want[inspect.Name] == 0 || want[inspect.Address] != 1 {
+		t.Fatalf("decoded header counts %v", want)
+	}
+	if before := scanPlain(e, []byte(encoded)); before == want {
+		t.Fatalf("the encoded header counts as much as the decoded one: %v", before)
+	}
+	for _, chunk := range []int{0, 1, 5} {
+		if got := extract(t, e, []byte(encoded), "", Limits{}, chunk); got.counts != want || len(got.reasons) > 0 {
+			t.Errorf("chunk %d: %v %v, want %v", chunk, got.counts, got.reasons, want)
+		}
+	}
+}
+
+// TestEMLMalformed: a body that does not decode is a decode error, never a
+// crash, and its bytes are still read as text.
+func TestEMLMalformed(t *testing.T) {
+	head := "From: a@example.com\r\nTo: b@example.org\r\nMIME-Version: 1.0\r\n"
+	cases := []struct {
+		name    string
+		body    string
+		mobiles int
+		reasons []string
+	}{
+		{"bad quoted-printable", head + "Content-Transfer-Encoding: quoted-printable\r\n\r\n13800138000 \x00 bad byte\r\n13900139000\r\n", 2, []string{ReasonDecodeError}},
+		{"bad base64 body", head + "Content-Transfer-Encoding: base64\r\n\r\n%%%% 13900139000 %%%%\r\n" + strings.Repeat("text ", 300) + "\r\n13700137000\r\n", 2, []string{ReasonDecodeError}},
+		{"bad base64 attachment", head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			base64.StdEncoding.EncodeToString([]byte("13800138000,")) + "\r\n@@ 13900139000\r\n--b--\r\n", 2, []string{ReasonDecodeError}},
+		{"truncated base64", head + "Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte("手机 13800138000"))[:22], 0, []string{ReasonDecodeError}},
+		{"missing boundary", head + "Content-Type: multipart/mixed; boundary=nowhere\r\n\r\nno delimiter 13800138000\r\n", 1, nil},
+		{"boundary never closed", head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n13800138000\r\n", 1, []string{ReasonDecodeError}},
+		{"nested message without header", head + "Content-Type: message/rfc822\r\n\r\njust text 13800138000\r\n", 1, nil},
+		{"header without body", head + "Subject: 13800138000\r\n", 1, nil},
+	}
+	e := newTestEngine(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, chunk := range []int{0, 1, 7} {
+				got := extract(t, e, []byte(c.body), "", Limits{}, chunk)
+				if got.counts[inspect.Mobile] != c.mobiles || !slices.Equal(got.reasons, c.reasons) {
+					t.Errorf("chunk %d: %d mobiles %v, want %d %v", chunk, got.counts[inspect.Mobile], got.reasons, c.mobiles, c.reasons)
+				}
+			}
+		})
+	}
+}

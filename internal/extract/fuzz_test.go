@@ -119,3 +119,18 @@ func FuzzLiveStream(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEML: e-mail messages (a quoted-printable body, a multipart message
+// with a base64 attachment and a nested message, an mbox, encoded-words),
+// sniffed or declared message/rfc822.
+func FuzzEML(f *testing.F) {
+	r := corpus.Records(1, 1)[0]
+	head := "From: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(r.Name)) + "?= <" + r.Email + ">\r\nTo: b@example.org\r\nMIME-Version: 1.0\r\n"
+	f.Add([]byte(head+"Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=D0=D5=C3=FB,"+r.ResidentID[:9]+"=\r\n"+r.ResidentID[9:]+"\r\n"), "")
+	f.Add([]byte(head+"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n"+
+		base64.StdEncoding.EncodeToString([]byte("手机号\n"+r.Mobile+"\n"))+"\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: =?GB2312?Q?=CA=D6=BB=FA?=\r\n\r\n"+r.Mobile+"\r\n--b--\r\n"), "")
+	f.Add([]byte("From a@b Fri Nov 27 12:00:00 2026\nFrom: a@b\nTo: c@d\n\n"+r.Mobile+"\nFrom b@c Fri Nov 27 12:00:01 2026\nSubject: x\nContent-Transfer-Encoding: quoted-printable\n\n1380=\n0138000\n"), "")
+	f.Add([]byte("Subject: x\r\nContent-Transfer-Encoding: base64\r\n\r\n"+base64.StdEncoding.EncodeToString([]byte(r.ResidentID))+"\r\n"), "message/rfc822")
+	e := newTestEngine(f)
+	f.Fuzz(func(t *testing.T, body []byte, ctype string) { fuzzExtract(t, e, body, ctype) })
+}
