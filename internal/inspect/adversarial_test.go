@@ -221,13 +221,16 @@ func padAdversarial(s string) []byte {
 }
 
 // frame pads s past the holdback as free text, or, one time in four, as a
-// cell of a CSV body whose header names every numeric column.
+// cell of a CSV body whose header names every numeric column, delimited
+// by ',', ';' (which also ends the entities in s) or " | ".
 func (g advGen) frame(s string) []byte {
 	if g.r.IntN(4) > 0 {
 		return padAdversarial(s)
 	}
 	pad := strings.Repeat("z", 600)
-	return []byte("姓名,身份证号,手机号,银行卡号,护照号码\n张三," + pad + "," + s + "," + pad + ",x\n")
+	d := [...]string{",", ";", " | "}[g.r.IntN(3)]
+	header := strings.Join([]string{"姓名", "身份证号", "手机号", "银行卡号", "护照号码"}, d)
+	return []byte(header + "\n" + strings.Join([]string{"张三", pad, s, pad, "x"}, d) + "\n")
 }
 
 // splitMismatch returns how the counts of body differ between one write,

@@ -243,7 +243,14 @@ func (s *Scanner) scan(final bool) {
 			if i > 0 && escapeCodeTail[b[i-1]] {
 				if k, w := escapeAround(b, i); w > 0 {
 					if unitWidth(b, k, k+w) == 0 {
+						// The escape's last byte may be a separator (the
+						// ';' of &#20013; in a ';' table): it is left to
+						// be handled, as the block search meets it when it
+						// stopped nowhere in the escape.
 						i = k + w
+						if cls[b[i-1]] == clsSep {
+							i--
+						}
 						continue
 					}
 					start := runStart(b, k, lo)
