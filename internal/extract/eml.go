@@ -312,13 +312,10 @@ func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "quoted-printable":
 		lr := &lineReader{br: bufio.NewReaderSize(r, 4<<10)}
-		// The decoder holds the line it reads, and what it decoded into
-		// the piece being read while it waits for the next line. An
-		// escape is 3 bytes; a 76-character line and its soft break,
-		// all escapes, hold 25 bytes.
-		x.push(&frame{held: func() int64 { return int64(lr.cur) }, fixed: qpScale * qpPiece, scale: qpScale})
+		q := &qpReader{x: x, d: quotedprintable.NewReader(lr), lr: lr, marks: []mark{{}}}
+		q.f = x.push(&frame{held: q.held})
 		defer x.pop()
-		d, rest = pieces{r: quotedprintable.NewReader(lr), n: qpPiece}, lr
+		d, rest = q, lr
 	case "base64":
 		// The decoder holds up to 1 KiB and the line breaks it drops.
 		x.push(&frame{fixed: 2 << 10, scale: 2})
@@ -403,6 +400,7 @@ type lineReader struct {
 	stop    func(*bufio.Reader) bool
 	line    []byte // the rest of the current line, not yet handed out
 	cur     int    // length of the current line
+	n       int64  // bytes handed out
 	started bool   // a line was read
 	mid     bool   // the current line goes on past the buffer
 	err     error  // the error that ended the lines
@@ -430,26 +428,50 @@ func (l *lineReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, l.line)
 	l.line = l.line[n:]
+	l.n += int64(n)
 	return n, nil
 }
 
-// qpPiece bounds what a quoted-printable decoder decodes in one Read,
-// and so what it holds while it waits for input in the middle of one (it
-// fills the reader's buffer line by line); qpScale bounds the encoded
-// bytes per decoded byte (an escape, and the soft break of a line of
-// escapes).
-const (
-	qpPiece = 4 << 10
-	qpScale = 4
-)
+// qpPiece bounds what a quoted-printable decoder decodes in one Read: it
+// fills the reader's buffer line by line, waiting for input as it goes.
+const qpPiece = 4 << 10
 
-// pieces reads r at most n bytes at a time.
-type pieces struct {
-	r io.Reader
-	n int
+// qpReader reads a quoted-printable decoder and maps its output back to
+// its input for the frame it is read under. An encoded byte takes 1 to 3
+// bytes, but a soft break may also be padded with blanks, or stand alone
+// on its line, and decode to nothing: no ratio bounds the input
+// that text held by the layers above stands for. At the end of each Read
+// it marks where the next output byte starts at the earliest (the line
+// the decoder is in); the frame holds everything read from that mark of
+// the first byte the layers above may still hold.
+type qpReader struct {
+	x     *Extractor
+	f     *frame
+	d     io.Reader
+	lr    *lineReader
+	out   int64  // bytes decoded and handed out
+	marks []mark // raw: input read, text: output handed out; the first is in use
 }
 
-func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }
+func (q *qpReader) Read(p []byte) (int, error) {
+	n, err := q.d.Read(p[:min(len(p), qpPiece)])
+	q.out += int64(n)
+	q.marks = append(q.marks, mark{raw: q.lr.n - int64(q.lr.cur), text: q.out})
+	return n, err
+}
+
+// held is the frame's lag: the input read since the output the layers
+// above have not written. Marks before the one that covers it are
+// dropped; the first byte not written only moves on.
+func (q *qpReader) held() int64 {
+	first := q.out - q.x.lagAbove(q.f)
+	i := 0
+	for i+1 < len(q.marks) && q.marks[i+1].text <= first {
+		i++
+	}
+	q.marks = q.marks[:copy(q.marks, q.marks[i:])]
+	return q.lr.n - q.marks[0].raw
+}
 
 // fullReader fills p unless the stream ends: what a decoder on top reads
 // (and leaves unread when it fails) depends on the bytes alone, not on how

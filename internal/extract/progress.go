@@ -41,9 +41,23 @@ func (x *Extractor) push(f *frame) *frame {
 func (x *Extractor) pop() { x.frames = x.frames[:len(x.frames)-1] }
 
 // lag is how many consumed raw bytes may not have their text written yet.
-func (x *Extractor) lag() int64 {
+func (x *Extractor) lag() int64 { return lagOf(x.frames) }
+
+// lagAbove is the lag of the frames inside f, in the units of f's output.
+func (x *Extractor) lagAbove(f *frame) int64 {
+	for i := range x.frames {
+		if x.frames[i] == f {
+			return lagOf(x.frames[i+1:])
+		}
+	}
+	return 0
+}
+
+// lagOf is the lag of a stack of frames, in the units of the first
+// frame's input.
+func lagOf(frames []*frame) int64 {
 	lag, mult := int64(0), int64(1)
-	for _, f := range x.frames {
+	for _, f := range frames {
 		h := f.fixed
 		if f.held != nil {
 			h += f.held()

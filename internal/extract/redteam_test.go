@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -17,8 +18,14 @@ import (
 // gz compresses data as one gzip member, as gzip(1) and Go write it.
 func gz(tb testing.TB, data []byte) []byte {
 	tb.Helper()
+	return encodeWith(tb, data, func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })
+}
+
+// encodeWith writes data through the encoder newW returns, and closes it.
+func encodeWith(tb testing.TB, data []byte, newW func(io.Writer) io.WriteCloser) []byte {
+	tb.Helper()
 	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
+	w := newW(&b)
 	if _, err := w.Write(data); err != nil {
 		tb.Fatal(err)
 	}
