@@ -312,16 +312,12 @@ func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "quoted-printable":
 		lr := &lineReader{br: bufio.NewReaderSize(r, 4<<10)}
-		q := &qpReader{x: x, d: quotedprintable.NewReader(lr), lr: lr, marks: []mark{{}}}
-		q.f = x.push(&frame{held: q.held})
+		d, rest = x.mapDecoder(quotedprintable.NewReader(lr), lr), lr
 		defer x.pop()
-		d, rest = q, lr
 	case "base64":
-		// The decoder holds up to 1 KiB and the line breaks it drops.
-		x.push(&frame{fixed: 2 << 10, scale: 2})
-		defer x.pop()
 		fr := &fullReader{r: r}
-		d, rest = base64.NewDecoder(base64.StdEncoding, fr), io.MultiReader(fr.lastRead(), r)
+		d, rest = x.mapDecoder(base64.NewDecoder(base64.StdEncoding, fr), fr), io.MultiReader(fr.lastRead(), r)
+		defer x.pop()
 	default:
 		return x.typed(r, ctype, depth)
 	}
@@ -406,6 +402,10 @@ type lineReader struct {
 	err     error  // the error that ended the lines
 }
 
+// position is where a quoted-printable decoder reading l stands: it
+// decodes the line it holds (all of it, in its buffer) or a later one.
+func (l *lineReader) position() (read, from int64) { return l.n, l.n - int64(l.cur) }
+
 func (l *lineReader) Read(p []byte) (int, error) {
 	if len(l.line) == 0 {
 		if l.err != nil {
@@ -432,45 +432,61 @@ func (l *lineReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// qpPiece bounds what a quoted-printable decoder decodes in one Read: it
+// decodePiece bounds what a decoder decodes in one Read: quoted-printable
 // fills the reader's buffer line by line, waiting for input as it goes.
-const qpPiece = 4 << 10
+const decodePiece = 4 << 10
 
-// qpReader reads a quoted-printable decoder and maps its output back to
-// its input for the frame it is read under. An encoded byte takes 1 to 3
-// bytes, but a soft break may also be padded with blanks, or stand alone
-// on its line, and decode to nothing: no ratio bounds the input
-// that text held by the layers above stands for. At the end of each Read
-// it marks where the next output byte starts at the earliest (the line
-// the decoder is in); the frame holds everything read from that mark of
-// the first byte the layers above may still hold.
-type qpReader struct {
+// decoderInput is the input of a decoder: read is how much of it the
+// decoder has read, from where the next byte it decodes starts at the
+// earliest.
+type decoderInput interface {
+	position() (read, from int64)
+}
+
+// mapped reads a decoder and maps its output back to its input for the
+// frame it is read under. No ratio bounds the input a decoded byte stands
+// for: a soft break of quoted-printable may be padded with blanks or
+// stand alone on its line, base64 may hold blank lines, and both decode
+// to nothing. At the end of each Read it marks where the next output byte
+// starts at the earliest; the frame holds everything read from the mark
+// of the first byte the layers above may still hold.
+type mapped struct {
 	x     *Extractor
 	f     *frame
 	d     io.Reader
-	lr    *lineReader
+	in    decoderInput
 	out   int64  // bytes decoded and handed out
-	marks []mark // raw: input read, text: output handed out; the first is in use
+	marks []mark // raw: input position, text: output handed out; the first is in use
 }
 
-func (q *qpReader) Read(p []byte) (int, error) {
-	n, err := q.d.Read(p[:min(len(p), qpPiece)])
-	q.out += int64(n)
-	q.marks = append(q.marks, mark{raw: q.lr.n - int64(q.lr.cur), text: q.out})
+// mapDecoder returns a reader of d, whose input is in, under a frame of
+// its own; the caller pops the frame.
+func (x *Extractor) mapDecoder(d io.Reader, in decoderInput) *mapped {
+	m := &mapped{x: x, d: d, in: in, marks: []mark{{}}}
+	m.f = x.push(&frame{held: m.held})
+	return m
+}
+
+func (m *mapped) Read(p []byte) (int, error) {
+	n, err := m.d.Read(p[:min(len(p), decodePiece)])
+	m.out += int64(n)
+	_, from := m.in.position()
+	m.marks = append(m.marks, mark{raw: from, text: m.out})
 	return n, err
 }
 
 // held is the frame's lag: the input read since the output the layers
 // above have not written. Marks before the one that covers it are
 // dropped; the first byte not written only moves on.
-func (q *qpReader) held() int64 {
-	first := q.out - q.x.lagAbove(q.f)
+func (m *mapped) held() int64 {
+	first := m.out - m.x.lagAbove(m.f)
 	i := 0
-	for i+1 < len(q.marks) && q.marks[i+1].text <= first {
+	for i+1 < len(m.marks) && m.marks[i+1].text <= first {
 		i++
 	}
-	q.marks = q.marks[:copy(q.marks, q.marks[i:])]
-	return q.lr.n - q.marks[0].raw
+	m.marks = m.marks[:copy(m.marks, m.marks[i:])]
+	read, _ := m.in.position()
+	return read - m.marks[0].raw
 }
 
 // fullReader fills p unless the stream ends: what a decoder on top reads
@@ -480,15 +496,54 @@ func (q *qpReader) held() int64 {
 type fullReader struct {
 	r    io.Reader
 	last []byte
+	n    int64 // bytes read
+	// Where base64 decoding stands: the last read started at lastStart,
+	// and quad characters of a quantum, from quadStart, are read.
+	lastStart, quadStart int64
+	quad                 int
 }
 
 func (f *fullReader) Read(p []byte) (int, error) {
 	n, err := io.ReadFull(f.r, p)
 	f.last = append(f.last[:0], p[:n]...)
+	f.advance(p[:n])
 	if n > 0 && errors.Is(err, io.ErrUnexpectedEOF) { // the next read reports the end (or the error) again
 		err = nil
 	}
 	return n, err
+}
+
+// advance counts the read b: its base64 characters (line breaks are not)
+// and where the last quantum begun starts.
+func (f *fullReader) advance(b []byte) {
+	start := f.n
+	f.n += int64(len(b))
+	f.lastStart = start
+	chars := len(b) - bytes.Count(b, []byte{'\r'}) - bytes.Count(b, []byte{'\n'})
+	if f.quad+chars < 4 {
+		if f.quad == 0 && chars > 0 {
+			f.quadStart = start + int64(len(b)-len(bytes.TrimLeft(b, "\r\n")))
+		}
+		f.quad += chars
+		return
+	}
+	f.quad = (f.quad + chars) & 3
+	for i, k := len(b)-1, f.quad; k > 0; i-- {
+		if b[i] != '\r' && b[i] != '\n' {
+			k--
+			f.quadStart = start + int64(i)
+		}
+	}
+}
+
+// position is where a base64 decoder reading f stands: what it decodes
+// next was read in the last read or is the quantum it has begun.
+func (f *fullReader) position() (read, from int64) {
+	from = f.lastStart
+	if f.quad > 0 {
+		from = min(from, f.quadStart)
+	}
+	return f.n, from
 }
 
 // lastRead returns a reader of the last read, from where it is read.

@@ -333,31 +333,39 @@ func BenchmarkEML(b *testing.B) {
 	}
 }
 
-// TestEMLPaddedSoftBreaks: a quoted-printable body may pad a soft break
-// with blanks (transport padding), or hold soft breaks alone, and those bytes
-// decode to nothing: here a kilobyte of them between the digits of each
+// TestEMLPaddedDecoding: a quoted-printable body may pad a soft break
+// with blanks (transport padding) or hold soft breaks alone, a base64 body
+// may hold blank lines, and those bytes decode to nothing: here a
+// kilobyte of them between the digits (or the base64 quanta) of each
 // mobile and ID. No ratio of encoded to decoded bytes bounds what the text
-// held for a value stands for, so Settled follows the decoder's lines:
-// whatever prefix it releases, every value in it was counted.
-func TestEMLPaddedSoftBreaks(t *testing.T) {
-	e := newTestEngine(t)
-	pad := "=" + strings.Repeat(" ", 70) + "\r\n" + strings.Repeat("=\r\n", 300)
-	var b strings.Builder
-	b.WriteString("From: a@example.com\r\nTo: b@example.org\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
+// held for a value stands for, so Settled follows where the decoder is in
+// its input: whatever prefix it releases, every value in it was counted.
+// Both fail with the ratio bound the frames used at first (4 and 2).
+func TestEMLPaddedDecoding(t *testing.T) {
 	recs := corpus.Records(3, 40)
+	head := "From: a@example.com\r\nTo: b@example.org\r\nContent-Transfer-Encoding: "
+	var qp, list strings.Builder
+	pad := "=" + strings.Repeat(" ", 70) + "\r\n" + strings.Repeat("=\r\n", 300)
 	for _, r := range recs {
-		b.WriteString("手机 ")
-		for _, c := range r.Mobile + " " + r.ResidentID {
-			b.WriteString(string(c) + pad)
+		line := "手机 " + r.Mobile + " " + r.ResidentID + "\r\n"
+		list.WriteString(line)
+		for _, c := range line {
+			qp.WriteString(string(c) + pad)
 		}
-		b.WriteString("\r\n")
 	}
-	body := []byte(b.String())
-	got := extract(t, e, body, "", Limits{}, 0)
-	if got.counts[inspect.Mobile] != len(recs) || got.counts[inspect.ResidentID] != len(recs) {
-		t.Fatalf("counts %v, want %d mobiles and IDs", got.counts, len(recs))
+	enc := base64.StdEncoding.EncodeToString([]byte(list.String()))
+	var b64 strings.Builder
+	for i := 0; i < len(enc); i += 4 {
+		b64.WriteString(enc[i:i+4] + strings.Repeat("\r\n", 300))
 	}
-	for _, chunk := range []int{512, 4096, benchChunk} {
-		checkLeakBudget(t, e, body, "", Limits{}, chunk, 0)
+	e := newTestEngine(t)
+	for _, body := range []string{head + "quoted-printable\r\n\r\n" + qp.String(), head + "base64\r\n\r\n" + b64.String()} {
+		got := extract(t, e, []byte(body), "", Limits{}, 0)
+		if got.counts[inspect.Mobile] != len(recs) || got.counts[inspect.ResidentID] != len(recs) || len(got.reasons) > 0 {
+			t.Fatalf("counts %v %v, want %d mobiles and IDs", got.counts, got.reasons, len(recs))
+		}
+		for _, chunk := range []int{512, 4096, benchChunk} {
+			checkLeakBudget(t, e, []byte(body), "", Limits{}, chunk, 0)
+		}
 	}
 }
