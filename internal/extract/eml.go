@@ -74,6 +74,20 @@ func messageField(name []byte) uint32 {
 		return 1 << 12
 	case "references":
 		return 1 << 13
+	case "dkim-signature":
+		return 1 << 14
+	case "arc-seal":
+		return 1 << 15
+	case "arc-message-signature":
+		return 1 << 16
+	case "arc-authentication-results":
+		return 1 << 17
+	case "authentication-results":
+		return 1 << 18
+	case "thread-topic":
+		return 1 << 19
+	case "thread-index":
+		return 1 << 20
 	}
 	return 0
 }

@@ -197,6 +197,7 @@ func TestSniffMessage(t *testing.T) {
 	}{
 		{"from to subject", "From: a <a@example.com>\r\nTo: b@example.org\r\nSubject: hi\r\n" + cte + softSplit, true},
 		{"received folded", "Received: from mx.example.com\r\n\tby mx2.example.org; Fri, 27 Nov 2026\r\nFrom: a@example.com\r\nDate: Fri, 27 Nov 2026\r\n" + cte + softSplit, true},
+		{"dkim signature first", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com;\r\n\tb=abc\r\nFrom: a@example.com\r\nTo: b@example.org\r\n" + cte + softSplit, true},
 		{"x- field first", "X-Mozilla-Status: 0001\r\nMessage-ID: <1@x>\r\nMIME-Version: 1.0\r\n" + cte + softSplit, true},
 		{"lf line ends", "Delivered-To: a@example.com\nReturn-Path: <b@example.org>\n" + strings.TrimSuffix(cte, "\r\n") + "\n\n手机 1381234=\n5678\n", true},
 		{"mbox separator", "From a@example.com Fri Nov 27 12:00:00 2026\nFrom: a@example.com\nSubject: x\n" + strings.TrimSuffix(cte, "\r\n") + "\n\n手机 1381234=\n5678\n", true},
