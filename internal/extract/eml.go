@@ -295,6 +295,11 @@ func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err erro
 			ctype = value
 		case "content-transfer-encoding":
 			cte = value
+		case "message-id", "in-reply-to", "references", "content-id", "resent-message-id":
+			// Message identifiers are spelt like addresses (<id@host>) but
+			// name no one: an mbox of 500 messages would otherwise count
+			// 500 e-mail addresses. The rest of the value is still read.
+			value = strings.ReplaceAll(value, "@", " ")
 		}
 		if d, err := dec.DecodeHeader(value); err == nil {
 			value = d

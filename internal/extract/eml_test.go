@@ -370,3 +370,29 @@ func TestEMLPaddedDecoding(t *testing.T) {
 		}
 	}
 }
+
+// TestEMLMessageIDs: the identifiers of a message (Message-ID, In-Reply-To,
+// References, Content-ID) are no e-mail addresses, so an mbox of many
+// messages between two people counts two; the digits in them are still
+// read.
+func TestEMLMessageIDs(t *testing.T) {
+	var box strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&box, "From wang.fang@example.com Fri Nov 27 10:%02d:00 2026\r\n", i)
+		fmt.Fprintf(&box, "From: wang.fang@example.com\r\nTo: li.lei@example.org\r\nSubject: re %d\r\n", i)
+		fmt.Fprintf(&box, "Message-ID: <20261127.%d.abc@mail.example.com>\r\n", i)
+		fmt.Fprintf(&box, "In-Reply-To: <20261127.%d.abc@mail.example.com>\r\n", i+100)
+		fmt.Fprintf(&box, "References: <r%d@mail.example.com>\r\n <q%d@mail.example.com>\r\n", i, i)
+		box.WriteString("MIME-Version: 1.0\r\n\r\nok\r\n\r\n")
+	}
+	box.WriteString("From wang.fang@example.com Fri Nov 27 11:00:00 2026\r\n" +
+		"From: wang.fang@example.com\r\nTo: li.lei@example.org\r\nMIME-Version: 1.0\r\n" +
+		"Message-ID: <13912345678@mail.example.com>\r\n\r\nok\r\n")
+	e := newTestEngine(t)
+	for _, chunk := range []int{0, 1, 7} {
+		got := extract(t, e, []byte(box.String()), "", Limits{}, chunk)
+		if got.counts[inspect.Email] != 2 || got.counts[inspect.Mobile] != 1 {
+			t.Errorf("chunk %d: %d e-mail addresses and %d mobiles, want 2 and 1 (%v)", chunk, got.counts[inspect.Email], got.counts[inspect.Mobile], got.counts)
+		}
+	}
+}
