@@ -130,7 +130,7 @@ const (
 	clsNone   = iota
 	clsDigit  // 0-9: number candidates (plain, \u-escaped, %-encoded, &#entity;)
 	clsAt     // '@': e-mail
-	clsEscape // '%', '&' and '\\': escaped digits (%31, &#49;, \uff11), escaped '@' and '＠' (%40, \uff20)
+	clsEscape // '%', '&' and '\\': escaped digits (%31, &#49;, \uff11), '@' and '＠' (%40, \uff20)
 	clsSep    // field separators: labelled values and CSV cells
 	clsWide   // 0xEF: full-width digits, colon and '＠'
 	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
@@ -269,8 +269,9 @@ func (s *Scanner) scan(final bool) {
 			i = s.email(i, 1, min(end, i+maxSpan))
 		case clsEscape:
 			// %31, &#49;, \uff11: an escaped digit starts a run here; %40
-			// and \u0040 are an '@', %EF%BC%A0 and \uff20 a '＠'. A backslash is mostly no \u escape (binary bytes,
-			// \n, \\): it is passed over before any decoding.
+			// and \u0040 are an '@', %EF%BC%A0 and \uff20 a '＠'. A
+			// backslash is mostly no \u escape (binary bytes, \n, \\): it
+			// is passed over before any decoding.
 			if b[i] == '\\' && (i+1 >= end || b[i+1] != 'u') {
 				i++
 				continue
