@@ -283,3 +283,55 @@ func FuzzPDF(f *testing.F) {
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
+
+// TestRuleLineTables: the rule lines of psql and MySQL client output
+// (-----+-----, 64 characters and more) are text, not base64: decoded,
+// they cut the table from its header row and its names, addresses and
+// passports counted 0 of 60. A run of letters and those characters is
+// still base64.
+func TestRuleLineTables(t *testing.T) {
+	e := newTestEngine(t)
+	rows := csvRows(corpus.Records(15, 60))
+	want := scanPlain(e, csvBytes(rows))
+	table := func(ruleFirst bool) []byte {
+		var b strings.Builder
+		rule := "+" + strings.Repeat(strings.Repeat("-", 24)+"+", len(rows[0]))
+		cells := func(r []string) string { return "| " + strings.Join(r, " | ") + " |\n" }
+		if ruleFirst { // MySQL: rule, header, rule, rows, rule
+			b.WriteString(rule + "\n" + cells(rows[0]) + rule + "\n")
+			for _, r := range rows[1:] {
+				b.WriteString(cells(r))
+			}
+			b.WriteString(rule + "\n")
+		} else { // psql: header, rule, rows
+			b.WriteString(" " + strings.Join(rows[0], " | ") + "\n" + strings.Trim(rule, "+") + "\n")
+			for _, r := range rows[1:] {
+				b.WriteString(" " + strings.Join(r, " | ") + "\n")
+			}
+			fmt.Fprintf(&b, "(%d rows)\n", len(rows)-1)
+		}
+		return []byte(b.String())
+	}
+	for _, tt := range []struct {
+		name string
+		body []byte
+	}{
+		{"psql", table(false)},
+		{"mysql", table(true)},
+	} {
+		for _, chunk := range []int{0, 1, 7, 100} {
+			if got := extract(t, e, tt.body, "", Limits{}, chunk); got.counts != want {
+				t.Errorf("%s, chunk %d: %v, want %v", tt.name, chunk, got.counts, want)
+			}
+		}
+	}
+	// Base64 of data that opens with FF bytes: 64 and more '/' (or '_'
+	// in the URL-safe alphabet), still decoded.
+	data := append(bytes.Repeat([]byte{0xff}, 60), csvBytes(rows)...)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		body := []byte(`{"f":"` + enc.EncodeToString(data) + `"}`)
+		if got := extract(t, e, body, "application/json", Limits{}, 0); got.counts[inspect.Mobile] != want[inspect.Mobile] {
+			t.Errorf("base64 of FF bytes and a list: %v, want the %d mobiles", got.counts, want[inspect.Mobile])
+		}
+	}
+}

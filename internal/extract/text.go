@@ -91,7 +91,7 @@ type textLayer struct {
 	run     int // start of the base64 candidate, or -1
 	chars   int // base64 characters in the candidate
 	hex     hexCase
-	list    bool // the candidate is a list of numbers joined by + or /: text
+	list    bool // the candidate is a list of numbers joined by + or /, or a rule line: text
 	exact   bool // examining byte by byte; else skipping ahead
 	full    bool // the last read filled the buffer
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
@@ -210,7 +210,7 @@ func (t *textLayer) loop() error {
 		}
 		if t.chars == minRun {
 			t.hex = hexOf(b[t.run:t.i])
-			t.list = t.hex == hexNone && numberList(b[t.run:t.i])
+			t.list = t.hex == hexNone && (numberList(b[t.run:t.i]) || ruleLine(b[t.run:t.i]))
 		} else if t.hex != hexNone && (w != 1 || !t.hex.has(b[i])) {
 			t.hex = hexNone
 		}
@@ -394,6 +394,21 @@ func numberList(run []byte) bool {
 		i = j
 	}
 	return false
+}
+
+// ruleLine reports whether a candidate base64 run is made of '-', '+'
+// and '=' only: the rule of a psql or MySQL table (-----+-----), a text
+// divider. Such a run is text: decoded, it would cut the table from its
+// header row. Base64 spells those only for the bytes FB EF BE over and
+// over; a run of '/' or '_' (base64 of FF bytes, common in binary data)
+// is still decoded.
+func ruleLine(run []byte) bool {
+	for _, c := range run {
+		if c != '-' && c != '+' && c != '=' {
+			return false
+		}
+	}
+	return true
 }
 
 // listSep reports whether run[:i] ends with a separator of a number list
