@@ -217,6 +217,10 @@ func (x *Extractor) putReader(br *bufio.Reader) {
 // does not turn out to be a message's is read as text in charset label,
 // as it would have been. A sniffed mbox is split into its messages.
 func (x *Extractor) message(r io.Reader, label string, declared bool, depth int) error {
+	if depth > x.lim.MaxDepth { // a message/rfc822 body, an mbox member
+		x.fail(ReasonOverLimit)
+		return nil
+	}
 	br := x.getReader(r)
 	defer x.putReader(br)
 	var held func() int64 // bytes an mbox member holds, see mbox
@@ -248,7 +252,21 @@ func (x *Extractor) message(r io.Reader, label string, declared bool, depth int)
 	if err := x.entity(br, ctype, cte, depth+1); err != nil {
 		return err
 	}
-	return x.outside(br, depth) // whatever the body's reader left, as text
+	return x.rest(br, depth) // whatever the body's reader left (past MaxDepth)
+}
+
+// rest inspects what a body's reader left unread (a body past MaxDepth,
+// the block a decoder failed on and what follows) as text, a part of its
+// own. It is not sniffed again: at the same depth it would be taken for
+// the next message of a chain, and a chain of 30-byte messages would take
+// a reader of 32 KiB a message, however deep the stack.
+func (x *Extractor) rest(r io.Reader, depth int) error {
+	err := x.asText(r, nil, depth)
+	if err != nil && !errors.Is(err, errStopped) {
+		x.fail(ReasonDecodeError)
+		return nil
+	}
+	return err
 }
 
 // peekHead looks for a message's header block at the start of br (see
@@ -346,7 +364,7 @@ func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
 		return err
 	}
 	x.fail(ReasonDecodeError)
-	return x.outside(rest, depth)
+	return x.rest(rest, depth)
 }
 
 // decoding reads a decoder. Its error ends the stream as io.EOF and is
