@@ -162,6 +162,12 @@ func TestTextTableHeaderRows(t *testing.T) {
 		{"two rules above", "+----+----+\n+----+----+\n姓名;住址" + rows, [NumDetectors]int{}},
 		{"rule cut at the end", "+----+----+", [NumDetectors]int{}},
 		{"BOM and rule", "\xef\xbb\xbf|---|---|\n姓名;住址" + rows, both},
+		{"Excel sep line", "sep=;\r\n姓名;住址" + rows, both},
+		{"Excel sep line, commas", "sep=,\n姓名,住址\n张伟,北京市朝阳区建国路88号\n", countsOf(map[Detector]int{Name: 1, Address: 1})},
+		{"one labelled semicolon cell", "客户;姓名" + rows, [NumDetectors]int{}},
+		{"title with a semicolon over labelled lines", "客户; 姓名 地址\n姓名：张伟，住址：北京市朝阳区建国路88号\n姓名：王芳，住址：上海市浦东新区世纪大道100号\n", both},
+		{"code comment over labelled lines", "int x = 1; // name address\nname=张伟&addr=北京市朝阳区建国路88号\nname=王芳&addr=上海市浦东新区世纪大道100号\n", both},
+		{"one labelled comma cell is a header, as before", "客户,姓名\n张伟,李娜\n", countsOf(map[Detector]int{Name: 1})},
 	}
 	runScanTests(t, tests)
 }

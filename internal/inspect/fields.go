@@ -50,12 +50,12 @@ func (c *csvState) labels() contextClass {
 // readHeader examines the first line once it is complete: when it is a
 // delimited row with labels in its cells, the body is read as CSV/TSV. A
 // rule line first (the +----+----+ a MySQL client draws above its header
-// row) is passed over for the line under it. It reports false while the
+// row) or Excel's sep=; is passed over for the line under it. It reports false while the
 // line may still be arriving.
 func (s *Scanner) readHeader(final bool) bool {
 	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
 	line, next, ok := headerLine(b, final)
-	if ok && next > 0 && ruleLine(line) {
+	if ok && next > 0 && (ruleLine(line) || sepLine(line)) {
 		line, _, ok = headerLine(b[next:], final)
 	}
 	if !ok {
@@ -73,7 +73,7 @@ func (s *Scanner) readHeader(final bool) bool {
 	}
 	delim := table.delim
 	var cols [len(s.csv.cols)]contextClass
-	labelled := false
+	labelled := 0 // cells with labels
 	// Cells one by one, without bytes.Split's slice: a message that is
 	// decided part by part (every event of an event stream) reads a first
 	// line per part.
@@ -87,11 +87,15 @@ func (s *Scanner) readHeader(final bool) bool {
 			return true // a record or markup, not a header row
 		}
 		if i < len(cols) && len(cell) > 0 {
-			cols[i] = s.e.keywords.in(foldCase(&s.fold, cell))
-			labelled = labelled || cols[i] != 0
+			if cols[i] = s.e.keywords.in(foldCase(&s.fold, cell)); cols[i] != 0 {
+				labelled++
+			}
 		}
 	}
-	if labelled {
+	// A ';' or '|' also punctuates titles, log lines and code: such a
+	// first line makes a table only with two labelled columns (客户; 姓名
+	// 地址 is a title, 姓名 | 住址 a header).
+	if labelled >= 2 || labelled == 1 && (delim == ',' || delim == '\t') {
 		s.csv.cols = cols
 		s.csv.table = table
 	}
@@ -115,6 +119,12 @@ func headerLine(b []byte, final bool) (line []byte, next int, ok bool) {
 	}
 	nl = min(nl, headerMax) // the same cut whether or not the newline has arrived
 	return bytes.TrimSuffix(b[:nl], []byte{'\r'}), next, true
+}
+
+// sepLine reports whether line is the sep=; (or sep=, sep=|, sep=<tab>)
+// line Excel reads and writes above a CSV's header row.
+func sepLine(line []byte) bool {
+	return len(line) == 5 && string(line[:4]) == "sep="
 }
 
 // ruleLine reports whether line is a rule of a text table: dashes, with
