@@ -313,11 +313,15 @@ func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err erro
 			ctype = value
 		case "content-transfer-encoding":
 			cte = value
-		case "message-id", "in-reply-to", "references", "content-id", "resent-message-id":
+		case "in-reply-to", "references", "content-id":
 			// Message identifiers are spelt like addresses (<id@host>) but
 			// name no one: an mbox of 500 messages would otherwise count
 			// 500 e-mail addresses. The rest of the value is still read.
 			value = strings.ReplaceAll(value, "@", " ")
+		default:
+			if hasSuffixFold(name, "message-id") { // Message-ID, Resent-Message-ID, X-MS-Exchange-...-Message-ID
+				value = strings.ReplaceAll(value, "@", " ")
+			}
 		}
 		if d, err := dec.DecodeHeader(value); err == nil {
 			value = d
@@ -596,4 +600,10 @@ func (l *lastRead) Read(p []byte) (int, error) {
 	n := copy(p, l.last)
 	l.last = l.last[n:]
 	return n, nil
+}
+
+// hasSuffixFold reports whether b ends with the lower-case ASCII suffix,
+// in any letter case.
+func hasSuffixFold(b []byte, suffix string) bool {
+	return len(b) >= len(suffix) && strings.EqualFold(string(b[len(b)-len(suffix):]), suffix)
 }

@@ -381,6 +381,7 @@ func TestEMLMessageIDs(t *testing.T) {
 		fmt.Fprintf(&box, "From wang.fang@example.com Fri Nov 27 10:%02d:00 2026\r\n", i)
 		fmt.Fprintf(&box, "From: wang.fang@example.com\r\nTo: li.lei@example.org\r\nSubject: re %d\r\n", i)
 		fmt.Fprintf(&box, "Message-ID: <20261127.%d.abc@mail.example.com>\r\n", i)
+		fmt.Fprintf(&box, "X-Microsoft-Original-Message-ID: <x%d@mail.example.com>\r\n", i)
 		fmt.Fprintf(&box, "In-Reply-To: <20261127.%d.abc@mail.example.com>\r\n", i+100)
 		fmt.Fprintf(&box, "References: <r%d@mail.example.com>\r\n <q%d@mail.example.com>\r\n", i, i)
 		box.WriteString("MIME-Version: 1.0\r\n\r\nok\r\n\r\n")
