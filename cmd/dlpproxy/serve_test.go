@@ -203,7 +203,7 @@ func TestServeEndToEnd(t *testing.T) {
 			{"dlp_inspected_bytes_total", map[string]string{"direction": "request"}},
 			{"dlp_findings_total", map[string]string{"detector": "cn_resident_id"}},
 			{"dlp_requests_total", map[string]string{"outcome": "allowed"}},
-			{"dlp_policy_info", map[string]string{"version": "default-2026.1"}},
+			{"dlp_policy_info", map[string]string{"version": "default-2026.2"}},
 		} {
 			if v := scrape(t, adminAddr, c.name, c.labels); v <= 0 {
 				t.Errorf("%s%v = %v, want > 0", c.name, c.labels, v)
@@ -222,7 +222,7 @@ func TestServeEndToEnd(t *testing.T) {
 	})
 	t.Run("good policy reload applies", func(t *testing.T) {
 		strict := strings.Replace(string(policy.DefaultYAML()), "cn_resident_id: 50", "cn_resident_id: 20", 1)
-		strict = strings.Replace(strict, `version: "default-2026.1"`, `version: "strict-1"`, 1)
+		strict = strings.Replace(strict, `version: "default-2026.2"`, `version: "strict-1"`, 1)
 		writeFile(t, f.policyPath, []byte(strict))
 		reload <- syscall.SIGHUP
 		waitFor(t, func() bool {

@@ -23,7 +23,7 @@ func TestDefaultCompilesClean(t *testing.T) {
 	if err != nil || len(warns) != 0 {
 		t.Fatalf("default policy: err %v, warnings %v", err, warns)
 	}
-	want := []inspect.Detector{inspect.ResidentID, inspect.Mobile, inspect.BankCard, inspect.Email}
+	want := []inspect.Detector{inspect.ResidentID, inspect.Mobile, inspect.BankCard, inspect.Email, inspect.Passport, inspect.TravelPermit}
 	if got := Default().Detectors(); !slices.Equal(got, want) {
 		t.Errorf("Detectors() = %v, want %v", got, want)
 	}
@@ -49,6 +49,9 @@ func TestDefaultDecisions(t *testing.T) {
 		{"499 mobiles", map[inspect.Detector]int{inspect.Mobile: 499}, Log, "log-personal-information", []string{"log-personal-information"}},
 		{"500 mobiles", map[inspect.Detector]int{inspect.Mobile: 500}, Block, "block-bulk-contacts", []string{"log-personal-information"}},
 		{"500 emails 50 ids", map[inspect.Detector]int{inspect.Email: 500, inspect.ResidentID: 50}, Block, "block-bulk-ids-and-cards", []string{"log-personal-information"}},
+		{"10 passports", map[inspect.Detector]int{inspect.Passport: 10}, Log, "log-personal-information", []string{"log-personal-information"}},
+		{"50 passports", map[inspect.Detector]int{inspect.Passport: 50}, Block, "block-bulk-ids-and-cards", []string{"log-personal-information"}},
+		{"50 travel permits", map[inspect.Detector]int{inspect.TravelPermit: 50}, Block, "block-bulk-ids-and-cards", []string{"log-personal-information"}},
 		{"1000 names", map[inspect.Detector]int{inspect.Name: 1000}, Allow, "", nil},
 	}
 	for _, dir := range []Direction{Request, Response} {

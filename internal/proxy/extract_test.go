@@ -64,6 +64,7 @@ func TestLeakShapesThroughProxy(t *testing.T) {
 	shapes := leakShapes(t, recs)
 	block := newPIEnv(t, compilePolicy(t), nil)
 	count := newPIEnv(t, compilePolicy(t, "cn_resident_id: 50", "cn_resident_id: 100000", "bank_card: 50", "bank_card: 100000",
+		"cn_passport: 50", "cn_passport: 100000", "cn_travel_permit: 50", "cn_travel_permit: 100000",
 		"cn_mobile: 500", "cn_mobile: 100000", "email: 500", "email: 100000"), nil)
 	var want map[string]int
 	for i, sh := range shapes {
@@ -98,7 +99,7 @@ func TestLeakShapesThroughProxy(t *testing.T) {
 		}
 	}
 	inc := incidentFor(t, count.logs, "/upload/1")
-	wantParts := []loggedPart{{Field: "note"}, {Field: "file", File: "张*****.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Found: want["cn_resident_id"] + want["cn_mobile"] + want["bank_card"] + want["email"] + want["passport"]}}
+	wantParts := []loggedPart{{Field: "note"}, {Field: "file", File: "张*****.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Found: want["cn_resident_id"] + want["cn_mobile"] + want["bank_card"] + want["email"] + want["cn_passport"]}}
 	if fmt.Sprint(inc.Parts) != fmt.Sprint(wantParts) {
 		t.Errorf("incident parts %+v, want %+v", inc.Parts, wantParts)
 	}

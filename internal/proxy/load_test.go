@@ -263,7 +263,7 @@ func TestGracefulShutdown(t *testing.T) {
 // PI-bearing, while the policy is swapped 30 times: every clean request
 // passes, every PI-bearing one is blocked, none fails.
 func TestReloadUnderLoad(t *testing.T) {
-	snaps := []*policy.Snapshot{compilePolicy(t), compilePolicy(t, `version: "default-2026.1"`, `version: "reloaded"`)}
+	snaps := []*policy.Snapshot{compilePolicy(t), compilePolicy(t, `version: "default-2026.2"`, `version: "reloaded"`)}
 	var current atomic.Pointer[policy.Snapshot]
 	current.Store(snaps[0])
 	up := httptest.NewServer(discard())
