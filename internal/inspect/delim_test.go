@@ -174,7 +174,8 @@ func TestTextTableHeaderRows(t *testing.T) {
 
 // TestFullWidthAt: a full-width ＠ (U+FF20), raw or escaped, joins an
 // e-mail address as '@' does and counts as the same value; a broken or
-// partial one does not.
+// partial one does not. So do the HTML character references of '@' and
+// '＠' (&#64;, &#x40;, &commat;, &#65312;, &#xff20;), and no other.
 func TestFullWidthAt(t *testing.T) {
 	one := countsOf(map[Detector]int{Email: 1})
 	none := [NumDetectors]int{}
@@ -201,6 +202,14 @@ func TestFullWidthAt(t *testing.T) {
 		{"percent of Ａ", "zhang%EF%BC%A1qq.com", none},
 		{"escape cut", `"zhang\uff2qq.com"`, none},
 		{"escape of Ａ", `"zhang\uff21qq.com"`, none},
+		{"html decimal", "<p>zhang.san&#64;qq.com</p>", one},
+		{"html decimal, padded", "zhang.san&#064;qq.com", one},
+		{"html hex", "zhang.san&#x40;qq.com zhang.san&#X40;QQ.com", one},
+		{"html name", "zhang.san&commat;qq.com", one},
+		{"html full-width", "zhang.san&#65312;qq.com zhang.san&#xFF20;qq.com zhang.san@qq.com", one},
+		{"html entities, two addresses", "a&#64;qq.com&amp;b&#64;163.com", countsOf(map[Detector]int{Email: 2})},
+		{"html other references", "zhang&#65;qq.com zhang&#640;qq.com zhang&#64qq.com zhang&comma;qq.com zhang&amp;qq.com", none},
+		{"html reference cut", "zhang&#6", none},
 	}
 	runScanTests(t, tests)
 	e := newTestEngine(t)

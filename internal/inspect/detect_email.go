@@ -7,7 +7,8 @@ import "bytes"
 // Accepted: local part of letters, digits and . _ % + - (1-64 bytes, not
 // starting or ending with a dot), '@' (or the full-width '＠' U+FF20 typed in
 // full-width input mode; either also as %40, %EF%BC%A0, \u0040 or \uff20 in
-// form bodies and JSON strings), and a domain of
+// form bodies and JSON strings, and as &#64;, &#x40;, &commat;, &#65312; or
+// &#xff20; in HTML), and a domain of
 // at least two dot-separated labels of letters, digits and hyphens whose last
 // label is 2-24 letters. Counted case-insensitively.
 // Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
@@ -74,22 +75,27 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 }
 
 // The escapes of '@' and '＠' U+FF20 an address may be written with, hex
-// letters in lower case: percent-encoded in form bodies, \u-escaped in
-// JSON strings.
+// letters and names in lower case: percent-encoded in form bodies,
+// \u-escaped in JSON strings, character references in HTML (the
+// zhang&#64;example.com a page writes to keep address harvesters off).
 var (
-	percentAts = [...]string{"%40", "%ef%bc%a0"}
-	jsonAts    = [...]string{`\u0040`, `\uff20`}
+	percentAts = []string{"%40", "%ef%bc%a0"}
+	jsonAts    = []string{`\u0040`, `\uff20`}
+	htmlAts    = []string{"&#64;", "&#064;", "&#x40;", "&#x0040;", "&commat;", "&#65312;", "&#xff20;"}
 )
 
 // escapedAtWidth returns the width of the escape of '@' or '＠' at b[i:end]
-// (percentAts, jsonAts; hex letters in either case), or 0. Every one has
-// '0' or 'f' for its third byte (see mayBeEscapedAt).
+// (percentAts, jsonAts, htmlAts; hex letters and names in either case),
+// or 0. The first test is mayBeEscapedAt.
 func escapedAtWidth(b []byte, i, end int) int {
-	forms := &percentAts
+	var forms []string
 	switch b[i] {
 	case '%':
+		forms = percentAts
 	case '\\':
-		forms = &jsonAts
+		forms = jsonAts
+	case '&':
+		forms = htmlAts
 	default:
 		return 0
 	}
@@ -103,9 +109,16 @@ func escapedAtWidth(b []byte, i, end int) int {
 
 // mayBeEscapedAt is the first test of escapedAtWidth, cheap enough to
 // inline where every escape of anything (%E4, &amp;, \u4e2d) is asked: the
-// third byte of the escape at b[i:end] is '0' or 'f'.
+// third byte of a percent or JSON escape at b[i:end] is '0' or 'f'; a
+// character reference of '@' opens with &#6, &#0, &#x or &co.
 func mayBeEscapedAt(b []byte, i, end int) bool {
-	return i+2 < end && (b[i+2] == '0' || b[i+2]|0x20 == 'f')
+	if i+2 >= end {
+		return false
+	}
+	if c := b[i+2] | 0x20; b[i] == '&' {
+		return b[i+1] == '#' && (c == '6' || c == '0' || c == 'x') || b[i+1]|0x20 == 'c' && c == 'o'
+	}
+	return b[i+2] == '0' || b[i+2]|0x20 == 'f'
 }
 
 // hasPrefixFold reports whether b starts with lower, a lower-case ASCII
