@@ -571,10 +571,14 @@ func (s *Scanner) labelWindow(p int) []byte {
 }
 
 // hasContext reports whether a value of detector d starting at p sits under
-// one of d's labels: in its CSV column's header, or in its own label window.
+// one of d's labels: in its CSV column's header, as the text of an HTML
+// table cell its column or row header names, or in its own label window.
 func (s *Scanner) hasContext(d Detector, p int) bool {
 	if s.csv.table != nil {
 		return s.csv.column(d)
+	}
+	if t := &s.table; t.cell&(1<<d) != 0 && s.base+int64(p) == t.cellAt {
+		return true // the text of an HTML table cell under its label
 	}
 	return s.e.keywords.has(d, foldCase(&s.fold, s.labelWindow(p)))
 }

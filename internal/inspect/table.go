@@ -17,7 +17,18 @@ type tableState struct {
 	col  int              // cells opened so far in the current row
 	row  contextClass     // labels of the row's header cell, for the <td> right after it
 	cols [64]contextClass // labels of the header row's cells, by column
+
+	// The labels of the current <td> that name a document (passport,
+	// travel permit) or a card, and the stream offset where its text
+	// starts: a value that starts there has the column's context.
+	cell   contextClass
+	cellAt int64
 }
+
+// cellContext are the detectors whose values a <td> labels through
+// hasContext, when they start its text; names and addresses are read by
+// the <td> itself.
+const cellContext = contextClass(1<<Passport | 1<<TravelPermit | 1<<BankCard)
 
 // Tags the table bookkeeping reads.
 const (
@@ -40,8 +51,9 @@ func (s *Scanner) tag(i, end int) int {
 		*t = tableState{}
 	case kind == tagOther || !t.on && kind != tagTH:
 	case kind == tagTR:
-		t.col, t.row = 0, 0
+		t.col, t.row, t.cell = 0, 0, 0
 	case kind == tagTH:
+		t.cell = 0
 		if !t.on {
 			*t = tableState{on: true}
 		}
@@ -61,6 +73,10 @@ func (s *Scanner) tag(i, end int) int {
 		}
 		t.body, t.row = true, 0
 		t.col++
+		t.cell = labels & cellContext
+		if t.cell != 0 {
+			t.cellAt = s.base + int64(cellStart(b, j, end))
+		}
 		if labels&(1<<Name|1<<Address) != 0 {
 			s.labelledValue(cellStart(b, j, end), end, labels)
 		}

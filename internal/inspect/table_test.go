@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,41 @@ func TestHTMLTables(t *testing.T) {
 		{"tags outside tables", "<p>姓名</p><div>张三</div><title>李四</title><th", [NumDetectors]int{}},
 	}
 	runScanTests(t, tests)
+}
+
+// TestHTMLTableDocuments: a passport, travel permit or legacy card number
+// that is the text of a cell its column or row header names has that
+// header's context, as in a CSV column; anywhere else in or after the table
+// it needs a label of its own.
+func TestHTMLTableDocuments(t *testing.T) {
+	header := []string{"姓名", "护照号码", "港澳通行证"}
+	tests := []scanTest{
+		{"columns", htmlTable(header,
+			[]string{"张三", "E12345678", "C12345678"},
+			[]string{"李四", "G87654321", "C87654321"}),
+			countsOf(map[Detector]int{Name: 2, Passport: 2, TravelPermit: 2})},
+		{"row header", "<table><tr><th>护照号</th><td>EA1234567</td></tr></table>", countsOf(map[Detector]int{Passport: 1})},
+		{"inline markup and blanks", "<table><tr><th>Passport No.</th></tr><tr><td>\n <span>E12345678</span></td></tr></table>",
+			countsOf(map[Detector]int{Passport: 1})},
+		{"unlabelled column", htmlTable([]string{"编号", "型号"}, []string{"1", "E12345678"}), [NumDetectors]int{}},
+		{"not the cell's text", htmlTable([]string{"护照号码"}, []string{"型号 E12345678"}), [NumDetectors]int{}},
+		{"after the table", htmlTable([]string{"护照号码"}, []string{"E12345678"}) + "<p>G87654321</p>", countsOf(map[Detector]int{Passport: 1})},
+		{"header cell itself", "<table><tr><th>护照号码</th><th>E12345678</th></tr></table>", [NumDetectors]int{}},
+	}
+	runScanTests(t, tests)
+	e := newTestEngine(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, tt := range tests {
+		for n := range 70 { // every tag across a pass boundary
+			body := []byte(strings.Repeat("x", n) + tt.give)
+			if why := splitMismatch(e, r, body); why != "" {
+				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
+			}
+			if whole, chunked := scanAll(e, body), oneByteScan(e, body); whole != chunked {
+				t.Fatalf("%s padded by %d: whole %v, one byte at a time %v", tt.name, n, whole, chunked)
+			}
+		}
+	}
 }
 
 // TestTablesAndVerbsSplitInvariance scans tables and verb labels whole and
