@@ -98,6 +98,8 @@ func TestHTMLTableDocuments(t *testing.T) {
 		{"not the cell's text", htmlTable([]string{"护照号码"}, []string{"型号 E12345678"}), [NumDetectors]int{}},
 		{"after the table", htmlTable([]string{"护照号码"}, []string{"E12345678"}) + "<p>G87654321</p>", countsOf(map[Detector]int{Passport: 1})},
 		{"header cell itself", "<table><tr><th>护照号码</th><th>E12345678</th></tr></table>", [NumDetectors]int{}},
+		{"legacy card column", htmlTable([]string{"银行卡号", "备注"}, []string{"6222021234567890121", "6222021234567890122"}),
+			countsOf(map[Detector]int{BankCard: 1})},
 	}
 	runScanTests(t, tests)
 	e := newTestEngine(t)
