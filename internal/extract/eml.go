@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/bits"
 	"mime"
-	"mime/quotedprintable"
 	"strings"
 
 	"golang.org/x/text/transform"
@@ -347,13 +346,15 @@ func wordCharset(charset string, input io.Reader) (io.Reader, error) {
 // entity inspects the body of a MIME entity (a message's, a part's) with
 // Content-Type ctype and Content-Transfer-Encoding cte: quoted-printable
 // and base64 are decoded, anything else is read as it is. A body that
-// does not decode is a decode error, and the rest of r is read as text.
+// does not decode (base64; quoted-printable decodes any bytes, so only
+// when its input fails) is a decode error, and the rest of r is read as
+// text.
 func (x *Extractor) entity(r io.Reader, ctype, cte string, depth int) error {
 	var d, rest io.Reader // the decoder; what is left to read as text when it fails
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "quoted-printable":
-		lr := &lineReader{br: bufio.NewReaderSize(r, 4<<10)}
-		d, rest = x.mapDecoder(quotedprintable.NewReader(lr), lr), lr
+		q := newQPReader(r)
+		d, rest = x.mapDecoder(q, q), q.br
 		defer x.pop()
 	case "base64":
 		fr := &fullReader{r: r}
@@ -429,23 +430,17 @@ func mboxNext(br *bufio.Reader) bool {
 }
 
 // lineReader hands out the lines of br, at most one per Read: a
-// bufio.Reader on top of it (quoted-printable's) then holds no more than
-// the line being read. stop, if set, ends the stream before a line other
-// than the first (the next message of an mbox).
+// bufio.Reader on top of it then holds no more than the line being read.
+// stop, if set, ends the stream before a line other than the first (the
+// next message of an mbox).
 type lineReader struct {
 	br      *bufio.Reader
 	stop    func(*bufio.Reader) bool
 	line    []byte // the rest of the current line, not yet handed out
-	cur     int    // length of the current line
-	n       int64  // bytes handed out
 	started bool   // a line was read
 	mid     bool   // the current line goes on past the buffer
 	err     error  // the error that ended the lines
 }
-
-// position is where a quoted-printable decoder reading l stands: it
-// decodes the line it holds (all of it, in its buffer) or a later one.
-func (l *lineReader) position() (read, from int64) { return l.n, l.n - int64(l.cur) }
 
 func (l *lineReader) Read(p []byte) (int, error) {
 	if len(l.line) == 0 {
@@ -462,19 +457,18 @@ func (l *lineReader) Read(p []byte) (int, error) {
 		if err != nil && !l.mid {
 			l.err = err
 		}
-		l.line, l.cur = line, len(line)
+		l.line = line
 		if len(line) == 0 {
 			return 0, l.err
 		}
 	}
 	n := copy(p, l.line)
 	l.line = l.line[n:]
-	l.n += int64(n)
 	return n, nil
 }
 
-// decodePiece bounds what a decoder decodes in one Read: quoted-printable
-// fills the reader's buffer line by line, waiting for input as it goes.
+// decodePiece bounds what a decoder decodes in one Read, so that the
+// marks of where its output starts in its input stay fine-grained.
 const decodePiece = 4 << 10
 
 // decoderInput is the input of a decoder: read is how much of it the
@@ -535,9 +529,10 @@ func (m *mapped) held() int64 {
 // they were cut into writes. It keeps a copy of the last read: the block
 // a decoder failed on is read again as text.
 type fullReader struct {
-	r    io.Reader
-	last []byte
-	n    int64 // bytes read
+	r       io.Reader
+	last    []byte
+	n       int64 // bytes read
+	pending int   // bytes of the read under way, handed out by r already
 	// Where base64 decoding stands: the last read started at lastStart,
 	// and quad characters of a quantum, from quadStart, are read.
 	lastStart, quadStart int64
@@ -545,10 +540,17 @@ type fullReader struct {
 }
 
 func (f *fullReader) Read(p []byte) (int, error) {
-	n, err := io.ReadFull(f.r, p)
+	var err error
+	for f.pending < len(p) && err == nil { // r may wait for input between reads: pending counts what it gave
+		var k int
+		k, err = f.r.Read(p[f.pending:])
+		f.pending += k
+	}
+	n := f.pending
+	f.pending = 0
 	f.last = append(f.last[:0], p[:n]...)
 	f.advance(p[:n])
-	if n > 0 && errors.Is(err, io.ErrUnexpectedEOF) { // the next read reports the end (or the error) again
+	if n > 0 && errors.Is(err, io.EOF) { // the next read reports the end again
 		err = nil
 	}
 	return n, err
@@ -584,7 +586,7 @@ func (f *fullReader) position() (read, from int64) {
 	if f.quad > 0 {
 		from = min(from, f.quadStart)
 	}
-	return f.n, from
+	return f.n + int64(f.pending), from
 }
 
 // lastRead returns a reader of the last read, from where it is read.

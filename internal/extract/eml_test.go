@@ -295,7 +295,8 @@ func TestEMLMalformed(t *testing.T) {
 		mobiles int
 		reasons []string
 	}{
-		{"bad quoted-printable", head + "Content-Transfer-Encoding: quoted-printable\r\n\r\n13800138000 \x00 bad byte\r\n13900139000\r\n", 2, []string{ReasonDecodeError}},
+		{"control byte in quoted-printable", head + "Content-Transfer-Encoding: quoted-printable\r\n\r\n13800138000 \x00 bad byte\r\n13900139000\r\n", 2, nil}, // decoded leniently
+		{"quoted-printable part cut off", head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n13800138000\r\n1390013=\r\n9000 =", 2, []string{ReasonDecodeError}},
 		{"bad base64 body", head + "Content-Transfer-Encoding: base64\r\n\r\n%%%% 13900139000 %%%%\r\n" + strings.Repeat("text ", 300) + "\r\n13700137000\r\n", 2, []string{ReasonDecodeError}},
 		{"bad base64 attachment", head + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
 			base64.StdEncoding.EncodeToString([]byte("13800138000,")) + "\r\n@@ 13900139000\r\n--b--\r\n", 2, []string{ReasonDecodeError}},
