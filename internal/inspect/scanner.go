@@ -331,8 +331,11 @@ func (s *Scanner) scan(final bool) {
 	}
 	if i == limit && !final {
 		// A run of digits (maybe escaped) skipped just before the limit may
-		// go on after it: leave it, undecided, for the next pass.
-		for i > lo && mayBeInRun(b, i-1) {
+		// go on after it: leave it, undecided, for the next pass. A decision
+		// reads no more than maxSpan bytes, so the walk goes no further
+		// back: over a longer run of spaces or hyphens the pass still moves
+		// on, and a long run is not rescanned by every pass.
+		for i > max(lo, limit-maxSpan) && mayBeInRun(b, i-1) {
 			i--
 		}
 	}
