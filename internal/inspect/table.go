@@ -61,18 +61,19 @@ func (s *Scanner) tag(i, end int) int {
 		if cell, ok := cellText(b, j, end); ok {
 			labels = s.e.keywords.in(foldCase(&s.fold, cell))
 		}
-		if !t.body && t.col < len(t.cols) {
-			t.cols[t.col] = labels
+		span := colspan(b, j, end)
+		for k := t.col; !t.body && k < min(t.col+span, len(t.cols)); k++ {
+			t.cols[k] = labels
 		}
 		t.row = labels
-		t.col++
+		t.col += span
 	default: // <td>
 		labels := t.row
 		if t.col < len(t.cols) {
 			labels |= t.cols[t.col]
 		}
 		t.body, t.row = true, 0
-		t.col++
+		t.col += colspan(b, j, end)
 		t.cell = labels & cellContext
 		if t.cell != 0 {
 			t.cellAt = s.base + int64(cellStart(b, j, end))
@@ -109,6 +110,34 @@ func tagKind(b []byte, j, end int) (kind, next int) {
 		return tagTable, k
 	}
 	return tagOther, k
+}
+
+// colspan returns how many columns the cell whose tag's attributes start
+// at j spans: its colspan attribute (1 to len(tableState.cols)), else 1.
+// A merged cell (<td colspan="2">合计</td>) moves the cells after it to
+// their own columns' labels.
+func colspan(b []byte, j, end int) int {
+	gt := bytes.IndexByte(b[j:end], '>')
+	if gt < 0 {
+		return 1
+	}
+	attrs := b[j : j+gt]
+	k := 0
+	for k < len(attrs) && !hasPrefixFold(attrs[k:], "colspan") {
+		k++
+	}
+	if k == len(attrs) {
+		return 1
+	}
+	v := bytes.TrimLeft(attrs[k+len("colspan"):], " =\"'")
+	n := 0
+	for _, c := range v {
+		if !isDigit(c) || n > len(tableState{}.cols) {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return min(max(n, 1), len(tableState{}.cols))
 }
 
 // cellStart returns where the text of the cell whose tag's attributes start

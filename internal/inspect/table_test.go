@@ -100,6 +100,17 @@ func TestHTMLTableDocuments(t *testing.T) {
 		{"header cell itself", "<table><tr><th>护照号码</th><th>E12345678</th></tr></table>", [NumDetectors]int{}},
 		{"legacy card column", htmlTable([]string{"银行卡号", "备注"}, []string{"6222021234567890121", "6222021234567890122"}),
 			countsOf(map[Detector]int{BankCard: 1})},
+		// A merged cell spans its columns: the cell after it is under 型号,
+		// not under 护照号 (a product list with merged totals counted its
+		// model numbers as passports), and a merged header heads both.
+		{"merged value cell", "<table><tr><th>序号</th><th>护照号</th><th>型号</th></tr><tr><td colspan=\"2\">合计</td><td>E12345678</td></tr></table>",
+			[NumDetectors]int{}},
+		{"merged value cell, unquoted", "<table><tr><th>序号</th><th>护照号</th><th>型号</th></tr><tr><TD COLSPAN=2>合计</TD><td>E12345678</td></tr></table>",
+			[NumDetectors]int{}},
+		{"merged header cell", "<table><tr><th colspan='2'>护照号</th><th>型号</th></tr><tr><td>E12345678</td><td>G12345678</td><td>E87654321</td></tr></table>",
+			countsOf(map[Detector]int{Passport: 2})},
+		{"column after a merged cell", "<table><tr><th>序号</th><th>型号</th><th>护照号</th></tr><tr><td colspan=\"2\">1</td><td>E12345678</td></tr></table>",
+			countsOf(map[Detector]int{Passport: 1})},
 	}
 	runScanTests(t, tests)
 	e := newTestEngine(t)
