@@ -73,7 +73,7 @@ func (s *Scanner) readHeader(final bool) bool {
 	}
 	delim := table.delim
 	var cols [len(s.csv.cols)]contextClass
-	labelled := 0 // cells with labels
+	labelled, words, cells := 0, 0, 0 // cells with labels, with inner spaces, not empty
 	// Cells one by one, without bytes.Split's slice: a message that is
 	// decided part by part (every event of an event stream) reads a first
 	// line per part.
@@ -86,6 +86,12 @@ func (s *Scanner) readHeader(final bool) bool {
 		if len(cell) > headerCellMax || bytes.ContainsAny(cell, "\":={}[]<>") {
 			return true // a record or markup, not a header row
 		}
+		if len(cell) > 0 {
+			cells++
+			if bytes.IndexByte(cell, ' ') >= 0 {
+				words++
+			}
+		}
 		if i < len(cols) && len(cell) > 0 {
 			if cols[i] = s.e.keywords.in(foldCase(&s.fold, cell)); cols[i] != 0 {
 				labelled++
@@ -93,9 +99,11 @@ func (s *Scanner) readHeader(final bool) bool {
 		}
 	}
 	// A ';' or '|' also punctuates titles, log lines and code: such a
-	// first line makes a table only with two labelled columns (客户; 姓名
-	// 地址 is a title, 姓名 | 住址 a header).
-	if labelled >= 2 || labelled == 1 && (delim == ',' || delim == '\t') {
+	// first line makes a table with two labelled columns, or with one
+	// among three or more cells of single words (客户; 姓名 地址 is a
+	// title; 姓名 | 住址 and 序号;姓名;备注 are headers).
+	table1 := delim == ',' || delim == '\t' || cells >= 3 && words == 0
+	if labelled >= 2 || labelled == 1 && table1 {
 		s.csv.cols = cols
 		s.csv.table = table
 	}
