@@ -307,20 +307,16 @@ func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err erro
 			continue
 		}
 		value := strings.TrimSpace(string(line[len(name)+1:]))
-		switch strings.ToLower(string(name)) {
-		case "content-type":
+		switch field := strings.ToLower(string(name)); {
+		case field == "content-type":
 			ctype = value
-		case "content-transfer-encoding":
+		case field == "content-transfer-encoding":
 			cte = value
-		case "in-reply-to", "references", "content-id":
+		case messageIdentifier(field):
 			// Message identifiers are spelt like addresses (<id@host>) but
 			// name no one: an mbox of 500 messages would otherwise count
 			// 500 e-mail addresses. The rest of the value is still read.
 			value = strings.ReplaceAll(value, "@", " ")
-		default:
-			if hasSuffixFold(name, "message-id") { // Message-ID, Resent-Message-ID, X-MS-Exchange-...-Message-ID
-				value = strings.ReplaceAll(value, "@", " ")
-			}
 		}
 		if d, err := dec.DecodeHeader(value); err == nil {
 			value = d
@@ -604,8 +600,9 @@ func (l *lastRead) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// hasSuffixFold reports whether b ends with the lower-case ASCII suffix,
-// in any letter case.
-func hasSuffixFold(b []byte, suffix string) bool {
-	return len(b) >= len(suffix) && strings.EqualFold(string(b[len(b)-len(suffix):]), suffix)
+// messageIdentifier reports whether the lower-case field name names a
+// message identifier: In-Reply-To, References, Content-ID, and every field
+// ending in Message-ID (Resent-Message-ID, X-Microsoft-Original-Message-ID).
+func messageIdentifier(field string) bool {
+	return field == "in-reply-to" || field == "references" || field == "content-id" || strings.HasSuffix(field, "message-id")
 }

@@ -75,11 +75,13 @@ func (s *Scanner) tag(i, end int) int {
 		t.body, t.row = true, 0
 		t.col += colspan(b, j, end)
 		t.cell = labels & cellContext
-		if t.cell != 0 {
-			t.cellAt = s.base + int64(cellStart(b, j, end))
+		if t.cell == 0 && labels&(1<<Name|1<<Address) == 0 {
+			break
 		}
+		text := cellStart(b, j, end)
+		t.cellAt = s.base + int64(text)
 		if labels&(1<<Name|1<<Address) != 0 {
-			s.labelledValue(cellStart(b, j, end), end, labels)
+			s.labelledValue(text, end, labels)
 		}
 	}
 	return i + 1
