@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
+	"net/textproto"
+	"slices"
 	"strings"
 )
 
@@ -143,14 +146,16 @@ func sniffBoundary(head []byte) string {
 // close delimiter as content of their own: mime/multipart skips the one
 // unread and leaves the other in its buffer.
 func (x *Extractor) multipart(r io.Reader, boundary string, depth int) error {
-	f := &fence{br: bufio.NewReaderSize(r, fenceBuf), dash: []byte("--" + boundary)}
+	f := &fence{br: bufio.NewReaderSize(r, fenceBuf), dash: []byte("--" + boundary), head: -1}
 	// mime/multipart reads ahead through a 4 KiB bufio.Reader and peeks
 	// for the boundary; 8 KiB bounds what it holds, the fence holds its own.
-	x.push(&frame{fixed: 8 << 10, held: func() int64 { return int64(len(f.line) + f.br.Buffered()) }})
+	// A part's header is held from its first byte until its text is
+	// written, however long it is (see formParts).
+	x.push(&frame{fixed: 8 << 10, held: func() int64 { return int64(len(f.line)+f.br.Buffered()) + f.headHeld() }})
 	defer x.pop()
 	err := x.outside((*preamble)(f), depth+1)
 	if err == nil {
-		err = x.formParts(multipart.NewReader(f, boundary), depth)
+		err = x.formParts(multipart.NewReader(f, boundary), f, depth)
 	}
 	if errors.Is(err, errStopped) {
 		return err
@@ -184,10 +189,12 @@ func (x *Extractor) asText(r io.Reader, head []byte, depth int) error {
 	return err
 }
 
-// formParts inspects the parts of mr. An error other than a stop is a decode
-// error of the body.
-func (x *Extractor) formParts(mr *multipart.Reader, depth int) error {
+// formParts inspects the parts of mr, which reads f: each part's header
+// fields as text (see partHeader), then its body. An error other than a
+// stop is a decode error of the body.
+func (x *Extractor) formParts(mr *multipart.Reader, f *fence, depth int) error {
 	for {
+		f.head = f.handed // what mr reads from here on is held: the header's text is not yet written
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -197,7 +204,11 @@ func (x *Extractor) formParts(mr *multipart.Reader, depth int) error {
 		}
 		x.boundary()
 		before := x.s.Tally().Total()
-		err = x.entity(p, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), depth+1)
+		err = x.partHeader(p.Header, depth+1)
+		f.head = -1
+		if err == nil {
+			err = x.entity(p, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), depth+1)
+		}
 		x.boundary() // decides the part, so Found is exact
 		if len(x.parts) < maxParts {
 			x.parts = append(x.parts, Part{
@@ -211,6 +222,33 @@ func (x *Extractor) formParts(mr *multipart.Reader, depth int) error {
 			return err
 		}
 	}
+}
+
+// partHeader inspects the header fields of a part as text, a part of its
+// own, as a message's header block is read (see fieldText): a file name
+// raw, RFC 2047 encoded (filename="=?UTF-8?B?...?=") or RFC 2231 encoded
+// (filename*=UTF-8”%E5%BC%A0...) is read decoded, so 300 photos named
+// after their holders' names and IDs count 300 IDs. mime/multipart keeps
+// the fields in a map: they are read in the order of their names, each
+// name's values in order.
+func (x *Extractor) partHeader(h textproto.MIMEHeader, depth int) error {
+	names := slices.Sorted(maps.Keys(h))
+	size := 0
+	for _, name := range names {
+		for _, v := range h[name] {
+			size += len(name) + len(v) + 3
+		}
+	}
+	dec := mime.WordDecoder{CharsetReader: wordCharset}
+	out := x.getBuf(size)[:0]
+	defer func() { x.putBuf(out) }()
+	for _, name := range names {
+		field := strings.ToLower(name)
+		for _, v := range h[name] {
+			out = fieldText(out, &dec, name, field, strings.TrimSpace(v))
+		}
+	}
+	return x.headerText(out, depth)
 }
 
 // fenceBuf is the fence's line buffer; a longer line is handed on in
@@ -229,6 +267,18 @@ type fence struct {
 	body   bool   // the first delimiter line was read: the preamble is over
 	closed bool   // the close delimiter line was read
 	err    error  // the read error that ended the lines
+	handed int64  // bytes handed out by Read
+	head   int64  // handed when the part header being read began, or -1
+}
+
+// headHeld is how many bytes the fence handed out since the part header
+// being read began: the parser holds them, or they are the header whose
+// text is not yet written.
+func (f *fence) headHeld() int64 {
+	if f.head < 0 {
+		return 0
+	}
+	return f.handed - f.head
 }
 
 // next reads the next line (or piece of a long line) into f.line and
@@ -283,6 +333,7 @@ func (f *fence) Read(p []byte) (int, error) {
 		f.line = f.line[c:]
 		n += c
 	}
+	f.handed += int64(n)
 	if n == 0 && f.closed {
 		return 0, io.EOF
 	}

@@ -3,11 +3,14 @@ package extract
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"io"
 	"math/bits"
 	"mime"
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/transform"
@@ -307,26 +310,45 @@ func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err erro
 			continue
 		}
 		value := strings.TrimSpace(string(line[len(name)+1:]))
-		switch field := strings.ToLower(string(name)); {
-		case field == "content-type":
+		field := strings.ToLower(string(name))
+		switch field {
+		case "content-type":
 			ctype = value
-		case field == "content-transfer-encoding":
+		case "content-transfer-encoding":
 			cte = value
-		case messageIdentifier(field):
-			// Message identifiers are spelt like addresses (<id@host>) but
-			// name no one: an mbox of 500 messages would otherwise count
-			// 500 e-mail addresses. The rest of the value is still read.
-			value = strings.ReplaceAll(value, "@", " ")
 		}
-		if d, err := dec.DecodeHeader(value); err == nil {
-			value = d
-		}
-		out = append(append(append(append(out, name...), ": "...), value...), '\n')
+		out = fieldText(out, &dec, string(name), field, value)
 	}
+	return ctype, cte, x.headerText(out, depth)
+}
+
+// headerText inspects the text of a header block (see fieldText) as a
+// part of its own.
+func (x *Extractor) headerText(text []byte, depth int) error {
 	x.boundary()
-	err = x.text(bytes.NewReader(out), sniffCharset(out[:min(len(out), sniffLen)], ""), depth, records{})
+	err := x.text(bytes.NewReader(text), sniffCharset(text[:min(len(text), sniffLen)], ""), depth, records{})
 	x.boundary()
-	return ctype, cte, err
+	return err
+}
+
+// fieldText appends to out the text one unfolded header field is read as:
+// "Name: value" and a line break, the value's encoded-words (RFC 2047)
+// decoded; then its parameters as paramText reads them.
+// field is the name in lower case. Message identifiers are spelt like
+// addresses (<id@host>) but name no one: an mbox of 500 messages would
+// otherwise count 500 e-mail addresses, so while a field named as one
+// reads as identifiers (see identifiers) its '@'s are blanked. The rest
+// of the value is still read.
+func fieldText(out []byte, dec *mime.WordDecoder, name, field, value string) []byte {
+	raw := value
+	if messageIdentifier(field) && identifiers(field, value) {
+		value = strings.ReplaceAll(value, "@", " ")
+	}
+	if d, err := dec.DecodeHeader(value); err == nil {
+		value = d
+	}
+	out = append(append(append(append(out, name...), ": "...), value...), '\n')
+	return paramText(out, dec, raw)
 }
 
 // wordCharset decodes the text of an encoded-word in charset (gb2312,
@@ -604,5 +626,262 @@ func (l *lastRead) Read(p []byte) (int, error) {
 // message identifier: In-Reply-To, References, Content-ID, and every field
 // ending in Message-ID (Resent-Message-ID, X-Microsoft-Original-Message-ID).
 func messageIdentifier(field string) bool {
-	return field == "in-reply-to" || field == "references" || field == "content-id" || strings.HasSuffix(field, "message-id")
+	return identifierList(field) || field == "content-id" || strings.HasSuffix(field, "message-id")
+}
+
+// identifierList reports whether the lower-case field name names a list
+// of message identifiers (RFC 5322 3.6.4); the others hold one.
+func identifierList(field string) bool { return field == "in-reply-to" || field == "references" }
+
+// maxBare is how many '@'s outside angle brackets a list of message
+// identifiers may hold: a bare identifier (id@host, from old mailers), an
+// address in an old In-Reply-To ("joe@example.com's message of ...").
+const maxBare = 2
+
+// identifiers reports whether the value of a field named as message
+// identifiers (see messageIdentifier) reads as identifiers, so that its
+// '@'s name no one. A message identifier is "<" id "@" host ">" (RFC 5322
+// 3.6.4: no blank, comma or second '@' inside), and only In-Reply-To and
+// References hold a list of them, separated by blanks (a comment, with
+// dates and commas in it, may follow one). So the value reads as
+// identifiers when every pair of angle brackets holds one '@' and no
+// blank or comma, at most maxBare '@'s stand outside them, and a field of
+// one identifier (Message-ID, X-*-Message-ID, Content-ID) holds at most
+// one '<...>' or bare '@' in all. A list of addresses hidden in such a
+// field (X-Foo-Message-ID: a@example.com, b@example.com, ... or
+// <a@example.com>, <b@example.com> ...) breaks one of these and is read
+// as text, its addresses counted; a list of angle-bracketed addresses in
+// References is not told from a thread's identifiers.
+func identifiers(field, value string) bool {
+	ids, bare, at := 0, 0, -1 // at: '@'s in the open angle brackets, -1 outside
+	for i := range len(value) {
+		switch c := value[i]; {
+		case c == '<' && at < 0:
+			ids, at = ids+1, 0
+		case c == '>' && at >= 0:
+			if at != 1 {
+				return false
+			}
+			at = -1
+		case c == '@' && at >= 0:
+			at++
+		case c == '@':
+			bare++
+		case at >= 0 && (c == ' ' || c == '\t' || c == ','):
+			return false
+		}
+	}
+	if identifierList(field) {
+		return bare <= maxBare
+	}
+	return ids+bare <= 1
+}
+
+// paramText appends to out the parameters of a header field value that
+// the field's own line does not spell readably, each on a line of its own
+// as "name=value". A parameter RFC 2231 extends has its continuations
+// (filename*0*=, filename*1*= ...) joined in order, its percent-encoding
+// undone and its charset ("filename*=GBK'zh'%D5%C5...") transcoded to
+// UTF-8: mime.ParseMediaType undoes them only in UTF-8 and US-ASCII, and
+// not at all when another parameter is malformed; here every parameter
+// whose name holds a '*' is decoded as far as it goes. A file name (the
+// filename and name parameters, plain, RFC 2047 or RFC 2231 encoded) is
+// read with its word separators blanked (see blankSeparators).
+func paramText(out []byte, dec *mime.WordDecoder, value string) []byte {
+	if strings.IndexByte(value, ';') < 0 {
+		return out
+	}
+	var segs []paramSeg
+	for i := paramEnd(value, 0); i < len(value); {
+		end := paramEnd(value, i+1)
+		if s, ok := parseParam(value[i+1 : end]); ok {
+			segs = append(segs, s)
+		}
+		i = end
+	}
+	slices.SortStableFunc(segs, func(a, b paramSeg) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.section, b.section))
+	})
+	for len(segs) > 0 {
+		n := 1
+		for n < len(segs) && segs[n].name == segs[0].name && segs[0].section >= 0 {
+			n++ // the segments of an extended parameter
+		}
+		out = paramLine(out, dec, segs[:n])
+		segs = segs[n:]
+	}
+	return out
+}
+
+// paramLine appends the line of one parameter (see paramText), made of
+// segs (a plain parameter is one), unless its field's line spells it as
+// it is read.
+func paramLine(out []byte, dec *mime.WordDecoder, segs []paramSeg) []byte {
+	name, plain := segs[0].name, segs[0].section < 0
+	file := name == "filename" || name == "name"
+	if plain && !file {
+		return out
+	}
+	start := len(out)
+	out = append(append(out, name...), '=')
+	v := len(out)
+	if plain {
+		d, err := dec.DecodeHeader(segs[0].value)
+		if err != nil {
+			d = segs[0].value
+		}
+		out = append(out, d...)
+	} else {
+		out = appendExtValue(out, segs)
+	}
+	if blanked := file && blankSeparators(out[v:]); plain && !blanked {
+		return out[:start]
+	}
+	return append(out, '\n')
+}
+
+// blankSeparators blanks the word separators of a file name in place and
+// reports whether there were any: every '_', and a '-' other than between
+// two digits (which may group a number, 110101-19900307-1234). A file
+// name's words are joined by them (张三_110101199003071234.jpg), where the
+// scanner takes both for parts of a word and would not read the ID. A
+// word holding '@' (an e-mail address) is left as it is.
+func blankSeparators(b []byte) bool {
+	blanked := false
+	for len(b) > 0 {
+		w := b
+		if i := bytes.IndexByte(b, ' '); i >= 0 {
+			w, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if bytes.IndexByte(w, '@') >= 0 {
+			continue
+		}
+		for i, c := range w {
+			if c == '_' || c == '-' && !(i > 0 && i+1 < len(w) && isDigit(w[i-1]) && isDigit(w[i+1])) {
+				w[i] = ' '
+				blanked = true
+			}
+		}
+	}
+	return blanked
+}
+
+// paramSeg is one parameter, or one segment of an RFC 2231 parameter
+// (name*section*=value, percent-encoded when ext; name*section=value).
+type paramSeg struct {
+	name    string // lower case
+	section int    // -1: a plain parameter, name=value
+	ext     bool
+	value   string // unquoted
+}
+
+// paramEnd returns the index of the first ';' of value from i on outside
+// a quoted string, or len(value).
+func paramEnd(value string, i int) int {
+	quoted := false
+	for ; i < len(value); i++ {
+		switch c := value[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			return i
+		}
+	}
+	return len(value)
+}
+
+// parseParam parses one parameter, attribute=value: a plain one or an
+// RFC 2231 one (name*, name*N or name*N*).
+func parseParam(param string) (paramSeg, bool) {
+	attr, v, ok := strings.Cut(param, "=")
+	attr = strings.ToLower(strings.TrimSpace(attr))
+	name, rest, star := strings.Cut(attr, "*")
+	if !ok || name == "" {
+		return paramSeg{}, false
+	}
+	s := paramSeg{name: name, section: -1}
+	if star {
+		s.section, s.ext = 0, strings.HasSuffix(attr, "*")
+		if num := strings.TrimSuffix(rest, "*"); num != "" {
+			n, err := strconv.Atoi(num)
+			if err != nil || n < 0 {
+				return paramSeg{}, false
+			}
+			s.section = n
+		}
+	}
+	s.value = unquote(strings.TrimSpace(v))
+	return s, true
+}
+
+// unquote returns the text of a quoted-string (RFC 2045: a backslash
+// quotes the character after it); a value not quoted is itself.
+func unquote(v string) string {
+	if !strings.HasPrefix(v, `"`) {
+		return v
+	}
+	v = strings.TrimSuffix(v[1:], `"`)
+	if strings.IndexByte(v, '\\') < 0 {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
+}
+
+// appendExtValue appends the value the segments of one parameter, in
+// order, spell: the charset and language of the first segment (if
+// extended) apply to all of them.
+func appendExtValue(out []byte, segs []paramSeg) []byte {
+	start := len(out)
+	charset := ""
+	for i, s := range segs {
+		v := s.value
+		if !s.ext {
+			out = append(out, v...)
+			continue
+		}
+		if i == 0 {
+			if cs, rest, ok := strings.Cut(v, "'"); ok {
+				if _, rest, ok = strings.Cut(rest, "'"); ok { // the language
+					charset, v = cs, rest
+				}
+			}
+		}
+		out = appendUnescaped(out, v)
+	}
+	e, kind := declaredEncoding(charset)
+	if e == nil || kind == kindUnsafe {
+		return out
+	}
+	d, err := e.NewDecoder().Bytes(out[start:])
+	if err != nil {
+		return out
+	}
+	return append(out[:start], d...)
+}
+
+// appendUnescaped appends v with its %XX escapes undone; a '%' not
+// followed by two hex digits is itself.
+func appendUnescaped(out []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' && i+2 < len(v) {
+			if h, l := unhex(v[i+1]), unhex(v[i+2]); h < 16 && l < 16 {
+				out = append(out, h<<4|l)
+				i += 2
+				continue
+			}
+		}
+		out = append(out, v[i])
+	}
+	return out
 }
