@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"unicode/utf8"
 )
 
 // Line-wrapped base64 (MIME, PEM) continues across a line break only when
@@ -22,6 +24,7 @@ const b64Lag = 3*3 + 3*4
 // minRun characters long) as nested content, in place of its text.
 func (t *textLayer) decodeRun() error {
 	x := t.x
+	t.run += payloadStart(t.buf[t.run:t.i])
 	t.emitText()
 	t.i, t.run = t.run, -1
 	d := &b64Reader{t: t}
@@ -128,12 +131,8 @@ func (d *b64Reader) step() error {
 	b := t.buf[:t.hi]
 	c := b[t.i]
 	switch w := charWidth(b, t.i, true); {
-	case w == 1:
-		d.add(b64Value[c])
-	case w == 2:
-		d.add(63)
-	case w == 3:
-		d.add(boolByte(b[t.i+2]|0x20 == 'b', 62, 63))
+	case w > 0:
+		d.add(charValue(b, t.i, w))
 	case c == '=' || hasPrefix(b[t.i:], "%3D") || hasPrefix(b[t.i:], "%3d"):
 		for t.i < t.hi {
 			switch {
@@ -165,6 +164,126 @@ func (d *b64Reader) step() error {
 	t.emitted = t.i
 	d.line++
 	return nil
+}
+
+// charValue is the 6-bit value of the base64 character of width w > 0
+// (see charWidth) at b[i].
+func charValue(b []byte, i, w int) byte {
+	switch w {
+	case 1:
+		return b64Value[b[i]]
+	case 2: // "\/"
+		return 63
+	}
+	return boolByte(b[i+2]|0x20 == 'b', 62, 63) // %2B, %2F
+}
+
+// alignChars is how many characters of a run decide where its payload
+// starts, and minAlignText how many decoded bytes of text (or a magic
+// number) make a start other than the run's first character.
+const (
+	alignChars   = 128
+	minAlignText = 24
+)
+
+// payloadStart returns the offset in run, a candidate base64 run, of the
+// character its payload starts at. Characters of the alphabet glued in
+// front of base64 ("-", "ab", a word) shift every quantum, and decoded
+// from its first character the payload is noise. So the first characters
+// of the run (up to alignChars) are decoded in each of the four
+// alignments, and the payload starts at the first quantum from which the
+// decoded bytes to the window's end are text (see textLike: at least
+// minAlignText of them) or start with the magic number of a container
+// the extractor sniffs. The run's first character wins when it qualifies,
+// and when no character does: data that is neither (an image, noise) is
+// decoded as before. Base64 of random bytes reads as text at a wrong
+// alignment about once in 10^5 runs.
+func payloadStart(run []byte) int {
+	var (
+		vals [alignChars]byte
+		offs [alignChars]int
+		n    int
+	)
+	for i := 0; i < len(run) && n < alignChars; n++ {
+		w := charWidth(run, i, true)
+		vals[n], offs[n] = charValue(run, i, w), i
+		i += w
+	}
+	var dec [4][alignChars / 4 * 3]byte
+	var ndec [4]int
+	for s := range 4 {
+		for q := s; q+4 <= n; q += 4 {
+			k := ndec[s]
+			dec[s][k] = vals[q]<<2 | vals[q+1]>>4
+			dec[s][k+1] = vals[q+1]<<4 | vals[q+2]>>2
+			dec[s][k+2] = vals[q+2]<<6 | vals[q+3]
+			ndec[s] = k + 3
+		}
+	}
+	for k := 0; k < n; k++ {
+		s, q := k%4, k/4
+		tail := dec[s][3*q : ndec[s]]
+		if len(tail) < minAlignText {
+			break
+		}
+		if !magic(tail) && !textLike(tail) {
+			continue
+		}
+		if s == 0 && maybeText(dec[0][:ndec[0]]) {
+			// In the run's own alignment, a window of text in a legacy
+			// charset (a GBK list) is the payload from its start.
+			break
+		}
+		return offs[k]
+	}
+	return 0
+}
+
+// magic reports whether b starts with the magic number of a container the
+// extractor sniffs.
+func magic(b []byte) bool {
+	for _, m := range [][]byte{zipMagic, gzipMagic, pdfMagic, oleMagic} {
+		if bytes.HasPrefix(b, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// textLike reports whether b reads as text: printable ASCII, tabs and line
+// breaks, UTF-8 characters from U+00A0 and GB2312 pairs (both bytes
+// A1-FE), with a character cut off at its end. Decoded at a wrong
+// alignment, base64 of text or of random bytes holds a control byte or a
+// broken sequence within a few bytes.
+func textLike(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r':
+			i++
+			continue
+		case c < 0x80:
+			return false
+		}
+		if r, w := utf8.DecodeRune(b[i:]); r >= 0xa0 && (r != utf8.RuneError || w > 1) {
+			i += w
+			continue
+		}
+		return !utf8.FullRune(b[i:]) // cut off by the window
+	}
+	return true
+}
+
+// maybeText reports whether b may be text in some charset: well-formed
+// GB18030 (which UTF-8 often is too) with no control byte but tabs and
+// line breaks.
+func maybeText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return isGB18030(b)
 }
 
 func boolByte(c bool, yes, no byte) byte {

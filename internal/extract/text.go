@@ -92,6 +92,7 @@ type textLayer struct {
 	chars   int // base64 characters in the candidate
 	hex     hexCase
 	list    bool // the candidate is a list of numbers joined by + or /, or a rule line: text
+	rule    bool // the candidate is a rule line: a run starts again after it
 	exact   bool // examining byte by byte; else skipping ahead
 	full    bool // the last read filled the buffer
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
@@ -200,8 +201,10 @@ func (t *textLayer) loop() error {
 			t.i++
 			continue
 		}
-		if t.run < 0 {
-			t.run, t.chars = i, 0
+		if t.run < 0 || (t.rule && (w != 1 || !ruleByte(b[i]))) {
+			// A rule line is text up to its last '-' or '+': base64 glued
+			// to it is a run of its own, decoded in its own alignment.
+			t.run, t.chars, t.rule = i, 0, false
 		}
 		t.chars++
 		t.i += w
@@ -210,7 +213,8 @@ func (t *textLayer) loop() error {
 		}
 		if t.chars == minRun {
 			t.hex = hexOf(b[t.run:t.i])
-			t.list = t.hex == hexNone && (numberList(b[t.run:t.i]) || ruleLine(b[t.run:t.i]))
+			t.rule = t.hex == hexNone && ruleLine(b[t.run:t.i])
+			t.list = t.rule || t.hex == hexNone && numberList(b[t.run:t.i])
 		} else if t.hex != hexNone && (w != 1 || !t.hex.has(b[i])) {
 			t.hex = hexNone
 		}
@@ -396,20 +400,24 @@ func numberList(run []byte) bool {
 	return false
 }
 
-// ruleLine reports whether a candidate base64 run is made of '-', '+'
-// and '=' only: the rule of a psql or MySQL table (-----+-----), a text
-// divider. Such a run is text: decoded, it would cut the table from its
-// header row. Base64 spells those only for the bytes FB EF BE over and
-// over; a run of '/' or '_' (base64 of FF bytes, common in binary data)
-// is still decoded.
+// ruleLine reports whether a candidate base64 run is made of '-' and '+'
+// only: the rule of a psql or MySQL table (-----+-----), a text divider.
+// Such a run is text: decoded, it would cut the table from its header
+// row. Base64 spells those only for the bytes FB EF BE over and over; a
+// run of '/' or '_' (base64 of FF bytes, common in binary data) is still
+// decoded. The rule ends at the first other character, where a run starts
+// again.
 func ruleLine(run []byte) bool {
 	for _, c := range run {
-		if c != '-' && c != '+' && c != '=' {
+		if !ruleByte(c) {
 			return false
 		}
 	}
 	return true
 }
+
+// ruleByte reports whether c may be in a rule line.
+func ruleByte(c byte) bool { return c == '-' || c == '+' }
 
 // listSep reports whether run[:i] ends with a separator of a number list
 // (or is empty): '+', '/', or %2B, %2F escaped.
