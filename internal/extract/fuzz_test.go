@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
+	"strings"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
@@ -83,6 +84,7 @@ func FuzzBase64(f *testing.F) {
 	f.Add([]byte(`{"f":"` + wrapped(csvData, `\r\n`) + `"}`))
 	f.Add([]byte("data:;base64," + wrapped(xlsx, "\n") + "\n1101011990"))
 	f.Add([]byte(`a=` + base64.URLEncoding.EncodeToString(csvData) + `%3D%3D&b=%2F%2B`))
+	f.Add([]byte("x-" + base64.StdEncoding.EncodeToString(csvData) + "\n" + strings.Repeat("-", 65) + "ab" + base64.StdEncoding.EncodeToString(csvData)))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "application/json") })
 }
