@@ -288,9 +288,9 @@ func peekHead(br *bufio.Reader, declared bool) (n int, mbox bool, err error) {
 }
 
 // header inspects a message's header block as text, a part of its own:
-// each field unfolded, its encoded-words (RFC 2047: a Subject, the display
-// names of From, To and Cc) decoded. It returns the Content-Type and the
-// Content-Transfer-Encoding of the body.
+// each field unfolded and read as fieldText reads it, its encoded-words
+// (RFC 2047: a Subject, the display names of From, To and Cc) decoded. It
+// returns the Content-Type and the Content-Transfer-Encoding of the body.
 func (x *Extractor) header(block []byte, depth int) (ctype, cte string, err error) {
 	dec := mime.WordDecoder{CharsetReader: wordCharset}
 	out := x.getBuf(len(block))[:0]
@@ -333,12 +333,12 @@ func (x *Extractor) headerText(text []byte, depth int) error {
 
 // fieldText appends to out the text one unfolded header field is read as:
 // "Name: value" and a line break, the value's encoded-words (RFC 2047)
-// decoded; then its parameters as paramText reads them.
-// field is the name in lower case. Message identifiers are spelt like
-// addresses (<id@host>) but name no one: an mbox of 500 messages would
-// otherwise count 500 e-mail addresses, so while a field named as one
-// reads as identifiers (see identifiers) its '@'s are blanked. The rest
-// of the value is still read.
+// decoded, then its parameters as paramText reads them; field is the name
+// in lower case. Message identifiers are spelt like addresses (<id@host>)
+// but name no one: an mbox of 500 messages would otherwise count 500
+// e-mail addresses, so while a field named as one reads as identifiers
+// (see identifiers) its '@'s are blanked. The rest of the value is still
+// read.
 func fieldText(out []byte, dec *mime.WordDecoder, name, field, value string) []byte {
 	raw := value
 	if messageIdentifier(field) && identifiers(field, value) {
