@@ -232,3 +232,27 @@ func TestPayloadStart(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBase64Align is payloadStart's cost per run: text from the
+// first character (the usual case), text behind a dash, and noise (every
+// start tried).
+func BenchmarkBase64Align(b *testing.B) {
+	list := csvBytes(csvRows(corpus.Records(27, 3)))
+	noise := make([]byte, 96)
+	for i := range noise {
+		noise[i] = byte(i*73 + 41)
+	}
+	for _, bb := range []struct{ name, run string }{
+		{"text", base64.StdEncoding.EncodeToString(list)[:64]},
+		{"dash", ("-" + base64.StdEncoding.EncodeToString(list))[:64]},
+		{"noise", base64.StdEncoding.EncodeToString(noise)[:64]},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			run := []byte(bb.run)
+			b.ReportAllocs()
+			for b.Loop() {
+				payloadStart(run)
+			}
+		})
+	}
+}
