@@ -16,6 +16,13 @@ const (
 	// never makes change nothing. The other kernels keep every class byte.
 	flagGuarded    = 1 << 4 // ':' and '=' of free text
 	flagValueStart = 1 << 3 // a byte that may start a labelled value (not quiet)
+
+	// It drops a guarded bar ('|' of free text outside a table) after a
+	// byte of the block that cannot come before the first bar of a
+	// table's header row (textHeader): its handler would step over it at
+	// once, and no walk back of the scan loop crosses a '|'.
+	flagGuardedBar = 1 << 2 // '|' of free text outside a table
+	flagRowStart   = 1 << 1 // a line end, the n of \n, a quote, a space
 )
 
 // kernel names a way to classify blocks: the portable loop, or a vector
@@ -115,8 +122,12 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 	return t, true
 }
 
-// textStops is the stop table of byteClass.
-var textStops = newStopTable(&byteClass, true)
+// textStops is the stop table of byteClass; tableStops is the same inside
+// a '|' table, where every bar is a stop.
+var (
+	textStops  = newStopTable(&byteClass, true, true)
+	tableStops = newStopTable(&byteClass, true, false)
+)
 
 // csvDelims are the cell delimiters a CSV header row may use (European
 // Excel exports use ';', database clients and Markdown tables '|'), in the
@@ -136,7 +147,7 @@ var csvTables = func() (t [len(csvDelims)]csvTable) {
 	for k := range t {
 		t[k].delim = csvDelims[k]
 		t[k].cls = csvClass(csvDelims[k])
-		t[k].stops = newStopTable(&t[k].cls, false)
+		t[k].stops = newStopTable(&t[k].cls, false, false)
 	}
 	return t
 }()
@@ -148,8 +159,9 @@ var csvTables = func() (t [len(csvDelims)]csvTable) {
 // pair (tt, 为为) stop at a no-op. guardSeps marks ':' and '=' for the
 // VBMI kernel's drop (free text only: the drop's condition is the free-text
 // handler's; a CSV body's separator handler steps over them whatever
-// follows, its delimiter being none of them).
-func newStopTable(cls *[256]uint8, guardSeps bool) *stopTable {
+// follows, its delimiter being none of them). guardBars marks '|' for the
+// drop of bars that open no table (free text outside a table).
+func newStopTable(cls *[256]uint8, guardSeps, guardBars bool) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {
 		if guardSeps && (c == ':' || c == '=') {
@@ -157,6 +169,13 @@ func newStopTable(cls *[256]uint8, guardSeps bool) *stopTable {
 		}
 		if c >= 0x80 || mayStartValue(byte(c)) {
 			t.flags[c] |= flagValueStart
+		}
+		if guardBars && c == '|' {
+			t.flags[c] |= flagGuardedBar
+		}
+		switch c {
+		case '\n', '\r', 'n', '"', ' ':
+			t.flags[c] |= flagRowStart
 		}
 		switch cls[c] {
 		case clsNone:

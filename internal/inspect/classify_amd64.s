@@ -14,6 +14,7 @@ TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
 	VMOVDQU64 192(AX), Z4
 	MOVQ  $0x8000000000000000, R8 // bit 63: the next block's first byte, unseen
 	KMOVQ R8, K7
+	MOVQ  $1, R9 // bit 0: the byte before the block, unseen
 	XORQ  DX, DX
 
 block:
@@ -32,8 +33,9 @@ block:
 
 	// The flags' top bit is the class mask; doubling each byte brings the
 	// digit flag, then the pair flag, then the guarded and value-start
-	// flags to the top. out holds the class masks, then the digit masks,
-	// then the pair masks: eight words each.
+	// flags, then the guarded-bar and row-start flags to the top. out
+	// holds the class masks, then the digit masks, then the pair masks:
+	// eight words each.
 	VPMOVB2M Z7, K2
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K3
@@ -45,6 +47,8 @@ block:
 	VPMOVB2M Z7, K5
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K6
+	VPADDB   Z7, Z7, Z7
+	VPMOVB2M Z7, K1
 
 	// A guarded separator before a byte that starts no value is no
 	// class byte: K6 = value starts one byte on (the last bit: unseen,
@@ -53,6 +57,17 @@ block:
 	KORQ     K7, K6, K6
 	KANDNQ   K5, K6, K5
 	KANDNQ   K2, K5, K2
+
+	// Nor is a guarded bar after a byte that opens no table row: K3 =
+	// row starts one byte back (the first bit: unseen, so kept), K1 =
+	// guarded bars after anything else.
+	VPADDB   Z7, Z7, Z7
+	VPMOVB2M Z7, K3
+	KSHIFTLQ $1, K3, K3
+	KMOVQ    R9, K4
+	KORQ     K4, K3, K3
+	KANDNQ   K1, K3, K1
+	KANDNQ   K2, K1, K2
 	KMOVQ    K2, (DI)(DX*8)
 
 	ADDQ $64, BX

@@ -71,20 +71,35 @@ func (s *Scanner) readHeader(final bool) bool {
 	if most == 0 {
 		return true
 	}
-	delim := table.delim
-	var cols [len(s.csv.cols)]contextClass
+	if cols, ok := s.headerRow(line, []byte{table.delim}, table.delim == ',' || table.delim == '\t'); ok {
+		s.csv.cols = cols
+		s.csv.table = table
+	}
+	return true
+}
+
+// headerRow reads line as a table's header row whose cells delim
+// separates, and returns the labels of each cell. It is not ok when line is
+// no header: a cell longer than a header cell or holding markup or a
+// key-value pair (a record, not a header), or too few labelled cells. A ','
+// or tab (loose) makes a header with one labelled cell; a ';', '|' or
+// JSON-escaped tab also punctuates titles, log lines and code, so such a
+// line is a header with two labelled cells, or one among three or more
+// cells of single words (客户; 姓名 地址 is a title; 姓名 | 住址 and
+// 序号;姓名;备注 are headers).
+func (s *Scanner) headerRow(line, delim []byte, loose bool) (cols [64]contextClass, ok bool) {
 	labelled, words, cells := 0, 0, 0 // cells with labels, with inner spaces, not empty
 	// Cells one by one, without bytes.Split's slice: a message that is
 	// decided part by part (every event of an event stream) reads a first
 	// line per part.
 	for i, rest := 0, line; rest != nil; i++ {
-		cell, after, found := bytes.Cut(rest, []byte{delim})
+		cell, after, found := bytes.Cut(rest, delim)
 		if rest = nil; found {
 			rest = after
 		}
 		cell = bytes.Trim(cell, "\" ")
 		if len(cell) > headerCellMax || bytes.ContainsAny(cell, "\":={}[]<>") {
-			return true // a record or markup, not a header row
+			return cols, false
 		}
 		if len(cell) > 0 {
 			cells++
@@ -98,16 +113,7 @@ func (s *Scanner) readHeader(final bool) bool {
 			}
 		}
 	}
-	// A ';' or '|' also punctuates titles, log lines and code: such a
-	// first line makes a table with two labelled columns, or with one
-	// among three or more cells of single words (客户; 姓名 地址 is a
-	// title; 姓名 | 住址 and 序号;姓名;备注 are headers).
-	table1 := delim == ',' || delim == '\t' || cells >= 3 && words == 0
-	if labelled >= 2 || labelled == 1 && table1 {
-		s.csv.cols = cols
-		s.csv.table = table
-	}
-	return true
+	return cols, labelled >= 2 || labelled == 1 && (loose || cells >= 3 && words == 0)
 }
 
 // headerLine returns the line at the start of b, cut at headerMax, and

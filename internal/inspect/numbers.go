@@ -509,7 +509,8 @@ func (s *Scanner) skipRun(j, end int) int {
 
 // leftBoundary inspects what precedes a run: it must not continue a number
 // or a word, except for a '+' country-code sign and the letters of a passport
-// or permit number.
+// or permit number, which stand alone or after a JSON escape of a line break
+// or tab (a row of cells pasted into a JSON string: "...\tEA1234567\n").
 func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 	b := s.buf
 	if start == 0 {
@@ -547,7 +548,7 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 			k--
 		}
 		n := start - 1 - k
-		if n == 0 || n > 2 || (k >= 0 && (isAlnum(b[k]) || b[k] == '_')) {
+		if n == 0 || n > 2 || (k >= 0 && (isAlnum(b[k]) || b[k] == '_') && !jsonBreak(b, k)) {
 			return false
 		}
 		copy(r.letter[:], b[k+1:start])

@@ -37,6 +37,7 @@ type Scanner struct {
 
 	csv   csvState
 	table tableState
+	text  textTable
 	val   [4 * maxValueRunes]byte // decoded candidate value
 	num   [18]byte                // normalised number scratch
 	fold  [foldMax]byte           // case-folded label window or header cell
@@ -89,6 +90,7 @@ func (s *Scanner) Boundary() {
 	s.header = false
 	s.csv = csvState{}
 	s.table = tableState{}
+	s.text = textTable{}
 }
 
 // Settled returns the stream offset before which every finding is final:
@@ -108,6 +110,7 @@ func (s *Scanner) Reset() {
 	s.header, s.closed = false, false
 	s.csv = csvState{}
 	s.table = tableState{}
+	s.text = textTable{}
 }
 
 // Release returns the scanner to its engine's pool; it must not be used after.
@@ -136,6 +139,7 @@ const (
 	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
 	clsTag    // 't', 'T' after '<': the rows and cells of an HTML table
 	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
+	clsBar    // '|': the cells of a table inside text (a Markdown or psql table)
 )
 
 // byteClass is the class table for free text.
@@ -153,19 +157,21 @@ var byteClass = func() (text [256]uint8) {
 	text[0xBA], text[0xAF] = clsVerb, clsVerb
 	text['t'], text['T'] = clsTag, clsTag
 	text['<'], text[0xB8], text[0x98] = clsPair, clsPair, clsPair
+	text['|'] = clsBar
 	return text
 }()
 
 // csvClass returns the class table of a CSV body whose cells delim
 // separates: byteClass with the delimiter, newlines and quotes followed,
-// and without the verbs and tags (a cell's column names its value).
+// and without the verbs, tags and tables inside text (a cell's column
+// names its value).
 func csvClass(delim byte) (csv [256]uint8) {
 	csv = byteClass
+	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|'} {
+		csv[c] = clsNone
+	}
 	for _, c := range []byte{'"', delim, '\n'} {
 		csv[c] = clsSep
-	}
-	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98} {
-		csv[c] = clsNone
 	}
 	return csv
 }
@@ -184,7 +190,7 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
-	cls, stops := &byteClass, textStops
+	cls, stops := &byteClass, s.text.stops()
 	if t := s.csv.table; t != nil {
 		cls, stops = &t.cls, t.stops
 	}
@@ -271,9 +277,9 @@ func (s *Scanner) scan(final bool) {
 			// %31, &#49;, \uff11: an escaped digit starts a run here; %40
 			// and \u0040 are an '@', %EF%BC%A0 and \uff20 a '＠'. A
 			// backslash is mostly no \u escape (binary bytes, \n, \\): it
-			// is passed over before any decoding.
+			// is passed over before any decoding (but for a \t).
 			if b[i] == '\\' && (i+1 >= end || b[i+1] != 'u') {
-				i++
+				i = s.backslash(i, end)
 				continue
 			}
 			span := min(end, i+maxSpan)
@@ -327,6 +333,8 @@ func (s *Scanner) scan(final bool) {
 			}
 		case clsPair:
 			i++
+		case clsBar:
+			i = s.bar(i, end, &finder)
 		}
 	}
 	if i == limit && !final {
@@ -487,6 +495,14 @@ func (f *stopFinder) next(i int) int {
 	return i
 }
 
+// retable makes the search use table from here on: the masks classified
+// by the previous table are dropped.
+func (f *stopFinder) retable(table *stopTable) {
+	f.table = table
+	f.blockValid = false
+	f.batchStart, f.batchEnd = 0, 0
+}
+
 // runEnd returns where the run of digits holding the stop i ends, as far
 // as the current block's digit mask tells (the block's end at most); i
 // itself when the block search is past its blocks. It spares the scan loop
@@ -582,6 +598,9 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 	}
 	if t := &s.table; t.cell&(1<<d) != 0 && s.base+int64(p) == t.cellAt {
 		return true // the text of an HTML table cell under its label
+	}
+	if s.text.context(d, s.base+int64(p)) {
+		return true // the text of a cell of a table inside text
 	}
 	return s.e.keywords.has(d, foldCase(&s.fold, s.labelWindow(p)))
 }

@@ -1,0 +1,266 @@
+package inspect
+
+import "math"
+
+// Tables inside text. A CSV body opens with its header row (readHeader); a
+// table pasted into a chat message, an LLM prompt or an e-mail body opens
+// anywhere: a Markdown or psql table (cells split by '|'), raw or inside a
+// JSON string, or rows copied out of a spreadsheet into a JSON string
+// (cells split by the escape \t). The scan loop stops at '|' and at \t;
+// at the first delimiter of a line it reads the line as a header row, and
+// from there it follows the rows under it as a CSV body's: a header cell
+// labels the values of its column (names and addresses, and passports,
+// travel permits and legacy card numbers that are a cell's whole text).
+//
+// Rows are lines: raw ones end at a line feed or carriage return, those in
+// a JSON string also at an escaped one (\n, \r) and at the quote that ends
+// the string. A line without the delimiter ends the table; a rule line
+// right under the header (----+----) is passed over.
+
+// textTable follows a delimited table found inside a text body.
+type textTable struct {
+	delim  byte  // '|', or 't' for the JSON escape \t; 0: no table
+	json   bool  // the table is in a JSON string: escaped line ends and the closing quote end rows
+	col    int   // the cell after the last delimiter; the cell before a row's first delimiter is 0
+	rowEnd int64 // stream offset where the current row ends, once known: a delimiter after it opens the next row
+	cols   [64]contextClass
+
+	// The cells whose text a value must start to have its column's context
+	// (cellContext, as for an HTML cell): the cell after the last delimiter,
+	// and the first cell of the next row, which no delimiter opens.
+	cell, first     contextClass
+	cellAt, firstAt int64
+}
+
+// labels returns the labels of column col.
+func (t *textTable) labels(col int) contextClass {
+	if col < len(t.cols) {
+		return t.cols[col]
+	}
+	return 0
+}
+
+// context reports whether the value of detector d starting at stream offset
+// at starts the text of a cell whose column's header names d.
+func (t *textTable) context(d Detector, at int64) bool {
+	return t.cell&(1<<d) != 0 && at == t.cellAt || t.first&(1<<d) != 0 && at == t.firstAt
+}
+
+// stops returns the stop table of free text: inside a '|' table every bar
+// is a stop, outside only a bar that may open a header row.
+func (t *textTable) stops() *stopTable {
+	if t.delim == '|' {
+		return tableStops
+	}
+	return textStops
+}
+
+// bar handles the '|' at i and returns where scanning resumes. When it
+// starts or ends a '|' table, the block search f goes on with the stop
+// table of the new state.
+func (s *Scanner) bar(i, end int, f *stopFinder) int {
+	in := s.text.delim == '|'
+	i = s.textDelimiter(i, 1, min(end, i+maxSpan))
+	if (s.text.delim == '|') != in {
+		f.retable(s.text.stops())
+	}
+	return i
+}
+
+// backslash handles a backslash at i that opens no \u escape: \t splits
+// the cells of rows pasted into a JSON string; any other is passed over.
+func (s *Scanner) backslash(i, end int) int {
+	if i+1 < end && s.buf[i+1] == 't' {
+		return s.textDelimiter(i, 2, min(end, i+maxSpan))
+	}
+	return i + 1
+}
+
+// textDelimiter handles the cell delimiter of width w at i ('|', or the
+// JSON escape \t) and returns where scanning resumes.
+func (s *Scanner) textDelimiter(i, w, end int) int {
+	t := &s.text
+	delim := s.buf[i+w-1] // '|' or the t of \t
+	switch {
+	case s.csv.table != nil: // a CSV body's own columns apply
+		return i + w
+	case t.delim == 0:
+		return s.textHeader(i, w, end, delim)
+	case delim != t.delim:
+		return i + w
+	}
+	if s.base+int64(i) > t.rowEnd {
+		t.col, t.rowEnd = 1, math.MaxInt64
+	} else {
+		t.col++
+	}
+	j := skipSpaces(s.buf, i+w, end)
+	labels := t.labels(t.col)
+	t.cell, t.cellAt = labels&cellContext, s.base+int64(j)
+	s.cellEnd(j, end)
+	if labels&(1<<Name|1<<Address) != 0 {
+		s.labelledValue(j, end, labels)
+	}
+	return j
+}
+
+// textHeader reads the line of the delimiter of width w at i as a table's
+// header row when the delimiter is the line's first: it opens the line (a
+// Markdown row), or, for '|' with a space on each side or for \t, it comes
+// after the line's first cell. It returns where scanning resumes: after
+// the header row, or after the delimiter when the line is no header.
+func (s *Scanner) textHeader(i, w, end int, delim byte) int {
+	b := s.buf
+	start, json, ok := headerStart(b, i, delim)
+	if !ok {
+		return i + w
+	}
+	sep := []byte{'|'}
+	if delim == 't' {
+		sep, json = []byte(`\t`), true
+	}
+	e, eol := rowStop(b, i+w, end, 0, json)
+	if !eol {
+		return i + w // no line end within the decision span
+	}
+	cols, ok := s.headerRow(b[start:e], sep, false)
+	if !ok {
+		return i + w
+	}
+	t := &s.text
+	*t = textTable{delim: delim, json: json, cols: cols}
+	// A rule line under the header (psql's -----+-----) is no row.
+	if n := e + lineEndWidth(b, e, end); n < end {
+		if r, eol := rowStop(b, n, end, 0, json); eol && ruleLine(b[n:r]) {
+			e = r
+		}
+	}
+	t.rowEnd = s.base + int64(e)
+	s.nextRow(e, end)
+	return e
+}
+
+// headerStart returns where the line holding the delimiter at i starts,
+// when the delimiter is the line's first and may follow a header cell (see
+// textHeader), and whether the line is in a JSON string.
+func headerStart(b []byte, i int, delim byte) (start int, json, ok bool) {
+	if i == 0 {
+		return 0, false, true
+	}
+	switch c := b[i-1]; {
+	case c == '\n' || c == '\r':
+		return i, false, true
+	case c == '"' || c == 'n' && i > 1 && b[i-2] == '\\':
+		return i, true, true
+	case delim == '|' && (c != ' ' || i+1 >= len(b) || b[i+1] != ' '):
+		return 0, false, false
+	}
+	// The first cell, back to the line's start.
+	for k := i - 1; k >= max(0, i-headerCellMax-2); k-- {
+		switch c := b[k]; {
+		case c == '\n' || c == '\r':
+			return k + 1, false, true
+		case c == '"' && (k == 0 || b[k-1] != '\\'), c == 'n' && k > 0 && b[k-1] == '\\':
+			return k + 1, true, true
+		case c == '|' && delim == '|', c == 't' && delim == 't' && k > 0 && b[k-1] == '\\':
+			return 0, false, false // not the line's first delimiter
+		case k == 0:
+			return 0, false, true
+		}
+	}
+	return 0, false, false
+}
+
+// cellEnd finds where the cell at j ends: at the table's next delimiter
+// (the row goes on) or at the end of the line, which ends the row; a cell
+// that runs past the decision span leaves the table.
+func (s *Scanner) cellEnd(j, end int) {
+	t := &s.text
+	k, eol := rowStop(s.buf, j, end, t.delim, t.json)
+	switch {
+	case k < 0:
+		t.delim = 0
+	case eol:
+		t.rowEnd = s.base + int64(k)
+		s.nextRow(k, end)
+	}
+}
+
+// nextRow looks at the line after the line end at e: when it holds the
+// table's delimiter it is the next row, and its first cell is noted (and
+// read, in a name or address column); otherwise the table ends.
+func (s *Scanner) nextRow(e, end int) {
+	t := &s.text
+	b := s.buf
+	n := e + lineEndWidth(b, e, end)
+	if k, eol := rowStop(b, n, end, t.delim, t.json); k < 0 || eol {
+		t.delim = 0
+		return
+	}
+	n = skipSpaces(b, n, end)
+	labels := t.labels(0)
+	t.first, t.firstAt = labels&cellContext, s.base+int64(n)
+	if labels&(1<<Name|1<<Address) != 0 {
+		s.labelledValue(n, end, labels)
+	}
+}
+
+// rowStop returns the first delimiter delim (0: none) or line end in
+// b[j:end], and whether it is a line end; -1 when there is neither. In a
+// JSON string (json), escaped line ends and the closing quote end a line
+// too, and the escape \t is the delimiter 't'.
+func rowStop(b []byte, j, end int, delim byte, json bool) (k int, eol bool) {
+	for k = j; k < end; k++ {
+		switch b[k] {
+		case '\n', '\r':
+			return k, true
+		case '|':
+			if delim == '|' {
+				return k, false
+			}
+		case '"':
+			if json {
+				return k, true
+			}
+		case '\\':
+			if !json || k+1 >= end {
+				continue
+			}
+			switch b[k+1] {
+			case 'n', 'r':
+				return k, true
+			case 't':
+				if delim == 't' {
+					return k, false
+				}
+			}
+			k++ // the escaped byte
+		}
+	}
+	return -1, false
+}
+
+// lineEndWidth returns the width of the line end at e (rowStop's): CRLF
+// and its escaped form \r\n are one line end.
+func lineEndWidth(b []byte, e, end int) int {
+	switch {
+	case e >= end:
+		return 0
+	case b[e] == '\r' && e+1 < end && b[e+1] == '\n':
+		return 2
+	case b[e] == '\\' && e+3 < end && b[e+1] == 'r' && b[e+2] == '\\' && b[e+3] == 'n':
+		return 4
+	case b[e] == '\\':
+		return 2
+	}
+	return 1
+}
+
+// skipSpaces returns the index of the first byte at or after j that is
+// not a space, or end.
+func skipSpaces(b []byte, j, end int) int {
+	for j < end && b[j] == ' ' {
+		j++
+	}
+	return j
+}
