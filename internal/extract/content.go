@@ -163,6 +163,14 @@ func (x *Extractor) multipart(r io.Reader, boundary string, depth int) error {
 	if err != nil {
 		x.fail(ReasonDecodeError)
 	}
+	if f.head >= 0 {
+		if err := x.droppedHeader(f.kept, f.dash, depth+1); errors.Is(err, errStopped) {
+			return err
+		} else if err != nil {
+			x.fail(ReasonDecodeError)
+		}
+		f.kept, f.head = nil, -1
+	}
 	return x.outside(io.MultiReader(f, f.br), depth+1) // the epilogue, or what a parse error left
 }
 
@@ -192,14 +200,25 @@ func (x *Extractor) asText(r io.Reader, head []byte, depth int) error {
 // formParts inspects the parts of mr, which reads f: each part's header
 // fields as text (see partHeader), then its body. An error other than a
 // stop is a decode error of the body.
+//
+// The fence keeps a copy of what mr reads for a part's header, and of
+// what it read before (mr reads ahead into the next header while it reads
+// a part): when the header does not parse (a line with no colon, the
+// body's end before the blank line ending it) mime/multipart returns no
+// header and drops what it read, and multipart reads the copy (see
+// droppedHeader), then what follows. A form cut off in a file name of 300 IDs counted none, and no
+// decode error, before.
 func (x *Extractor) formParts(mr *multipart.Reader, f *fence, depth int) error {
 	for {
-		f.head = f.handed // what mr reads from here on is held: the header's text is not yet written
+		f.head = len(f.kept) // what mr reads from here on is held: the header's text is not yet written
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
 		if err != nil {
+			if errors.Is(err, io.EOF) && f.closed {
+				f.kept, f.head = nil, -1 // it read the close delimiter line
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
 			return err
 		}
 		x.boundary()
@@ -210,6 +229,11 @@ func (x *Extractor) formParts(mr *multipart.Reader, f *fence, depth int) error {
 			err = x.entity(p, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), depth+1)
 		}
 		x.boundary() // decides the part, so Found is exact
+		if err == nil {
+			// What the part's reader left is skipped, as NextPart would
+			// (its error too): what f keeps from here on is the next header.
+			_, _ = io.Copy(io.Discard, p)
+		}
 		if len(x.parts) < maxParts {
 			x.parts = append(x.parts, Part{
 				Field:       p.FormName(),
@@ -222,6 +246,26 @@ func (x *Extractor) formParts(mr *multipart.Reader, f *fence, depth int) error {
 			return err
 		}
 	}
+}
+
+// droppedHeader inspects kept, the bytes mime/multipart read before and
+// while it read a part header it did not return (see formParts): the
+// header after each delimiter line, its fields up to the fault read as
+// partHeader reads them, then all of kept as text (not sniffed: it holds
+// delimiter lines). Bytes read before are read again, which counts no
+// value twice.
+func (x *Extractor) droppedHeader(kept, dash []byte, depth int) error {
+	for rest := kept; len(rest) > 0; {
+		line, after, _ := bytes.Cut(rest, []byte("\n"))
+		if bytes.HasPrefix(line, dash) {
+			h, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(after))).ReadMIMEHeader()
+			if err := x.partHeader(h, depth); err != nil {
+				return err
+			}
+		}
+		rest = after
+	}
+	return x.asText(bytes.NewReader(kept), kept, depth)
 }
 
 // partHeader inspects the header fields of a part as text, a part of its
@@ -267,18 +311,33 @@ type fence struct {
 	body   bool   // the first delimiter line was read: the preamble is over
 	closed bool   // the close delimiter line was read
 	err    error  // the read error that ended the lines
-	handed int64  // bytes handed out by Read
-	head   int64  // handed when the part header being read began, or -1
+	kept   []byte // the last bytes handed out: at least aheadKept, and all since head
+	head   int    // where in kept the part header being read began, or -1
 }
+
+// aheadKept is how many of the bytes the fence handed out it keeps at
+// least: what mime/multipart may have read ahead (its 4 KiB buffer) of a
+// part header, with room to spare.
+const aheadKept = 8 << 10
 
 // headHeld is how many bytes the fence handed out since the part header
 // being read began: the parser holds them, or they are the header whose
-// text is not yet written.
+// text is not yet written. (What it read ahead before is in the frame's
+// fixed hold.)
 func (f *fence) headHeld() int64 {
 	if f.head < 0 {
 		return 0
 	}
-	return f.handed - f.head
+	return int64(len(f.kept) - f.head)
+}
+
+// keep appends b, just handed out, to f.kept, dropping the oldest bytes
+// beyond aheadKept while no part header is being read.
+func (f *fence) keep(b []byte) {
+	f.kept = append(f.kept, b...)
+	if f.head < 0 && len(f.kept) > 2*aheadKept {
+		f.kept = f.kept[:copy(f.kept, f.kept[len(f.kept)-aheadKept:])]
+	}
 }
 
 // next reads the next line (or piece of a long line) into f.line and
@@ -333,7 +392,7 @@ func (f *fence) Read(p []byte) (int, error) {
 		f.line = f.line[c:]
 		n += c
 	}
-	f.handed += int64(n)
+	f.keep(p[:n])
 	if n == 0 && f.closed {
 		return 0, io.EOF
 	}
