@@ -15,6 +15,11 @@ TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
 	MOVQ  $0x8000000000000000, R8 // bit 63: the next block's first byte, unseen
 	KMOVQ R8, K7
 	MOVQ  $1, R9 // bit 0: the byte before the block, unseen
+	KMOVQ R9, K0
+	MOVQ  $4, R9 // flagGuardedBar
+	VPBROADCASTB R9, Z8
+	MOVQ  $2, R9 // flagRowStart
+	VPBROADCASTB R9, Z9
 	XORQ  DX, DX
 
 block:
@@ -30,16 +35,17 @@ block:
 	VPERMI2B  Z4, Z3, Z6
 	VPMOVB2M  Z0, K1
 	VPBLENDMB Z6, Z5, K1, Z7
+	VPTESTMB  Z8, Z7, K1 // guarded bars
+	VPTESTMB  Z9, Z7, K3 // row starts
 
 	// The flags' top bit is the class mask; doubling each byte brings the
 	// digit flag, then the pair flag, then the guarded and value-start
-	// flags, then the guarded-bar and row-start flags to the top. out
-	// holds the class masks, then the digit masks, then the pair masks:
-	// eight words each.
+	// flags to the top. out holds the class masks, then the digit masks,
+	// then the pair masks: eight words each.
 	VPMOVB2M Z7, K2
 	VPADDB   Z7, Z7, Z7
-	VPMOVB2M Z7, K3
-	KMOVQ    K3, 64(DI)(DX*8)
+	VPMOVB2M Z7, K4
+	KMOVQ    K4, 64(DI)(DX*8)
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K4
 	KMOVQ    K4, 128(DI)(DX*8)
@@ -47,8 +53,6 @@ block:
 	VPMOVB2M Z7, K5
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K6
-	VPADDB   Z7, Z7, Z7
-	VPMOVB2M Z7, K1
 
 	// A guarded separator before a byte that starts no value is no
 	// class byte: K6 = value starts one byte on (the last bit: unseen,
@@ -61,11 +65,8 @@ block:
 	// Nor is a guarded bar after a byte that opens no table row: K3 =
 	// row starts one byte back (the first bit: unseen, so kept), K1 =
 	// guarded bars after anything else.
-	VPADDB   Z7, Z7, Z7
-	VPMOVB2M Z7, K3
 	KSHIFTLQ $1, K3, K3
-	KMOVQ    R9, K4
-	KORQ     K4, K3, K3
+	KORQ     K0, K3, K3
 	KANDNQ   K1, K3, K1
 	KANDNQ   K2, K1, K2
 	KMOVQ    K2, (DI)(DX*8)
