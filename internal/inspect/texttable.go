@@ -1,6 +1,10 @@
 package inspect
 
-import "math"
+import (
+	"bytes"
+	"math"
+	"strings"
+)
 
 // Tables inside text. A CSV body opens with its header row (readHeader); a
 // table pasted into a chat message, an LLM prompt or an e-mail body opens
@@ -19,8 +23,22 @@ import "math"
 
 // textTable follows a delimited table found inside a text body.
 type textTable struct {
-	delim  byte  // '|', or 't' for the JSON escape \t; 0: no table
-	json   bool  // the table is in a JSON string: escaped line ends and the closing quote end rows
+	delim byte // '|', or 't' for the JSON escape \t; 0: no table
+	json  bool // the table is in a JSON string: escaped line ends and the closing quote end rows
+
+	// A Markdown table (a rule line without '+' under its header) may open
+	// its header with a '|' and its rows without, or the other way round:
+	// skew is how many columns a row's cells stand right of the header's
+	// (1, 0 or -1).
+	lead, markdown bool
+	skew           int
+
+	// The rule under the header, or the first delimiter of the row under
+	// the rule, is past the header's decision span (a psql or MySQL result
+	// of a dozen columns): the row is found at its first delimiter
+	// (ruleRow).
+	farRow bool
+
 	col    int   // the cell after the last delimiter; the cell before a row's first delimiter is 0
 	rowEnd int64 // stream offset where the current row ends, once known: a delimiter after it opens the next row
 	cols   [64]contextClass
@@ -34,7 +52,7 @@ type textTable struct {
 
 // labels returns the labels of column col.
 func (t *textTable) labels(col int) contextClass {
-	if col < len(t.cols) {
+	if col >= 0 && col < len(t.cols) {
 		return t.cols[col]
 	}
 	return 0
@@ -99,7 +117,22 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 		return i + w
 	}
 	if s.base+int64(i) > t.rowEnd {
-		t.col, t.rowEnd = 1, math.MaxInt64
+		if t.farRow {
+			// The first delimiter after a header whose rule or first row
+			// the decision span cut: on the rule, on the row under it, or
+			// on a line of text after it.
+			start, ok, inRule := ruleRow(s.buf, i)
+			switch {
+			case inRule:
+				return i + w
+			case !ok:
+				t.delim, t.farRow = 0, false
+				return s.textHeader(i, w, end, delim)
+			}
+			t.farRow = false
+			s.rowStart(skipQuote(s.buf, start, i), end)
+		}
+		t.col, t.rowEnd = 1+t.skew, math.MaxInt64
 	} else {
 		t.col++
 	}
@@ -116,8 +149,9 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 // textHeader reads the line of the delimiter of width w at i as a table's
 // header row when the delimiter is the line's first: it opens the line (a
 // Markdown row), or, for '|' with a space on each side or for \t, it comes
-// after the line's first cell. It returns where scanning resumes: after
-// the header row, or after the delimiter when the line is no header.
+// after the line's first cell. An e-mail reply's quote marks ("> ") before
+// the line are passed over. It returns where scanning resumes: after the
+// header row, or after the delimiter when the line is no header.
 func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	b := s.buf
 	start, json, ok := headerStart(b, i, delim)
@@ -132,21 +166,104 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	if !eol {
 		return i + w // no line end within the decision span
 	}
+	start = skipQuote(b, start, i)
 	cols, ok := s.headerRow(b[start:e], sep, false)
 	if !ok {
 		return i + w
 	}
 	t := &s.text
-	*t = textTable{delim: delim, json: json, cols: cols}
-	// A rule line under the header (psql's -----+-----) is no row.
+	*t = textTable{delim: delim, json: json, cols: cols, lead: start == i && delim == '|'}
+	// A rule line under the header (psql's -----+-----) is no row; past a
+	// rule that the decision span cuts, or that ends too near it for the
+	// row under it to show its first delimiter, ruleRow finds that row.
 	if n := e + lineEndWidth(b, e, end); n < end {
-		if r, eol := rowStop(b, n, end, 0, json); eol && ruleLine(b[n:r]) {
+		r, eol := rowStop(b, n, end, 0, json)
+		if !eol {
+			r = end
+		}
+		if rule := b[skipQuote(b, n, r):r]; ruleText(rule) && (eol || delim == '|') {
+			t.markdown = bytes.IndexByte(rule, '+') < 0
+			if k, _ := rowStop(b, r+lineEndWidth(b, r, end), end, delim, json); k < 0 && delim == '|' {
+				t.farRow, t.rowEnd = true, s.base+int64(e)
+				return r
+			}
 			e = r
 		}
 	}
 	t.rowEnd = s.base + int64(e)
 	s.nextRow(e, end)
 	return e
+}
+
+// ruleRow looks at the '|' at i, the first after a header whose rule or
+// first row the decision span cut (farRow): it is on the rule (inRule: the bytes before it are
+// the rule's), or it is the first delimiter of the row right under the
+// rule, which starts at start (ok), or neither.
+func ruleRow(b []byte, i int) (start int, ok, inRule bool) {
+	k, dash := i-1, false
+	for ; k >= max(0, i-64) && strings.IndexByte(ruleBytes, b[k]) >= 0; k-- {
+		dash = dash || b[k] == '-'
+	}
+	if dash && (k < max(0, i-64) || lineStartAt(b, k+1)) {
+		return 0, false, true
+	}
+	start, _, ok = headerStart(b, i, '|')
+	if !ok || start == 0 {
+		return 0, false, false
+	}
+	// The rule's last bytes end the line before.
+	k = lineEndBefore(b, start) - 1
+	return start, k >= 2 && k < start-1 && ruleText(b[k-2:k+1]), false
+}
+
+// lineEndBefore returns where the line end (one of lineEndWidth's) that
+// ends right before k starts; k when none does.
+func lineEndBefore(b []byte, k int) int {
+	lf := k
+	switch {
+	case hasAt(b, k-1, k, "\n"):
+		lf = k - 1
+	case hasAt(b, k-2, k, `\n`):
+		lf = k - 2
+	}
+	cr, crs := lf, 1
+	if lf < k {
+		crs = 2 // CR CR LF
+	}
+	for range crs {
+		switch {
+		case hasAt(b, cr-1, cr, "\r"):
+			cr--
+		case hasAt(b, cr-2, cr, `\r`):
+			cr -= 2
+		}
+	}
+	return cr
+}
+
+// ruleBytes are the bytes of a rule line (see ruleLine).
+const ruleBytes = "-+|: "
+
+// ruleText reports whether line holds only the bytes of a rule line and a
+// dash: a Markdown rule may have a single dash a column (|:-|-:|), where
+// ruleLine wants three in a row.
+func ruleText(line []byte) bool {
+	return bytes.IndexByte(line, '-') >= 0 && len(bytes.Trim(line, ruleBytes)) == 0
+}
+
+// lineStartAt reports whether a line starts at k: a raw or JSON-escaped
+// line end or the quote opening a JSON string comes before it.
+func lineStartAt(b []byte, k int) bool {
+	return k == 0 || b[k-1] == '"' || lineEndBefore(b, k) < k
+}
+
+// skipQuote returns the index of the first byte at or after j, before
+// end, that is neither a space nor an e-mail reply's quote mark '>'.
+func skipQuote(b []byte, j, end int) int {
+	for j < end && (b[j] == ' ' || b[j] == '>') {
+		j++
+	}
+	return j
 }
 
 // headerStart returns where the line holding the delimiter at i starts,
@@ -196,8 +313,8 @@ func (s *Scanner) cellEnd(j, end int) {
 }
 
 // nextRow looks at the line after the line end at e: when it holds the
-// table's delimiter it is the next row, and its first cell is noted (and
-// read, in a name or address column); otherwise the table ends.
+// table's delimiter it is the next row (rowStart); otherwise the table
+// ends.
 func (s *Scanner) nextRow(e, end int) {
 	t := &s.text
 	b := s.buf
@@ -206,8 +323,28 @@ func (s *Scanner) nextRow(e, end int) {
 		t.delim = 0
 		return
 	}
-	n = skipSpaces(b, n, end)
-	labels := t.labels(0)
+	s.rowStart(skipQuote(b, n, end), end)
+}
+
+// rowStart notes the first cell of a row, whose text starts at n, and
+// reads it in a name or address column. In a Markdown table a row that
+// opens with a '|' when the header does not (or the other way round) is
+// skewed by a column.
+func (s *Scanner) rowStart(n, end int) {
+	t := &s.text
+	lead := t.delim == '|' && n < end && s.buf[n] == '|'
+	switch t.skew = 0; {
+	case !t.markdown || lead == t.lead:
+	case lead:
+		t.skew = -1
+	default:
+		t.skew = 1
+	}
+	if lead {
+		t.first = 0 // an empty cell
+		return
+	}
+	labels := t.labels(t.skew)
 	t.first, t.firstAt = labels&cellContext, s.base+int64(n)
 	if labels&(1<<Name|1<<Address) != 0 {
 		s.labelledValue(n, end, labels)
@@ -249,20 +386,39 @@ func rowStop(b []byte, j, end int, delim byte, json bool) (k int, eol bool) {
 	return -1, false
 }
 
-// lineEndWidth returns the width of the line end at e (rowStop's): CRLF
-// and its escaped form \r\n are one line end.
+// lineEndWidth returns the width of the line end at e (rowStop's): CRLF,
+// CR CR LF (text mode on Windows) and their escaped forms are one line
+// end.
 func lineEndWidth(b []byte, e, end int) int {
 	switch {
 	case e >= end:
 		return 0
-	case b[e] == '\r' && e+1 < end && b[e+1] == '\n':
-		return 2
-	case b[e] == '\\' && e+3 < end && b[e+1] == 'r' && b[e+2] == '\\' && b[e+3] == 'n':
-		return 4
+	case b[e] == '\r':
+		return 1 + crlfTail(b, e+1, end, "\r", "\n")
+	case b[e] == '\\' && e+1 < end && b[e+1] == 'r':
+		return 2 + crlfTail(b, e+2, end, `\r`, `\n`)
 	case b[e] == '\\':
 		return 2
 	}
 	return 1
+}
+
+// crlfTail returns the width of what ends a line end opened by a carriage
+// return, at j: a line feed lf, a carriage return cr and a line feed, or
+// nothing.
+func crlfTail(b []byte, j, end int, cr, lf string) int {
+	switch {
+	case hasAt(b, j, end, lf):
+		return len(lf)
+	case hasAt(b, j, end, cr) && hasAt(b, j+len(cr), end, lf):
+		return len(cr) + len(lf)
+	}
+	return 0
+}
+
+// hasAt reports whether b[j:end] starts with s.
+func hasAt(b []byte, j, end int, s string) bool {
+	return j >= 0 && j+len(s) <= end && string(b[j:j+len(s)]) == s
 }
 
 // skipSpaces returns the index of the first byte at or after j that is
