@@ -24,7 +24,7 @@ const b64Lag = 3*3 + 3*4
 // minRun characters long) as nested content, in place of its text.
 func (t *textLayer) decodeRun() error {
 	x := t.x
-	t.run += payloadStart(t.buf[t.run:t.i])
+	t.run += payloadStart(t.alignWindow())
 	t.emitText()
 	t.i, t.run = t.run, -1
 	d := &b64Reader{t: t}
@@ -166,6 +166,34 @@ func (d *b64Reader) step() error {
 	return nil
 }
 
+// alignWindow returns the first characters of the run at t.run, up to
+// alignChars of them (see payloadStart), reading on while the run goes on:
+// the loop finds a run at its first minRun characters, and a window of
+// those alone placed no payload behind a prefix of more than about
+// minRun/2 characters.
+func (t *textLayer) alignWindow() []byte {
+	off := 0 // the window's end, from t.run (more moves the buffer)
+	for n := 0; n < alignChars; {
+		i := t.run + off
+		w := -1
+		if i < t.hi {
+			w = charWidth(t.buf[:t.hi], i, t.eof)
+		}
+		if w == 0 {
+			break
+		}
+		if w < 0 {
+			if !t.more() {
+				break
+			}
+			continue
+		}
+		off += w
+		n++
+	}
+	return t.buf[t.run : t.run+off]
+}
+
 // charValue is the 6-bit value of the base64 character of width w > 0
 // (see charWidth) at b[i].
 func charValue(b []byte, i, w int) byte {
@@ -212,7 +240,7 @@ func payloadStart(run []byte) int {
 		i += w
 	}
 	var dec [4][alignChars / 4 * 3]byte
-	var ndec [4]int
+	var ndec, text [4]int // text[s]: no text in alignment s starts before it (a control byte)
 	for s := range 4 {
 		for q := s; q+4 <= n; q += 4 {
 			k := ndec[s]
@@ -220,23 +248,33 @@ func payloadStart(run []byte) int {
 			dec[s][k+1] = vals[q+1]<<4 | vals[q+2]>>2
 			dec[s][k+2] = vals[q+2]<<6 | vals[q+3]
 			ndec[s] = k + 3
+			for j := k; j < k+3; j++ {
+				if control(dec[s][j]) {
+					text[s] = j + 1
+				}
+			}
 		}
 	}
-	for k := 0; k < n; k++ {
-		s, q := k%4, k/4
-		tail := dec[s][3*q : ndec[s]]
-		if len(tail) < minAlignText {
-			break
+	// UTF-16 is tried once no start reads as UTF-8 text or a magic
+	// number: the bytes at the end of a run of FF bytes may read as its
+	// byte-order mark.
+	for pass := range 2 {
+		for k := 0; k < n; k++ {
+			s, q := k%4, k/4
+			tail := dec[s][3*q : ndec[s]]
+			if len(tail) < minAlignText {
+				break
+			}
+			if pass == 0 && !(3*q >= text[s] && textLike(tail)) && !magic(tail) || pass == 1 && !utf16Text(tail) {
+				continue
+			}
+			if s == 0 && maybeText(dec[0][:ndec[0]]) {
+				// In the run's own alignment, a window of text in a legacy
+				// charset (a GBK list) is the payload from its start.
+				return 0
+			}
+			return offs[k]
 		}
-		if !magic(tail) && !textLike(tail) {
-			continue
-		}
-		if s == 0 && maybeText(dec[0][:ndec[0]]) {
-			// In the run's own alignment, a window of text in a legacy
-			// charset (a GBK list) is the payload from its start.
-			break
-		}
-		return offs[k]
 	}
 	return 0
 }
@@ -244,6 +282,9 @@ func payloadStart(run []byte) int {
 // magic reports whether b starts with the magic number of a container the
 // extractor sniffs.
 func magic(b []byte) bool {
+	if len(b) == 0 || b[0] != zipMagic[0] && b[0] != gzipMagic[0] && b[0] != pdfMagic[0] && b[0] != oleMagic[0] {
+		return false
+	}
 	for _, m := range [][]byte{zipMagic, gzipMagic, pdfMagic, oleMagic} {
 		if bytes.HasPrefix(b, m) {
 			return true
@@ -274,6 +315,43 @@ func textLike(b []byte) bool {
 		return !utf8.FullRune(b[i:]) // cut off by the window
 	}
 	return true
+}
+
+// utf16Text reports whether b reads as UTF-16 text after a byte-order
+// mark (the mark is how the extractor tells UTF-16 from bytes): code
+// units of printable ASCII, tabs and line breaks, or of the scripts and
+// punctuation a list in Chinese is written in (unit16Text), with a unit
+// cut off at its end. Bytes decoded at a wrong alignment pair up as units
+// of any value, and a run of FF bytes may end in a mark. A list saved as
+// "Unicode text" opens with one.
+func utf16Text(b []byte) bool {
+	if len(b) < 2 || !(b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
+		return false
+	}
+	for i := 2; i+1 < len(b); i += 2 {
+		u := uint16(b[i])<<8 | uint16(b[i+1])
+		if b[0] == 0xff {
+			u = uint16(b[i+1])<<8 | uint16(b[i])
+		}
+		if !unit16Text(u) {
+			return false
+		}
+	}
+	return true
+}
+
+// unit16Text reports whether the UTF-16 code unit u is printable ASCII, a
+// tab or line break, Latin, Greek or Cyrillic (U+00A0-U+052F), general
+// punctuation, CJK symbols, kana and ideographs (U+3000-U+9FFF) or a
+// full-width form: about half of all units.
+func unit16Text(u uint16) bool {
+	switch {
+	case u < 0x80:
+		return !control(byte(u))
+	case u >= 0xa0 && u < 0x530, u >= 0x2000 && u < 0x2070, u >= 0x3000 && u < 0xa000, u >= 0xff00 && u < 0xfff0:
+		return true
+	}
+	return false
 }
 
 // maybeText reports whether b may be text in some charset: well-formed

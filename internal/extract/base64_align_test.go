@@ -233,9 +233,10 @@ func TestPayloadStart(t *testing.T) {
 	}
 }
 
-// BenchmarkBase64Align is payloadStart's cost per run: text from the
-// first character (the usual case), text behind a dash, and noise (every
-// start tried).
+// BenchmarkBase64Align is payloadStart's cost per run, on a window of
+// alignChars characters (what alignWindow hands it of a longer run): text
+// from the first character (the usual case), text behind a dash, and
+// noise (every start tried).
 func BenchmarkBase64Align(b *testing.B) {
 	list := csvBytes(csvRows(corpus.Records(27, 3)))
 	noise := make([]byte, 96)
@@ -243,15 +244,60 @@ func BenchmarkBase64Align(b *testing.B) {
 		noise[i] = byte(i*73 + 41)
 	}
 	for _, bb := range []struct{ name, run string }{
-		{"text", base64.StdEncoding.EncodeToString(list)[:64]},
-		{"dash", ("-" + base64.StdEncoding.EncodeToString(list))[:64]},
-		{"noise", base64.StdEncoding.EncodeToString(noise)[:64]},
+		{"text", base64.StdEncoding.EncodeToString(list)[:alignChars]},
+		{"dash", ("-" + base64.StdEncoding.EncodeToString(list))[:alignChars]},
+		{"noise", base64.StdEncoding.EncodeToString(noise)[:alignChars]},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			run := []byte(bb.run)
 			b.ReportAllocs()
 			for b.Loop() {
 				payloadStart(run)
+			}
+		})
+	}
+}
+
+// TestBase64LongPrefix: base64 behind a longer prefix of its alphabet (a
+// word of 33 to 90 characters, a hex digest or rule of 4,096 or more) and
+// base64 of a list saved as UTF-16 ("Unicode text", opening with a
+// byte-order mark) behind a short one count the list's values. The loop
+// finds a run at its first MinBase64 characters, and payloadStart was
+// handed those 64 alone: behind 33 or more characters no start left 24
+// decoded bytes, and every case of a word counted 0 of each detector; a
+// UTF-16 list holds NUL bytes, which no start read as text (0 of each).
+func TestBase64LongPrefix(t *testing.T) {
+	e := newTestEngine(t)
+	list := csvBytes(csvRows(corpus.Records(28, 60)))
+	want := scanPlain(e, list)
+	std := base64.StdEncoding.EncodeToString
+	word := strings.Repeat("attachment-customer_list-", 4)
+	hex := strings.Repeat("9f86d081884c7d659a2fea0aa5a06dc1", 129)
+	tests := []struct{ name, give string }{
+		{name: "a 33-character word", give: word[:33] + std(list)},
+		{name: "a 42-character word", give: word[:42] + std(list)},
+		{name: "a 65-character word", give: word[:65] + std(list)},
+		{name: "a 90-character word", give: word[:90] + std(list)},
+		{name: "a 91-character word, wrapped", give: word[:91] + wrapped(list, "\r\n")},
+		{name: "4,096 hex digits", give: hex[:4096] + std(list)},
+		{name: "4,097 hex digits", give: hex[:4097] + std(list)},
+		{name: "4,099 hex digits", give: hex[:4099] + std(list)},
+		{name: "a rule of 4,097", give: strings.Repeat("-", 4097) + std(list)},
+		{name: "utf-16le after a dash", give: "-" + std(encodeText(t, utf16LEBOM, list))},
+		{name: "utf-16be after a word", give: "token" + std(encodeText(t, utf16BEBOM, list))},
+		{name: "utf-8 with a bom after a word", give: "ab" + std(append([]byte("\xef\xbb\xbf"), list...))},
+	}
+	r := rand.New(rand.NewPCG(28, 60))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := []byte(tt.give)
+			for _, chunk := range []int{0, 1, 61} {
+				if got := extract(t, e, body, "", Limits{}, chunk).counts; got != want {
+					t.Errorf("chunk %d: counts %v, want %v", chunk, got, want)
+				}
+			}
+			if got := extractSplit(t, e, body, "", r); got != want {
+				t.Errorf("random writes: counts %v, want %v", got, want)
 			}
 		})
 	}
