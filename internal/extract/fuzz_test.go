@@ -56,6 +56,9 @@ func FuzzMultipart(f *testing.F) {
 	f.Add(body, "")
 	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=a\r\n\r\n13800138000\r\n--b--\r\n"), "multipart/form-data; boundary=b")
 	f.Add([]byte("pre 13800138000\n--b\nContent-Disposition: form-data; name=a\n\nx\n--b--\nepi 110101199003078515"), "multipart/form-data; boundary=b")
+	// Part headers: RFC 2231 continuations out of order, a bad charset and
+	// bad escapes, RFC 2047 words; a header with no colon; one cut off.
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=a; filename*1*=%39%30%30%33%30%37%38%35%31%35.jpg;\r\n filename*0*=GBK'zh'%D5%C5_%31%31%30%31%30%31%31;\r\n name*=x-bogus''%ZZ%4\r\nContent-Type: image/jpeg; name=\"=?UTF-8?B?5byg5LiJXzExMDEwMTE5OTAwMzA3ODUxNS5qcGc=?=\"\r\n\r\nx\r\n--b\r\nno colon\r\n\r\ny\r\n--b\r\nContent-Disposition: form-data; filename=\"13800138000_"), "multipart/form-data; boundary=b")
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) { fuzzExtract(t, e, body, ctype) })
 }
@@ -85,6 +88,11 @@ func FuzzBase64(f *testing.F) {
 	f.Add([]byte("data:;base64," + wrapped(xlsx, "\n") + "\n1101011990"))
 	f.Add([]byte(`a=` + base64.URLEncoding.EncodeToString(csvData) + `%3D%3D&b=%2F%2B`))
 	f.Add([]byte("x-" + base64.StdEncoding.EncodeToString(csvData) + "\n" + strings.Repeat("-", 65) + "ab" + base64.StdEncoding.EncodeToString(csvData)))
+	// Behind a 40-character word; UTF-16 with a byte-order mark behind a
+	// dash; FF bytes before a list (their end may read as a mark).
+	f.Add([]byte(strings.Repeat("attachment", 4) + base64.StdEncoding.EncodeToString(csvData) + "\n-" +
+		base64.StdEncoding.EncodeToString(encodeText(f, utf16LEBOM, csvData[:200])) + "\n" +
+		base64.StdEncoding.EncodeToString(append([]byte("\xff\xff\xff\xff\xff\xfe"), csvData[:100]...))))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "application/json") })
 }
