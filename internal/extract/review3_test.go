@@ -124,11 +124,15 @@ func TestPartHeaderMalformedParams(t *testing.T) {
 // their separators are blanked: 300 of each shape in one form.
 func TestPartHeaderCleanNames(t *testing.T) {
 	shapes := []func(i int) string{
-		func(i int) string { return fmt.Sprintf("IMG_202611%02d_%02d%02d%02d.jpg", 1+i%28, i%24, i%60, (i*7)%60) },
+		func(i int) string {
+			return fmt.Sprintf("IMG_202611%02d_%02d%02d%02d.jpg", 1+i%28, i%24, i%60, (i*7)%60)
+		},
 		func(i int) string { return fmt.Sprintf("report-2026-11-%02d.pdf", 1+i%28) },
 		func(i int) string { return fmt.Sprintf("VID_20261127_%09d.mp4", 123456789+i) },
 		func(i int) string { return fmt.Sprintf("scan_%04d-%04d_2026-11-27_v%d.pdf", i, i+300, i%3) },
-		func(i int) string { return fmt.Sprintf("Screenshot_2026-11-27-%02d-%02d-%02d-%03d_com.tencent.mm.png", i%24, i%60, (i*7)%60, i) },
+		func(i int) string {
+			return fmt.Sprintf("Screenshot_2026-11-27-%02d-%02d-%02d-%03d_com.tencent.mm.png", i%24, i%60, (i*7)%60, i)
+		},
 	}
 	e := newTestEngine(t)
 	var none [inspect.NumDetectors]int
