@@ -139,16 +139,34 @@ func checkIDs(t *testing.T, e *inspect.Engine, body []byte, ctype string, n int)
 	if got := whole.counts[inspect.ResidentID]; got != n || len(whole.reasons) > 0 {
 		t.Fatalf("whole: %d IDs %v, want %d (%v)", got, whole.reasons, n, whole.counts)
 	}
-	if got := extract(t, e, body, ctype, Limits{}, 1).counts; got != whole.counts {
-		t.Errorf("1-byte writes: %v, whole %v", got, whole.counts)
+	checkCuts(t, e, body, ctype, whole.counts, 7)
+	return whole
+}
+
+// checkCuts extracts body in 1-byte writes and in random cuts of up to 16,
+// 700 and 9000 bytes (seeded by seed) and wants the whole extraction's
+// counts each time.
+func checkCuts(t *testing.T, e *inspect.Engine, body []byte, ctype string, whole [inspect.NumDetectors]int, seed uint64) {
+	t.Helper()
+	if got := extract(t, e, body, ctype, Limits{}, 1).counts; got != whole {
+		t.Errorf("1-byte writes: %v, whole %v", got, whole)
 	}
-	rng := rand.New(rand.NewPCG(uint64(len(body)), 7))
+	rng := rand.New(rand.NewPCG(uint64(len(body)), seed))
 	for _, most := range []int{16, 700, 9000} {
-		if got := splitWriter(t, e, body, ctype, rng, most); got != whole.counts {
-			t.Errorf("random cuts of up to %d bytes: %v, whole %v", most, got, whole.counts)
+		if got := splitWriter(t, e, body, ctype, rng, most); got != whole {
+			t.Errorf("random cuts of up to %d bytes: %v, whole %v", most, got, whole)
 		}
 	}
-	return whole
+}
+
+// photoParts returns one form part per record: a photo named after its
+// holder (photoName), as a browser uploads scanned ID cards.
+func photoParts(recs []corpus.Record) []filePart {
+	parts := make([]filePart, len(recs))
+	for i, r := range recs {
+		parts[i] = filePart{field: "photos", file: photoName(r), ctype: "image/jpeg", data: photo}
+	}
+	return parts
 }
 
 // TestPartHeaderFormUpload: an upload of 300 scanned ID cards, each file
@@ -159,11 +177,7 @@ func checkIDs(t *testing.T, e *inspect.Engine, body []byte, ctype string, n int)
 // part's Found counts the ID of its name.
 func TestPartHeaderFormUpload(t *testing.T) {
 	recs := corpus.Records(21, 300)
-	parts := make([]filePart, len(recs))
-	for i, r := range recs {
-		parts[i] = filePart{field: "photos", file: photoName(r), ctype: "image/jpeg", data: photo}
-	}
-	body, ctype := buildMultipart(t, parts...)
+	body, ctype := buildMultipart(t, photoParts(recs)...)
 	e := newTestEngine(t)
 	got := checkIDs(t, e, body, ctype, len(recs))
 	if len(got.parts) != maxParts {
@@ -324,11 +338,7 @@ func TestEMLMessageIDList(t *testing.T) {
 // chunks; MB/s are of raw input. The header text is most of what is read.
 func BenchmarkPartHeaders(b *testing.B) {
 	recs := corpus.Records(25, 3000)
-	parts := make([]filePart, len(recs))
-	for i, r := range recs {
-		parts[i] = filePart{field: "photos", file: photoName(r), ctype: "image/jpeg", data: photo}
-	}
-	form, formType := buildMultipart(b, parts...)
+	form, formType := buildMultipart(b, photoParts(recs)...)
 	mail := emlHeader(recs, "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n") + partBody(recs, func(r corpus.Record) string {
 		return "Content-Type: image/jpeg\r\nContent-Disposition: attachment; filename*=UTF-8''" + pct(photoName(r))
 	}, true)

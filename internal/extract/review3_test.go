@@ -3,7 +3,6 @@ package extract
 import (
 	"encoding/base64"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -52,15 +51,7 @@ func TestPartHeaderDropped(t *testing.T) {
 			if got := whole.counts[inspect.ResidentID]; got != len(recs) || !slices.Equal(whole.reasons, tt.reasons) {
 				t.Fatalf("whole: %d IDs %v, want %d %v", got, whole.reasons, len(recs), tt.reasons)
 			}
-			if got := extract(t, e, body, ctype, Limits{}, 1).counts; got != whole.counts {
-				t.Errorf("1-byte writes: %v, whole %v", got, whole.counts)
-			}
-			rng := rand.New(rand.NewPCG(uint64(len(body)), 8))
-			for _, most := range []int{16, 700, 9000} {
-				if got := splitWriter(t, e, body, ctype, rng, most); got != whole.counts {
-					t.Errorf("random cuts of up to %d bytes: %v, whole %v", most, got, whole.counts)
-				}
-			}
+			checkCuts(t, e, body, ctype, whole.counts, 8)
 			for _, chunk := range []int{64, benchChunk} {
 				checkLeakBudget(t, e, body, ctype, Limits{}, chunk, 2048)
 				checkRawBudget(t, e, body, ctype, chunk)
