@@ -38,6 +38,11 @@ func FuzzScanner(f *testing.F) {
 		"+----+----+\n| 姓名 | 护照号 |\n+----+----+\n| 张伟 | E12345678 |\n+----+----+\n",
 		"| name | addr |\n|:---|---:|\n| 张伟 | 北京市朝阳区建国路88号 |\n",
 		"zhang.san＠qq.com a%EF%BC%A0qq.com a\\uff20qq.com a\\u0040qq.com a\xef\xbc",
+		// Tables inside text (TestTablesInsideText): Markdown after prose,
+		// in a JSON string, and spreadsheet rows as \t escapes.
+		"名单：\n| 姓名 | 护照号 | 住址 |\n|---|---|---|\n| 张伟 | E12345678 | 北京市朝阳区建国路88号 |\n备注\n",
+		`{"content":"名单\n| 姓名 | 护照号 |\r\n| 张伟 | E12345678 |","b":"x | G12345678 |"}`,
+		`{"c":"x\n\u59d3\u540d\t\u62a4\u7167\u53f7\n\u5f20\u4f1f\tEA1234567\n"}`,
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}
