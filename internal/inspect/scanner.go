@@ -325,8 +325,9 @@ func (s *Scanner) scan(final bool) {
 		case clsVerb:
 			i = s.verb(i, min(end, i+maxSpan))
 		case clsTag:
-			// Outside a table only a header cell (<th>) matters.
-			if i > 0 && b[i-1] == '<' && (s.table.on || i+1 < end && b[i+1]|0x20 == 'h') {
+			// Outside a followed table only <table and a header cell
+			// (<th>) matter.
+			if i > 0 && b[i-1] == '<' && (s.table.on || i+1 < end && (b[i+1]|0x20 == 'h' || b[i+1]|0x20 == 'a')) {
 				i = s.tag(i, min(end, i+maxSpan))
 			} else {
 				i++

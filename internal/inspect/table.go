@@ -4,16 +4,20 @@ import "bytes"
 
 // HTML tables: a page that lists customers as <th>姓名</th> header cells and
 // <td>张三</td> value cells labels its names and addresses by column, as a CSV
-// header row does. The scan loop stops at a 't' right after '<' (<table,
-// <tr, <th, <td); outside a table only a header cell starts the
-// bookkeeping. The end tag </table> is not read: every cell is in a table,
-// and each <table> starts afresh.
+// header row does. So does a table whose header row is made of <td> cells,
+// as an Excel range pasted into a mail or an editor is: the first row of
+// cells in a table, or the second when the first is no header (a title
+// row above the header), is its header row when it passes the rule of a
+// ';' or '|' header row (headerRow). The scan loop stops at a 't' right
+// after '<' (<table, <tr, <th, <td); outside a followed table only
+// <table and a header cell start the bookkeeping. The end tag </table> is
+// not read: every cell is in a table, and each <table> starts afresh.
 
-// tableState follows an HTML table from its first header cell (<th>) to
-// the next <table>.
+// tableState follows an HTML table from its <table> tag or its first
+// header cell (<th>) to the next <table>.
 type tableState struct {
-	on   bool             // a <th> has been seen and the table has not ended
-	body bool             // a <td> has been seen: later <th> cells head rows, not columns
+	on   bool             // in a table that has or may have a header row
+	body bool             // a value row has begun: later <th> cells head rows, not columns
 	col  int              // cells opened so far in the current row
 	row  contextClass     // labels of the row's header cell, for the <td> right after it
 	cols [64]contextClass // labels of the header row's cells, by column
@@ -23,7 +27,44 @@ type tableState struct {
 	// starts: a value that starts there has the column's context.
 	cell   contextClass
 	cellAt int64
+
+	// While a header row of <td> cells is looked for, the current row's
+	// cells are read as header cells (their labels go to cols) and count
+	// nothing; the row is decided at the next <tr>.
+	looking bool
+	tried   int      // rows decided not to be the header row
+	head    rowTally // the current row's cells, against the header rule
 }
+
+// rowTally counts what the header rule asks of a row's cells: cells with
+// labels, cells with inner spaces (several words), cells not empty, and
+// whether a cell was no header cell at all (too long, a key-value pair).
+type rowTally struct {
+	labelled, words, cells int
+	bad                    bool
+}
+
+// header reports whether the row passes the rule of a ';' or '|' header
+// row (see headerRow): two labelled cells, or one among three or more
+// cells of single words.
+func (r *rowTally) header() bool {
+	return !r.bad && (r.labelled >= 2 || r.labelled == 1 && r.cells >= 3 && r.words == 0)
+}
+
+// add takes in a cell that is not empty, with its labels.
+func (r *rowTally) add(cell []byte, labels contextClass) {
+	r.cells++
+	if bytes.IndexByte(cell, ' ') >= 0 {
+		r.words++
+	}
+	if labels != 0 {
+		r.labelled++
+	}
+}
+
+// headRows is how many rows of a table may be its <td> header row: the
+// first, or the second under a title row.
+const headRows = 2
 
 // cellContext are the detectors whose values a <td> labels through
 // hasContext, when they start its text; names and addresses are read by
@@ -48,25 +89,33 @@ func (s *Scanner) tag(i, end int) int {
 	kind, j := tagKind(b, i, end)
 	switch {
 	case kind == tagTable:
-		*t = tableState{}
+		*t = tableState{on: true, looking: true}
 	case kind == tagOther || !t.on && kind != tagTH:
 	case kind == tagTR:
+		if t.looking && t.col > 0 {
+			t.decideHead()
+		}
 		t.col, t.row, t.cell = 0, 0, 0
 	case kind == tagTH:
 		t.cell = 0
-		if !t.on {
-			*t = tableState{on: true}
+		if !t.on || t.looking {
+			// A header cell ends the search for a <td> header row; in
+			// the table's row so far, it keeps its column.
+			col := 0
+			if t.on {
+				col = t.col
+			}
+			*t = tableState{on: true, col: col}
 		}
-		var labels contextClass
-		if cell, ok := cellText(b, j, end); ok {
-			labels = s.e.keywords.in(foldCase(&s.fold, cell))
-		}
+		labels := s.headerCell(b, j, end)
 		span := colspan(b, j, end)
 		for k := t.col; !t.body && k < min(t.col+span, len(t.cols)); k++ {
 			t.cols[k] = labels
 		}
 		t.row = labels
 		t.col += span
+	case t.looking: // <td> of a row that may be the header row
+		s.headCell(j, end)
 	default: // <td>
 		labels := t.row
 		if t.col < len(t.cols) {
@@ -85,6 +134,54 @@ func (s *Scanner) tag(i, end int) int {
 		}
 	}
 	return i + 1
+}
+
+// headerCell returns the labels in the text of the header cell whose tag's
+// attributes start at j; none when the text is cut by end or too long.
+func (s *Scanner) headerCell(b []byte, j, end int) contextClass {
+	cell, ok := cellText(b, j, end)
+	if !ok || len(cell) == 0 {
+		return 0
+	}
+	return s.e.keywords.in(foldCase(&s.fold, cell))
+}
+
+// headCell reads the <td> whose tag's attributes start at j, in a row that
+// may be the table's header row: its labels head its columns, and the row
+// tally takes the cell in. Once the row has a cell that is no header
+// cell, the rest are not read.
+func (s *Scanner) headCell(j, end int) {
+	b, t := s.buf, &s.table
+	span := colspan(b, j, end)
+	if !t.head.bad && t.col < len(t.cols) {
+		cell, ok := cellText(b, j, end)
+		switch {
+		case !ok || bytes.ContainsAny(cell, "\":={}[]"):
+			t.head.bad = true
+		case len(cell) > 0:
+			labels := s.e.keywords.in(foldCase(&s.fold, cell))
+			t.head.add(cell, labels)
+			for k := t.col; k < min(t.col+span, len(t.cols)); k++ {
+				t.cols[k] = labels
+			}
+		}
+	}
+	t.col += span
+}
+
+// decideHead ends the row of <td> cells that may have been the table's
+// header row: when it passes the header rule its labels head the columns
+// of the rows below; else the next row may be the header row, or, past
+// headRows rows, the table is no longer followed.
+func (t *tableState) decideHead() {
+	switch {
+	case t.head.header():
+		t.looking, t.body = false, true
+	case t.tried+1 < headRows:
+		*t = tableState{on: true, looking: true, tried: t.tried + 1}
+	default:
+		*t = tableState{}
+	}
 }
 
 // tagKind reads the tag name at j, in any letter case, and returns its kind
@@ -143,19 +240,16 @@ func colspan(b []byte, j, end int) int {
 }
 
 // cellStart returns where the text of the cell whose tag's attributes start
-// at j begins: after the tag's '>', white space and the opening tags of
-// inline elements (<td><span>张三</span>). It returns end when the text does
-// not start before end.
+// at j begins: after the tag's '>', blanks (white space and &nbsp;) and the
+// opening tags of inline elements (<td><span>张三</span>). It returns end
+// when the text does not start before end.
 func cellStart(b []byte, j, end int) int {
 	for j < end {
 		gt := bytes.IndexByte(b[j:end], '>')
 		if gt < 0 {
 			return end
 		}
-		j += gt + 1
-		for j < end && (b[j] == ' ' || b[j] == '\n' || b[j] == '\r' || b[j] == '\t') {
-			j++
-		}
+		j = skipBlanks(b, j+gt+1, end)
 		if j+1 >= end || b[j] != '<' || b[j+1] == '/' {
 			return j
 		}
@@ -163,14 +257,37 @@ func cellStart(b []byte, j, end int) int {
 	return end
 }
 
+// nbsp is the entity of a no-break space, which editors write in empty
+// cells and around a cell's text.
+const nbsp = "&nbsp;"
+
+// skipBlanks returns where the white space and &nbsp; entities at j end.
+func skipBlanks(b []byte, j, end int) int {
+	for j < end {
+		switch {
+		case b[j] == ' ' || b[j] == '\n' || b[j] == '\r' || b[j] == '\t':
+			j++
+		case b[j] == '&' && bytes.HasPrefix(b[j:end], []byte(nbsp)):
+			j += len(nbsp)
+		default:
+			return j
+		}
+	}
+	return j
+}
+
 // cellText returns the text of the header cell whose tag's attributes start
-// at j, up to the next tag, without surrounding white space. It is not ok
-// when the text is cut by end or longer than a header cell (headerCellMax).
+// at j, up to the next tag, without surrounding blanks. It is not ok when
+// the text is cut by end or longer than a header cell (headerCellMax).
 func cellText(b []byte, j, end int) (cell []byte, ok bool) {
 	j = cellStart(b, j, end)
 	lt := bytes.IndexByte(b[j:end], '<')
 	if lt < 0 || lt > headerCellMax {
 		return nil, false
 	}
-	return bytes.TrimSpace(b[j : j+lt]), true
+	cell = bytes.TrimSpace(b[j : j+lt])
+	for bytes.HasSuffix(cell, []byte(nbsp)) {
+		cell = bytes.TrimSpace(cell[:len(cell)-len(nbsp)])
+	}
+	return cell, true
 }
