@@ -9,7 +9,10 @@ package inspect
 // 10 digits (Hong Kong and Macau residents' permits), 8 bare digits (Taiwan
 // residents'), and C or L + 8 digits (mainland residents' permits to Hong
 // Kong/Macau and to Taiwan). Each must stand alone: no letter or digit
-// around it.
+// around it. 8 bare digits that read as a date from 1900 to 2099
+// (YYYYMMDD) are no permit: a label matches inside a header, so the dates
+// of a 通行证有效期 or "Permit date" column stand under a permit label, and
+// about 0.07% of all 8-digit numbers are such dates.
 
 // classifyDocument returns the detector for letters+digits, or false.
 func classifyDocument(letters []byte, digits int) (Detector, bool) {
@@ -34,6 +37,13 @@ func classifyDocument(letters []byte, digits int) (Detector, bool) {
 		}
 	}
 	return 0, false
+}
+
+// calendarDate reports whether the 8 digits d read as a date YYYYMMDD
+// from 1900 to 2099.
+func calendarDate(d []byte) bool {
+	y, m, day := atoi(d[:4]), atoi(d[4:6]), atoi(d[6:8])
+	return y >= 1900 && y <= 2099 && m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m)
 }
 
 // maskDocument renders E1******8: the letters and first digit, then stars

@@ -795,7 +795,7 @@ func (s *Scanner) card(d []byte, at int) bool {
 // under their labels.
 func (s *Scanner) document(letters, d []byte, at int) bool {
 	det, ok := classifyDocument(letters, len(d))
-	if !ok {
+	if !ok || len(letters) == 0 && calendarDate(d) {
 		return false
 	}
 	label := at - len(letters)
