@@ -282,6 +282,11 @@ func (s *Scanner) scan(final bool) {
 				i = s.backslash(i, end)
 				continue
 			}
+			// %09 and %7C split the cells of a table in a form field.
+			if b[i] == '%' && i+2 < end && (b[i+1] == '0' && b[i+2] == '9' || b[i+1] == '7' && b[i+2]|0x20 == 'c') {
+				i = s.textDelimiter(i, 3, min(end, i+maxSpan))
+				continue
+			}
 			span := min(end, i+maxSpan)
 			switch _, w := digitUnit(b, i, span); {
 			case w > 0, b[i] == '&' && i+1 < span && (b[i+1] == 'n' || b[i+1] == '#') && joinerWidth(b, i, span) > 0:

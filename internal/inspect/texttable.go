@@ -10,21 +10,40 @@ import (
 // table pasted into a chat message, an LLM prompt or an e-mail body opens
 // anywhere: a Markdown or psql table (cells split by '|'), raw or inside a
 // JSON string, or rows copied out of a spreadsheet into a JSON string
-// (cells split by the escape \t). The scan loop stops at '|' and at \t;
-// at the first delimiter of a line it reads the line as a header row, and
-// from there it follows the rows under it as a CSV body's: a header cell
-// labels the values of its column (names and addresses, and passports,
-// travel permits and legacy card numbers that are a cell's whole text).
+// (cells split by the escape \t). The same tables come double-encoded (a
+// JSON string holding JSON, as an LLM agent's tool-call arguments: lines
+// split by \\n, cells by \\t or '|') and in a form field's text area
+// (application/x-www-form-urlencoded: cells split by %09 or %7C, lines by
+// %0A or %0D%0A, spaces written '+' or %20). The scan loop stops at '|',
+// at \t and at every '%'; at the first delimiter of a line it reads the
+// line as a header row, and from there it follows the rows under it as a
+// CSV body's: a header cell labels the values of its column (names and
+// addresses, and passports, travel permits and legacy card numbers that
+// are a cell's whole text).
 //
 // Rows are lines: raw ones end at a line feed or carriage return, those in
-// a JSON string also at an escaped one (\n, \r) and at the quote that ends
-// the string. A line without the delimiter ends the table; a rule line
-// right under the header (----+----) is passed over.
+// a JSON string also at an escaped one (\n, \r; \\n, \\r in a string
+// inside a string) and at the quote that ends the string, those in a form
+// field at %0A, %0D and the '&' that ends the field. The end of the string
+// or field ends the table, as does a line without the delimiter; a rule
+// line right under the header (----+----) is passed over.
+
+// lineCode is how the lines of a table inside text are written.
+type lineCode uint8
+
+const (
+	codeRaw   lineCode = iota // raw text
+	codeJSON                  // a JSON string
+	codeJSON2                 // a JSON string inside a JSON string
+	codeForm                  // a form field's percent-encoded value
+)
 
 // textTable follows a delimited table found inside a text body.
 type textTable struct {
-	delim byte // '|', or 't' for the JSON escape \t; 0: no table
-	json  bool // the table is in a JSON string: escaped line ends and the closing quote end rows
+	// The cell delimiter: '|', 't' for the JSON escape \t (or \\t), 'c'
+	// for %7C, '9' for %09; 0: no table. width is its width on the wire.
+	delim, width byte
+	code         lineCode // how the table's lines end
 
 	// A Markdown table (a rule line without '+' under its header) may open
 	// its header with a '|' and its rows without, or the other way round:
@@ -48,6 +67,8 @@ type textTable struct {
 	// and the first cell of the next row, which no delimiter opens.
 	cell, first     contextClass
 	cellAt, firstAt int64
+
+	head [maxSpan + headerCellMax + 2]byte // a form field's header line, decoded
 }
 
 // labels returns the labels of column col.
@@ -94,26 +115,31 @@ func (s *Scanner) backslash(i, end int) int {
 	return i + 1
 }
 
-// escapedTab handles the JSON escape \t at i, deciding from at most
-// maxSpan bytes as every handler does. It is kept out of line so that
-// backslash, on the scan loop's path for every backslash, is inlined.
+// escapedTab handles the JSON escape \t at i, or \\t when a backslash
+// comes before it (a tab in a JSON string inside a JSON string), deciding
+// from at most maxSpan bytes as every handler does. It is kept out of line
+// so that backslash, on the scan loop's path for every backslash, is
+// inlined.
 //
 //go:noinline
 func (s *Scanner) escapedTab(i int) int {
+	if i > 0 && s.buf[i-1] == '\\' {
+		return s.textDelimiter(i-1, 3, min(len(s.buf), i-1+maxSpan))
+	}
 	return s.textDelimiter(i, 2, min(len(s.buf), i+maxSpan))
 }
 
-// textDelimiter handles the cell delimiter of width w at i ('|', or the
-// JSON escape \t) and returns where scanning resumes.
+// textDelimiter handles the cell delimiter of width w at i ('|', the JSON
+// escape \t or \\t, or %7C or %09) and returns where scanning resumes.
 func (s *Scanner) textDelimiter(i, w, end int) int {
 	t := &s.text
-	delim := s.buf[i+w-1] // '|' or the t of \t
+	delim := lowerASCII(s.buf[i+w-1]) // '|', the t of \t, the c of %7C, the 9 of %09
 	switch {
 	case s.csv.table != nil: // a CSV body's own columns apply
 		return i + w
 	case t.delim == 0:
 		return s.textHeader(i, w, end, delim)
-	case delim != t.delim:
+	case delim != t.delim || w != int(t.width):
 		return i + w
 	}
 	if s.base+int64(i) > t.rowEnd {
@@ -130,13 +156,13 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 				return s.textHeader(i, w, end, delim)
 			}
 			t.farRow = false
-			s.rowStart(skipQuote(s.buf, start, i), end)
+			s.rowStart(skipSpaces(s.buf, start, i, t.code, true), end)
 		}
 		t.col, t.rowEnd = 1+t.skew, math.MaxInt64
 	} else {
 		t.col++
 	}
-	j := skipSpaces(s.buf, i+w, end)
+	j := skipSpaces(s.buf, i+w, end, t.code, false)
 	labels := t.labels(t.col)
 	t.cell, t.cellAt = labels&cellContext, s.base+int64(j)
 	s.cellEnd(j, end)
@@ -148,42 +174,52 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 
 // textHeader reads the line of the delimiter of width w at i as a table's
 // header row when the delimiter is the line's first: it opens the line (a
-// Markdown row), or, for '|' with a space on each side or for \t, it comes
-// after the line's first cell. An e-mail reply's quote marks ("> ") before
-// the line are passed over. It returns where scanning resumes: after the
-// header row, or after the delimiter when the line is no header.
+// Markdown row), or, for a bar ('|', %7C) with a space on each side or for
+// a tab, it comes after the line's first cell. An e-mail reply's quote
+// marks ("> ") before the line are passed over. It returns where scanning
+// resumes: after the header row, or after the delimiter when the line is
+// no header.
 func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	b := s.buf
-	start, json, ok := headerStart(b, i, delim)
+	start, code, ok := headerStart(b, i, w)
 	if !ok {
 		return i + w
 	}
-	sep := []byte{'|'}
-	if delim == 't' {
-		sep, json = []byte(`\t`), true
-	}
-	e, eol := rowStop(b, i+w, end, 0, json)
+	e, eol := rowStop(b, i+w, end, 0, code)
 	if !eol {
 		return i + w // no line end within the decision span
 	}
-	start = skipQuote(b, start, i)
-	cols, ok := s.headerRow(b[start:e], sep, false)
+	start = skipSpaces(b, start, i, code, true)
+	t := &s.text
+	line, sep := b[start:e], b[i:i+w]
+	if longNumber(line) {
+		return i + w // a row of values (an ID, a phone or card number), whatever its words
+	}
+	if code == codeForm {
+		// Cells are read as text: padded with %20 a wide column's header
+		// cell is longer than a header cell.
+		line, sep = formText(t.head[:0], line), []byte("|")
+		if delim == '9' {
+			sep = []byte("\t")
+		}
+	}
+	cols, ok := s.headerRow(line, sep, false)
 	if !ok {
 		return i + w
 	}
-	t := &s.text
-	*t = textTable{delim: delim, json: json, cols: cols, lead: start == i && delim == '|'}
+	*t = textTable{delim: delim, width: byte(w), code: code, cols: cols, lead: start == i && (delim == '|' || delim == 'c')}
 	// A rule line under the header (psql's -----+-----) is no row; past a
 	// rule that the decision span cuts, or that ends too near it for the
-	// row under it to show its first delimiter, ruleRow finds that row.
+	// row under it to show its first delimiter, ruleRow finds that row
+	// (in a raw or JSON '|' table).
 	if n := e + lineEndWidth(b, e, end); n < end {
-		r, eol := rowStop(b, n, end, 0, json)
+		r, eol := rowStop(b, n, end, 0, code)
 		if !eol {
 			r = end
 		}
-		if rule := b[skipQuote(b, n, r):r]; ruleText(rule) && (eol || delim == '|') {
-			t.markdown = bytes.IndexByte(rule, '+') < 0
-			if k, _ := rowStop(b, r+lineEndWidth(b, r, end), end, delim, json); k < 0 && delim == '|' {
+		if rule := b[skipSpaces(b, n, r, code, true):r]; ruleText(rule) && (eol || delim == '|') {
+			t.markdown = !ruleCross(rule, code)
+			if k, _ := rowStop(b, r+lineEndWidth(b, r, end), end, delim, code); k < 0 && delim == '|' {
 				t.farRow, t.rowEnd = true, s.base+int64(e)
 				return r
 			}
@@ -207,7 +243,7 @@ func ruleRow(b []byte, i int) (start int, ok, inRule bool) {
 	if dash && (k < max(0, i-64) || lineStartAt(b, k+1)) {
 		return 0, false, true
 	}
-	start, _, ok = headerStart(b, i, '|')
+	start, _, ok = headerStart(b, i, 1)
 	if !ok || start == 0 {
 		return 0, false, false
 	}
@@ -220,35 +256,140 @@ func ruleRow(b []byte, i int) (start int, ok, inRule bool) {
 // ends right before k starts; k when none does.
 func lineEndBefore(b []byte, k int) int {
 	lf := k
-	switch {
-	case hasAt(b, k-1, k, "\n"):
-		lf = k - 1
-	case hasAt(b, k-2, k, `\n`):
-		lf = k - 2
+	if c, w := breakBefore(b, k); c == '\n' {
+		lf = k - w
 	}
 	cr, crs := lf, 1
 	if lf < k {
 		crs = 2 // CR CR LF
 	}
 	for range crs {
-		switch {
-		case hasAt(b, cr-1, cr, "\r"):
-			cr--
-		case hasAt(b, cr-2, cr, `\r`):
-			cr -= 2
+		if c, w := breakBefore(b, cr); c == '\r' {
+			cr -= w
 		}
 	}
 	return cr
 }
 
+// breakBefore returns the line break (a line feed or a carriage return,
+// raw, JSON-escaped once or twice or percent-encoded) that ends right
+// before k, and its width; width 0 when none does.
+func breakBefore(b []byte, k int) (c byte, w int) {
+	if k < 1 {
+		return 0, 0
+	}
+	switch c = b[k-1]; {
+	case c == '\n' || c == '\r':
+		return c, 1
+	case (c == 'n' || c == 'r') && k >= 2 && b[k-2] == '\\':
+		if k >= 3 && b[k-3] == '\\' {
+			return lineBreak(c), 3
+		}
+		return lineBreak(c), 2
+	case k >= 3 && b[k-3] == '%':
+		if v, ok := percentAt(b, k-3, k); ok && (v == '\n' || v == '\r') {
+			return v, 3
+		}
+	}
+	return 0, 0
+}
+
+// breakAt returns the line break (as breakBefore's) that starts at j, and
+// its width; width 0 when none does.
+func breakAt(b []byte, j, end int) (c byte, w int) {
+	switch c = b[j]; {
+	case c == '\n' || c == '\r':
+		return c, 1
+	case c == '%':
+		if v, ok := percentAt(b, j, end); ok && (v == '\n' || v == '\r') {
+			return v, 3
+		}
+	case c == '\\':
+		k := j + 1
+		if k < end && b[k] == '\\' {
+			k++
+		}
+		if k < end && (b[k] == 'n' || b[k] == 'r') && k-j <= 2 {
+			return lineBreak(b[k]), k + 1 - j
+		}
+	}
+	return 0, 0
+}
+
+// lineBreak returns the line break the escape letter n or r stands for.
+func lineBreak(c byte) byte {
+	if c == 'n' {
+		return '\n'
+	}
+	return '\r'
+}
+
+// longNumber reports whether line holds a run of seven or more ASCII
+// digits: a value, which no header cell holds.
+func longNumber(line []byte) bool {
+	run := 0
+	for _, c := range line {
+		if !isDigit(c) {
+			run = 0
+		} else if run++; run >= 7 {
+			return true
+		}
+	}
+	return false
+}
+
+// formText appends the text of a form field's value v to dst: '+' is a
+// space and %XX the byte it encodes.
+func formText(dst, v []byte) []byte {
+	for k := 0; k < len(v); k++ {
+		c := v[k]
+		if x, ok := percentAt(v, k, len(v)); ok {
+			c, k = x, k+2
+		} else if c == '+' {
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// percentAt decodes the %XX at b[k:end].
+func percentAt(b []byte, k, end int) (byte, bool) {
+	if k+2 >= end || b[k] != '%' {
+		return 0, false
+	}
+	v, ok := hexValue(b[k+1 : k+3])
+	return byte(v), ok
+}
+
 // ruleBytes are the bytes of a rule line (see ruleLine).
 const ruleBytes = "-+|: "
 
-// ruleText reports whether line holds only the bytes of a rule line and a
-// dash: a Markdown rule may have a single dash a column (|:-|-:|), where
-// ruleLine wants three in a row.
+// ruleText reports whether line holds only the bytes of a rule line
+// (percent-encoded or not) and a dash: a Markdown rule may have a single
+// dash a column (|:-|-:|), where ruleLine wants three in a row.
 func ruleText(line []byte) bool {
-	return bytes.IndexByte(line, '-') >= 0 && len(bytes.Trim(line, ruleBytes)) == 0
+	dash := false
+	for k := 0; k < len(line); k++ {
+		c := line[k]
+		if v, ok := percentAt(line, k, len(line)); ok {
+			c, k = v, k+2
+		}
+		if strings.IndexByte(ruleBytes, c) < 0 {
+			return false
+		}
+		dash = dash || c == '-'
+	}
+	return dash
+}
+
+// ruleCross reports whether a rule line holds a '+' (a psql or MySQL
+// rule, not a Markdown one); in a form field the '+' is written %2B.
+func ruleCross(rule []byte, code lineCode) bool {
+	if code == codeForm {
+		return bytes.Contains(rule, []byte("%2B")) || bytes.Contains(rule, []byte("%2b"))
+	}
+	return bytes.IndexByte(rule, '+') >= 0
 }
 
 // lineStartAt reports whether a line starts at k: a raw or JSON-escaped
@@ -257,44 +398,111 @@ func lineStartAt(b []byte, k int) bool {
 	return k == 0 || b[k-1] == '"' || lineEndBefore(b, k) < k
 }
 
-// skipQuote returns the index of the first byte at or after j, before
-// end, that is neither a space nor an e-mail reply's quote mark '>'.
-func skipQuote(b []byte, j, end int) int {
-	for j < end && (b[j] == ' ' || b[j] == '>') {
-		j++
+// skipSpaces returns the index of the first byte at or after j, before
+// end, that is no space (in a form field '+' or %20 too) and, with quotes,
+// no e-mail reply's quote mark '>'.
+func skipSpaces(b []byte, j, end int, code lineCode, quotes bool) int {
+	for j < end {
+		c, w := b[j], 1
+		if code == codeForm {
+			if v, ok := percentAt(b, j, end); ok {
+				c, w = v, 3
+			} else if c == '+' {
+				c = ' '
+			}
+		}
+		if c != ' ' && (c != '>' || !quotes) {
+			break
+		}
+		j += w
 	}
 	return j
 }
 
-// headerStart returns where the line holding the delimiter at i starts,
-// when the delimiter is the line's first and may follow a header cell (see
-// textHeader), and whether the line is in a JSON string.
-func headerStart(b []byte, i int, delim byte) (start int, json, ok bool) {
-	if i == 0 {
-		return 0, false, true
+// lineOpener reports whether a line of a table may start at k: at the
+// start of the body, after a line break (breakBefore) or after the quote
+// opening a JSON string (\" in a string inside a string) or the '=' of a
+// form field. It returns the code of such a line.
+func lineOpener(b []byte, k int) (lineCode, bool) {
+	if k == 0 {
+		return codeRaw, true
 	}
-	switch c := b[i-1]; {
-	case c == '\n' || c == '\r':
-		return i, false, true
-	case c == '"' || c == 'n' && i > 1 && b[i-2] == '\\':
-		return i, true, true
-	case delim == '|' && (c != ' ' || i+1 >= len(b) || b[i+1] != ' '):
-		return 0, false, false
+	if c, w := breakBefore(b, k); c != 0 {
+		switch {
+		case w == 1:
+			return codeRaw, true
+		case b[k-w] == '%':
+			return codeForm, true
+		}
+		return codeJSON + lineCode(w-2), true
+	}
+	switch b[k-1] {
+	case '"':
+		if k >= 2 && b[k-2] == '\\' {
+			return codeJSON2, true
+		}
+		return codeJSON, true
+	case '=':
+		return codeForm, true
+	}
+	return 0, false
+}
+
+// headerStart returns where the line holding the delimiter of width w at i
+// starts, when the delimiter is the line's first and may follow a header
+// cell (see textHeader), and how the line is written: a tab is \t in a
+// JSON string, \\t in a string inside a string; %7C and %09 are in a form
+// field; a '|' is in the line its start tells.
+func headerStart(b []byte, i, w int) (start int, code lineCode, ok bool) {
+	delim := lowerASCII(b[i+w-1])
+	want := codeRaw // '|': the line's own code, but a form field's
+	switch {
+	case b[i] == '%':
+		want = codeForm
+	case delim == 't':
+		want = codeJSON + lineCode(w-2)
+	}
+	// fits reports whether a line whose start tells code may hold the delimiter.
+	fits := func(code lineCode) bool { return (code == codeForm) == (want == codeForm) || code == codeRaw }
+	if code, ok := lineOpener(b, i); ok && fits(code) {
+		return i, lineCodeOf(code, want), true
+	}
+	if delim == '|' || delim == 'c' {
+		if skipSpaces(b, i+w, min(len(b), i+w+3), want, false) == i+w || !spaceBefore(b, i, want) {
+			return 0, 0, false
+		}
 	}
 	// The first cell, back to the line's start.
 	for k := i - 1; k >= max(0, i-headerCellMax-2); k-- {
-		switch c := b[k]; {
-		case c == '\n' || c == '\r':
-			return k + 1, false, true
-		case c == '"' && (k == 0 || b[k-1] != '\\'), c == 'n' && k > 0 && b[k-1] == '\\':
-			return k + 1, true, true
-		case c == '|' && delim == '|', c == 't' && delim == 't' && k > 0 && b[k-1] == '\\':
-			return 0, false, false // not the line's first delimiter
-		case k == 0:
-			return 0, false, true
+		if code, ok := lineOpener(b, k); ok && fits(code) {
+			return k, lineCodeOf(code, want), true
+		}
+		if k >= w && string(b[k-w:k]) == string(b[i:i+w]) {
+			return 0, 0, false // not the line's first delimiter
 		}
 	}
-	return 0, false, false
+	return 0, 0, false
+}
+
+// lineCodeOf returns the code of a table's lines: the delimiter's, want,
+// unless it is a '|', which takes the code its line's start tells.
+func lineCodeOf(code, want lineCode) lineCode {
+	if want == codeRaw {
+		return code
+	}
+	return want
+}
+
+// spaceBefore reports whether a space (in a form field '+' or %20) ends
+// right before i.
+func spaceBefore(b []byte, i int, code lineCode) bool {
+	switch {
+	case i >= 1 && b[i-1] == ' ':
+		return true
+	case code != codeForm:
+		return false
+	}
+	return i >= 1 && b[i-1] == '+' || i >= 3 && string(b[i-3:i]) == "%20"
 }
 
 // cellEnd finds where the cell at j ends: at the table's next delimiter
@@ -302,7 +510,7 @@ func headerStart(b []byte, i int, delim byte) (start int, json, ok bool) {
 // that runs past the decision span leaves the table.
 func (s *Scanner) cellEnd(j, end int) {
 	t := &s.text
-	k, eol := rowStop(s.buf, j, end, t.delim, t.json)
+	k, eol := rowStop(s.buf, j, end, t.delim, t.code)
 	switch {
 	case k < 0:
 		t.delim = 0
@@ -314,16 +522,20 @@ func (s *Scanner) cellEnd(j, end int) {
 
 // nextRow looks at the line after the line end at e: when it holds the
 // table's delimiter it is the next row (rowStart); otherwise the table
-// ends.
+// ends. The end of the JSON string or form field ends it too.
 func (s *Scanner) nextRow(e, end int) {
 	t := &s.text
 	b := s.buf
+	if _, w := breakAt(b, e, end); w == 0 && e < end {
+		t.delim = 0 // the quote closing the string, the '&' after the field
+		return
+	}
 	n := e + lineEndWidth(b, e, end)
-	if k, eol := rowStop(b, n, end, t.delim, t.json); k < 0 || eol {
+	if k, eol := rowStop(b, n, end, t.delim, t.code); k < 0 || eol {
 		t.delim = 0
 		return
 	}
-	s.rowStart(skipQuote(b, n, end), end)
+	s.rowStart(skipSpaces(b, n, end, t.code, true), end)
 }
 
 // rowStart notes the first cell of a row, whose text starts at n, and
@@ -332,7 +544,14 @@ func (s *Scanner) nextRow(e, end int) {
 // skewed by a column.
 func (s *Scanner) rowStart(n, end int) {
 	t := &s.text
-	lead := t.delim == '|' && n < end && s.buf[n] == '|'
+	var lead bool
+	switch t.delim {
+	case '|':
+		lead = n < end && s.buf[n] == '|'
+	case 'c':
+		v, ok := percentAt(s.buf, n, end)
+		lead = ok && v == '|'
+	}
 	switch t.skew = 0; {
 	case !t.markdown || lead == t.lead:
 	case lead:
@@ -353,9 +572,11 @@ func (s *Scanner) rowStart(n, end int) {
 
 // rowStop returns the first delimiter delim (0: none) or line end in
 // b[j:end], and whether it is a line end; -1 when there is neither. In a
-// JSON string (json), escaped line ends and the closing quote end a line
-// too, and the escape \t is the delimiter 't'.
-func rowStop(b []byte, j, end int, delim byte, json bool) (k int, eol bool) {
+// JSON string, escaped line ends and the closing quote end a line too, and
+// the escape \t is the delimiter 't' (see escapeIn for a string inside a
+// string). In a form field %0A, %0D and the '&' after the field end a
+// line, and %7C and %09 are the delimiters 'c' and '9'.
+func rowStop(b []byte, j, end int, delim byte, code lineCode) (k int, eol bool) {
 	for k = j; k < end; k++ {
 		switch b[k] {
 		case '\n', '\r':
@@ -365,67 +586,101 @@ func rowStop(b []byte, j, end int, delim byte, json bool) (k int, eol bool) {
 				return k, false
 			}
 		case '"':
-			if json {
+			if code == codeJSON || code == codeJSON2 {
 				return k, true
 			}
-		case '\\':
-			if !json || k+1 >= end {
+		case '&':
+			if code == codeForm {
+				return k, true
+			}
+		case '%':
+			v, ok := percentAt(b, k, end)
+			if code != codeForm || !ok {
 				continue
 			}
-			switch b[k+1] {
-			case 'n', 'r':
+			switch {
+			case v == '\n' || v == '\r':
 				return k, true
-			case 't':
-				if delim == 't' {
-					return k, false
-				}
+			case v == '|' && delim == 'c', v == '\t' && delim == '9':
+				return k, false
 			}
-			k++ // the escaped byte
+			k += 2
+		case '\\':
+			if code != codeJSON && code != codeJSON2 {
+				continue
+			}
+			switch c, w := escapeIn(b, k, end, code); {
+			case c == '\n' || c == '\r' || c == '"':
+				return k, true
+			case c == '\t' && delim == 't':
+				return k, false
+			default:
+				k += w - 1
+			}
 		}
 	}
 	return -1, false
 }
 
+// escapeIn reads the escape at the backslash b[k] of a line written in
+// code (a JSON string, or one inside a string) and returns what it means
+// to a table: a line feed, a carriage return, a tab, '"' for the end of
+// the string (\" inside a string), or 0; and its width. Inside a string
+// the escapes of the inner string are escaped once more (\\n, \\t, \\\\),
+// and a single escape line feed (\n) is a line end of the inner JSON.
+func escapeIn(b []byte, k, end int, code lineCode) (c byte, w int) {
+	if k+1 >= end {
+		return 0, 1
+	}
+	c, w = b[k+1], 2
+	if code == codeJSON2 {
+		switch {
+		case c == '"':
+			return '"', 2
+		case c == '\\' && k+2 < end:
+			c, w = b[k+2], 3
+			if c == '\\' {
+				return 0, min(4, end-k) // \\\\ or \\\": a backslash or quote of the inner string
+			}
+		case c == 't':
+			return 0, 2 // a tab of the inner JSON's own text
+		}
+	}
+	switch c {
+	case 'n':
+		return '\n', w
+	case 'r':
+		return '\r', w
+	case 't':
+		return '\t', w
+	}
+	return 0, w
+}
+
 // lineEndWidth returns the width of the line end at e (rowStop's): CRLF,
-// CR CR LF (text mode on Windows) and their escaped forms are one line
-// end.
+// CR CR LF (text mode on Windows) and their escaped and percent-encoded
+// forms are one line end.
 func lineEndWidth(b []byte, e, end int) int {
-	switch {
-	case e >= end:
+	if e >= end {
 		return 0
-	case b[e] == '\r':
-		return 1 + crlfTail(b, e+1, end, "\r", "\n")
-	case b[e] == '\\' && e+1 < end && b[e+1] == 'r':
-		return 2 + crlfTail(b, e+2, end, `\r`, `\n`)
-	case b[e] == '\\':
-		return 2
 	}
-	return 1
-}
-
-// crlfTail returns the width of what ends a line end opened by a carriage
-// return, at j: a line feed lf, a carriage return cr and a line feed, or
-// nothing.
-func crlfTail(b []byte, j, end int, cr, lf string) int {
+	c, w := breakAt(b, e, end)
 	switch {
-	case hasAt(b, j, end, lf):
-		return len(lf)
-	case hasAt(b, j, end, cr) && hasAt(b, j+len(cr), end, lf):
-		return len(cr) + len(lf)
+	case w == 0: // the quote ending a string (\" inside a string), the '&' ending a field
+		if b[e] == '\\' {
+			return 2
+		}
+		return 1
+	case c != '\r' || e+w >= end:
+		return w
 	}
-	return 0
-}
-
-// hasAt reports whether b[j:end] starts with s.
-func hasAt(b []byte, j, end int, s string) bool {
-	return j >= 0 && j+len(s) <= end && string(b[j:j+len(s)]) == s
-}
-
-// skipSpaces returns the index of the first byte at or after j that is
-// not a space, or end.
-func skipSpaces(b []byte, j, end int) int {
-	for j < end && b[j] == ' ' {
-		j++
+	switch c2, w2 := breakAt(b, e+w, end); {
+	case c2 == '\n':
+		return w + w2
+	case c2 == '\r' && e+w+w2 < end:
+		if c3, w3 := breakAt(b, e+w+w2, end); c3 == '\n' {
+			return w + w2 + w3
+		}
 	}
-	return j
+	return w
 }
