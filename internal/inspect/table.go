@@ -51,9 +51,15 @@ func (r *rowTally) header() bool {
 	return !r.bad && (r.labelled >= 2 || r.labelled == 1 && r.cells >= 3 && r.words == 0)
 }
 
-// add takes in a cell that is not empty, with its labels.
-func (r *rowTally) add(cell []byte, labels contextClass) {
+// title reports whether the row may be a title above the header row: it
+// has one cell that is not empty, at most.
+func (r *rowTally) title() bool { return r.cells <= 1 }
+
+// add takes in a cell that is not empty: its text, or bad when it is no
+// header cell.
+func (r *rowTally) add(cell []byte, labels contextClass, bad bool) {
 	r.cells++
+	r.bad = r.bad || bad
 	if bytes.IndexByte(cell, ' ') >= 0 {
 		r.words++
 	}
@@ -63,7 +69,8 @@ func (r *rowTally) add(cell []byte, labels contextClass) {
 }
 
 // headRows is how many rows of a table may be its <td> header row: the
-// first, or the second under a title row.
+// first, or the second under a title row (Excel pastes often begin with
+// the sheet's title, in one cell or merged across the columns).
 const headRows = 2
 
 // cellContext are the detectors whose values a <td> labels through
@@ -148,19 +155,21 @@ func (s *Scanner) headerCell(b []byte, j, end int) contextClass {
 
 // headCell reads the <td> whose tag's attributes start at j, in a row that
 // may be the table's header row: its labels head its columns, and the row
-// tally takes the cell in. Once the row has a cell that is no header
-// cell, the rest are not read.
+// tally takes the cell in. Once the row is neither a header nor a title
+// row, the rest of its cells are not read.
 func (s *Scanner) headCell(j, end int) {
 	b, t := s.buf, &s.table
 	span := colspan(b, j, end)
-	if !t.head.bad && t.col < len(t.cols) {
+	if (!t.head.bad || t.head.title()) && t.col < len(t.cols) {
 		cell, ok := cellText(b, j, end)
 		switch {
 		case !ok || bytes.ContainsAny(cell, "\":={}[]"):
-			t.head.bad = true
+			t.head.add(nil, 0, true)
+		case len(cell) > 0 && t.head.bad:
+			t.head.add(cell, 0, false)
 		case len(cell) > 0:
 			labels := s.e.keywords.in(foldCase(&s.fold, cell))
-			t.head.add(cell, labels)
+			t.head.add(cell, labels, false)
 			for k := t.col; k < min(t.col+span, len(t.cols)); k++ {
 				t.cols[k] = labels
 			}
@@ -171,13 +180,13 @@ func (s *Scanner) headCell(j, end int) {
 
 // decideHead ends the row of <td> cells that may have been the table's
 // header row: when it passes the header rule its labels head the columns
-// of the rows below; else the next row may be the header row, or, past
-// headRows rows, the table is no longer followed.
+// of the rows below; else, when it may be a title row, the next row may be
+// the header row; else the table is no longer followed.
 func (t *tableState) decideHead() {
 	switch {
 	case t.head.header():
 		t.looking, t.body = false, true
-	case t.tried+1 < headRows:
+	case t.tried+1 < headRows && t.head.title():
 		*t = tableState{on: true, looking: true, tried: t.tried + 1}
 	default:
 		*t = tableState{}

@@ -1,10 +1,14 @@
 package inspect
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
 
 // pasteStyle renders one cell of a table as an editor writes it when an
@@ -80,6 +84,22 @@ func htmlMail(table string) string {
 		"<p class=MsoNormal>谢谢！<o:p></o:p></p></div></body></html>\n"
 }
 
+// withHead puts the first row of table, in style p, in a <thead> and the
+// rows below in a <tbody>.
+func withHead(p pasteStyle, table string) string {
+	parts := strings.SplitN(table, p.row, 3)
+	return parts[0] + "<thead>" + p.row + parts[1] + "</thead><tbody>" + p.row + parts[2]
+}
+
+// scanCounts tells how a scan of body differs from want, whole, in 1-byte
+// writes and in random writes; "" when it does not.
+func scanCounts(e *Engine, r *rand.Rand, body []byte, want [NumDetectors]int) string {
+	if got := scanAll(e, body); got != want {
+		return fmt.Sprintf("got %v, want %v", got, want)
+	}
+	return splitMismatch(e, r, body)
+}
+
 // TestTDHeaderPastedTables: the customer list pasted from Excel into a
 // mail (a header row of <td> cells, with or without a title row above it
 // and a <thead> around it) counts what the CSV export counts, whole, in
@@ -93,18 +113,12 @@ func TestTDHeaderPastedTables(t *testing.T) {
 			bodies := map[string]string{
 				"":          htmlMail(pastedTable(p, "", rows)),
 				"title row": htmlMail(pastedTable(p, "2026年11月客户名单", rows)),
-				"thead": htmlMail(strings.Replace(pastedTable(p, "", rows), p.row, "<thead>"+p.row, 1) +
-					"</thead><tbody>"),
+				"thead":     htmlMail(withHead(p, pastedTable(p, "", rows))),
 			}
 			for form, body := range bodies {
-				t.Run(fmt.Sprintf("%s %s english=%v", name, form, english), func(t *testing.T) {
-					if got := scanAll(e, []byte(body)); got != want {
-						t.Errorf("got %v, want %v in\n%.1200s", got, want, body)
-					}
-					if why := splitMismatch(e, r, []byte(body)); why != "" {
-						t.Error(why)
-					}
-				})
+				if why := scanCounts(e, r, []byte(body), want); why != "" {
+					t.Errorf("%s %s english=%v: %s in\n%.1200s", name, form, english, why, body)
+				}
 			}
 		}
 	}
@@ -125,11 +139,7 @@ func TestTDHeaderSplitInvariance(t *testing.T) {
 				t.Fatalf("%s title %q: counts %v, want 3 names, passports and addresses", name, title, want)
 			}
 			for n := range 70 {
-				body := []byte(strings.Repeat("x", n) + table)
-				if got := scanAll(e, body); got != want {
-					t.Fatalf("%s title %q padded by %d: got %v, want %v", name, title, n, got, want)
-				}
-				if why := splitMismatch(e, r, body); why != "" {
+				if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+table), want); why != "" {
 					t.Fatalf("%s title %q padded by %d: %s", name, title, n, why)
 				}
 			}
@@ -148,9 +158,10 @@ func tdTable(rows ...[]string) string {
 }
 
 // TestTDHeaderRows: which rows of <td> cells head their columns. The first
-// row, or the second under a title row, heads them when it passes the rule
-// of a ';' or '|' header row; a row that does not is text, and what its
-// cells hold counts only by labels of its own.
+// row, or the second under a title row (one cell not empty, at most),
+// heads them when it passes the rule of a ';' or '|' header row; a row
+// that does not is text, and what its cells hold counts only by labels of
+// its own.
 func TestTDHeaderRows(t *testing.T) {
 	none := [NumDetectors]int{}
 	person := []string{"张三", "E12345678", "北京市朝阳区建国路88号"}
@@ -185,8 +196,10 @@ func TestTDHeaderRows(t *testing.T) {
 		{"header cell with a colon", tdTable([]string{"姓名:", "护照号:"}, []string{"张三", "E12345678"}), none},
 		{"header in the third row", tdTable([]string{"客户名单"}, []string{"2026年11月"}, []string{"姓名", "护照号"}, []string{"张三", "E12345678"}),
 			none},
-		{"the first row's values", tdTable([]string{"张三", "E12345678"}, []string{"姓名", "护照号"}, []string{"李四", "G87654321"}),
+		{"the title row's value", tdTable([]string{"E12345678", "", ""}, []string{"姓名", "护照号"}, []string{"李四", "G87654321"}),
 			countsOf(map[Detector]int{Name: 1, Passport: 1})},
+		{"header under a row of two cells", tdTable([]string{"客户名单", "2026年11月"}, []string{"姓名", "护照号"}, []string{"李四", "G87654321"}),
+			none},
 		{"a header row with values in it", tdTable([]string{"姓名", "护照号", "张三", "E12345678"}), none},
 		{"table ended", tdTable([]string{"姓名", "护照号"}, person) + "<table><tr><td>李四</td><td>G87654321</td></tr></table>",
 			countsOf(map[Detector]int{Name: 1, Passport: 1})},
@@ -198,11 +211,7 @@ func TestTDHeaderRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(35, 36))
 	for _, tt := range tests {
 		for n := range 70 { // every tag across a block and a pass boundary
-			body := []byte(strings.Repeat("x", n) + tt.give)
-			if got := scanAll(e, body); got != tt.want {
-				t.Fatalf("%s padded by %d: got %v, want %v", tt.name, n, got, tt.want)
-			}
-			if why := splitMismatch(e, r, body); why != "" {
+			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
 				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
 			}
 		}
@@ -225,5 +234,47 @@ func TestTDHeaderScanAllocatesNothing(t *testing.T) {
 	s.Write(chunk) // warm up: sets grow to their working size
 	if allocs := testing.AllocsPerRun(100, func() { s.Write(chunk) }); allocs != 0 {
 		t.Errorf("%.1f allocations per %d-byte chunk, want 0", allocs, len(chunk))
+	}
+}
+
+// BenchmarkTDTables scans pages of tables made of <td> cells only, each
+// probed for a header row: goods lists whose header names no PI and
+// layout tables of prose ("no header"), and customer lists pasted into
+// mails ("customer lists").
+func BenchmarkTDTables(b *testing.B) {
+	rows, err := csv.NewReader(bytes.NewReader(corpus.CSV(corpus.Records(18, 20), corpus.CSVOptions{}).Data)).ReadAll()
+	if err != nil {
+		b.Fatalf("reading the corpus CSV: %v", err)
+	}
+	goods := [][]string{{"商品", "型号", "价格", "库存"}}
+	for i := range 20 {
+		goods = append(goods, []string{"剪刀", fmt.Sprintf("E%08d", 12345678+i), "35.00", "120"})
+	}
+	layout := tdTable([]string{"<p>欢迎光临本店，营业时间早九点至晚九点。</p>", "<a href=/x>首页</a>"}, []string{"版权所有", "备案号 12345"})
+	pages := map[string]func(p pasteStyle) string{
+		"no header":      func(p pasteStyle) string { return pastedTable(p, "", goods) + layout },
+		"customer lists": func(p pasteStyle) string { return htmlMail(pastedTable(p, "客户名单", rows)) },
+	}
+	for name, part := range pages {
+		var page strings.Builder
+		for page.Len() < 8<<20 {
+			for _, p := range pasteStyles {
+				page.WriteString(part(p))
+			}
+		}
+		body := []byte(page.String())
+		b.Run(name, func(b *testing.B) {
+			e := newTestEngine(b)
+			s := e.NewScanner()
+			defer s.Release()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				s.Reset()
+				for k := 0; k < len(body); k += benchChunk {
+					s.Write(body[k:min(k+benchChunk, len(body))])
+				}
+				s.Close()
+			}
+		})
 	}
 }
