@@ -1,6 +1,8 @@
 package inspect
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -8,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
 
 // formField encodes text as the content field of a web form (a ticket or
@@ -189,6 +193,35 @@ func TestTablesInsideFormsAllocateNothing(t *testing.T) {
 			counts := rowsAllocateNothing(t, e, body, start, last)
 			if counts[Name] != 300 || counts[Address] != 300 {
 				t.Errorf("counts %v, want 300 names and addresses", counts)
+			}
+		})
+	}
+}
+
+// BenchmarkFormBodies scans form bodies: the corpus's percent-encoded
+// records (every Han character three escapes), a Chinese page
+// percent-encoded as one field (the '%' path with no table), and the
+// customer list as a Markdown table in a form field.
+func BenchmarkFormBodies(b *testing.B) {
+	doc := corpus.CSV(corpus.Records(15, 300), corpus.CSVOptions{})
+	rows, err := csv.NewReader(bytes.NewReader(doc.Data)).ReadAll()
+	if err != nil {
+		b.Fatalf("reading the corpus CSV: %v", err)
+	}
+	bodies := []struct {
+		name string
+		body []byte
+	}{
+		{"records", corpus.PercentEncoded(corpus.Records(16, 2000)).Data},
+		{"prose", []byte("content=" + url.QueryEscape(string(corpus.NegChinesePage(17, 200).Data)))},
+		{"markdown", []byte(formField(chatPrompt+textTables(rows)["markdown"], false))},
+	}
+	e := newTestEngine(b)
+	for _, c := range bodies {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				scanAll(e, c.body)
 			}
 		})
 	}
