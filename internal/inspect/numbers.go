@@ -548,23 +548,42 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 			k--
 		}
 		n := start - 1 - k
-		if n == 0 || n > 2 || (k >= 0 && (isAlnum(b[k]) || b[k] == '_') && !jsonBreak(b, k)) {
+		for n > 0 && !lettersAlone(b, start-n) {
+			n-- // the hex letter of an escape (%0AEA1234567) is no letter of the number
+		}
+		if n == 0 || n > 2 {
 			return false
 		}
-		copy(r.letter[:], b[k+1:start])
+		copy(r.letter[:], b[start-n:start])
 		r.nlet = n
 		return true
 	}
 	return true
 }
 
+// lettersAlone reports whether the letters of a document number that start
+// at p stand alone: no letter, digit or '_' before them, unless it ends a
+// JSON break or an escape of a character that is no part of a word (a
+// spreadsheet row in a form field: %09EA1234567, %20E12345678).
+func lettersAlone(b []byte, p int) bool {
+	if p == 0 {
+		return true
+	}
+	if c := b[p-1]; !isAlnum(c) && c != '_' || jsonBreak(b, p-1) {
+		return true
+	}
+	r, w := escapeBefore(b, p)
+	return w > 0 && wordEdge(r)
+}
+
 // jsonBreak reports whether the letter at i ends a JSON or JavaScript
 // escape of a line break or a tab (\n, \r, \t), which separates values
-// like the character it stands for.
+// like the character it stands for, or the same escape inside a JSON
+// string that holds JSON (\\n, \\t: an agent's tool-call arguments).
 func jsonBreak(b []byte, i int) bool {
 	switch b[i] {
 	case 'n', 'r', 't':
-		return i > 0 && b[i-1] == '\\' && (i < 2 || b[i-2] != '\\')
+		return i > 0 && b[i-1] == '\\'
 	}
 	return false
 }

@@ -35,9 +35,10 @@ func TestEscapedListSeparators(t *testing.T) {
 		{name: "form emails %2C+", give: "to=" + join(formEmail, "%2C+"), want: countsOf(map[Detector]int{Email: 3})},
 		{name: "form emails %3b", give: "to=" + join(formEmail, "%3b"), want: countsOf(map[Detector]int{Email: 3})},
 		{name: "form emails raw @ %0A", give: "to=" + join(email, "%0A"), want: countsOf(map[Detector]int{Email: 3})},
-		// Not an escape: a literal backslash (\\ in JSON) and then a letter
-		// glued to the digits, or a letter alone.
-		{name: "escaped backslash then n", give: `{"p":"` + join(mobile, `\\n`) + `"}`, want: countsOf(map[Detector]int{Mobile: 1})},
+		// \\n is the line break of a JSON string that holds JSON (an
+		// agent's tool-call arguments); it separates values as \n does.
+		// A letter alone does not.
+		{name: "escaped backslash then n", give: `{"p":"` + join(mobile, `\\n`) + `"}`, want: countsOf(map[Detector]int{Mobile: 3})},
 		{name: "letter n", give: join(mobile, "n"), want: countsOf(nil)},
 	})
 }

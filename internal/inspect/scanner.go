@@ -582,6 +582,10 @@ func (s *Scanner) labelWindow(p int) []byte {
 		switch c := w[i]; c {
 		case ',', ';', '&', '{', '}', '<', '>', '\n', '\t', '|':
 			return w[i+1:]
+		case '%': // the same delimiters percent-encoded, in a form field
+			if i+2 < len(w) && escapedDelimiter(w[i+1], w[i+2]) {
+				return w[i+3:]
+			}
 		case 0x8C, 0x9B: // ， ；
 			if i >= 2 && w[i-1] == 0xBC && w[i-2] == 0xEF {
 				return w[i+1:]
@@ -593,6 +597,23 @@ func (s *Scanner) labelWindow(p int) []byte {
 		}
 	}
 	return w
+}
+
+// escapedDelimiter reports whether the hex digits hi, lo of a percent
+// escape spell a field delimiter of labelWindow: a line break, tab, ',',
+// ';', '&' or '|'.
+func escapedDelimiter(hi, lo byte) bool {
+	switch lo |= 0x20; hi {
+	case '0':
+		return lo == 'a' || lo == 'd' || lo == '9'
+	case '2':
+		return lo == 'c' || lo == '6'
+	case '3':
+		return lo == 'b'
+	case '7':
+		return lo == 'c'
+	}
+	return false
 }
 
 // hasContext reports whether a value of detector d starting at p sits under

@@ -62,16 +62,12 @@ type formCase struct {
 // and in random writes, behind padding that moves the delimiters across
 // 64-byte blocks.
 //
-// Some values are not read outside the tables' code (numbers.go): a
-// passport right after %09 or %20 (its letters follow a digit or a hex
-// letter of the escape) and every number right after \\t (a letter before
-// it). A psql, MySQL or aligned Markdown table with %20 padding has a
-// header line longer than the decision span and is not read. Those
-// detectors count at most the export's.
+// A psql, MySQL or aligned Markdown table with %20 padding has a header
+// line longer than the decision span and is not read: its names,
+// addresses and passports count at most the export's.
 func TestTablesInsideForms(t *testing.T) {
 	e := newTestEngine(t)
 	r := rand.New(rand.NewPCG(41, 42))
-	afterTab := []Detector{ResidentID, Mobile, BankCard, Passport}
 	for _, english := range []bool{false, true} {
 		rows, want := customerRows(t, 13, 40, english)
 		tables := textTables(rows)
@@ -82,20 +78,15 @@ func TestTablesInsideForms(t *testing.T) {
 		cases := map[string]formCase{}
 		for name, text := range texts {
 			crlf := strings.ReplaceAll(text, "\n", "\r\n")
-			var plus, pct20, call []Detector // what is not read
-			switch name {
-			case "spreadsheet rows":
-				plus, pct20, call = []Detector{Passport}, []Detector{Passport}, afterTab
-			case "markdown", "markdown bare":
-				pct20 = []Detector{Passport}
-			default: // padded
+			var pct20 []Detector // what is not read
+			if name != "spreadsheet rows" && name != "markdown" && name != "markdown bare" { // padded
 				pct20 = []Detector{Passport, Name, Address}
 			}
-			cases[name+" in a form"] = formCase{formField(text, false), plus}
+			cases[name+" in a form"] = formCase{formField(text, false), nil}
 			cases[name+" in a form, %20"] = formCase{formField(text, true), pct20}
-			cases[name+" CRLF in a form"] = formCase{formField(crlf, false), plus}
-			cases[name+" in a tool call"] = formCase{toolCall(t, chatRequest(t, text)), call}
-			cases[name+" CRLF in a tool call"] = formCase{toolCall(t, chatRequest(t, crlf)), call}
+			cases[name+" CRLF in a form"] = formCase{formField(crlf, false), nil}
+			cases[name+" in a tool call"] = formCase{toolCall(t, chatRequest(t, text)), nil}
+			cases[name+" CRLF in a tool call"] = formCase{toolCall(t, chatRequest(t, crlf)), nil}
 		}
 		for name, c := range cases {
 			t.Run(fmt.Sprintf("%s english=%v", name, english), func(t *testing.T) {
@@ -125,10 +116,9 @@ func TestTablesInsideForms(t *testing.T) {
 func TestTablesInsideFormsColumns(t *testing.T) {
 	none := [NumDetectors]int{}
 	enc := url.QueryEscape
-	// The note keeps the header's 护照号 out of the model number's label
-	// window, which reads across %7C and %0A as across any escape.
-	note := strings.Repeat("客户要求下周三前发货", 3)
-	md := enc("名单如下：\n| 姓名 | 护照号 | 备注 | 型号 |\n|---|---|---|---|\n| 张伟 | E12345678 | " + note + " | E87654321 |\n")
+	// The label window stops at %7C and %0A as at '|' and a line break,
+	// so the header's 护照号 is no label of the model number.
+	md := enc("名单如下：\n| 姓名 | 护照号 | 型号 |\n|---|---|---|\n| 张伟 | E12345678 | E87654321 |\n")
 	tests := []scanTest{
 		{"columns", "content=" + md + "&submit=1", countsOf(map[Detector]int{Name: 1, Passport: 1})},
 		{"tab rows", "content=" + enc("名单：\n姓名\t型号\t住址\n张伟\tE87654321\t北京市朝阳区建国路88号\n") + "&x=1",
