@@ -78,7 +78,7 @@ func TestTablesInsideForms(t *testing.T) {
 		cases := map[string]formCase{}
 		for name, text := range texts {
 			crlf := strings.ReplaceAll(text, "\n", "\r\n")
-			var pct20 []Detector // what is not read
+			var pct20 []Detector                                                             // what is not read
 			if name != "spreadsheet rows" && name != "markdown" && name != "markdown bare" { // padded
 				pct20 = []Detector{Passport, Name, Address}
 			}
