@@ -127,13 +127,16 @@ func mboxLine(line []byte) bool {
 // and returns the block's length up to and including its blank line. end
 // says no more bytes will come. The first line is an mbox separator or a
 // field; a sniffed block (declared false) must open with a field only a
-// message has or an X- field, and hold two of the fields messageField
-// knows. Every line up to the blank line is a field or continues one, and
-// none is longer than maxLine. Each line is judged as soon as its first
-// bytes tell, so text of long lines is rejected from its first bytes.
+// message has, an X- field, or Content-Type (Python's email package and
+// other MIME writers put it first) when MIME-Version follows, and hold two
+// of the fields messageField knows. Every line up to the blank line is a
+// field or continues one, and none is longer than maxLine. Each line is
+// judged as soon as its first bytes tell, so text of long lines is
+// rejected from its first bytes.
 func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
+	const mimeVersion = 1 << 8 // messageField("MIME-Version")
 	var known uint32
-	off, afterMbox := 0, false
+	off, afterMbox, typeFirst := 0, false, false
 	for first := true; ; first = false {
 		line := b[off:]
 		i := bytes.IndexByte(line, '\n')
@@ -151,7 +154,7 @@ func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
 			return 0, headNo, false
 		case !complete && len(line) < 6: // "From x", a name and ':' or a fold: not yet told
 		case len(line) == 0:
-			if first || wasMbox || !declared && bits.OnesCount32(known) < 2 {
+			if first || wasMbox || !declared && (bits.OnesCount32(known) < 2 || typeFirst && known&mimeVersion == 0) {
 				return 0, headNo, false
 			}
 			return off, headYes, mbox
@@ -171,7 +174,9 @@ func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
 			}
 			bit := messageField(name)
 			if first && !declared && bit == 0 && !(len(name) > 2 && (name[0]|0x20) == 'x' && name[1] == '-') {
-				return 0, headNo, false
+				if typeFirst = bytes.EqualFold(name, []byte("Content-Type")); !typeFirst {
+					return 0, headNo, false
+				}
 			}
 			known |= bit
 		}
