@@ -10,8 +10,11 @@ import "bytes"
 // row above the header), is its header row when it passes the rule of a
 // ';' or '|' header row (headerRow). The scan loop stops at a 't' right
 // after '<' (<table, <tr, <th, <td); outside a followed table only
-// <table and a header cell start the bookkeeping. The end tag </table> is
-// not read: every cell is in a table, and each <table> starts afresh.
+// <table and a header cell start the bookkeeping. Each <table> starts
+// afresh. The end tag </table> is no stop of the scan loop, but a row or
+// cell tag of a followed table looks back for it (tableEnded): the cells of
+// a layout table after a table nested in one of its cells are not read
+// under the nested table's header row.
 
 // tableState follows an HTML table from its <table> tag or its first
 // header cell (<th>) to the next <table>.
@@ -94,6 +97,9 @@ func (s *Scanner) tag(i, end int) int {
 	b := s.buf
 	t := &s.table
 	kind, j := tagKind(b, i, end)
+	if t.on && kind != tagTable && kind != tagOther && tableEnded(b, i-1) {
+		*t = tableState{}
+	}
 	switch {
 	case kind == tagTable:
 		*t = tableState{on: true, looking: true}
@@ -141,6 +147,45 @@ func (s *Scanner) tag(i, end int) int {
 		}
 	}
 	return i + 1
+}
+
+// tableEndReach is how far before a row or cell tag tableEnded looks for
+// a </table>: less than lookback, so that every split of a body shows it
+// the same bytes.
+const tableEndReach = 128
+
+// tableEnded reports whether a </table> end tag stands before the tag whose
+// '<' is at lt, with nothing but white space, &nbsp; and tags other than
+// a start tag named t... (<table>, <tr>, <td>, <th>) between them (</td>,
+// <p>, <o:p>):
+// the table nested in a cell of another has ended, and the tag at lt is
+// the outer table's. Text between them hides the end tag.
+func tableEnded(b []byte, lt int) bool {
+	lo := max(0, lt-tableEndReach)
+	for k := lt; k > lo; {
+		switch c := b[k-1]; {
+		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
+			k--
+		case c == ';' && bytes.HasSuffix(b[lo:k], []byte(nbsp)):
+			k -= len(nbsp)
+		case c == '>':
+			open := bytes.LastIndexByte(b[lo:k-1], '<')
+			if open < 0 {
+				return false
+			}
+			open += lo
+			switch name := b[open+1 : k]; {
+			case len(name) > 4 && name[0] == '/' && name[1]|0x20 == 't' && name[2]|0x20 == 'a' && name[3]|0x20 == 'b':
+				return true // </table>: HTML has no other end tag </tab...
+			case name[0]|0x20 == 't':
+				return false // <table>, <tr>, <td>, <th> (or <tbody>, <title>: the end is not looked for past them)
+			}
+			k = open
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // headerCell returns the labels in the text of the header cell whose tag's

@@ -1,0 +1,48 @@
+package inspect
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// staffTable is a table of <td> cells whose first row heads its columns
+// (姓名, 职位): the staff list a mail or a page nests in a cell of its
+// layout table.
+const staffTable = "<table><tr><td>姓名</td><td>职位</td><td>备注</td></tr><tr><td>张伟</td><td>经理</td><td>无</td></tr></table>"
+
+// TestNestedTableEnds: a table nested in a cell of another (an HTML mail's
+// layout, an order confirmation) ends at its </table>; the outer table's
+// cells after it (product names such as 金龙鱼, 江小白) are not under the
+// nested table's header row. Before, the end tag was not read and 2 or 3
+// product names counted as names.
+func TestNestedTableEnds(t *testing.T) {
+	goods := "<tr><td>江小白</td><td>马应龙</td><td>黄鹤楼</td></tr></table>"
+	one := countsOf(map[Detector]int{Name: 1})
+	tests := []scanTest{
+		{"in the first cell", "<table><tr><td>" + staffTable + "</td><td>金龙鱼</td><td>周大福</td></tr>" + goods, one},
+		{"under a goods row", "<table><tr><td>商品</td><td>价格</td></tr><tr><td>" + staffTable + "</td><td>1</td></tr>" +
+			"<tr><td>金龙鱼</td><td>周大福</td></tr>" + goods, one},
+		{"upper case, white space", "<TABLE><TR><TD>\n" + strings.ToUpper(staffTable[:7]) + staffTable[7:len(staffTable)-8] + "</TABLE>\n  </TD>\n  <TD>金龙鱼</TD></TR>" + goods, one},
+		{"Word's paragraph after the table", "<table><tr><td>" + staffTable + "\n<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n</td><td>金龙鱼</td></tr>" + goods, one},
+		{"a <th> table nested", "<table><tr><td><table><tr><th>姓名</th><th>职位</th></tr><tr><td>张伟</td><td>经理</td></tr></table></td>" +
+			"<td>金龙鱼</td></tr>" + goods, one},
+		// A header row still heads the rows of its own table, to its end.
+		{"the header row's own rows", "<table><tr><td>姓名</td><td>住址</td><td>备注</td></tr>" +
+			"<tr><td>张伟</td><td>北京市朝阳区建国路88号</td><td>无</td></tr></table>",
+			countsOf(map[Detector]int{Name: 1, Address: 1})},
+		{"a header row after a nested table", "<table><tr><td>" + staffTable + "</td></tr></table>\n" +
+			"<table><tr><td>联系人</td><td>住址</td></tr><tr><td>李娜</td><td>北京市朝阳区建国路88号</td></tr></table>",
+			countsOf(map[Detector]int{Name: 2, Address: 1})},
+	}
+	runScanTests(t, tests)
+	e := newTestEngine(t)
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, tt := range tests {
+		for n := range 70 { // every tag across a block and a pass boundary
+			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
+				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
+			}
+		}
+	}
+}
