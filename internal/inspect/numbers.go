@@ -530,12 +530,12 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 		// space (X C2 A0) is a unit of width 1, and the run after it stands
 		// alone as after a space.
 		return start < 3 || unitWidth(b, start-3, start) != 3
-	case isDigit(p) || p == '_':
+	case isDigit(p):
 		return false
 	case p == '.':
 		return start < 2 || !isDigit(b[start-2]) // the decimals of a number
-	case p == '-':
-		return start < 2 || !isAlnum(b[start-2]) // a hyphenated code such as a UUID
+	case p == '-' || p == '_': // a code such as a UUID or order_2024, not 张三_110101...
+		return start < 2 || !isAlnum(b[start-2])
 	case p == '+':
 		r.plus = true
 		return true
@@ -643,9 +643,9 @@ func rightBoundary(b []byte, j, end int) bool {
 	switch {
 	case c == 0xEF: // a full-width check letter after a run ends no value
 		return unitWidth(b, j, end) == 0
-	case isAlnum(c) || c == '_' || c == '@':
+	case isAlnum(c) || c == '@':
 		return false
-	case c == '-': // a hyphenated code such as a UUID
+	case c == '-' || c == '_': // a code such as a UUID, not 110101..._张三
 		return j+1 >= end || !isAlnum(b[j+1])
 	case c == '.':
 		return j+1 >= end || !isDigit(b[j+1]) // a number with decimals
