@@ -46,3 +46,49 @@ func TestNestedTableEnds(t *testing.T) {
 		}
 	}
 }
+
+// orderRows renders an order list whose recipient cell is merged down
+// over each order's item rows (rowspan), as shops export it and Excel
+// pastes it: a header row of cells made by cell, then per order the
+// recipient and its first item, and item rows of the cells to its right.
+func orderRows(cell string) string {
+	var b strings.Builder
+	b.WriteString("<table><tr>" + cell + "收货人" + "</" + cell[1:] + cell + "商品名称</" + cell[1:] + cell + "数量</" + cell[1:] + cell + "备注</" + cell[1:] + "</tr>\n")
+	for _, order := range [][]string{{"张伟", "金龙鱼", "海天酱油", "白象"}, {"李娜", "周大福", "江小白", "马应龙"}, {"王磊", "黄鹤楼", "王老吉", "李宁"}} {
+		b.WriteString("<tr><td rowspan=\"3\">" + order[0] + "</td><td>" + order[1] + "</td><td>2</td><td>无</td></tr>\n")
+		for _, item := range order[2:] {
+			b.WriteString("<tr><td>" + item + "</td><td>2</td><td>无</td></tr>\n")
+		}
+	}
+	return b.String() + "</table>\n"
+}
+
+// TestRowSpanCells: a cell merged down over the rows below (rowspan)
+// keeps its column in them, so the cells of those rows stand in their own
+// columns. Before, an order list with the recipient merged over its item
+// rows read 5 of the 6 items below (金龙鱼's neighbours 江小白, 马应龙 ...)
+// as recipients' names; a header row of two levels (a merged 联系方式 over
+// 姓名 and 住址) put 姓名 over the first column.
+func TestRowSpanCells(t *testing.T) {
+	tests := []scanTest{
+		{"<td> header row", orderRows("<td>"), countsOf(map[Detector]int{Name: 3})},
+		{"<th> header row", orderRows("<th>"), countsOf(map[Detector]int{Name: 3})},
+		{"two header rows", "<table><tr><th rowspan=2>序号</th><th colspan=2>联系方式</th><th ROWSPAN='2'>备注</th></tr>" +
+			"<tr><th>姓名</th><th>住址</th></tr><tr><td>1</td><td>张伟</td><td>北京市朝阳区建国路88号</td><td>无</td></tr></table>",
+			countsOf(map[Detector]int{Name: 1, Address: 1})},
+		{"merged down and across", "<table><tr><th>联系人</th><th>住址</th><th>商品</th><th>数量</th></tr>" +
+			"<tr><td rowspan=2 colspan=2>张伟 北京市朝阳区建国路88号</td><td>金龙鱼</td><td>1</td></tr><tr><td>江小白</td><td>1</td></tr>" +
+			"<tr><td>李娜</td><td>上海市浦东新区世纪大道100号</td><td>白象</td><td>1</td></tr></table>",
+			countsOf(map[Detector]int{Name: 2, Address: 1})}, // 张伟 opens its merged cell
+	}
+	runScanTests(t, tests)
+	e := newTestEngine(t)
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, tt := range tests {
+		for n := range 70 {
+			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
+				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package inspect
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // HTML tables: a page that lists customers as <th>姓名</th> header cells and
 // <td>张三</td> value cells labels its names and addresses by column, as a CSV
@@ -24,6 +27,13 @@ type tableState struct {
 	col  int              // cells opened so far in the current row
 	row  contextClass     // labels of the row's header cell, for the <td> right after it
 	cols [64]contextClass // labels of the header row's cells, by column
+
+	// A cell merged down (rowspan) keeps its columns in the rows below:
+	// down counts, by column, the rows it still covers up to and with
+	// the current one, and covered has a bit set for each column it
+	// covers; the cells of those rows start right of them.
+	down    [64]uint8
+	covered uint64
 
 	// The labels of the current <td> that name a document (passport,
 	// travel permit) or a card, and the stream offset where its text
@@ -109,8 +119,10 @@ func (s *Scanner) tag(i, end int) int {
 			t.decideHead()
 		}
 		t.col, t.row, t.cell = 0, 0, 0
+		t.nextRow()
 	case kind == tagTH:
 		t.cell = 0
+		t.skipCovered()
 		if !t.on || t.looking {
 			// A header cell ends the search for a <td> header row; in
 			// the table's row so far, it keeps its column.
@@ -121,7 +133,7 @@ func (s *Scanner) tag(i, end int) int {
 			*t = tableState{on: true, col: col}
 		}
 		labels := s.headerCell(b, j, end)
-		span := colspan(b, j, end)
+		span := t.spans(b, j, end)
 		for k := t.col; !t.body && k < min(t.col+span, len(t.cols)); k++ {
 			t.cols[k] = labels
 		}
@@ -130,12 +142,13 @@ func (s *Scanner) tag(i, end int) int {
 	case t.looking: // <td> of a row that may be the header row
 		s.headCell(j, end)
 	default: // <td>
+		t.skipCovered()
 		labels := t.row
 		if t.col < len(t.cols) {
 			labels |= t.cols[t.col]
 		}
 		t.body, t.row = true, 0
-		t.col += colspan(b, j, end)
+		t.col += t.spans(b, j, end)
 		t.cell = labels & cellContext
 		if t.cell == 0 && labels&(1<<Name|1<<Address) == 0 {
 			break
@@ -204,7 +217,8 @@ func (s *Scanner) headerCell(b []byte, j, end int) contextClass {
 // row, the rest of its cells are not read.
 func (s *Scanner) headCell(j, end int) {
 	b, t := s.buf, &s.table
-	span := colspan(b, j, end)
+	t.skipCovered()
+	span := t.spans(b, j, end)
 	if (!t.head.bad || t.head.title()) && t.col < len(t.cols) {
 		cell, ok := cellText(b, j, end)
 		switch {
@@ -265,24 +279,42 @@ func tagKind(b []byte, j, end int) (kind, next int) {
 	return tagOther, k
 }
 
-// colspan returns how many columns the cell whose tag's attributes start
-// at j spans: its colspan attribute (1 to len(tableState.cols)), else 1.
-// A merged cell (<td colspan="2">合计</td>) moves the cells after it to
-// their own columns' labels.
-func colspan(b []byte, j, end int) int {
+// spans returns how many columns the cell at t.col, whose tag's attributes
+// start at j, spans: its colspan attribute (1 to len(tableState.cols)),
+// else 1. A merged cell (<td colspan="2">合计</td>) moves the cells after
+// it to their own columns' labels. When its rowspan attribute merges it
+// down over rows below, its columns are covered in them.
+func (t *tableState) spans(b []byte, j, end int) int {
 	gt := bytes.IndexByte(b[j:end], '>')
 	if gt < 0 {
 		return 1
 	}
 	attrs := b[j : j+gt]
-	k := 0
-	for k < len(attrs) && !hasPrefixFold(attrs[k:], "colspan") {
-		k++
+	cols, rows := 1, 1
+	for k := 3; k+len("span") <= len(attrs); k++ {
+		if attrs[k]|0x20 != 's' || !hasPrefixFold(attrs[k:], "span") {
+			continue
+		}
+		switch n := spanValue(attrs[k+len("span"):]); {
+		case hasPrefixFold(attrs[k-3:], "col"):
+			cols = n
+		case hasPrefixFold(attrs[k-3:], "row"):
+			rows = n
+		}
 	}
-	if k == len(attrs) {
-		return 1
+	if rows > 1 {
+		for k := t.col; k < min(t.col+cols, len(t.down)); k++ {
+			t.down[k] = uint8(rows)
+			t.covered |= 1 << k
+		}
 	}
-	v := bytes.TrimLeft(attrs[k+len("colspan"):], " =\"'")
+	return cols
+}
+
+// spanValue reads the value of a colspan or rowspan attribute at the start
+// of v (after its name): 1 to len(tableState.cols), else 1.
+func spanValue(v []byte) int {
+	v = bytes.TrimLeft(v, " =\"'")
 	n := 0
 	for _, c := range v {
 		if !isDigit(c) || n > len(tableState{}.cols) {
@@ -291,6 +323,24 @@ func colspan(b []byte, j, end int) int {
 		n = n*10 + int(c-'0')
 	}
 	return min(max(n, 1), len(tableState{}.cols))
+}
+
+// skipCovered moves the current column past the columns that a cell of a
+// row above covers.
+func (t *tableState) skipCovered() {
+	for t.col < len(t.down) && t.covered>>t.col&1 != 0 {
+		t.col++
+	}
+}
+
+// nextRow starts a row: the cells merged down cover one row less.
+func (t *tableState) nextRow() {
+	for c := t.covered; c != 0; c &= c - 1 {
+		k := bits.TrailingZeros64(c)
+		if t.down[k]--; t.down[k] == 0 {
+			t.covered &^= 1 << k
+		}
+	}
 }
 
 // cellStart returns where the text of the cell whose tag's attributes start
