@@ -84,6 +84,13 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.gunzip(r, depth+1)
 	case bytes.HasPrefix(head, pdfMagic):
 		return x.pdf(r, depth+1)
+	case isBzip2(head):
+		return x.bunzip2(r, depth+1)
+	case isZstd(head):
+		return x.unzstd(r, depth+1)
+	case isUnsupported(head):
+		// No decoder: reported, and read as text below as any bytes are.
+		x.fail(ReasonUnsupportedEncoding)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)

@@ -52,17 +52,24 @@ func (x *Extractor) gunzip(r io.Reader, depth int) error {
 	return x.outside(cr, depth)
 }
 
-// inflating starts a layer that decompresses streams from r as it reads
-// them, and returns its reader; the caller pops its frame. Past MaxDepth
-// it returns nil (ReasonOverLimit).
+// inflating starts a layer that inflates deflate streams from r as it
+// reads them, and returns its reader; the caller pops its frame. Past
+// MaxDepth it returns nil (ReasonOverLimit).
 func (x *Extractor) inflating(r io.Reader, depth int) *countReader {
+	// The inflater's look-ahead is bounded as in a streamed archive.
+	return x.decoding(r, depth, streamLag, gzipScale)
+}
+
+// decoding is inflating for a decompressor that reads up to lag bytes
+// ahead of what it has returned, and at most scale input bytes per byte
+// it returns.
+func (x *Extractor) decoding(r io.Reader, depth int, lag, scale int64) *countReader {
 	if depth > x.lim.MaxDepth {
 		x.fail(ReasonOverLimit)
 		return nil
 	}
 	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
-	// The inflater's look-ahead is bounded as in a streamed archive.
-	x.push(&frame{fixed: streamLag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: gzipScale})
+	x.push(&frame{fixed: lag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: scale})
 	return cr
 }
 
