@@ -77,6 +77,18 @@ func FuzzZip(f *testing.F) {
 	f.Add(append(append([]byte{}, tiny...), "\n110101199003078515"...))
 	f.Add(withComment(f, tiny, []byte("13800138000")))
 	f.Add([]byte("PK\x03\x04garbage\n13800138000"))
+	// bzip2 and zstd: a stream, concatenated, text appended, a skippable
+	// frame; xz, 7-Zip and RAR, read as text.
+	bz := fixture(f, "tiny.bz2")
+	f.Add(bz)
+	f.Add(cat(bz, bz, []byte("\n13800138000")))
+	f.Add(zst(f, csvData))
+	f.Add(cat(skippable([]byte("13800138000")), zst(f, tiny), []byte("\n110101199003078515")))
+	f.Add(rawFrame(0x70, []byte("13800138000")))
+	f.Add(cat(unsupportedMagics[0], []byte("\x00\x00\n13800138000")))
+	f.Add(sevenZip("a.csv", []byte("13800138000")))
+	f.Add(rar4("110101199003078515.jpg", []byte("13800138000")))
+	f.Add(rar5("a.csv", []byte("13800138000")))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
