@@ -28,6 +28,18 @@ var keywords = [NumDetectors][]string{
 	Address:      {"住址", "地址", "户籍", "居住地", "所在地", "address", "addr"},
 }
 
+// otherWords lists, per detector, words that hold one of its labels but
+// name something else: 户名 (an account holder) inside 客户名称 and 商户名称
+// (a customer's or merchant's company name) and 用户名 (a login), "name"
+// inside namespace, nickname, username, file, host, project, product,
+// brand, company, bank and app names. A text holding one of them is no
+// label of the detector: a column of company names under 客户名称 counted
+// as people's names (万科, 金蝶: a surname character first).
+var otherWords = [NumDetectors][]string{
+	Name: {"名称", "用户名", "商户名", "namespace", "nickname", "username", "user_name", "hostname", "host_name",
+		"filename", "file_name", "project", "product", "brand", "company", "bank_name", "bankname", "appname", "app_name"},
+}
+
 // keywordIndex holds one Aho-Corasick automaton per detector over the
 // case-folded forms of that detector's labels. Callers fold the text they
 // ask about with foldCase first (ASCII letters to lower case, which also
@@ -46,6 +58,7 @@ var keywords = [NumDetectors][]string{
 // automaton would.
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
+	other      [NumDetectors]*ahocorasick.Matcher // otherWords; nil: none
 	verbLabels [NumDetectors][][]byte // the Chinese name and address labels in raw UTF-8, for endsWith
 }
 
@@ -57,6 +70,9 @@ func newKeywordIndex() (*keywordIndex, error) {
 			return nil, fmt.Errorf("keywords of %s: empty", Detector(d))
 		}
 		k.byDetector[d] = ahocorasick.NewStringMatcher(forms)
+		if other := otherWords[d]; len(other) > 0 {
+			k.other[d] = ahocorasick.NewStringMatcher(foldedForms(other))
+		}
 		for _, w := range words {
 			if (d == int(Name) || d == int(Address)) && !isASCII(w) {
 				k.verbLabels[d] = append(k.verbLabels[d], []byte(w))
@@ -108,21 +124,26 @@ func foldCase(dst *[foldMax]byte, src []byte) []byte {
 }
 
 // in reports which detectors have a label anywhere in folded, a text
-// folded by foldCase.
+// folded by foldCase, and none of their otherWords.
 func (k *keywordIndex) in(folded []byte) contextClass {
 	var c contextClass
 	for d, m := range k.byDetector {
-		if m.Contains(folded) {
+		if m.Contains(folded) && !k.otherWord(Detector(d), folded) {
 			c |= 1 << d
 		}
 	}
 	return c
 }
 
-// has reports whether a label of detector d occurs in folded, a text
-// folded by foldCase.
+// has reports whether a label of detector d, and none of its otherWords,
+// occurs in folded, a text folded by foldCase.
 func (k *keywordIndex) has(d Detector, folded []byte) bool {
-	return len(folded) > 0 && k.byDetector[d].Contains(folded)
+	return len(folded) > 0 && k.byDetector[d].Contains(folded) && !k.otherWord(d, folded)
+}
+
+// otherWord reports whether folded holds one of d's otherWords.
+func (k *keywordIndex) otherWord(d Detector, folded []byte) bool {
+	return k.other[d] != nil && k.other[d].Contains(folded)
 }
 
 // wireForms expands labels into every spelling they take on the wire: raw
