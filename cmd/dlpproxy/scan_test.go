@@ -592,3 +592,37 @@ func TestOpenError(t *testing.T) {
 		}
 	}
 }
+
+// TestScanUnsupportedArchive: a 7-Zip archive (no decoder) is reported as
+// unsupported_encoding, the values of its stored member that stand alone
+// are still counted, and a fail-closed policy would block it (exit 3).
+// Before, such an archive counted as random bytes and reported nothing.
+func TestScanUnsupportedArchive(t *testing.T) {
+	dir := t.TempDir()
+	sevenZip := append([]byte("7z\xbc\xaf\x27\x1c\x00\x04\x8d\x9b\xd5\x0f\x00\x00\x00\x00\n"), mobileList(5)...)
+	archive := writeIn(t, dir, "list.7z", sevenZip)
+	failClosed := writeIn(t, dir, "closed.yaml", []byte("version: t1\nsettings:\n  uninspectable: block\nrules: []\n"))
+	for _, tt := range []struct {
+		name     string
+		give     []string
+		wantCode int
+	}{
+		{"no policy", []string{archive}, exitOK},
+		{"fail closed", []string{"--policy", failClosed, archive}, exitBlocked},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runScan(append([]string{"--json"}, tt.give...), nil, &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stderr %q", code, tt.wantCode, stderr.String())
+			}
+			var res scanResult
+			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+				t.Fatalf("decode %q: %v", stdout.String(), err)
+			}
+			if !slices.Equal(res.Uninspectable, []string{"unsupported_encoding"}) || res.Counts["cn_mobile"] != 5 {
+				t.Errorf("uninspectable %v, counts %v; want unsupported_encoding and 5 mobiles", res.Uninspectable, res.Counts)
+			}
+		})
+	}
+}
