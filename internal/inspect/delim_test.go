@@ -178,7 +178,8 @@ func TestTextTableHeaderRows(t *testing.T) {
 // TestFullWidthAt: a full-width ＠ (U+FF20), raw or escaped, joins an
 // e-mail address as '@' does and counts as the same value; a broken or
 // partial one does not. So do the HTML character references of '@' and
-// '＠' (&#64;, &#x40;, &commat;, &#65312;, &#xff20;), and no other.
+// '＠' (&#64;, &#x40;, &commat;, &#65312;, &#xff20;, with any leading zeros),
+// and no other.
 func TestFullWidthAt(t *testing.T) {
 	one := countsOf(map[Detector]int{Email: 1})
 	none := [NumDetectors]int{}
@@ -207,6 +208,10 @@ func TestFullWidthAt(t *testing.T) {
 		{"escape of Ａ", `"zhang\uff21qq.com"`, none},
 		{"html decimal", "<p>zhang.san&#64;qq.com</p>", one},
 		{"html decimal, padded", "zhang.san&#064;qq.com", one},
+		{"html decimal, more zeros", "zhang.san&#0064;qq.com", one},
+		{"html hex, zero", "zhang.san&#x040;qq.com", one},
+		{"html hex, seven digits", "zhang.san&#x000040;qq.com", one},
+		{"html full-width, zero", "zhang.san&#065312;qq.com", one},
 		{"html hex", "zhang.san&#x40;qq.com zhang.san&#X40;QQ.com", one},
 		{"html name", "zhang.san&commat;qq.com", one},
 		{"html full-width", "zhang.san&#65312;qq.com zhang.san&#xFF20;qq.com zhang.san@qq.com", one},

@@ -7,8 +7,9 @@ import "bytes"
 // Accepted: local part of letters, digits and . _ % + - (1-64 bytes, not
 // starting or ending with a dot), '@' (or the full-width '＠' U+FF20 typed in
 // full-width input mode; either also as %40, %EF%BC%A0, \u0040 or \uff20 in
-// form bodies and JSON strings, and as &#64;, &#x40;, &commat;, &#65312; or
-// &#xff20; in HTML), and a domain of
+// form bodies and JSON strings, and as a numeric character reference
+// (&#64;, &#0064;, &#x40;, &#65312;, &#xff20;) or &commat; in HTML), and a
+// domain of
 // at least two dot-separated labels of letters, digits and hyphens whose last
 // label is 2-24 letters. Counted case-insensitively.
 // Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
@@ -75,18 +76,21 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 }
 
 // The escapes of '@' and '＠' U+FF20 an address may be written with, hex
-// letters and names in lower case: percent-encoded in form bodies,
-// \u-escaped in JSON strings, character references in HTML (the
-// zhang&#64;example.com a page writes to keep address harvesters off).
+// letters in lower case: percent-encoded in form bodies and \u-escaped in
+// JSON strings. In HTML (the zhang&#64;example.com a page writes to keep
+// address harvesters off) any numeric character reference of either
+// (&#64;, &#0064;, &#x40;, &#x040;, &#65312;, &#xff20;) or &commat;.
 var (
 	percentAts = []string{"%40", "%ef%bc%a0"}
 	jsonAts    = []string{`\u0040`, `\uff20`}
-	htmlAts    = []string{"&#64;", "&#064;", "&#x40;", "&#x0040;", "&commat;", "&#65312;", "&#xff20;"}
 )
 
+// commat is the named character reference of '@'.
+const commat = "&commat;"
+
 // escapedAtWidth returns the width of the escape of '@' or '＠' at b[i:end]
-// (percentAts, jsonAts, htmlAts; hex letters and names in either case),
-// or 0. The first test is mayBeEscapedAt.
+// (percentAts, jsonAts, character references; hex letters and names in
+// either case), or 0. The first test is mayBeEscapedAt.
 func escapedAtWidth(b []byte, i, end int) int {
 	var forms []string
 	switch b[i] {
@@ -95,7 +99,13 @@ func escapedAtWidth(b []byte, i, end int) int {
 	case '\\':
 		forms = jsonAts
 	case '&':
-		forms = htmlAts
+		if r, w := entityRune(b, i, end); r == '@' || r == '＠' {
+			return w
+		}
+		if i+len(commat) <= end && hasPrefixFold(b[i:], commat) {
+			return len(commat)
+		}
+		return 0
 	default:
 		return 0
 	}

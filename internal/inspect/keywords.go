@@ -59,7 +59,7 @@ var otherWords = [NumDetectors][]string{
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
 	other      [NumDetectors]*ahocorasick.Matcher // otherWords; nil: none
-	verbLabels [NumDetectors][][]byte // the Chinese name and address labels in raw UTF-8, for endsWith
+	verbLabels [NumDetectors][][]byte             // the Chinese name and address labels in raw UTF-8, for endsWith
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
