@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -35,16 +34,7 @@ func TestNestedTableEnds(t *testing.T) {
 			"<table><tr><td>联系人</td><td>住址</td></tr><tr><td>李娜</td><td>北京市朝阳区建国路88号</td></tr></table>",
 			countsOf(map[Detector]int{Name: 2, Address: 1})},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(51, 52))
-	for _, tt := range tests {
-		for n := range 70 { // every tag across a block and a pass boundary
-			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
-				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
-			}
-		}
-	}
+	runPaddedScanTests(t, tests, 51, xPad)
 }
 
 // orderRows renders an order list whose recipient cell is merged down
@@ -81,14 +71,5 @@ func TestRowSpanCells(t *testing.T) {
 			"<tr><td>李娜</td><td>上海市浦东新区世纪大道100号</td><td>白象</td><td>1</td></tr></table>",
 			countsOf(map[Detector]int{Name: 2, Address: 1})}, // 张伟 opens its merged cell
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(53, 54))
-	for _, tt := range tests {
-		for n := range 70 {
-			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
-				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
-			}
-		}
-	}
+	runPaddedScanTests(t, tests, 53, xPad)
 }

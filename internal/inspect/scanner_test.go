@@ -50,6 +50,27 @@ func runScanTests(t *testing.T, tests []scanTest) {
 	}
 }
 
+// runPaddedScanTests runs tests whole, then each behind pad(n) for n from
+// 0 to 69 (padding that moves every tag and delimiter across a 64-byte
+// block and a pass boundary), wanting its counts whole, in 1-byte writes
+// and in random writes (scanCounts), with random cuts seeded by seed.
+func runPaddedScanTests(t *testing.T, tests []scanTest, seed uint64, pad func(n int) string) {
+	t.Helper()
+	runScanTests(t, tests)
+	e := newTestEngine(t)
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for _, tt := range tests {
+		for n := range 70 {
+			if why := scanCounts(e, r, []byte(pad(n)+tt.give), tt.want); why != "" {
+				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
+			}
+		}
+	}
+}
+
+// xPad is padding of n letters x.
+func xPad(n int) string { return strings.Repeat("x", n) }
+
 // countsOf builds an expectation from detector/count pairs.
 func countsOf(kv map[Detector]int) [NumDetectors]int {
 	var c [NumDetectors]int

@@ -206,16 +206,7 @@ func TestTDHeaderRows(t *testing.T) {
 		{"header cell cut", "<table><tr><td>" + strings.Repeat("姓名", 40) + "</td><td>护照号</td></tr><tr><td>张三</td><td>E12345678</td></tr></table>",
 			none},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(35, 36))
-	for _, tt := range tests {
-		for n := range 70 { // every tag across a block and a pass boundary
-			if why := scanCounts(e, r, []byte(strings.Repeat("x", n)+tt.give), tt.want); why != "" {
-				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
-			}
-		}
-	}
+	runPaddedScanTests(t, tests, 35, xPad)
 }
 
 func TestTDHeaderScanAllocatesNothing(t *testing.T) {

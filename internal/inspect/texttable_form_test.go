@@ -142,20 +142,7 @@ func TestTablesInsideFormsColumns(t *testing.T) {
 			countsOf(map[Detector]int{Name: 1, Passport: 1})},
 		{"tool call, code", `{"arguments":"{\"code\":\"if (a || b) {\\n\\tx = 1;\\n}\\nconst 护照号 = a | b;\\n| E12345678 |\"}"}`, none},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(43, 44))
-	for _, tt := range tests {
-		for n := range 70 {
-			body := []byte("pad=" + strings.Repeat("x", n) + "&" + tt.give)
-			if got := scanAll(e, body); got != tt.want {
-				t.Fatalf("%s padded by %d: got %v, want %v", tt.name, n, got, tt.want)
-			}
-			if why := splitMismatch(e, r, body); why != "" {
-				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
-			}
-		}
-	}
+	runPaddedScanTests(t, tests, 43, func(n int) string { return "pad=" + strings.Repeat("x", n) + "&" })
 }
 
 // TestTablesInsideFormsAllocateNothing scans the rows of a Markdown table

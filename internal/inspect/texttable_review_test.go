@@ -37,20 +37,7 @@ func TestTablesInsideTextReview(t *testing.T) {
 		// Without a Markdown rule a leading bar is no reason to move cells.
 		{"no rule", "名单：\n姓名 | 护照号\n| 张伟 | E12345678 |\n", countsOf(map[Detector]int{})},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(31, 32))
-	for _, tt := range tests {
-		for n := range 70 {
-			body := []byte(strings.Repeat("x", n) + "\n" + tt.give)
-			if got := scanAll(e, body); got != tt.want {
-				t.Fatalf("%s padded by %d: got %v, want %v", tt.name, n, got, tt.want)
-			}
-			if why := splitMismatch(e, r, body); why != "" {
-				t.Fatalf("%s padded by %d: %s", tt.name, n, why)
-			}
-		}
-	}
+	runPaddedScanTests(t, tests, 31, func(n int) string { return strings.Repeat("x", n) + "\n" })
 }
 
 // wideRows returns the rows of the corpus's customer export of n records
