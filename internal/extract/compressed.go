@@ -59,6 +59,9 @@ func isBzip2(head []byte) bool {
 // a time, in about 3.6 MB (compress/bzip2's block of 900,000 entries),
 // which counts against MaxTotal (see charge).
 func (x *Extractor) bunzip2(r io.Reader, depth int) error {
+	if x.nested(bzip2Lag, bzip2Scale) {
+		return nil
+	}
 	cr := x.decoding(r, depth, bzip2Lag, bzip2Scale)
 	if cr == nil {
 		return nil
@@ -171,6 +174,9 @@ func isZstdSkip(head []byte) bool {
 // read as content of its own. The window the decoder allocates counts
 // against MaxTotal (see charge), once per layer: its frames reuse it.
 func (x *Extractor) unzstd(r io.Reader, depth int) error {
+	if x.nested(zstdLag, zstdScale) {
+		return nil
+	}
 	cr := x.decoding(r, depth, zstdLag, zstdScale)
 	if cr == nil {
 		return nil
@@ -251,6 +257,23 @@ func zstdWindow(h []byte) int64 {
 		fcs += 256
 	}
 	return int64(min(fcs, zstdMaxWindow+1))
+}
+
+// nested reports whether a layer of the same decoder is already open (the
+// frame decoding pushed with lag and scale, which no other layer uses):
+// bzip2 in bzip2 or zstd in zstd, which no tool writes, is
+// ReasonOverLimit and not decoded. Each layer's block or window stays
+// allocated while the layers inside it decode: five nested zstd frames
+// declaring 8 MiB windows (a 9 KB upload) held 41 MB, eight such uploads
+// at once 333 MB. One layer of each at most holds about 12 MB.
+func (x *Extractor) nested(lag, scale int64) bool {
+	for _, f := range x.frames {
+		if f.fixed == lag && f.scale == scale {
+			x.fail(ReasonOverLimit)
+			return true
+		}
+	}
+	return false
 }
 
 // charge counts n bytes a decoder allocates against MaxTotal, as if they

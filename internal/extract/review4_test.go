@@ -89,3 +89,50 @@ func TestZstdWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedDecodersBounded: a zstd layer inside a zstd layer (or bzip2
+// in bzip2) is over_limit and not decoded, so one upload holds one window
+// and one block at most. Before, five nested frames declaring 8 MiB
+// windows (9 KB) allocated 41 MB, eight such uploads at once 333 MB of
+// heap (76 MB now). Other nestings decode as before.
+func TestNestedDecodersBounded(t *testing.T) {
+	e := newTestEngine(t)
+	list, _, _ := compressedLists()
+	bz := fixture(t, "list.csv.bz2")
+	chain := list
+	for range 5 {
+		chain = rawFrame(0x68, chain)
+	}
+	over := []string{ReasonOverLimit}
+	tests := []struct {
+		name string
+		give []byte
+		same []byte
+		want []string
+	}{
+		{"five zstd frames nested", chain, nil, over},
+		{"zstd in zstd", zst(t, zst(t, list)), nil, over},
+		{"zstd in gzip in zstd", zst(t, gz(t, zst(t, list))), nil, over},
+		{"zstd in a zip in zstd", zst(t, buildZip(t, zfile{name: "c.csv.zst", data: zst(t, list)})), nil, over},
+		{"bzip2 in zstd", rawFrame(0x68, bz), list, nil},
+		{"gzip in zstd", zst(t, gz(t, list)), list, nil},
+		{"two zstd files in a zip", buildZip(t, zfile{name: "a.zst", data: zst(t, list)}, zfile{name: "b.zst", data: zst(t, list)}), cat(list, list), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got := extract(t, e, tt.give, "", Limits{}, 0)
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			if got.counts != scanPlain(e, tt.same) {
+				t.Errorf("counts %v, want %v", got.counts, scanPlain(e, tt.same))
+			}
+			if fmt.Sprint(got.reasons) != fmt.Sprint(tt.want) {
+				t.Errorf("reasons %v, want %v", got.reasons, tt.want)
+			}
+		})
+	}
+}
