@@ -136,3 +136,24 @@ func TestNestedDecodersBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestCompressedLeakBudget: lists between, after and inside zstd frames
+// and bzip2 streams are never released before they are counted, in
+// writes of 1 byte up to a block.
+func TestCompressedLeakBudget(t *testing.T) {
+	e := newTestEngine(t)
+	list, first, second := compressedLists()
+	bodies := map[string][]byte{
+		"between zstd frames":     cat(zst(t, first), list, zst(t, second)),
+		"in a skippable frame":    cat(zst(t, first), skippable(list), zst(t, second)),
+		"after bzip2 streams":     cat(fixture(t, "first.csv.bz2"), fixture(t, "second.csv.bz2"), list),
+		"zstd of a list in a zip": buildZip(t, zfile{name: "c.zst", data: zst(t, list), store: true}),
+	}
+	for name, body := range bodies {
+		for _, chunk := range []int{1, 7, 4096} {
+			t.Run(fmt.Sprintf("%s/%d", name, chunk), func(t *testing.T) {
+				checkLeakBudget(t, e, body, "", Limits{}, chunk, 256)
+			})
+		}
+	}
+}
