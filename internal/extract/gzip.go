@@ -57,19 +57,19 @@ func (x *Extractor) gunzip(r io.Reader, depth int) error {
 // MaxDepth it returns nil (ReasonOverLimit).
 func (x *Extractor) inflating(r io.Reader, depth int) *countReader {
 	// The inflater's look-ahead is bounded as in a streamed archive.
-	return x.decoding(r, depth, streamLag, gzipScale)
+	return x.decoding(r, depth, "gzip", streamLag, gzipScale)
 }
 
-// decoding is inflating for a decompressor that reads up to lag bytes
-// ahead of what it has returned, and at most scale input bytes per byte
-// it returns.
-func (x *Extractor) decoding(r io.Reader, depth int, lag, scale int64) *countReader {
+// decoding is inflating for the decompressor codec, which reads up to lag
+// bytes ahead of what it has returned, and at most scale input bytes per
+// byte it returns.
+func (x *Extractor) decoding(r io.Reader, depth int, codec string, lag, scale int64) *countReader {
 	if depth > x.lim.MaxDepth {
 		x.fail(ReasonOverLimit)
 		return nil
 	}
 	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
-	x.push(&frame{fixed: lag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: scale})
+	x.push(&frame{fixed: lag, held: func() int64 { return int64(cr.r.Buffered()) }, scale: scale, codec: codec})
 	return cr
 }
 

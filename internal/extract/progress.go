@@ -20,6 +20,9 @@ type frame struct {
 	fixed int64 // added to held: read-ahead of a library reader
 	// scale bounds the input bytes per output byte handed to the next frame.
 	scale int64
+	// codec names the decompressor of the layer ("gzip", also for the
+	// zlib streams of a PDF; "bzip2", "zstd"), or is empty: see nested.
+	codec string
 }
 
 // mark records that raw bytes before raw have all their text before text.
