@@ -207,6 +207,9 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	if !ok {
 		return i + w
 	}
+	// A '|' line with one labelled cell among single words is a header
+	// only over a rule line: log lines (level | name | msg) have none.
+	weak := (delim == '|' || delim == 'c') && labelledCells(&cols) < 2
 	*t = textTable{delim: delim, width: byte(w), code: code, cols: cols, lead: start == i && (delim == '|' || delim == 'c')}
 	// A rule line under the header (psql's -----+-----) is no row; past a
 	// rule that the decision span cuts, or that ends too near it for the
@@ -223,12 +226,27 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 				t.farRow, t.rowEnd = true, s.base+int64(e)
 				return r
 			}
-			e = r
+			e, weak = r, false
 		}
+	}
+	if weak {
+		*t = textTable{}
+		return i + w
 	}
 	t.rowEnd = s.base + int64(e)
 	s.nextRow(e, end)
 	return e
+}
+
+// labelledCells returns how many of a header row's cells hold labels.
+func labelledCells(cols *[64]contextClass) int {
+	n := 0
+	for _, c := range cols {
+		if c != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // ruleRow looks at the '|' at i, the first after a header whose rule or

@@ -98,6 +98,10 @@ func TestTablesInsideTextColumns(t *testing.T) {
 		{"one labelled cell among words", "说明：\n| 客户 名单 | 护照号 |\n| 见附件 | E12345678 |\n", none},
 		{"unlabelled columns", "库存：\n| 商品 | 型号 |\n|---|---|\n| 张飞牛肉 | E12345678 |\n", none},
 		{"code", "if (a || b) { x = y | z; }\nconst 护照号 = a | b;\n| E12345678 |\n", none},
+		// One labelled cell among single words heads a '|' table only
+		// over a rule line: a log's level | name | msg lines do not.
+		{"log lines", `{"log":"start\nlevel | name | msg\nINFO | 王老吉 | ok\nWARN | 张飞牛肉 | low\n"}`, none},
+		{"one label over a rule", "名单：\n| 序号 | 姓名 | 备注 |\n|---|---|---|\n| 1 | 张伟 | x |\n", countsOf(map[Detector]int{Name: 1})},
 		{"unpadded pipes inside a line", "查询：\n日志 姓名|护照号|住址\n张伟|E12345678|北京市朝阳区建国路88号\n", none},
 		// No table, but a label and its value split by an escaped tab, as
 		// a raw tab splits them.
