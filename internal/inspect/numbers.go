@@ -534,8 +534,10 @@ func (s *Scanner) leftBoundary(r *numberRun, start int) bool {
 		return false
 	case p == '.':
 		return start < 2 || !isDigit(b[start-2]) // the decimals of a number
-	case p == '-' || p == '_': // a code such as a UUID or order_2024, not 张三_110101...
+	case p == '-': // a code such as a UUID
 		return start < 2 || !isAlnum(b[start-2])
+	case p == '_': // a code such as order_2024 or id__2024, not 张三_110101...
+		return start < 2 || !isAlnum(b[start-2]) && b[start-2] != '_'
 	case p == '+':
 		r.plus = true
 		return true
@@ -645,8 +647,10 @@ func rightBoundary(b []byte, j, end int) bool {
 		return unitWidth(b, j, end) == 0
 	case isAlnum(c) || c == '@':
 		return false
-	case c == '-' || c == '_': // a code such as a UUID, not 110101..._张三
+	case c == '-': // a code such as a UUID
 		return j+1 >= end || !isAlnum(b[j+1])
+	case c == '_': // a code such as 2024__v2, not 110101..._张三
+		return j+1 >= end || !isAlnum(b[j+1]) && b[j+1] != '_'
 	case c == '.':
 		return j+1 >= end || !isDigit(b[j+1]) // a number with decimals
 	}

@@ -1,0 +1,25 @@
+package inspect
+
+import "testing"
+
+// TestReview7DoubleUnderscore: a run joined by two or more '_' to letters
+// or digits is part of a code (Python and Go test names, dunder keys,
+// build tags), as one joined by a single '_' is; '_' alone before Han text
+// or at the start still leaves the run standing alone (0151ae3 counted
+// id__13812345678 and 13812345678__v2 as mobiles).
+func TestReview7DoubleUnderscore(t *testing.T) {
+	one := func(d Detector) [NumDetectors]int { return countsOf(map[Detector]int{d: 1}) }
+	none := [NumDetectors]int{}
+	runPaddedScanTests(t, []scanTest{
+		{"snake id", "id__13812345678 ", none},
+		{"python test", "def test__13812345678():", none},
+		{"go test", "TestFoo__13812345678\n", none},
+		{"dunder key", `{"__13812345678":1}`, none},
+		{"build tag", "build_2024__110101199003078670\n", none},
+		{"card", "snake_case_id__6222021234567890128\n", none},
+		{"after", "13812345678__v2\n", none},
+		{"name before", " 张三_110101199003078670.jpg", one(ResidentID)},
+		{"name after", " 110101199003078670_张三.jpg", one(ResidentID)},
+		{"underscore alone", " _13812345678_ ", one(Mobile)},
+	}, 7, xPad)
+}
