@@ -135,10 +135,39 @@ func (k *keywordIndex) in(folded []byte) contextClass {
 	return c
 }
 
-// has reports whether a label of detector d, and none of its otherWords,
-// occurs in folded, a text folded by foldCase.
+// has reports whether a label of detector d occurs in folded, a label
+// window folded by foldCase, in a key that holds none of d's otherWords.
+// The keys of a window are its parts between ':', '：' and '=', so the
+// label right before a value still counts after another key's otherWord
+// (用户名：zhangwei 姓名：张伟, 商品名称：手机 收件人：张伟).
 func (k *keywordIndex) has(d Detector, folded []byte) bool {
-	return len(folded) > 0 && k.byDetector[d].Contains(folded) && !k.otherWord(d, folded)
+	if len(folded) == 0 || !k.byDetector[d].Contains(folded) {
+		return false
+	}
+	if !k.otherWord(d, folded) {
+		return true
+	}
+	for len(folded) > 0 {
+		key, rest := cutKey(folded)
+		if k.byDetector[d].Contains(key) && !k.otherWord(d, key) {
+			return true
+		}
+		folded = rest
+	}
+	return false
+}
+
+// cutKey cuts b at its first ':', '=' or full-width colon '：' (EF BC 9A).
+func cutKey(b []byte) (key, rest []byte) {
+	for i, c := range b {
+		switch {
+		case c == ':' || c == '=':
+			return b[:i], b[i+1:]
+		case c == 0xEF && i+2 < len(b) && b[i+1] == 0xBC && b[i+2] == 0x9A:
+			return b[:i], b[i+3:]
+		}
+	}
+	return b, nil
 }
 
 // otherWord reports whether folded holds one of d's otherWords.

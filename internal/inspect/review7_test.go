@@ -23,3 +23,25 @@ func TestReview7DoubleUnderscore(t *testing.T) {
 		{"underscore alone", " _13812345678_ ", one(Mobile)},
 	}, 7, xPad)
 }
+
+// TestReview7OtherWordsInWindow: another key's otherWord in a label window
+// leaves the name label of the value's own key standing: a record written
+// key：value on one line (an order, an account page) lost its person's name
+// after 商品名称, 用户名, 公司名称, project or filename (1bb5b17 looked for
+// otherWords anywhere in the window). The key right before the value still
+// decides: 商户名称:万科 counts nothing.
+func TestReview7OtherWordsInWindow(t *testing.T) {
+	one := countsOf(map[Detector]int{Name: 1})
+	none := [NumDetectors]int{}
+	runPaddedScanTests(t, []scanTest{
+		{"order", " 商品名称：手机 收件人：张伟\n", one},
+		{"product", " 产品名称: 手机 姓名: 张伟\n", one},
+		{"account page", " 用户名：zhangwei 姓名：张伟\n", one},
+		{"company", " 公司名称：万科 法人姓名：张伟\n", one},
+		{"merchant", " 商户名称:万科 联系人:张伟\n", one},
+		{"English", " project: x name: 张伟\n", one},
+		{"query", " filename=a.txt name=张伟\n", one},
+		{"merchant alone", " 商户名称:万科\n", none},
+		{"product name", " Product Name: 张飞牛肉\n", none},
+	}, 8, xPad)
+}
