@@ -34,10 +34,14 @@ var keywords = [NumDetectors][]string{
 // inside namespace, nickname, username, file, host, project, product,
 // brand, company, bank and app names. A text holding one of them is no
 // label of the detector: a column of company names under 客户名称 counted
-// as people's names (万科, 金蝶: a surname character first).
+// as people's names (万科, 金蝶: a surname character first). They are
+// whole names, not their first words: 姓名称呼 and 联系人名称 name a person,
+// company_contact_name and project_owner_name too.
 var otherWords = [NumDetectors][]string{
-	Name: {"名称", "用户名", "商户名", "namespace", "nickname", "username", "user_name", "hostname", "host_name",
-		"filename", "file_name", "project", "product", "brand", "company", "bank_name", "bankname", "appname", "app_name"},
+	Name: {"户名称", "用户名", "商户名", "namespace", "nickname", "username", "user_name", "hostname", "host_name",
+		"filename", "file_name", "bank_name", "bankname", "appname", "app_name",
+		"project_name", "projectname", "project name", "product_name", "productname", "product name",
+		"brand_name", "brandname", "brand name", "company_name", "companyname", "company name"},
 }
 
 // keywordIndex holds one Aho-Corasick automaton per detector over the

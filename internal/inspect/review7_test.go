@@ -45,3 +45,42 @@ func TestReview7OtherWordsInWindow(t *testing.T) {
 		{"product name", " Product Name: 张飞牛肉\n", none},
 	}, 8, xPad)
 }
+
+// TestReview7WholeOtherWords: otherWords are whole names of other things,
+// not their first words: 名称 after 姓 or 联系人 and company or project
+// before a person's label no longer hide the label (1bb5b17 lost the names
+// under 姓名称呼, 联系人名称, company_contact_name, project_owner_name and
+// "Name (Company)"), while 客户名称, Company Name, product_name and
+// projectName still name no person.
+func TestReview7WholeOtherWords(t *testing.T) {
+	names := func(n int) [NumDetectors]int { return countsOf(map[Detector]int{Name: n, Mobile: 1}) }
+	runPaddedScanTests(t, []scanTest{
+		{"姓名称呼", "姓名称呼,电话\n张伟,13812345678\n", names(1)},
+		{"联系人名称", "联系人名称,电话\n张伟,13812345678\n", names(1)},
+		{"company contact", "company_contact_name,phone\n张伟,13812345678\n", names(1)},
+		{"project owner", "project_owner_name,phone\n张伟,13812345678\n", names(1)},
+		{"name (company)", "Name (Company),phone\n张伟,13812345678\n", names(1)},
+		{"客户名称", "客户名称,电话\n万科,13812345678\n", names(0)},
+		{"Company Name", "Company Name,phone\n万科,13812345678\n", names(0)},
+		{"product_name", "product_name,phone\n张飞牛肉,13812345678\n", names(0)},
+		{"projectName", "{\"projectName\":\"金蝶\",\"phone\":\"13812345678\"}", names(0)},
+		{"开户名称", "开户名称,电话\n万科,13812345678\n", names(0)},
+	}, 9, func(int) string { return "" }) // a CSV header is a body's first line: no padding, 70 random splits
+}
+
+// TestReview7KeysAllocateNothing: label windows that hold another key's
+// otherWord (the path that cuts the window into keys) and '_'-joined runs
+// scan in steady state without allocating.
+func TestReview7KeysAllocateNothing(t *testing.T) {
+	e := newTestEngine(t)
+	s := e.NewScanner()
+	defer s.Release()
+	var body []byte
+	for len(body) < benchChunk {
+		body = append(body, "用户名：zhangwei 姓名：张伟 商品名称：手机 收件人：李娜 id__13812345678 张三_110101199003078670.jpg\n"...)
+	}
+	s.Write(body)
+	if allocs := testing.AllocsPerRun(100, func() { s.Write(body) }); allocs != 0 {
+		t.Errorf("%.1f allocations per %d-byte chunk, want 0", allocs, len(body))
+	}
+}
