@@ -30,15 +30,17 @@ var keywords = [NumDetectors][]string{
 
 // otherWords lists, per detector, words that hold one of its labels but
 // name something else: 户名 (an account holder) inside 客户名称 and 商户名称
-// (a customer's or merchant's company name) and 用户名 (a login), "name"
-// inside namespace, nickname, username, file, host, project, product,
-// brand, company, bank and app names. A text holding one of them is no
-// label of the detector: a column of company names under 客户名称 counted
-// as people's names (万科, 金蝶: a surname character first). They are
-// whole names, not their first words: 姓名称呼 and 联系人名称 name a person,
-// company_contact_name and project_owner_name too.
+// (a customer's or merchant's company name), "name" inside namespace,
+// nickname, file, host, project, product, brand, company, bank and app
+// names. A text holding one of them is no label of the detector: a column
+// of company names under 客户名称 counted as people's names (万科, 金蝶: a
+// surname character first). They are whole names, not their first words:
+// 姓名称呼 and 联系人名称 name a person, company_contact_name and
+// project_owner_name too. A login (用户名, userName) is not among them: a
+// Han value under it is most often the person's real name in Chinese
+// systems, and a login of Latin letters is no name anyway.
 var otherWords = [NumDetectors][]string{
-	Name: {"户名称", "用户名", "商户名", "namespace", "nickname", "username", "user_name", "hostname", "host_name",
+	Name: {"户名称", "商户名", "namespace", "nickname", "hostname", "host_name",
 		"filename", "file_name", "bank_name", "bankname", "appname", "app_name",
 		"project_name", "projectname", "project name", "product_name", "productname", "product name",
 		"brand_name", "brandname", "brand name", "company_name", "companyname", "company name"},
