@@ -218,6 +218,8 @@ func TestFullWidthAt(t *testing.T) {
 		{"html entities, two addresses", "a&#64;qq.com&amp;b&#64;163.com", countsOf(map[Detector]int{Email: 2})},
 		{"html other references", "zhang&#65;qq.com zhang&#640;qq.com zhang&#64qq.com zhang&comma;qq.com zhang&amp;qq.com", none},
 		{"html reference cut", "zhang&#6", none},
+		// The high-resolution images of a page are no addresses.
+		{"retina image names", `<img src="icon@2x.png" srcset="logo@3x.webp 3x, bg@2X.JPG, a&#64;2x.svg"> a@1.5x.png x@y.css`, none},
 	}
 	runScanTests(t, tests)
 	e := newTestEngine(t)

@@ -13,7 +13,8 @@ import "bytes"
 // at least two dot-separated labels of letters, digits and hyphens whose last
 // label is 2-24 letters. Counted case-insensitively.
 // Rejected: npm scopes and CSS at-rules (nothing before '@'), addresses
-// without a dotted domain, and anything glued to more address characters.
+// without a dotted domain, image and other file names whose "TLD" is a file
+// extension (icon@2x.png), and anything glued to more address characters.
 
 // emailChars marks the bytes of local parts (1) and of domains (2).
 var emailChars = func() (t [256]uint8) {
@@ -72,7 +73,31 @@ func matchEmail(b []byte, at, w, limit int) (start, end int, ok bool) {
 			return 0, 0, false
 		}
 	}
+	if fileTLD(tld) {
+		return 0, 0, false
+	}
 	return start, end, true
+}
+
+// fileTLD reports whether tld, the letters of a domain's last label, is a
+// file extension that is no top-level domain: icon@2x.png and logo@3x.webp
+// are the names of a page's high-resolution images, not addresses (ten on
+// one page made a log incident of "ten e-mail addresses").
+func fileTLD(tld []byte) bool {
+	var low [4]byte
+	if len(tld) > len(low) {
+		return false
+	}
+	for i, c := range tld {
+		low[i] = c | 0x20
+	}
+	switch string(low[:len(tld)]) {
+	case "png", "jpg", "jpeg", "gif", "webp", "svg", "ico", "bmp", "avif", "tif", "tiff",
+		"css", "js", "json", "map", "html", "htm", "php", "jsp", "asp", "aspx", "wasm",
+		"ttf", "otf", "eot", "woff", "webm":
+		return true
+	}
+	return false
 }
 
 // The escapes of '@' and '＠' U+FF20 an address may be written with, hex
