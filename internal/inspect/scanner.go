@@ -618,7 +618,8 @@ func escapedDelimiter(hi, lo byte) bool {
 
 // hasContext reports whether a value of detector d starting at p sits under
 // one of d's labels: in its CSV column's header, as the text of an HTML
-// table cell its column or row header names, or in its own label window.
+// table cell its column or row header names, in its own label window, or
+// as the text of a cell right after a cell naming it (a key-value row).
 func (s *Scanner) hasContext(d Detector, p int) bool {
 	if s.csv.table != nil {
 		return s.csv.column(d)
@@ -629,7 +630,11 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 	if s.text.context(d, s.base+int64(p)) {
 		return true // the text of a cell of a table inside text
 	}
-	return s.e.keywords.has(d, foldCase(&s.fold, s.labelWindow(p)))
+	w := s.labelWindow(p)
+	if len(w) == 0 {
+		w = s.previousCell(p) // the key of a key-value row of cells
+	}
+	return s.e.keywords.has(d, foldCase(&s.fold, w))
 }
 
 func isDigit(c byte) bool  { return c-'0' < 10 }

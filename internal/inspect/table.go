@@ -162,6 +162,56 @@ func (s *Scanner) tag(i, end int) int {
 	return i + 1
 }
 
+// previousCell returns the text of the table cell that ends right before
+// the <td> cell whose text starts at p (only tags and blanks between them),
+// or nil: in a key-value row (<td>护照号码</td><td>E12345678</td>, one record
+// card per person) the value's label is that text. It reads at most
+// labelMax bytes back, like a label window.
+func (s *Scanner) previousCell(p int) []byte {
+	b := s.buf
+	lo := max(0, p-labelMax)
+	k := p
+	for k > lo {
+		switch c := b[k-1]; {
+		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
+			k--
+		case c == '>':
+			lt := bytes.LastIndexByte(b[lo:k], '<')
+			if lt < 0 {
+				return nil
+			}
+			lt += lo
+			tag := b[lt+1 : k-1]
+			switch {
+			case len(tag) >= 3 && tag[0] == '/' && tag[1]|0x20 == 't' && (tag[2]|0x20 == 'd' || tag[2]|0x20 == 'h'):
+				return cellBefore(b[lo:lt])
+			case len(tag) >= 2 && tag[0]|0x20 == 't' && tag[1]|0x20 == 'h':
+				return nil // the value is a header cell's text: no value
+			}
+			k = lt
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// cellBefore returns the text at the end of b, the bytes before a cell's
+// end tag, back to the tag before it, without blanks and a trailing colon
+// (护照号码：); nil when it is empty or no tag opens it within b.
+func cellBefore(b []byte) []byte {
+	gt := bytes.LastIndexByte(b, '>')
+	if gt < 0 {
+		return nil
+	}
+	text := bytes.TrimSpace(b[gt+1:])
+	text = bytes.TrimSuffix(bytes.TrimSuffix(text, []byte("：")), []byte(":"))
+	if len(text) == 0 || bytes.IndexByte(text, '<') >= 0 {
+		return nil
+	}
+	return text
+}
+
 // tableEndReach is how far before a row or cell tag tableEnded looks for
 // a </table>: less than lookback, so that every split of a body shows it
 // the same bytes.

@@ -192,7 +192,11 @@ func TestTDHeaderRows(t *testing.T) {
 			[]string{"张三", "北京市朝阳区建国路88号"}), none},
 		{"one label among two cells", tdTable([]string{"姓名", "备注"}, []string{"张三", "无"}), none},
 		{"one label among phrases", tdTable([]string{"客户 姓名", "下单 日期", "备注 信息"}, []string{"张三", "2026", "无"}), none},
-		{"key-value rows", tdTable([]string{"姓名", "张三"}, []string{"住址", "北京市朝阳区建国路88号"}, []string{"护照号", "E12345678"}), none},
+		// Key-value rows are no header row; a passport after its key cell
+		// has that cell's context (previousCell), names and addresses
+		// are not read.
+		{"key-value rows", tdTable([]string{"姓名", "张三"}, []string{"住址", "北京市朝阳区建国路88号"}, []string{"护照号", "E12345678"}),
+			countsOf(map[Detector]int{Passport: 1})},
 		{"header cell with a colon", tdTable([]string{"姓名:", "护照号:"}, []string{"张三", "E12345678"}), none},
 		{"header in the third row", tdTable([]string{"客户名单"}, []string{"2026年11月"}, []string{"姓名", "护照号"}, []string{"张三", "E12345678"}),
 			none},

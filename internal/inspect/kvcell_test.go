@@ -1,0 +1,40 @@
+package inspect
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestKeyValueCells: a passport, travel permit or legacy card number that
+// is the whole text of a cell right after a cell naming it (a record page
+// laid out as <td>护照号码</td><td>E12345678</td>, as HR and visa systems
+// print one card per person) has that cell's context; a value after a
+// cell naming something else, or after an empty cell, does not.
+func TestKeyValueCells(t *testing.T) {
+	var cards strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&cards, `<table class="card"><tr><td>姓名</td><td>张伟</td><td>性别</td><td>男</td></tr>`+
+			`<tr><td class="k">护照号码：</td>`+"\n  "+`<td class="v"><span>E%08d</span></td></tr></table>`+"\n", 10000000+i)
+	}
+	tests := []scanTest{
+		{"cards", cards.String(), countsOf(map[Detector]int{Passport: 60})},
+		{"permit", "<tr><td>港澳通行证</td><td>C12345678</td></tr>", countsOf(map[Detector]int{TravelPermit: 1})},
+		{"th label", "<tr><th>Passport No.</th><td>E12345678</td></tr>", countsOf(map[Detector]int{Passport: 1})},
+		{"another label", "<tr><td>型号</td><td>E12345678</td></tr>", [NumDetectors]int{}},
+		{"not the next cell", "<tr><td>护照号码</td><td>备注</td><td>E12345678</td></tr>", [NumDetectors]int{}},
+		{"empty cell before", "<tr><td>护照号码</td><td></td><td>E12345678</td></tr>", [NumDetectors]int{}},
+		{"text before the value", "<tr><td>护照号码</td><td>型号 E12345678</td></tr>", [NumDetectors]int{}},
+	}
+	runPaddedScanTests(t, tests, 61, xPad)
+	// The key-value cards hold the same 60 numbers chunk after chunk: the
+	// look back at the cell before allocates nothing.
+	e := newTestEngine(t)
+	sc := e.NewScanner()
+	defer sc.Release()
+	chunk := []byte(strings.Repeat(cards.String(), 8))[:benchChunk]
+	sc.Write(chunk)
+	if allocs := testing.AllocsPerRun(100, func() { sc.Write(chunk) }); allocs != 0 {
+		t.Errorf("%.1f allocations per %d-byte chunk, want 0", allocs, len(chunk))
+	}
+}
