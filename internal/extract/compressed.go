@@ -59,10 +59,7 @@ func isBzip2(head []byte) bool {
 // a time, in about 3.6 MB (compress/bzip2's block of 900,000 entries),
 // which counts against MaxTotal (see charge).
 func (x *Extractor) bunzip2(r io.Reader, depth int) error {
-	if x.nested("bzip2") {
-		return nil
-	}
-	cr := x.decoding(r, depth, "bzip2", bzip2Lag, bzip2Scale)
+	cr := x.decodingOnce(r, depth, "bzip2", bzip2Lag, bzip2Scale)
 	if cr == nil {
 		return nil
 	}
@@ -174,10 +171,7 @@ func isZstdSkip(head []byte) bool {
 // read as content of its own. The window the decoder allocates counts
 // against MaxTotal (see charge), once per layer: its frames reuse it.
 func (x *Extractor) unzstd(r io.Reader, depth int) error {
-	if x.nested("zstd") {
-		return nil
-	}
-	cr := x.decoding(r, depth, "zstd", zstdLag, zstdScale)
+	cr := x.decodingOnce(r, depth, "zstd", zstdLag, zstdScale)
 	if cr == nil {
 		return nil
 	}
@@ -259,20 +253,21 @@ func zstdWindow(h []byte) int64 {
 	return int64(min(fcs, zstdMaxWindow+1))
 }
 
-// nested reports whether a layer of the decompressor codec is already
-// open (a frame decoding pushed for it): bzip2 in bzip2 or zstd in zstd, which no tool writes, is
-// ReasonOverLimit and not decoded. Each layer's block or window stays
-// allocated while the layers inside it decode: five nested zstd frames
-// declaring 8 MiB windows (a 9 KB upload) held 41 MB, eight such uploads
-// at once 333 MB. One layer of each at most holds about 12 MB.
-func (x *Extractor) nested(codec string) bool {
+// decodingOnce is decoding for a decompressor that may not be nested in
+// itself: when a layer of codec is already open (bzip2 in bzip2, zstd in
+// zstd, which no tool writes) it is ReasonOverLimit and nil. Each layer's
+// block or window stays allocated while the layers inside it decode: five
+// nested zstd frames declaring 8 MiB windows (a 9 KB upload) held 41 MB,
+// eight such uploads at once 333 MB. One layer of each at most holds about
+// 12 MB.
+func (x *Extractor) decodingOnce(r io.Reader, depth int, codec string, lag, scale int64) *countReader {
 	for _, f := range x.frames {
 		if f.codec == codec {
 			x.fail(ReasonOverLimit)
-			return true
+			return nil
 		}
 	}
-	return false
+	return x.decoding(r, depth, codec, lag, scale)
 }
 
 // charge counts n bytes a decoder allocates against MaxTotal, as if they

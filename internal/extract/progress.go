@@ -21,7 +21,7 @@ type frame struct {
 	// scale bounds the input bytes per output byte handed to the next frame.
 	scale int64
 	// codec names the decompressor of the layer ("gzip", also for the
-	// zlib streams of a PDF; "bzip2", "zstd"), or is empty: see nested.
+	// zlib streams of a PDF; "bzip2", "zstd"), or is empty: see decodingOnce.
 	codec string
 }
 
