@@ -1,6 +1,9 @@
 package inspect
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Byte flags of a stop table, one byte per byte value, in the bit order the
 // vector kernel reads them: the top bit first, then each bit shifted up.
@@ -12,8 +15,9 @@ const (
 	// The VBMI kernel also drops a guarded separator (':' or '=' of free
 	// text) from the class mask when the byte after it, in the same
 	// block, starts no value: its handler would step over it at once, and
-	// no walk back of the scan loop crosses a ':' or '=', so the stops it
-	// never makes change nothing. The other kernels keep every class byte.
+	// no walk back of the scan loop crosses a ':', '=', '|' or tab, so the
+	// stops it never makes change nothing. The other kernels keep every
+	// class byte.
 	flagGuarded    = 1 << 4 // ':' and '=' of free text
 	flagValueStart = 1 << 3 // a byte that may start a labelled value (not quiet)
 
@@ -23,7 +27,20 @@ const (
 	// once, and no walk back of the scan loop crosses a '|'.
 	flagGuardedBar = 1 << 2 // '|' of free text outside a table
 	flagRowStart   = 1 << 1 // a line end, the n of \n, a quote, a space
+
+	// And it drops a guarded tab (stopTable.tab: a tab of free text
+	// outside a table of tab-separated rows) unless cell bytes stand on
+	// both sides of it in the block: the first tab of a header row ends a
+	// label and starts one (tabMayOpen); indentation, alignment after a
+	// space and binary bytes make no stop.
+	flagCell = 1 << 0 // a letter, '"', ')', '.', a Han lead byte or a continuation byte
 )
+
+// cellByte reports whether c has flagCell: a byte that may end a header
+// cell before its row's first tab or start the cell after it.
+func cellByte(c byte) bool {
+	return isLetter(c) || c == '"' || c == ')' || c == '.' || c >= 0x80 && c <= 0xBF || c >= 0xE4 && c <= 0xE9
+}
 
 // kernel names a way to classify blocks: the portable loop, or a vector
 // kernel the CPU has.
@@ -64,6 +81,7 @@ func (k kernel) String() string {
 // for two words, so the planes are gathered once per 16 bytes.
 type stopTable struct {
 	flags   [256]byte
+	tab     byte // '\t' when tabs are guarded (flagCell), else 0
 	nibbles nibbleTables
 	planes  [8][256]uint64
 }
@@ -123,10 +141,12 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 }
 
 // textStops is the stop table of byteClass; tableStops is the same inside
-// a '|' table, where every bar is a stop.
+// a '|' table, where every bar is a stop, and tabTableStops inside a table
+// of tab-separated rows, where every tab is.
 var (
-	textStops  = newStopTable(&byteClass, true, true)
-	tableStops = newStopTable(&byteClass, true, false)
+	textStops     = newStopTable(&byteClass, ":=\t|")
+	tableStops    = newStopTable(&byteClass, ":=\t")
+	tabTableStops = newStopTable(&byteClass, ":=|")
 )
 
 // csvDelims are the cell delimiters a CSV header row may use (European
@@ -147,7 +167,7 @@ var csvTables = func() (t [len(csvDelims)]csvTable) {
 	for k := range t {
 		t[k].delim = csvDelims[k]
 		t[k].cls = csvClass(csvDelims[k])
-		t[k].stops = newStopTable(&t[k].cls, false, false)
+		t[k].stops = newStopTable(&t[k].cls, "")
 	}
 	return t
 }()
@@ -156,22 +176,29 @@ var csvTables = func() (t [len(csvDelims)]csvTable) {
 // is a stop only right after another pair byte: 't' after '<', the last
 // byte of 为 or 是 after its middle byte. Alone, each is too common to stop
 // at (English text, any CJK text); two pair bytes in a row that are no such
-// pair (tt, 为为) stop at a no-op. guardSeps marks ':' and '=' for the
-// VBMI kernel's drop (free text only: the drop's condition is the free-text
-// handler's; a CSV body's separator handler steps over them whatever
-// follows, its delimiter being none of them). guardBars marks '|' for the
-// drop of bars that open no table (free text outside a table).
-func newStopTable(cls *[256]uint8, guardSeps, guardBars bool) *stopTable {
+// pair (tt, 为为) stop at a no-op. guarded lists the bytes the VBMI
+// kernel may drop, in free text only (the drop's condition is the free-text
+// handler's): ':' and '=' before a byte that starts no value (a CSV body's
+// separator handler steps over them whatever follows, its delimiter being
+// none of them), a bar that opens no table, a tab between other than cell
+// bytes.
+func newStopTable(cls *[256]uint8, guarded string) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {
-		if guardSeps && (c == ':' || c == '=') {
+		switch {
+		case strings.IndexByte(guarded, byte(c)) < 0:
+		case c == '|':
+			t.flags[c] |= flagGuardedBar
+		case c == '\t':
+			t.tab = '\t'
+		default:
 			t.flags[c] |= flagGuarded
 		}
-		if c >= 0x80 || mayStartValue(byte(c)) {
+		if mayStartValue(byte(c)) {
 			t.flags[c] |= flagValueStart
 		}
-		if guardBars && c == '|' {
-			t.flags[c] |= flagGuardedBar
+		if cellByte(byte(c)) {
+			t.flags[c] |= flagCell
 		}
 		switch c {
 		case '\n', '\r', 'n', '"', ' ':
@@ -224,7 +251,7 @@ func (t *stopTable) classify(src []byte, n int, out *blockMasks, k kernel) {
 	_ = src[64*n-1]
 	switch k {
 	case kernelVBMI:
-		classifyVBMI(&t.flags, &src[0], n, out)
+		classifyVBMI(&t.flags, uint64(t.tab), &src[0], n, out)
 		return
 	case kernelAVX2:
 		classifyAVX2(&t.nibbles, &src[0], n, out)

@@ -20,10 +20,10 @@ var bestKernel = func() kernel {
 // classifyVBMI fills out with the masks of the n blocks at src: the bytes
 // whose flags (looked up in flags) have flagClass, flagDigit and flagPair
 // set, 64 bytes at a time; two table permutes and a blend look up every
-// byte's flags.
+// byte's flags. The byte tab (0: none) is a guarded tab (stopTable.tab).
 //
 //go:noescape
-func classifyVBMI(flags *[256]byte, src *byte, n int, out *blockMasks)
+func classifyVBMI(flags *[256]byte, tab uint64, src *byte, n int, out *blockMasks)
 
 // classifyAVX2 is classifyVBMI with the nibble tables t, 32 bytes at a time.
 //

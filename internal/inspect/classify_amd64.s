@@ -2,12 +2,14 @@
 
 #include "textflag.h"
 
-// func classifyVBMI(flags *[256]byte, src *byte, n int, out *blockMasks)
-TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
+// func classifyVBMI(flags *[256]byte, tab uint64, src *byte, n int, out *blockMasks)
+TEXT ·classifyVBMI(SB), NOSPLIT, $0-40
 	MOVQ flags+0(FP), AX
-	MOVQ src+8(FP), BX
-	MOVQ n+16(FP), CX
-	MOVQ out+24(FP), DI
+	MOVQ tab+8(FP), R9
+	VPBROADCASTB R9, Z11 // the guarded tab byte
+	MOVQ src+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ out+32(FP), DI
 	VMOVDQU64 (AX), Z1
 	VMOVDQU64 64(AX), Z2
 	VMOVDQU64 128(AX), Z3
@@ -20,6 +22,8 @@ TEXT ·classifyVBMI(SB), NOSPLIT, $0-32
 	VPBROADCASTB R9, Z8
 	MOVQ  $2, R9 // flagRowStart
 	VPBROADCASTB R9, Z9
+	MOVQ  $1, R9 // flagCell
+	VPBROADCASTB R9, Z10
 	XORQ  DX, DX
 
 block:
@@ -37,12 +41,28 @@ block:
 	VPBLENDMB Z6, Z5, K1, Z7
 	VPTESTMB  Z8, Z7, K1 // guarded bars
 	VPTESTMB  Z9, Z7, K3 // row starts
+	VPMOVB2M  Z7, K2     // class bytes
 
+	// A guarded tab is no class byte unless cell bytes stand on both
+	// sides of it: K5 = guarded tabs (most blocks have none), K4 = cell
+	// bytes, K6 = cell bytes one byte back and one on (unseen bits kept).
+	VPCMPEQB Z11, Z0, K5
+	KORTESTQ K5, K5
+	JZ       notabs
+	VPTESTMB Z10, Z7, K4
+	KSHIFTLQ $1, K4, K6
+	KORQ     K0, K6, K6
+	KSHIFTRQ $1, K4, K4
+	KORQ     K7, K4, K4
+	KANDQ    K4, K6, K6
+	KANDNQ   K5, K6, K5
+	KANDNQ   K2, K5, K2
+
+notabs:
 	// The flags' top bit is the class mask; doubling each byte brings the
 	// digit flag, then the pair flag, then the guarded and value-start
 	// flags to the top. out holds the class masks, then the digit masks,
 	// then the pair masks: eight words each.
-	VPMOVB2M Z7, K2
 	VPADDB   Z7, Z7, Z7
 	VPMOVB2M Z7, K4
 	KMOVQ    K4, 64(DI)(DX*8)

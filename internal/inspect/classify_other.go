@@ -6,7 +6,7 @@ package inspect
 const bestKernel = kernelPortable
 
 // classifyVBMI is never called with the portable kernel.
-func classifyVBMI(*[256]byte, *byte, int, *blockMasks) {
+func classifyVBMI(*[256]byte, uint64, *byte, int, *blockMasks) {
 	panic("inspect: no VBMI classifier on this platform")
 }
 

@@ -14,7 +14,8 @@ import (
 // classifyBytewise is the definition classify implements: one byte at a
 // time. With dropGuarded (the VBMI kernel), a guarded separator before a
 // byte of the block that starts no value is no class byte, nor is a
-// guarded bar after a byte of the block that opens no table row.
+// guarded bar after a byte of the block that opens no table row, nor a
+// guarded tab without cell bytes on both sides in the block.
 func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, digit, pair uint64) {
 	for k, c := range blk {
 		f := t.flags[c]
@@ -22,6 +23,9 @@ func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, dig
 			f &^= flagClass
 		}
 		if dropGuarded && f&flagGuardedBar != 0 && k > 0 && t.flags[blk[k-1]]&flagRowStart == 0 {
+			f &^= flagClass
+		}
+		if dropGuarded && c == t.tab && (k > 0 && t.flags[blk[k-1]]&flagCell == 0 || k < 63 && t.flags[blk[k+1]]&flagCell == 0) {
 			f &^= flagClass
 		}
 		class |= uint64(f>>7&1) << k
@@ -34,7 +38,7 @@ func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, dig
 // checkClassify compares both classifiers with the bytewise definition.
 func checkClassify(t *testing.T, blk *[64]byte) {
 	t.Helper()
-	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops}
+	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops, "text in a tab table": tabTableStops}
 	for _, c := range csvTables {
 		tables[fmt.Sprintf("csv %q", c.delim)] = c.stops
 	}

@@ -43,6 +43,8 @@ func FuzzScanner(f *testing.F) {
 		"名单：\n| 姓名 | 护照号 | 住址 |\n|---|---|---|\n| 张伟 | E12345678 | 北京市朝阳区建国路88号 |\n备注\n",
 		`{"content":"名单\n| 姓名 | 护照号 |\r\n| 张伟 | E12345678 |","b":"x | G12345678 |"}`,
 		`{"c":"x\n\u59d3\u540d\t\u62a4\u7167\u53f7\n\u5f20\u4f1f\tEA1234567\n"}`,
+		// Spreadsheet rows pasted into plain text (TestTabRowsInText).
+		"名单：\n姓名\t护照号\t住址\r\n张伟\tE12345678\t北京市朝阳区建国路88号\n\t\t\nname\tpassport\n王芳\tE87654321\n",
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}

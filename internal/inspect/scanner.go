@@ -139,7 +139,7 @@ const (
 	clsVerb   // 0xBA, 0xAF after 0xB8, 0x98: the last bytes of 为 and 是 (姓名为张三)
 	clsTag    // 't', 'T' after '<': the rows and cells of an HTML table
 	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
-	clsBar    // '|': the cells of a table inside text (a Markdown or psql table)
+	clsBar    // '|' and tab: the cells of a table inside text (a Markdown or psql table, rows pasted from a spreadsheet)
 )
 
 // byteClass is the class table for free text.
@@ -157,7 +157,7 @@ var byteClass = func() (text [256]uint8) {
 	text[0xBA], text[0xAF] = clsVerb, clsVerb
 	text['t'], text['T'] = clsTag, clsTag
 	text['<'], text[0xB8], text[0x98] = clsPair, clsPair, clsPair
-	text['|'] = clsBar
+	text['|'], text['\t'] = clsBar, clsBar
 	return text
 }()
 
@@ -167,7 +167,7 @@ var byteClass = func() (text [256]uint8) {
 // names its value).
 func csvClass(delim byte) (csv [256]uint8) {
 	csv = byteClass
-	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|'} {
+	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|', '\t'} {
 		csv[c] = clsNone
 	}
 	for _, c := range []byte{'"', delim, '\n'} {
@@ -305,7 +305,7 @@ func (s *Scanner) scan(final bool) {
 				i++
 			}
 		case clsSep:
-			if s.csv.table == nil && i+1 < end && b[i+1] < 0x80 && !mayStartValue(b[i+1]) {
+			if s.csv.table == nil && i+1 < end && !mayStartValue(b[i+1]) {
 				i++ // "key":123, a=b: no labelled name or address follows
 				continue
 			}
@@ -445,10 +445,12 @@ func escapeStart(b []byte, i, end int) int {
 	return i
 }
 
-// mayStartValue reports whether the ASCII byte after a label separator may
-// start a labelled name or address (possibly after spaces or a quote).
+// mayStartValue reports whether the byte after a label separator may start
+// a labelled name or address: possibly after spaces or a quote, escaped, or
+// the lead byte of a raw Han character (U+4E00-U+9FFF: hanAt); no other
+// byte from 0x80 does (labelledValue reads nothing there).
 func mayStartValue(c byte) bool {
-	return c == ' ' || c == '"' || c == '\\' || c == '%'
+	return c == ' ' || c == '"' || c == '\\' || c == '%' || c >= 0xE4 && c <= 0xE9
 }
 
 // stopFinder finds the positions the scan loop must examine: class bytes,

@@ -86,24 +86,94 @@ func (t *textTable) context(d Detector, at int64) bool {
 }
 
 // stops returns the stop table of free text: inside a '|' table every bar
-// is a stop, outside only a bar that may open a header row.
+// is a stop, inside a table of tab-separated rows every tab; outside only
+// a bar or tab that may open a header row.
 func (t *textTable) stops() *stopTable {
-	if t.delim == '|' {
+	switch t.delim {
+	case '|':
 		return tableStops
+	case '\t':
+		return tabTableStops
 	}
 	return textStops
 }
 
-// bar handles the '|' at i and returns where scanning resumes. When it
-// starts or ends a '|' table, the block search f goes on with the stop
-// table of the new state.
+// bar handles the '|' or tab at i and returns where scanning resumes. When
+// it starts or ends a table, the block search f goes on with the stop table
+// of the new state.
 func (s *Scanner) bar(i, end int, f *stopFinder) int {
-	in := s.text.delim == '|'
+	if s.buf[i] == '\t' && s.text.delim != '\t' && !tabMayOpen(s.buf, i, end) {
+		return i + 1
+	}
+	stops := s.text.stops()
 	i = s.textDelimiter(i, 1, min(end, i+maxSpan))
-	if (s.text.delim == '|') != in {
-		f.retable(s.text.stops())
+	if next := s.text.stops(); next != stops {
+		f.retable(next)
 	}
 	return i
+}
+
+// tabMayOpen reports whether the raw tab at i, outside a tab table, may be
+// the first of a header row: it ends a first cell (a letter, a closing
+// quote or parenthesis, a full stop or a whole 3-byte character before
+// it) and starts one (a letter, a quote or a Han character after it), as
+// the VBMI kernel's guard wants (cellByte on both sides, and more), and
+// the cell is a line's first. Indentation, alignment after spaces, numbers
+// in columns and the tabs of binary bytes are passed over at once.
+func tabMayOpen(b []byte, i, end int) bool {
+	if i < 1 || i+3 >= end {
+		return false
+	}
+	c := b[i+1]
+	next := isLetter(c) || c == '"' || c >= 0xE4 && c <= 0xE9 && utf8Wide(b[i+1:i+4])
+	c = b[i-1]
+	prev := isLetter(c) || c == '"' || c == ')' || c == '.' || i >= 3 && utf8Wide(b[i-3:i])
+	if !next || !prev {
+		return false
+	}
+	// The first cell, back to its line's start, holds no control byte (nor
+	// another tab): binary bytes have one every few bytes.
+	for k := i - 1; k >= max(0, i-headerCellMax-2); k-- {
+		switch c := b[k]; {
+		case c == '\n' || c == '\r':
+			return !tabbedLineEndsAt(b, k)
+		case c < 0x20 || c == 0x7F:
+			return false
+		case k == 0:
+			return true
+		}
+	}
+	return false
+}
+
+// tabbedLineEndsAt reports whether the line ending at the line end b[k]
+// holds a tab within its last tabLineBack bytes: the line at k+1 is then
+// a row among rows (of a table whose header was read, or of an export
+// without one), not a header. A header row follows prose, a blank line or
+// nothing, so rows of tab-separated data are not each read as a header.
+func tabbedLineEndsAt(b []byte, k int) bool {
+	if b[k] == '\n' && k > 0 && b[k-1] == '\r' {
+		k--
+	}
+	for j := k - 1; j >= max(0, k-tabLineBack); j-- {
+		switch b[j] {
+		case '\t':
+			return true
+		case '\n', '\r':
+			return false
+		}
+	}
+	return false
+}
+
+// tabLineBack bounds how far tabbedLineEndsAt reads back: with a first
+// cell of headerCellMax bytes, no more than lookback bytes before the tab.
+const tabLineBack = lookback - headerCellMax - 8
+
+// utf8Wide reports whether c holds a whole 3-byte UTF-8 sequence (a Han
+// character, CJK punctuation, a full-width form).
+func utf8Wide(c []byte) bool {
+	return c[0]&0xF0 == 0xE0 && c[1]&0xC0 == 0x80 && c[2]&0xC0 == 0x80
 }
 
 // backslash handles a backslash at i that opens no \u escape: \t splits
@@ -208,8 +278,9 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 		return i + w
 	}
 	// A '|' line with one labelled cell among single words is a header
-	// only over a rule line: log lines (level | name | msg) have none.
-	weak := (delim == '|' || delim == 'c') && labelledCells(&cols) < 2
+	// only over a rule line: log lines (level | name | msg) have none. A
+	// line of raw tabs has no rule: it needs two labelled cells.
+	weak := (delim == '|' || delim == 'c' || delim == '\t') && labelledCells(&cols) < 2
 	*t = textTable{delim: delim, width: byte(w), code: code, cols: cols, lead: start == i && (delim == '|' || delim == 'c')}
 	// A rule line under the header (psql's -----+-----) is no row; past a
 	// rule that the decision span cuts, or that ends too near it for the
@@ -468,9 +539,9 @@ func lineOpener(b []byte, k int) (lineCode, bool) {
 
 // headerStart returns where the line holding the delimiter of width w at i
 // starts, when the delimiter is the line's first and may follow a header
-// cell (see textHeader), and how the line is written: a tab is \t in a
-// JSON string, \\t in a string inside a string; %7C and %09 are in a form
-// field; a '|' is in the line its start tells.
+// cell (see textHeader), and how the line is written: a tab is raw text,
+// \t in a JSON string, \\t in a string inside a string; %7C and %09 are in
+// a form field; a '|' is in the line its start tells.
 func headerStart(b []byte, i, w int) (start int, code lineCode, ok bool) {
 	delim := lowerASCII(b[i+w-1])
 	want := codeRaw // '|': the line's own code, but a form field's
@@ -480,8 +551,15 @@ func headerStart(b []byte, i, w int) (start int, code lineCode, ok bool) {
 	case delim == 't':
 		want = codeJSON + lineCode(w-2)
 	}
-	// fits reports whether a line whose start tells code may hold the delimiter.
-	fits := func(code lineCode) bool { return (code == codeForm) == (want == codeForm) || code == codeRaw }
+	// fits reports whether a line whose start tells code may hold the
+	// delimiter. A raw tab is in raw text only (a JSON string escapes it):
+	// a quote before a header cell ("姓名"\t"住址") opens no string.
+	fits := func(code lineCode) bool {
+		if delim == '\t' {
+			return code == codeRaw
+		}
+		return (code == codeForm) == (want == codeForm) || code == codeRaw
+	}
 	if code, ok := lineOpener(b, i); ok && fits(code) {
 		return i, lineCodeOf(code, want), true
 	}
@@ -599,8 +677,8 @@ func rowStop(b []byte, j, end int, delim byte, code lineCode) (k int, eol bool) 
 		switch b[k] {
 		case '\n', '\r':
 			return k, true
-		case '|':
-			if delim == '|' {
+		case '|', '\t':
+			if delim == b[k] {
 				return k, false
 			}
 		case '"':

@@ -42,8 +42,8 @@ const chatPrompt = "请帮我把下面的客户名单按省份整理一下，去
 
 // TestTablesInsideText: a Markdown, psql or MySQL table that does not open
 // the body (a chat message, an LLM prompt, an e-mail body), raw or inside a
-// JSON string (raw UTF-8 or \u-escaped), and spreadsheet rows pasted into a
-// JSON string (cells split by \t), label their columns as a CSV header
+// JSON string (raw UTF-8 or \u-escaped), and spreadsheet rows pasted into
+// plain text or a JSON string (cells split by tabs or \t), label their columns as a CSV header
 // does: names, addresses and passports count as in the CSV export, whole,
 // in 1-byte writes and in random writes.
 func TestTablesInsideText(t *testing.T) {
@@ -64,6 +64,9 @@ func TestTablesInsideText(t *testing.T) {
 			bodies[form+" in a chat request, ASCII JSON"] = asciiJSON(chatRequest(t, text))
 			bodies[form+" CRLF in a chat request"] = chatRequest(t, strings.ReplaceAll(text, "\n", "\r\n"))
 		}
+		// Rows pasted into plain text: a mail body, a form's text field.
+		bodies["spreadsheet rows after prose"] = chatPrompt + tabs.String() + "\n谢谢！"
+		bodies["spreadsheet rows CRLF after prose"] = strings.ReplaceAll(chatPrompt+tabs.String(), "\n", "\r\n")
 		bodies["spreadsheet rows in a chat request"] = chatRequest(t, chatPrompt+tabs.String())
 		bodies["spreadsheet rows in a chat request, ASCII JSON"] = asciiJSON(chatRequest(t, chatPrompt+tabs.String()))
 		for name, body := range bodies {
