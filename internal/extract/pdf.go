@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/ascii85"
 	"io"
 
 	"github.com/klauspost/compress/zlib"
@@ -9,7 +11,9 @@ import (
 
 // PDF: no parser. The text of a page is in content streams that are
 // nearly always FlateDecode (zlib), so a list exported or printed to PDF
-// is compressed. Every stream that starts with a zlib header is inflated.
+// is compressed. Every stream that starts with a zlib header is inflated,
+// and every stream whose first filter is ASCII85Decode is decoded (and
+// inflated when FlateDecode follows, as ReportLab writes its pages).
 // A page's content stream (its dictionary has neither /Type nor /Subtype,
 // or is a /Form) is read for the strings it shows (pdf_text.go): the
 // strings of a TJ array joined, hex and UCS-2 strings decoded, operators
@@ -41,26 +45,121 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 		if err != nil || !seg.found {
 			return err
 		}
-		if h, _ := cr.r.Peek(2); !isZlibHeader(h) {
-			continue
-		}
 		start := cr.n
-		zr, err := zlib.NewReader(cr)
-		if err != nil {
-			if err = stopped(err); err != nil {
-				return err
+		var data io.Reader = cr
+		ascii, flate := streamFilters(seg.tail)
+		switch {
+		case ascii:
+			// ASCII85 first (ReportLab's default: [/ASCII85Decode
+			// /FlateDecode]): decoded up to its end marker, then inflated
+			// when Flate follows.
+			data = ascii85.NewDecoder(&ascii85Data{cr: cr})
+		case !isZlibHeader(peek(cr.r, 2)):
+			continue
+		default:
+			flate = true
+		}
+		if flate {
+			zr, err := zlib.NewReader(data)
+			if err != nil {
+				if err = stopped(err); err != nil {
+					return err
+				}
+				continue // the bytes read are its header: text of no interest
 			}
-			continue // the bytes read are its header: text of no interest
+			data = zr
 		}
 		if isContentDict(seg.tail) {
-			err = x.pdfContent(x.member(zr, func() int64 { return cr.n - start }))
+			err = x.pdfContent(x.member(data, func() int64 { return cr.n - start }))
 		} else {
-			err = x.inflated(zr, cr, start, depth)
+			err = x.inflated(data, cr, start, depth)
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// peek returns up to the next n bytes of br without reading them.
+func peek(br *bufio.Reader, n int) []byte {
+	b, _ := br.Peek(n)
+	return b
+}
+
+// streamFilters reads the /Filter of the stream dictionary at the end of
+// tail (up to its "stream" keyword): whether its first filter is
+// ASCII85Decode (A85), and whether FlateDecode (Fl) follows it.
+func streamFilters(tail []byte) (ascii85, flate bool) {
+	k := bytes.LastIndex(tail, []byte("obj"))
+	if k < 0 {
+		return false, false
+	}
+	_, f, ok := bytes.Cut(tail[k:], []byte("/Filter"))
+	if !ok {
+		return false, false
+	}
+	f = bytes.TrimLeft(f, pdfSpace)
+	if len(f) > 0 && f[0] == '[' {
+		f, _, _ = bytes.Cut(f[1:], []byte("]"))
+	} else if end := bytes.IndexAny(f, " \t\r\n\f\x00>"); end >= 0 {
+		f = f[:end] // one name
+	}
+	names := bytes.Fields(bytes.ReplaceAll(f, []byte("/"), []byte(" /")))
+	if len(names) == 0 || (string(names[0]) != "/ASCII85Decode" && string(names[0]) != "/A85") {
+		return false, false
+	}
+	return true, len(names) > 1 && (string(names[1]) == "/FlateDecode" || string(names[1]) == "/Fl")
+}
+
+// pdfSpace is PDF's white space.
+const pdfSpace = " \t\r\n\f\x00"
+
+// ascii85Data reads the data of an ASCII85-encoded stream up to its end
+// marker "~>", which it consumes, or up to an "endstream" keyword (a
+// stream without the marker), which it leaves: the decoder never reads
+// past the stream's data, so the PDF goes on after it.
+type ascii85Data struct {
+	cr   *countReader
+	done bool
+}
+
+func (a *ascii85Data) Read(p []byte) (int, error) {
+	br := a.cr.r
+	if a.done || len(p) == 0 {
+		return 0, io.EOF
+	}
+	b, err := br.Peek(max(br.Buffered(), len("endstream")+1))
+	if len(b) == 0 {
+		return 0, err
+	}
+	n := len(b)
+	if k := bytes.IndexByte(b, '~'); k >= 0 {
+		n = k
+		if k == 0 {
+			a.done = true
+			if len(b) > 1 && b[1] == '>' {
+				a.skip(2)
+			}
+			return 0, io.EOF
+		}
+	}
+	if k := bytes.Index(b[:n], []byte("endstream")); k >= 0 {
+		n, a.done = k, true
+	} else if err == nil && n == len(b) {
+		n -= len("endstream") // a keyword may start in the last bytes
+	}
+	n = copy(p, b[:n])
+	a.skip(n)
+	if n == 0 && a.done {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// skip consumes n bytes of the PDF.
+func (a *ascii85Data) skip(n int) {
+	_, _ = a.cr.r.Discard(n)
+	a.cr.n += int64(n)
 }
 
 // isZlibHeader reports whether h starts with a zlib header: deflate with a

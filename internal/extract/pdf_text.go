@@ -354,7 +354,16 @@ func (t *pdfText) endToken() {
 			t.owe('\n')
 		}
 	case "Tm":
-		if t.nums >= 6 && (!t.hasY || t.last != t.y) {
+		switch {
+		case t.nums < 6:
+		case t.hasY && t.last == t.y:
+			// Back on the baseline of the last Tm: a newline owed by a
+			// T* since (ReportLab ends every drawString with one) is
+			// undone, the next cell of the row follows.
+			if t.sep == '\n' {
+				t.sep = '\t'
+			}
+		default:
 			if t.hasY {
 				t.owe('\n')
 			}
