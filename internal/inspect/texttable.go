@@ -136,34 +136,92 @@ func tabMayOpen(b []byte, i, end int) bool {
 	for k := i - 1; k >= max(0, i-headerCellMax-2); k-- {
 		switch c := b[k]; {
 		case c == '\n' || c == '\r':
-			return !tabbedLineEndsAt(b, k)
+			return !tabbedLineEndsAt(b, k) && tabCellsFit(b, i, end)
 		case c < 0x20 || c == 0x7F:
 			return false
 		case k == 0:
-			return true
+			return tabCellsFit(b, i, end)
 		}
 	}
 	return false
 }
+
+// tabCellsFit reports whether the line of the tab at i ends within maxSpan
+// of it and none of the cells after the tab fails headerRow's test of a
+// header cell for a reason seen in one pass: more than headerCellMax bytes
+// other than quotes and spaces, or markup or key-value bytes. textHeader
+// reads no such line as a header; a row of data with a long cell (a
+// description, a log message) is passed over before its cells are looked
+// up as labels, as each row of a headerless export whose last cells are
+// longer than tabbedLineEndsAt reads is a candidate header.
+func tabCellsFit(b []byte, i, end int) bool {
+	n := 0 // bytes of the cell that bytes.Trim(cell, "\" ") keeps, at least
+	for _, c := range b[i+1 : min(end, i+maxSpan)] {
+		switch headerCellBytes[c] {
+		case hcText:
+			if n++; n > headerCellMax {
+				return false
+			}
+		case hcTab:
+			n = 0
+		case hcEOL:
+			return true
+		case hcBad:
+			return false
+		}
+	}
+	return false
+}
+
+// headerCellBytes sorts bytes for tabCellsFit: text (most), bytes trimmed
+// off a cell's ends, the tab, line ends, and bytes no header cell holds.
+var headerCellBytes = func() (t [256]uint8) {
+	for c := range t {
+		switch c {
+		case ' ', '"':
+			t[c] = hcTrim
+		case '\t':
+			t[c] = hcTab
+		case '\n', '\r':
+			t[c] = hcEOL
+		case ':', '=', '{', '}', '[', ']', '<', '>':
+			t[c] = hcBad
+		}
+	}
+	return t
+}()
+
+const (
+	hcText = iota
+	hcTrim
+	hcTab
+	hcEOL
+	hcBad
+)
 
 // tabbedLineEndsAt reports whether the line ending at the line end b[k]
 // holds a tab within its last tabLineBack bytes: the line at k+1 is then
 // a row among rows (of a table whose header was read, or of an export
 // without one), not a header. A header row follows prose, a blank line or
 // nothing, so rows of tab-separated data are not each read as a header.
+// Tabs that only end the line are no row of cells: a title copied out of a
+// spreadsheet with the empty cells beside it (名单\t\t) or an empty row of
+// the sheet (\t\t) is a line of prose or a blank line. CR LF and CR CR LF
+// (text mode on Windows) end a line as LF does.
 func tabbedLineEndsAt(b []byte, k int) bool {
-	if b[k] == '\n' && k > 0 && b[k-1] == '\r' {
-		k--
-	}
-	for j := k - 1; j >= max(0, k-tabLineBack); j-- {
-		switch b[j] {
-		case '\t':
-			return true
-		case '\n', '\r':
-			return false
+	lo := max(0, k-tabLineBack)
+	j := k - 1
+	if b[k] == '\n' {
+		for n := 0; n < 2 && j >= lo && b[j] == '\r'; n++ {
+			j--
 		}
 	}
-	return false
+	for j >= lo && (b[j] == '\t' || b[j] == ' ') {
+		j--
+	}
+	line := b[lo : j+1]
+	t := bytes.LastIndexByte(line, '\t')
+	return t >= 0 && bytes.IndexByte(line[t:], '\n') < 0 && bytes.IndexByte(line[t:], '\r') < 0
 }
 
 // tabLineBack bounds how far tabbedLineEndsAt reads back: with a first
