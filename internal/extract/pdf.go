@@ -35,16 +35,28 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 		return nil
 	}
 	defer x.pop()
+	// The text behind ToUnicode CMaps is emitted at the end (pdf_fonts.go):
+	// the raw bytes from the first stream it logs are held till then.
+	held := newPDFHeld(x, func() int64 { return cr.n })
+	frame := x.frames[len(x.frames)-1]
+	buffered := frame.held
+	frame.held = func() int64 { return buffered() + held.lag() }
 	var tail []byte
 	for {
-		seg := &pdfSegment{cr: cr, tail: tail[:0]}
+		seg := &pdfSegment{cr: cr, tail: tail[:0], tap: &held.tap}
 		x.boundary()
 		err := x.text(seg, charset{}, depth, records{})
 		x.boundary()
 		tail = seg.tail
 		if err != nil || !seg.found {
+			if err == nil {
+				held.replay()
+			} else {
+				held.release()
+			}
 			return err
 		}
+		obj, dict := held.tap.end()
 		start := cr.n
 		var data io.Reader = cr
 		ascii, flate := streamFilters(seg.tail)
@@ -69,12 +81,22 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 			}
 			data = zr
 		}
+		// A ToUnicode CMap has a content stream's dictionary: any stream
+		// may be one.
+		c := &cmapCapture{r: data}
 		if isContentDict(seg.tail) {
-			err = x.pdfContent(x.member(data, func() int64 { return cr.n - start }))
+			held.startStream(obj, dict, start)
+			err = x.pdfContent(x.member(c, func() int64 { return cr.n - start }), held)
 		} else {
-			err = x.inflated(data, cr, start, depth)
+			// An object stream holds objects (page and font
+			// dictionaries among them) the CMaps are reached through.
+			objs := held.objectStream(c, dict)
+			err = x.inflated(objs, cr, start, depth)
+			held.keepObjectStream(objs)
 		}
+		held.addCMap(obj, c.cmap())
 		if err != nil {
+			held.release()
 			return err
 		}
 	}
@@ -202,6 +224,7 @@ func isContentDict(tail []byte) bool {
 // that it stopped at a keyword.
 type pdfSegment struct {
 	cr    *countReader
+	tap   *objTap // sees every byte handed out
 	found bool
 	left  int    // bytes of the segment not yet handed out, once found
 	tail  []byte // the last pdfDictMax bytes handed out
@@ -242,6 +265,9 @@ func (s *pdfSegment) Read(p []byte) (int, error) {
 		s.tail = s.tail[:copy(s.tail, s.tail[min(drop, len(s.tail)):])]
 	}
 	s.tail = append(s.tail, p[max(n-pdfDictMax, 0):n]...)
+	if s.tap != nil {
+		s.tap.feed(p[:n])
+	}
 	_, _ = br.Discard(n)
 	s.cr.n += int64(n)
 	return n, nil

@@ -102,12 +102,19 @@ func TestPDFASCII85(t *testing.T) {
 // a Tm, a string and a T* on its row's baseline. It counted nothing: now
 // its IDs and mobiles count, and its names under the header row's 姓名.
 func TestPDFReportLab(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join("testdata", "pdf", "reportlab_list.pdf"))
+	checkPDFFixture(t, "reportlab_list.pdf", map[inspect.Detector]int{inspect.ResidentID: 40, inspect.Mobile: 40, inspect.Name: 40})
+}
+
+// checkPDFFixture extracts a PDF of testdata/pdf whole, in 1-byte and in
+// 1000-byte writes: it must count want, with no reason, and release no
+// byte before its text is scanned.
+func checkPDFFixture(t *testing.T, name string, want map[inspect.Detector]int) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("testdata", "pdf", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := newTestEngine(t)
-	want := map[inspect.Detector]int{inspect.ResidentID: 40, inspect.Mobile: 40, inspect.Name: 40}
 	for _, chunk := range []int{0, 1, 1000} {
 		got := extract(t, e, body, "application/pdf", Limits{}, chunk)
 		for d, n := range want {
@@ -119,4 +126,5 @@ func TestPDFReportLab(t *testing.T) {
 			t.Errorf("chunk %d: reasons %v, want none", chunk, got.reasons)
 		}
 	}
+	checkLeakBudget(t, e, body, "application/pdf", Limits{}, 4096, len(body)/8)
 }

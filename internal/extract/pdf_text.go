@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"unicode/utf8"
 )
 
@@ -53,8 +54,9 @@ const (
 
 // pdfText is the state of one content stream's lexer.
 type pdfText struct {
-	x   *Extractor
-	lex pdfLex
+	x     *Extractor
+	fonts *pdfHeld // logs the strings for their fonts' CMaps; nil: none
+	lex   pdfLex
 
 	depth  int  // open parentheses of the literal string
 	code   byte // the octal escape's value, or the hex string's high nibble
@@ -65,9 +67,20 @@ type pdfText struct {
 	tok  [pdfTokMax]byte // the token being read
 	ntok int             // its length; pdfTokMax+1 once it is too long
 	last float64         // the last number read since an operator
-	nums int             // numbers read since an operator
-	y    float64         // the baseline of the last Tm
-	hasY bool
+	ops  [6]float64      // the last six numbers read, the last at the end
+	size float64         // the font size of the last Tf
+
+	// Where the text is, for the text behind CMaps (pdf_fonts.go): the
+	// text matrix of the last Tm (identity after BT), the moves of Td, TD
+	// and T* since, the leading, and how many strings the open TJ array
+	// has shown.
+	tm       [6]float64
+	tdx, tdy float64
+	leading  float64
+	shown    int
+	nums     int     // numbers read since an operator
+	y        float64 // the baseline of the last Tm
+	hasY     bool
 
 	name      []byte   // the last name read: a Tf operand
 	font      []byte   // the font of the text, as Tf named it
@@ -85,8 +98,8 @@ type pdfText struct {
 // pdfContent inspects a content stream as a part of its own: the strings
 // it shows. A stream that ends early or does not inflate is a decode
 // error; one over the limits was recorded as such.
-func (x *Extractor) pdfContent(r io.Reader) error {
-	t := &pdfText{x: x}
+func (x *Extractor) pdfContent(r io.Reader, held *pdfHeld) error {
+	t := &pdfText{x: x, fonts: held, tm: [6]float64{1, 0, 0, 1, 0, 0}}
 	x.push(&frame{held: t.held})
 	defer x.pop()
 	buf := x.getBuf(pdfReadBuf)
@@ -234,6 +247,7 @@ func (t *pdfText) top(c byte) {
 	case '[':
 		t.endToken()
 		t.array++
+		t.shown = 0
 	case ']':
 		t.endToken()
 		t.array = max(t.array-1, 0)
@@ -341,6 +355,8 @@ func (t *pdfText) endToken() {
 	}
 	if v, ok := pdfNumber(tok); ok {
 		t.last, t.nums = v, t.nums+1
+		copy(t.ops[:], t.ops[1:])
+		t.ops[5] = v
 		if t.array > 0 && v <= pdfKernSpace {
 			t.owe(' ')
 		}
@@ -349,17 +365,35 @@ func (t *pdfText) endToken() {
 	switch string(tok) {
 	case "T*", "'", `"`:
 		t.owe('\n')
+		t.tdy -= t.leading
 	case "Td", "TD":
-		if t.nums >= 2 && t.last != 0 {
-			t.owe('\n')
+		if t.nums >= 2 {
+			if t.last != 0 {
+				t.owe('\n')
+			}
+			t.tdx += t.ops[4]
+			t.tdy += t.ops[5]
+			if string(tok) == "TD" {
+				t.leading = -t.ops[5]
+			}
 		}
+	case "TL":
+		if t.nums >= 1 {
+			t.leading = t.last
+		}
+	case "BT":
+		t.tm, t.tdx, t.tdy = [6]float64{1, 0, 0, 1, 0, 0}, 0, 0
 	case "Tm":
+		if t.nums < 6 {
+			break
+		}
+		t.tm, t.tdx, t.tdy = t.ops, 0, 0
 		switch {
-		case t.nums < 6:
-		case t.hasY && t.last == t.y:
-			// Back on the baseline of the last Tm: a newline owed by a
-			// T* since (ReportLab ends every drawString with one) is
-			// undone, the next cell of the row follows.
+		case t.hasY && math.Abs(t.last-t.y) <= 0.3*t.size*math.Hypot(t.ops[2], t.ops[3]):
+			// Back on (about) the baseline of the last Tm: a newline
+			// owed by a T* since (ReportLab ends every drawString with
+			// one) is undone, the next cell of the row follows; a cell
+			// of another font may sit a little higher or lower.
 			if t.sep == '\n' {
 				t.sep = '\t'
 			}
@@ -370,6 +404,9 @@ func (t *pdfText) endToken() {
 			t.y, t.hasY = t.last, true
 		}
 	case "Tf":
+		if t.nums >= 1 {
+			t.size = max(t.last, -t.last)
+		}
 		t.font = append(t.font[:0], t.name...)
 	case "ID":
 		t.lex, t.ei = lexInline, 1
@@ -457,6 +494,19 @@ func (t *pdfText) flushStr() {
 			t.utf = utf8.AppendRune(t.utf, rune(t.str[i])<<8|rune(t.str[i+1]))
 		}
 		text = t.utf
+	}
+	if t.fonts != nil && t.fonts.logs(t.str) {
+		a, b, c, d, e, f := t.tm[0], t.tm[1], t.tm[2], t.tm[3], t.tm[4], t.tm[5]
+		at := placement{
+			x:    e + a*t.tdx + c*t.tdy,
+			y:    f + b*t.tdx + d*t.tdy,
+			size: t.size * math.Hypot(a, b),
+			cont: t.array > 0 && t.shown > 0,
+		}
+		t.fonts.logString(t.sep, t.font, t.str, at)
+		if t.array > 0 {
+			t.shown++
+		}
 	}
 	if t.sep != 0 && t.started {
 		t.x.emitByte(t.sep)

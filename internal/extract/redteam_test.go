@@ -280,6 +280,10 @@ func FuzzPDF(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\nstream\n\x78\x9c"))
 	f.Add(pdfDoc(f, "\n", [][]byte{[]byte("BT /F1 9 Tf 1 0 0 1 36 800 Tm [(1380013)-20(8000)-250(11010119900307)12.5(8515)] TJ 0 -11 Td (\\061\\0638\\\n00138000\\)) ' ET")}, nil))
 	f.Add(pdfDoc(f, "\n", [][]byte{[]byte("/F2 9 Tf <59D3540D> Tj T* <0031003300380030003000310033003800300030003> Tj (\x00\x31\x00\x33) Tj % c\nBI /W 1 ID \x00(( EI /P << /ActualText <313338> >> BDC")}, nil))
+	// Glyph codes behind a ToUnicode CMap (TestPDFGlyphCodes).
+	header, rows := glyphRows(3, 2)
+	f.Add(glyphPDF(f, header, rows, false))
+	f.Add(glyphPDF(f, header, rows, true))
 	// ASCII85 streams (TestPDFASCII85): whole, and cut before "~>".
 	page := []byte("BT 1 0 0 1 36 800 Tm (110101199003078670) Tj T* ET\nBT 1 0 0 1 100 800 Tm (13800138000) Tj T* ET")
 	f.Add(pdfFile(f, ascii85Stream(f, page, "[/ASCII85Decode /FlateDecode]", true, false), pdfStream{data: page}))

@@ -58,17 +58,4 @@ func TestTabRowsReviewLongCells(t *testing.T) {
 // BenchmarkTabRowsLongCells: rows whose last cell is longer than a header
 // cell cost the scan little (each read as a candidate header row, the
 // export ran about 40 times slower than without the tab path).
-func BenchmarkTabRowsLongCells(b *testing.B) {
-	body := longCellRows(30000)
-	s := newTestEngine(b).NewScanner()
-	defer s.Release()
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s.Reset()
-		for off := 0; off < len(body); off += benchChunk {
-			s.Write(body[off:min(off+benchChunk, len(body))])
-		}
-		s.Close()
-	}
-}
+func BenchmarkTabRowsLongCells(b *testing.B) { benchScanBody(b, longCellRows(30000)) }

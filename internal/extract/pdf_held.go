@@ -1,0 +1,356 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"slices"
+)
+
+// Text behind a ToUnicode CMap. Word, Excel, LibreOffice and a browser's
+// "print to PDF" show text in subset fonts whose codes are glyph numbers
+// (Identity-H, Type3): the strings of a page are no text, and only the
+// font's ToUnicode CMap, a stream of its own, maps them back. The CMap is
+// reached from the page through its resources and font objects, and these
+// producers write fonts last (a subset is known once every page is), so a
+// streaming reader meets the page before the CMaps it needs.
+//
+// The PDF reader therefore holds, from the first string that is no plain
+// text (a PDF of plain strings streams as before): the strings each
+// content stream shows, with the font each is shown in and where
+// (pdfHeld.log); the dictionaries of the PDF's objects (pdfHeld.objs), to
+// find a page's fonts; and the CMaps (pdfHeld.cmaps). At the end of the
+// PDF it resolves every held content stream's fonts (page, /Resources,
+// /Font, font object, /ToUnicode) and emits, as a part of its own, the
+// text of the strings shown in a font that has a CMap. The raw bytes from
+// the first held stream on are held too (the frame's lag), so a block
+// still comes before they are released. What is held counts against
+// Limits.Hold as an archive's central directory does; past it the logs
+// are dropped and, when the PDF has glyph-code fonts (Type0 or Type3 with
+// a ToUnicode CMap), the message is over_limit.
+
+// Limits of what a PDF holds for its CMaps.
+const (
+	pdfObjMax  = 4 << 10   // longest object dictionary kept
+	pdfCMapMax = 256 << 10 // longest CMap read
+)
+
+// pdfHeld is what a PDF holds until its end to read text behind CMaps.
+type pdfHeld struct {
+	x    *Extractor
+	objs map[int][]byte // dictionaries of objects, by object number
+	// cmaps holds the parsed CMaps, by the number of their stream object.
+	cmaps map[int]*cmap
+
+	log     []byte     // logged strings: see logString
+	streams []heldText // content streams whose strings are logged
+	dropped int        // content streams whose logs were dropped
+
+	// glyphFonts: a Type0 or Type3 font with a ToUnicode CMap was seen,
+	// whose strings are glyph codes.
+	glyphFonts bool
+
+	size int64        // bytes counted against x.held
+	over bool         // Limits.Hold was reached: nothing more is logged
+	from int64        // raw offset where the first logged stream started; -1: none
+	raw  func() int64 // the raw offset read to
+
+	tap objTap
+}
+
+// heldText is one content stream's part of the log.
+type heldText struct {
+	obj      int    // its object number
+	dict     []byte // its own dictionary (a form XObject's /Resources)
+	start    int64  // the raw offset of its data
+	from, to int    // its records in pdfHeld.log
+	fonts    []string
+}
+
+func newPDFHeld(x *Extractor, raw func() int64) *pdfHeld {
+	h := &pdfHeld{x: x, raw: raw, objs: map[int][]byte{}, cmaps: map[int]*cmap{}, from: -1}
+	h.tap = objTap{h: h, num: -1}
+	return h
+}
+
+// grow counts n more bytes held; false when Limits.Hold is reached, after
+// which the logs are dropped.
+func (h *pdfHeld) grow(n int) bool {
+	if h.over {
+		return false
+	}
+	if h.x.held+int64(n) > h.x.lim.Hold || h.lag() > h.x.lim.Hold {
+		h.drop()
+		return false
+	}
+	h.x.held += int64(n)
+	h.size += int64(n)
+	return true
+}
+
+// drop gives up the logs and the raw bytes held.
+func (h *pdfHeld) drop() {
+	h.over = true
+	h.dropped += len(h.streams)
+	h.streams, h.log, h.from = nil, nil, -1
+}
+
+// release gives back what the PDF held.
+func (h *pdfHeld) release() {
+	h.x.held -= h.size
+	h.size = 0
+}
+
+// lag is how many raw bytes the held logs keep unsettled.
+func (h *pdfHeld) lag() int64 {
+	if h.from < 0 {
+		return 0
+	}
+	return h.raw() - h.from
+}
+
+// keepObjectStream keeps the dictionaries and arrays of the objects an
+// object stream held: its header pairs object numbers with offsets from
+// /First.
+func (h *pdfHeld) keepObjectStream(c *objStmCapture) {
+	if c.n == 0 || c.over || c.first > len(c.buf) {
+		return
+	}
+	head := cmapTokens(c.buf[:c.first])
+	type entry struct{ num, off int }
+	var entries []entry
+	for k := 0; k+1 < len(head) && len(entries) < c.n; k += 2 {
+		num, ok1 := pdfNum(head[k])
+		off, ok2 := pdfNum(head[k+1])
+		if !ok1 || !ok2 || off < 0 || c.first+int(off) > len(c.buf) {
+			return
+		}
+		entries = append(entries, entry{int(num), c.first + int(off)})
+	}
+	for i, e := range entries {
+		end := len(c.buf)
+		if i+1 < len(entries) && entries[i+1].off >= e.off {
+			end = entries[i+1].off
+		}
+		obj := bytes.TrimSpace(c.buf[e.off:end])
+		if bytes.HasPrefix(obj, []byte("<<")) || bytes.HasPrefix(obj, []byte("[")) {
+			h.keepObject(e.num, obj)
+		}
+	}
+}
+
+// keepObject keeps the dictionary of object num.
+func (h *pdfHeld) keepObject(num int, dict []byte) {
+	if bytes.Contains(dict, []byte("/ToUnicode")) && (bytes.Contains(dict, []byte("/Type0")) || bytes.Contains(dict, []byte("/Type3"))) {
+		h.glyphFonts = true
+	}
+	if len(dict) == 0 || len(dict) > pdfObjMax || h.over {
+		return
+	}
+	if _, ok := h.objs[num]; ok || !h.grow(len(dict)) {
+		return
+	}
+	h.objs[num] = bytes.Clone(dict)
+}
+
+// startStream opens the log of content stream obj (dict is its own
+// dictionary), whose data starts at raw offset at.
+func (h *pdfHeld) startStream(obj int, dict []byte, at int64) {
+	if h.over || !h.grow(64+len(dict)) {
+		h.dropped++
+		return
+	}
+	h.streams = append(h.streams, heldText{obj: obj, dict: bytes.Clone(dict), start: at, from: len(h.log), to: len(h.log)})
+}
+
+// plainText reports whether a string's bytes are printable ASCII (or tab
+// and line ends): text as it is, which the lexer emitted. Glyph codes
+// have NUL and high bytes.
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if (c < 0x20 || c > 0x7E) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// logs reports whether a string would be logged: once something is held,
+// or when it is no plain text.
+func (h *pdfHeld) logs(s []byte) bool {
+	return !h.over && len(h.streams) > 0 && (h.from >= 0 || !plainText(s))
+}
+
+// placement is where a string is shown, in text-matrix space: its
+// origin, its font size there, and whether it goes on a TJ array after
+// another of its strings (whose place the lexer does not follow).
+type placement struct {
+	x, y, size float64
+	cont       bool
+}
+
+// logString logs a string shown in font after separator sep, at, in the
+// content stream being read: one record of sep, a flag (1: cont), the
+// font's length and name, x, y and size (float32), the string's length
+// (uvarint) and bytes. Once the logs are dropped only the stream's fonts
+// are kept.
+func (h *pdfHeld) logString(sep byte, font, s []byte, at placement) {
+	if !h.logs(s) {
+		return
+	}
+	st := &h.streams[len(h.streams)-1]
+	if h.from < 0 {
+		// Nothing is held until a string that is no plain text (glyph
+		// codes, UCS-2): a PDF of plain strings streams as before.
+		h.from = st.start
+	}
+	if !slices.Contains(st.fonts, string(font)) && len(st.fonts) < 256 {
+		st.fonts = append(st.fonts, string(font))
+	}
+	if !h.grow(3 + len(font) + 12 + binaryUvarintLen(len(s)) + len(s)) {
+		return
+	}
+	flag := byte(0)
+	if at.cont {
+		flag = 1
+	}
+	h.log = append(h.log, sep, flag, byte(len(font)))
+	h.log = append(h.log, font...)
+	for _, v := range []float64{at.x, at.y, at.size} {
+		h.log = binary.LittleEndian.AppendUint32(h.log, math.Float32bits(float32(v)))
+	}
+	h.log = appendUvarint(h.log, len(s))
+	h.log = append(h.log, s...)
+	st.to = len(h.log)
+}
+
+// logRecord is one string of the log.
+type logRecord struct {
+	sep  byte
+	at   placement
+	font []byte
+	str  []byte
+}
+
+// readRecord reads the record at h.log[k:] and returns where the next
+// starts.
+func (h *pdfHeld) readRecord(k int) (logRecord, int) {
+	b := h.log
+	r := logRecord{sep: b[k], at: placement{cont: b[k+1] == 1}}
+	fl := int(b[k+2])
+	k += 3
+	r.font = b[k : k+fl]
+	k += fl
+	f := func() float64 {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(b[k:]))
+		k += 4
+		return float64(v)
+	}
+	r.at.x, r.at.y, r.at.size = f(), f(), f()
+	n, j := readUvarint(b, k)
+	r.str = b[j : j+n]
+	return r, j + n
+}
+
+// binaryUvarintLen is the length of n as a uvarint.
+func binaryUvarintLen(n int) int {
+	k := 1
+	for ; n >= 0x80; n >>= 7 {
+		k++
+	}
+	return k
+}
+
+// appendUvarint appends n as a uvarint.
+func appendUvarint(b []byte, n int) []byte {
+	for ; n >= 0x80; n >>= 7 {
+		b = append(b, byte(n)|0x80)
+	}
+	return append(b, byte(n))
+}
+
+// readUvarint reads a uvarint at b[k:], returning it and where it ends.
+func readUvarint(b []byte, k int) (n, next int) {
+	for shift := 0; k < len(b); shift += 7 {
+		c := b[k]
+		k++
+		n |= int(c&0x7F) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return n, k
+}
+
+// replay emits, at the end of the PDF, the text of every logged string
+// whose font has a CMap, each content stream as a part of its own; a
+// dropped stream whose fonts have CMaps makes the message over_limit.
+//
+// Strings are joined, or set apart by a tab or a newline, by where they
+// are: a string that starts where the one before ends (within a tenth of
+// an em, by the font's widths) goes on the same word, a browser's print
+// to PDF showing one run of glyphs per font and position; one further
+// along the same baseline (within 0.3 em) starts a cell; one on another
+// baseline a line.
+func (h *pdfHeld) replay() {
+	defer h.release()
+	pages := h.pageIndex()
+	if h.dropped > 0 && h.glyphFonts {
+		// The dictionaries past the hold were not kept: a dropped stream
+		// may have shown glyph codes, whose text is lost.
+		h.x.fail(ReasonOverLimit)
+	}
+	var text []byte
+	for _, st := range h.streams {
+		fonts := h.fontsOf(st, pages)
+		if len(fonts) == 0 {
+			continue
+		}
+		h.x.boundary()
+		var (
+			sep     byte
+			started bool
+			end     float64 // where the last string shown ends
+			last    placement
+		)
+		for k := st.from; k < st.to; {
+			r, next := h.readRecord(k)
+			k = next
+			if sepRank[r.sep] > sepRank[sep] {
+				sep = r.sep
+			}
+			f := fonts[string(r.font)]
+			if f == nil {
+				continue
+			}
+			text = f.cmap.decode(text[:0], r.str)
+			if len(text) == 0 {
+				continue
+			}
+			width := f.width(r.str, text) * r.at.size
+			switch {
+			case r.at.cont:
+				end += width
+			case started:
+				em := max(r.at.size, last.size)
+				switch {
+				case math.Abs(r.at.y-last.y) > 0.3*em:
+					sep = '\n'
+				case r.at.x >= last.x && r.at.x-end <= 0.1*em:
+					sep = 0
+				default:
+					sep = '\t'
+				}
+				fallthrough
+			default:
+				last, end = r.at, r.at.x+width
+			}
+			if started && sep != 0 {
+				h.x.emitByte(sep)
+			}
+			h.x.emit(text)
+			sep, started = 0, true
+		}
+		h.x.boundary()
+	}
+}
