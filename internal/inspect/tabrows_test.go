@@ -79,3 +79,19 @@ func benchScanBody(b *testing.B, body []byte) {
 		s.Close()
 	}
 }
+
+// blankLineRows is a headerless tab-separated export of short Han cells
+// whose rows are set apart by blank lines: each row follows a blank line,
+// as a header row does.
+func blankLineRows(n int) []byte {
+	goods := []string{"张飞牛肉", "王老吉", "李锦记", "老干妈", "白象方便面"}
+	var out []byte
+	for k := range n {
+		out = fmt.Appendf(out, "%s\t四川省\t热销\n\n", goods[k%len(goods)])
+	}
+	return out
+}
+
+// BenchmarkTabRowsBlankLines: rows with no row under them are not read as
+// header rows (their cells not looked up as labels).
+func BenchmarkTabRowsBlankLines(b *testing.B) { benchScanBody(b, blankLineRows(100000)) }

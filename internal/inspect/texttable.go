@@ -323,6 +323,12 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	if longNumber(line) {
 		return i + w // a row of values (an ID, a phone or card number), whatever its words
 	}
+	if delim == '\t' && !tabRowFollows(b, e, end, code) {
+		// A line of raw tabs heads rows: with none under it (rows of an
+		// export set apart by blank lines, a lone line) it is no header,
+		// and its cells are not looked up as labels.
+		return i + w
+	}
 	if code == codeForm {
 		// Cells are read as text: padded with %20 a wide column's header
 		// cell is longer than a header cell.
@@ -365,6 +371,14 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	t.rowEnd = s.base + int64(e)
 	s.nextRow(e, end)
 	return e
+}
+
+// tabRowFollows reports whether the line after the line end at e holds a
+// raw tab within the decision span.
+func tabRowFollows(b []byte, e, end int, code lineCode) bool {
+	n := e + lineEndWidth(b, e, end)
+	k, eol := rowStop(b, n, end, '\t', code)
+	return k >= 0 && !eol
 }
 
 // labelledCells returns how many of a header row's cells hold labels.
