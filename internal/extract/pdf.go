@@ -38,6 +38,7 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 	// The text behind ToUnicode CMaps is emitted at the end (pdf_fonts.go):
 	// the raw bytes from the first stream it logs are held till then.
 	held := newPDFHeld(x, func() int64 { return cr.n })
+	defer held.release() // on every return (replay releases too)
 	frame := x.frames[len(x.frames)-1]
 	buffered := frame.held
 	frame.held = func() int64 { return buffered() + held.lag() }
@@ -87,6 +88,7 @@ func (x *Extractor) pdf(r io.Reader, depth int) error {
 		if isContentDict(seg.tail) {
 			held.startStream(obj, dict, start)
 			err = x.pdfContent(x.member(c, func() int64 { return cr.n - start }), held)
+			held.endStream()
 		} else {
 			// An object stream holds objects (page and font
 			// dictionaries among them) the CMaps are reached through.

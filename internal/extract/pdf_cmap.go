@@ -317,8 +317,8 @@ func hexRune(tok []byte) (rune, bool) {
 
 // unifiedHan returns the unified ideograph a Kangxi radical, CJK radical
 // or compatibility ideograph stands for (its NFKC form), r otherwise:
-// fonts share one glyph between 身 and the radical ⾝, and a browser's
-// ToUnicode CMap may name the radical, which no label matches.
+// fonts share one glyph between 身 and the radical ⾝ (or 马 and ⻢), and
+// a browser's ToUnicode CMap may name the radical, which no label matches.
 func unifiedHan(r rune) rune {
 	switch {
 	case r >= 0x2E80 && r <= 0x2FDF, r >= 0xF900 && r <= 0xFAFF:
@@ -330,7 +330,8 @@ func unifiedHan(r rune) rune {
 }
 
 // radicals maps the runes of unifiedHan's ranges that have a one-rune NFKC
-// form to it.
+// form to it, and the CJK radicals supplement (U+2E81 to U+2EF3, which
+// NFKC leaves alone but for two) to its equivalent unified ideographs.
 var radicals = sync.OnceValue(func() map[rune]rune {
 	m := map[rune]rune{}
 	for _, span := range [][2]rune{{0x2E80, 0x2FDF}, {0xF900, 0xFAFF}} {
@@ -341,5 +342,23 @@ var radicals = sync.OnceValue(func() map[rune]rune {
 			}
 		}
 	}
+	r := rune(0x2E81)
+	for _, u := range radicalSupplement {
+		if r == 0x2E9A { // unassigned
+			r++
+		}
+		m[r] = u
+		r++
+	}
 	return m
 })
+
+// radicalSupplement is the equivalent unified ideograph of U+2E81 to
+// U+2EF3 but the unassigned U+2E9A, in order (Unicode's
+// EquivalentUnifiedIdeograph.txt). A browser's ToUnicode CMap names the
+// simplified-form radicals for the common characters they draw: ⻢ (U+2EE2)
+// for the surname 马, ⻜ 飞, ⻘ 青, ⻄ 西, ⻛ 风, ⻬ 齐, ⻓ 长, ⻔ 门.
+const radicalSupplement = "厂乛乚乙亻冂𠘨刀刂卜㔾小小兀尣尢𡯂巳幺彑𫜹忄心扌攵" +
+	"旡日月歺母民氵氺灬爫爫丬牛犭王𤴔目示礻𥫗糹纟罓罒㓁冗𦉫羊𦍌𦍋耂肀聿肉𦥑艹艹艹" +
+	"虎衤覀西见角𧢲讠贝𧾷车辶辶辶邑钅長镸长门𨸏阝雨青韦页风飞食𩙿飠饣𩠐马骨鬼鱼鸟" +
+	"卤麦黄黾斉齐歯齿竜龙龜亀龟"

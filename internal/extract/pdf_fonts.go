@@ -3,14 +3,65 @@ package extract
 import (
 	"bytes"
 	"math"
+	"slices"
 )
 
 // pdfFont is what replay knows of a font: its CMap, and its glyph widths
 // (in ems) by code when its dictionaries give them.
 type pdfFont struct {
 	cmap   *cmap
-	widths map[uint32]float64
-	dw     float64 // the width of a code not in widths; 0: estimate it
+	widths []widthRange // sorted by lo, not overlapping
+	dw     float64      // the width of a code not in widths; 0: estimate it
+}
+
+// widthRange gives the codes lo..hi one width, in ems.
+type widthRange struct {
+	lo, hi uint32
+	w      float64
+}
+
+// widthOf returns the width of code and whether widths gives it.
+func (f *pdfFont) widthOf(code uint32) (float64, bool) {
+	i, ok := slices.BinarySearchFunc(f.widths, code, func(r widthRange, code uint32) int {
+		switch {
+		case r.hi < code:
+			return -1
+		case r.lo > code:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return 0, false
+	}
+	return f.widths[i].w, true
+}
+
+// sortWidths sorts ranges by lo and cuts overlaps (which real fonts do
+// not have) as parseCMap does: the range that starts first wins.
+func sortWidths(rs []widthRange) []widthRange {
+	slices.SortStableFunc(rs, func(a, b widthRange) int { return cmpU32(a.lo, b.lo) })
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && r.lo <= out[n-1].hi {
+			if r.hi <= out[n-1].hi {
+				continue
+			}
+			r.lo = out[n-1].hi + 1
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func cmpU32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // width returns the width in ems of the codes in s (decoded as text): by
@@ -22,7 +73,7 @@ func (f *pdfFont) width(s, text []byte) float64 {
 		for k := 0; k < len(s); {
 			code, n := f.cmap.next(s[k:])
 			k += n
-			if v, ok := f.widths[code]; ok {
+			if v, ok := f.widthOf(code); ok {
 				w += v
 			} else {
 				w += f.dw
@@ -65,19 +116,43 @@ func (h *pdfHeld) fontsOf(st heldText, pages map[int][]byte) map[string]*pdfFont
 	}
 	out := map[string]*pdfFont{}
 	for _, name := range st.fonts {
-		font := h.deref(dictValue(fonts, name))
-		if font == nil {
-			continue
+		v := dictValue(fonts, name)
+		ref := -1
+		if refs := refsIn(v); len(refs) == 1 && !bytes.HasPrefix(bytes.TrimLeft(v, pdfSpace), []byte("<<")) {
+			ref = refs[0]
+			if f, ok := h.fonts[ref]; ok { // read once for all the streams that show it
+				if f != nil {
+					out[name] = f
+				}
+				continue
+			}
 		}
-		refs := refsIn(dictValue(font, "/ToUnicode"))
-		if len(refs) != 1 || h.cmaps[refs[0]] == nil {
-			continue
+		f := h.font(h.deref(v))
+		if ref >= 0 {
+			if h.fonts == nil {
+				h.fonts = map[int]*pdfFont{}
+			}
+			h.fonts[ref] = f
 		}
-		f := &pdfFont{cmap: h.cmaps[refs[0]]}
-		h.fontWidths(f, font)
-		out[name] = f
+		if f != nil {
+			out[name] = f
+		}
 	}
 	return out
+}
+
+// font reads the font dictionary font: nil without a ToUnicode CMap.
+func (h *pdfHeld) font(font []byte) *pdfFont {
+	if font == nil {
+		return nil
+	}
+	refs := refsIn(dictValue(font, "/ToUnicode"))
+	if len(refs) != 1 || h.cmaps[refs[0]] == nil {
+		return nil
+	}
+	f := &pdfFont{cmap: h.cmaps[refs[0]]}
+	h.fontWidths(f, font)
+	return f
 }
 
 // fontWidths reads a font's glyph widths: a Type0 font's from its
@@ -112,46 +187,49 @@ func (h *pdfHeld) fontWidths(f *pdfFont, font []byte) {
 			scale = math.Abs(v)
 		}
 	}
-	f.widths = make(map[uint32]float64, len(widths))
+	f.widths = make([]widthRange, 0, len(widths))
 	for k, w := range widths {
 		if v, ok := pdfNum(w); ok {
-			f.widths[uint32(first)+uint32(k)] = v * scale
+			code := uint32(first) + uint32(k)
+			f.widths = append(f.widths, widthRange{code, code, v * scale})
 		}
 	}
+	f.widths = sortWidths(f.widths)
 	f.dw = 0.5
 }
 
 // cidWidths reads a /W array: c [w1 w2 ...] gives c, c+1, ... their
 // widths; c1 c2 w gives c1..c2 one width (ranges past 65,536 codes are
-// not read).
-func cidWidths(w []byte) map[uint32]float64 {
-	out := map[uint32]float64{}
+// not read). Each is a range, however many codes it covers: a /W of
+// ranges of 65,536 codes each was a map entry per code, for every content
+// stream, gigabytes from a 4 KiB object.
+func cidWidths(w []byte) []widthRange {
+	var out []widthRange
 	toks := cmapTokens(bytes.TrimSuffix(bytes.TrimPrefix(bytes.TrimSpace(w), []byte("[")), []byte("]")))
 	for k := 0; k < len(toks); {
 		c, ok := pdfNum(toks[k])
 		if !ok || k+1 >= len(toks) {
-			return out
+			break
 		}
 		if toks[k+1][0] == '[' {
 			for i, v := range cmapTokens(bytes.Trim(toks[k+1], "[]")) {
 				if x, ok := pdfNum(v); ok {
-					out[uint32(c)+uint32(i)] = x / 1000
+					code := uint32(c) + uint32(i)
+					out = append(out, widthRange{code, code, x / 1000})
 				}
 			}
 			k += 2
 			continue
 		}
 		if k+2 >= len(toks) {
-			return out
+			break
 		}
 		c2, ok2 := pdfNum(toks[k+1])
 		v, ok3 := pdfNum(toks[k+2])
 		if ok2 && ok3 && c2 >= c && c2-c < 1<<16 {
-			for code := uint32(c); code <= uint32(c2); code++ {
-				out[code] = v / 1000
-			}
+			out = append(out, widthRange{uint32(c), uint32(c2), v / 1000})
 		}
 		k += 3
 	}
-	return out
+	return sortWidths(out)
 }

@@ -33,6 +33,12 @@ import (
 const (
 	pdfObjMax  = 4 << 10   // longest object dictionary kept
 	pdfCMapMax = 256 << 10 // longest CMap read
+	// pdfObjCost is what keeping an object costs beyond its bytes: its
+	// map entry and its copy's header (counted against Limits.Hold).
+	pdfObjCost = 64
+	// pdfPreLogMax bounds the strings of a content stream logged before
+	// anything is held (see logString).
+	pdfPreLogMax = 64 << 10
 )
 
 // pdfHeld is what a PDF holds until its end to read text behind CMaps.
@@ -49,6 +55,12 @@ type pdfHeld struct {
 	// glyphFonts: a Type0 or Type3 font with a ToUnicode CMap was seen,
 	// whose strings are glyph codes.
 	glyphFonts bool
+	// opaque: a string was logged that is neither plain text nor read as
+	// UCS-2 by the lexer: its text is known only through its font's CMap.
+	opaque  bool
+	logSize int64 // bytes of log counted in size
+
+	fonts map[int]*pdfFont // fonts resolved by replay, by object number
 
 	size int64        // bytes counted against x.held
 	over bool         // Limits.Hold was reached: nothing more is logged
@@ -88,11 +100,24 @@ func (h *pdfHeld) grow(n int) bool {
 	return true
 }
 
-// drop gives up the logs and the raw bytes held.
+// drop gives up the logs and the raw bytes held. The raw bytes are
+// released at once, so when the logs held glyph codes (or the fonts read
+// so far are glyph fonts) the message is over_limit now, before the proxy
+// forwards them, not at the PDF's end.
 func (h *pdfHeld) drop() {
 	h.over = true
 	h.dropped += len(h.streams)
-	h.streams, h.log, h.from = nil, nil, -1
+	if h.glyphFonts || h.opaque {
+		h.x.fail(ReasonOverLimit)
+	}
+	h.shrink(h.logSize)
+	h.streams, h.log, h.from, h.logSize = nil, nil, -1, 0
+}
+
+// shrink counts n bytes fewer held.
+func (h *pdfHeld) shrink(n int64) {
+	h.x.held -= n
+	h.size -= n
 }
 
 // release gives back what the PDF held.
@@ -141,13 +166,16 @@ func (h *pdfHeld) keepObjectStream(c *objStmCapture) {
 
 // keepObject keeps the dictionary of object num.
 func (h *pdfHeld) keepObject(num int, dict []byte) {
-	if bytes.Contains(dict, []byte("/ToUnicode")) && (bytes.Contains(dict, []byte("/Type0")) || bytes.Contains(dict, []byte("/Type3"))) {
+	if !h.glyphFonts && bytes.Contains(dict, []byte("/ToUnicode")) && (bytes.Contains(dict, []byte("/Type0")) || bytes.Contains(dict, []byte("/Type3"))) {
 		h.glyphFonts = true
+		if h.dropped > 0 {
+			h.x.fail(ReasonOverLimit) // see replay
+		}
 	}
 	if len(dict) == 0 || len(dict) > pdfObjMax || h.over {
 		return
 	}
-	if _, ok := h.objs[num]; ok || !h.grow(len(dict)) {
+	if _, ok := h.objs[num]; ok || !h.grow(pdfObjCost+len(dict)) {
 		return
 	}
 	h.objs[num] = bytes.Clone(dict)
@@ -175,10 +203,23 @@ func plainText(s []byte) bool {
 	return true
 }
 
-// logs reports whether a string would be logged: once something is held,
-// or when it is no plain text.
-func (h *pdfHeld) logs(s []byte) bool {
-	return !h.over && len(h.streams) > 0 && (h.from >= 0 || !plainText(s))
+// logs reports whether the strings of the content stream being read are
+// logged.
+func (h *pdfHeld) logs() bool {
+	return !h.over && len(h.streams) > 0
+}
+
+// endStream ends the log of the content stream read last: when nothing is
+// held yet (it showed plain strings only) its strings are dropped.
+func (h *pdfHeld) endStream() {
+	if h.from >= 0 || h.over || len(h.streams) == 0 {
+		return
+	}
+	st := &h.streams[len(h.streams)-1]
+	n := int64(len(h.log) - st.from)
+	h.log, st.to = h.log[:st.from], st.from
+	h.shrink(n)
+	h.logSize -= n
 }
 
 // placement is where a string is shown, in text-matrix space: its
@@ -190,26 +231,36 @@ type placement struct {
 }
 
 // logString logs a string shown in font after separator sep, at, in the
-// content stream being read: one record of sep, a flag (1: cont), the
-// font's length and name, x, y and size (float32), the string's length
-// (uvarint) and bytes. Once the logs are dropped only the stream's fonts
-// are kept.
-func (h *pdfHeld) logString(sep byte, font, s []byte, at placement) {
-	if !h.logs(s) {
+// content stream being read (ucs2: the lexer read it as UCS-2): one
+// record of sep, a flag (1: cont), the font's length and name, x, y and
+// size (float32), the string's length (uvarint) and bytes.
+//
+// Nothing is held until a string that is no plain text (glyph codes,
+// UCS-2): a PDF of plain strings streams as before. The plain strings of
+// the stream before it are logged all the same (up to pdfPreLogMax), as
+// glyph codes may read as ASCII (a CJK font's two-byte glyph numbers,
+// Chromium's one-byte Type3 codes): a table's header row would be lost.
+func (h *pdfHeld) logString(sep byte, font, s []byte, at placement, ucs2 bool) {
+	if !h.logs() {
 		return
 	}
 	st := &h.streams[len(h.streams)-1]
-	if h.from < 0 {
-		// Nothing is held until a string that is no plain text (glyph
-		// codes, UCS-2): a PDF of plain strings streams as before.
-		h.from = st.start
+	if !plainText(s) {
+		h.opaque = h.opaque || !ucs2
+		if h.from < 0 {
+			h.from = st.start
+		}
+	} else if h.from < 0 && len(h.log)-st.from > pdfPreLogMax {
+		return
 	}
 	if !slices.Contains(st.fonts, string(font)) && len(st.fonts) < 256 {
 		st.fonts = append(st.fonts, string(font))
 	}
-	if !h.grow(3 + len(font) + 12 + binaryUvarintLen(len(s)) + len(s)) {
+	n := 3 + len(font) + 12 + binaryUvarintLen(len(s)) + len(s)
+	if !h.grow(n) {
 		return
 	}
+	h.logSize += int64(n)
 	flag := byte(0)
 	if at.cont {
 		flag = 1

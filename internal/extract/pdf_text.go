@@ -87,6 +87,7 @@ type pdfText struct {
 	ucs2Fonts []string // fonts seen to show UCS-2 strings, at most pdfFontMax
 
 	array   int  // open '[' brackets
+	dict    int  // open "<<" of a dictionary, two each (each '>' closes one)
 	sep     byte // separator owed before the next text: 0, ' ', '\t', '\n'
 	started bool // text was emitted
 	ei      int  // inline image data: how much of " EI" was just read
@@ -199,6 +200,7 @@ func (t *pdfText) step(c byte) bool {
 	case lexLess:
 		if c == '<' { // a dictionary: its keys are names, its values tokens
 			t.lex, t.open = lexTop, false
+			t.dict += 2
 			return true
 		}
 		t.lex, t.digits = lexHex, 0
@@ -234,7 +236,10 @@ func (t *pdfText) step(c byte) bool {
 // token's characters).
 func (t *pdfText) top(c byte) {
 	switch c {
-	case ' ', '\n', '\r', '\t', '\f', 0, ')', '>', '{', '}':
+	case '>':
+		t.endToken()
+		t.dict = max(t.dict-1, 0)
+	case ' ', '\n', '\r', '\t', '\f', 0, ')', '{', '}':
 		t.endToken()
 	case '(':
 		t.endToken()
@@ -383,6 +388,7 @@ func (t *pdfText) endToken() {
 		}
 	case "BT":
 		t.tm, t.tdx, t.tdy = [6]float64{1, 0, 0, 1, 0, 0}, 0, 0
+		t.dict = 0 // no dictionary spans a text object's start
 	case "Tm":
 		if t.nums < 6 {
 			break
@@ -488,14 +494,17 @@ func (t *pdfText) flushStr() {
 		return
 	}
 	text := t.str
-	if t.isUCS2() {
+	ucs2 := t.isUCS2()
+	if ucs2 {
 		t.utf = t.utf[:0]
 		for i := 0; i < len(t.str); i += 2 {
 			t.utf = utf8.AppendRune(t.utf, rune(t.str[i])<<8|rune(t.str[i+1]))
 		}
 		text = t.utf
 	}
-	if t.fonts != nil && t.fonts.logs(t.str) {
+	// A string in a dictionary (a marked-content property list's
+	// /ActualText) is no string shown: it is not logged.
+	if t.fonts != nil && t.dict == 0 && t.fonts.logs() {
 		a, b, c, d, e, f := t.tm[0], t.tm[1], t.tm[2], t.tm[3], t.tm[4], t.tm[5]
 		at := placement{
 			x:    e + a*t.tdx + c*t.tdy,
@@ -503,7 +512,7 @@ func (t *pdfText) flushStr() {
 			size: t.size * math.Hypot(a, b),
 			cont: t.array > 0 && t.shown > 0,
 		}
-		t.fonts.logString(t.sep, t.font, t.str, at)
+		t.fonts.logString(t.sep, t.font, t.str, at, ucs2)
 		if t.array > 0 {
 			t.shown++
 		}
