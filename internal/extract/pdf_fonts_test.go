@@ -25,12 +25,13 @@ func TestPDFChromeCMaps(t *testing.T) {
 	checkPDFFixture(t, "chrome_table.pdf", map[inspect.Detector]int{inspect.ResidentID: 12, inspect.Mobile: 12, inspect.Name: 12, inspect.Address: 12})
 }
 
-// glyphPDF writes recs as a page of a PDF such as Word or LibreOffice
-// export: every character a two-byte glyph code of one Type0 Identity-H
-// font, each row a line of cells placed by Tm (names a little higher than
-// numbers, as fonts of another height sit), kerned TJ arrays for the
-// numbers; the page first, then its /Resources, font dictionary, font,
-// descendant font with its /W array, and the ToUnicode CMap last.
+// glyphPDF writes rows under header as two pages of a PDF such as Word or
+// LibreOffice export (the header on the first page only): every character
+// a two-byte glyph code of one Type0 Identity-H font, each row a line of
+// cells placed by Tm (names a little higher than numbers, as fonts of
+// another height sit), kerned TJ arrays for the numbers; the pages first,
+// then their /Resources, font dictionary, font, descendant font with its
+// /W array, and the ToUnicode CMap last.
 func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []byte {
 	tb.Helper()
 	codes := map[rune]uint16{}
@@ -54,24 +55,28 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 		}
 		return "<" + b.String() + ">"
 	}
-	var page strings.Builder
+	var pages [2]strings.Builder // the rows over two pages, the header on the first only
+	page := &pages[0]
 	line := func(y int, cells []string) {
 		for i, c := range cells {
 			dy := 0
 			if i == 0 {
 				dy = 1
 			}
-			fmt.Fprintf(&page, "BT /F1 10 Tf 1 0 0 1 %d %d Tm ", 40+120*i, y+dy)
+			fmt.Fprintf(page, "BT /F1 10 Tf 1 0 0 1 %d %d Tm ", 40+120*i, y+dy)
 			if len(c) > 4 && c[0] >= '0' && c[0] <= '9' {
-				fmt.Fprintf(&page, "[%s -12 %s] TJ ET\n", hex(c[:4]), hex(c[4:]))
+				fmt.Fprintf(page, "[%s -12 %s] TJ ET\n", hex(c[:4]), hex(c[4:]))
 			} else {
-				fmt.Fprintf(&page, "%s Tj ET\n", hex(c))
+				fmt.Fprintf(page, "%s Tj ET\n", hex(c))
 			}
 		}
 	}
 	line(800, header)
 	for i, row := range rows {
-		line(780-14*i, row)
+		if i == len(rows)/2 {
+			page = &pages[1]
+		}
+		line(780-14*(i%(len(rows)/2+1)), row)
 	}
 	var cmap strings.Builder
 	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
@@ -101,13 +106,15 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 		b.Write(z.Bytes())
 		b.WriteString("\nendstream\nendobj\n")
 	}
-	stream(4, page.String())
+	stream(4, pages[0].String())
+	stream(12, pages[1].String())
 	objects := []struct {
 		num  int
 		text string
 	}{
 		{3, "<</Type /Page /Parent 2 0 R /Resources 5 0 R /MediaBox [0 0 595 842] /Contents 4 0 R>>"},
-		{2, "<</Type /Pages /Kids [3 0 R] /Count 1>>"},
+		{13, "<</Type /Page /Parent 2 0 R /Resources 5 0 R /MediaBox [0 0 595 842] /Contents [12 0 R]>>"},
+		{2, "<</Type /Pages /Kids [3 0 R 13 0 R] /Count 2>>"},
 		{5, "<</ProcSet [/PDF /Text] /Font 6 0 R>>"},
 		{6, "<</F1 7 0 R>>"},
 		{7, "<</Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [8 0 R] /ToUnicode 9 0 R>>"},
@@ -136,7 +143,7 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 		}
 	}
 	stream(9, cmap.String())
-	b.WriteString("1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\ntrailer\n<</Size 11 /Root 1 0 R>>\n%%EOF\n")
+	b.WriteString("1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\ntrailer\n<</Size 14 /Root 1 0 R>>\n%%EOF\n")
 	return b.Bytes()
 }
 
@@ -151,9 +158,10 @@ func glyphRows(seed uint64, n int) ([]string, [][]string) {
 
 // TestPDFGlyphCodes: a Word-style PDF whose text is two-byte glyph codes
 // counted nothing; read through its ToUnicode CMap (written after the
-// page, reached through an indirect /Resources and /Font, the
+// pages, reached through an indirect /Resources and /Font, the
 // dictionaries as objects or in an object stream) its 60 rows count in
-// every column, in any chunking.
+// every column, in any chunking: also on the second page, which does not
+// repeat the header row (the pages are one part).
 func TestPDFGlyphCodes(t *testing.T) {
 	header, rows := glyphRows(41, 60)
 	e := newTestEngine(t)

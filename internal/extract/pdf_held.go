@@ -334,7 +334,7 @@ func readUvarint(b []byte, k int) (n, next int) {
 }
 
 // replay emits, at the end of the PDF, the text of every logged string
-// whose font has a CMap, each content stream as a part of its own; a
+// whose font has a CMap, all content streams as one part, a line apart; a
 // dropped stream whose fonts have CMaps makes the message over_limit.
 //
 // Strings are joined, or set apart by a tab or a newline, by where they
@@ -351,13 +351,18 @@ func (h *pdfHeld) replay() {
 		// may have shown glyph codes, whose text is lost.
 		h.x.fail(ReasonOverLimit)
 	}
+	// The pages are one part, a line apart: a table printed over several
+	// pages without its header row repeated (Excel's and Word's default)
+	// goes on labelling its columns on the next page.
+	h.x.boundary()
+	defer h.x.boundary()
 	var text []byte
 	for _, st := range h.streams {
 		fonts := h.fontsOf(st, pages)
 		if len(fonts) == 0 {
 			continue
 		}
-		h.x.boundary()
+		h.x.emitByte('\n')
 		var (
 			sep     byte
 			started bool
@@ -402,6 +407,5 @@ func (h *pdfHeld) replay() {
 			h.x.emit(text)
 			sep, started = 0, true
 		}
-		h.x.boundary()
 	}
 }
