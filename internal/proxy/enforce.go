@@ -455,9 +455,9 @@ type message struct {
 // bounded by the inspect limit, while its original bytes are forwarded.
 //
 // Memory per message: the enforcing reader keeps unreleased body bytes and
-// the extractor holds an archive whole until its central directory (at most
-// extract.DefaultHold), so a message holding an archive costs about twice
-// that; docs/proxy.md has the bound.
+// the extractor holds an archive whole until its central directory, or a
+// PDF of glyph codes until its CMaps (at most extract.DefaultHold), so such
+// a message costs about twice that; docs/proxy.md has the bound.
 func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadCloser, contentType string, live bool, set Settings, encodings []string, prelude []byte) *message {
 	m := &message{p: p, x: x, dir: dir, scope: scope, src: src, set: set}
 	engine := x.rules.Engine()
