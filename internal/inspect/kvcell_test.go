@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
 
 // TestKeyValueCells: a passport, travel permit or legacy card number that
@@ -18,7 +20,7 @@ func TestKeyValueCells(t *testing.T) {
 			`<tr><td class="k">护照号码：</td>`+"\n  "+`<td class="v"><span>E%08d</span></td></tr></table>`+"\n", 10000000+i)
 	}
 	tests := []scanTest{
-		{"cards", cards.String(), countsOf(map[Detector]int{Passport: 60})},
+		{"cards", cards.String(), countsOf(map[Detector]int{Passport: 60, Name: 1})},
 		{"permit", "<tr><td>港澳通行证</td><td>C12345678</td></tr>", countsOf(map[Detector]int{TravelPermit: 1})},
 		{"th label", "<tr><th>Passport No.</th><td>E12345678</td></tr>", countsOf(map[Detector]int{Passport: 1})},
 		{"another label", "<tr><td>型号</td><td>E12345678</td></tr>", [NumDetectors]int{}},
@@ -37,4 +39,26 @@ func TestKeyValueCells(t *testing.T) {
 	if allocs := testing.AllocsPerRun(100, func() { sc.Write(chunk) }); allocs != 0 {
 		t.Errorf("%.1f allocations per %d-byte chunk, want 0", allocs, len(chunk))
 	}
+}
+
+// TestKeyValueNames: a name or an address that is the text of a cell
+// right after a cell naming it, in the same row, counts (a card per
+// person: <td>姓名：</td><td>张伟</td>); a company under 客户名称, a key in
+// the row above, a cell of other text, or a cell after an unlabelled one
+// does not.
+func TestKeyValueNames(t *testing.T) {
+	var cards strings.Builder
+	for _, r := range corpus.Records(71, 60) {
+		fmt.Fprintf(&cards, "<table><tr><td>姓名：</td><td>%s</td><td>性别</td><td>男</td></tr>\n<tr><td>家庭住址</td><td colspan=\"3\">%s</td></tr></table>\n", r.Name, r.Address)
+	}
+	tests := []scanTest{
+		{"60 cards", cards.String(), countsOf(map[Detector]int{Name: 60, Address: 60})},
+		{"a row", "<tr><td>姓名</td><td>张伟</td><td>住址</td><td>北京市朝阳区建国路88号</td></tr>", countsOf(map[Detector]int{Name: 1, Address: 1})},
+		{"th key", "<tr><th>联系人</th><td>王芳</td></tr>", countsOf(map[Detector]int{Name: 1})},
+		{"company", "<tr><td>客户名称</td><td>万科</td></tr>", [NumDetectors]int{}},
+		{"key in the row above", "<tr><td>姓名</td></tr><tr><td>张伟</td></tr>", [NumDetectors]int{}},
+		{"other text", "<tr><td>姓名</td><td>请填写真实姓名</td></tr>", [NumDetectors]int{}},
+		{"unlabelled cell before", "<tr><td>备注</td><td>张伟</td></tr>", [NumDetectors]int{}},
+	}
+	runPaddedScanTests(t, tests, 73, xPad)
 }

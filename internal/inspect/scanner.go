@@ -330,9 +330,9 @@ func (s *Scanner) scan(final bool) {
 		case clsVerb:
 			i = s.verb(i, min(end, i+maxSpan))
 		case clsTag:
-			// Outside a followed table only <table and a header cell
-			// (<th>) matter.
-			if i > 0 && b[i-1] == '<' && (s.table.on || i+1 < end && (b[i+1]|0x20 == 'h' || b[i+1]|0x20 == 'a')) {
+			// Outside a followed table only <table, a header cell (<th>)
+			// and a data cell (<td>: a key-value row) matter.
+			if i > 0 && b[i-1] == '<' && (s.table.on || i+1 < end && (b[i+1]|0x20 == 'h' || b[i+1]|0x20 == 'a' || b[i+1]|0x20 == 'd')) {
 				i = s.tag(i, min(end, i+maxSpan))
 			} else {
 				i++

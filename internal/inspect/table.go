@@ -113,6 +113,8 @@ func (s *Scanner) tag(i, end int) int {
 	switch {
 	case kind == tagTable:
 		*t = tableState{on: true, looking: true}
+	case kind == tagTD && !t.on:
+		s.keyValueCell(j, end) // a cell of a table not followed
 	case kind == tagOther || !t.on && kind != tagTH:
 	case kind == tagTR:
 		if t.looking && t.col > 0 {
@@ -141,6 +143,7 @@ func (s *Scanner) tag(i, end int) int {
 		t.col += span
 	case t.looking: // <td> of a row that may be the header row
 		s.headCell(j, end)
+		s.keyValueCell(j, end)
 	default: // <td>
 		t.skipCovered()
 		labels := t.row
@@ -151,6 +154,7 @@ func (s *Scanner) tag(i, end int) int {
 		t.col += t.spans(b, j, end)
 		t.cell = labels & cellContext
 		if t.cell == 0 && labels&(1<<Name|1<<Address) == 0 {
+			s.keyValueCell(j, end)
 			break
 		}
 		text := cellStart(b, j, end)
@@ -160,6 +164,19 @@ func (s *Scanner) tag(i, end int) int {
 		}
 	}
 	return i + 1
+}
+
+// keyValueCell reads the <td> cell whose tag name ends at j as the value
+// of a key-value row: a name or an address that is the cell's text right
+// after a cell naming it (<td>姓名：</td><td>张伟</td>, one record card
+// per person), by the labels of that cell (labelsHere: hasContext looks
+// at previousCell). A cell whose text starts with no Han character is
+// passed over at once.
+func (s *Scanner) keyValueCell(j, end int) {
+	text := cellStart(s.buf, j, end)
+	if text < end && s.buf[text] >= 0x80 && hanAt(s.buf, text, end) {
+		s.labelledValue(text, end, labelsHere)
+	}
 }
 
 // previousCell returns the text of the table cell that ends right before
@@ -187,6 +204,8 @@ func (s *Scanner) previousCell(p int) []byte {
 				return cellBefore(b[lo:lt])
 			case len(tag) >= 2 && tag[0]|0x20 == 't' && tag[1]|0x20 == 'h':
 				return nil // the value is a header cell's text: no value
+			case rowTag(tag):
+				return nil // a key is in its value's row
 			}
 			k = lt
 		default:
@@ -194,6 +213,13 @@ func (s *Scanner) previousCell(p int) []byte {
 		}
 	}
 	return nil
+}
+
+// rowTag reports whether tag (a tag's text between '<' and '>') opens or
+// closes a table row.
+func rowTag(tag []byte) bool {
+	tag = bytes.TrimPrefix(tag, []byte("/"))
+	return len(tag) >= 2 && tag[0]|0x20 == 't' && tag[1]|0x20 == 'r' && (len(tag) == 2 || tag[2] == ' ' || tag[2] == '\t' || tag[2] == '\n' || tag[2] == '\r' || tag[2] == '/')
 }
 
 // cellBefore returns the text at the end of b, the bytes before a cell's

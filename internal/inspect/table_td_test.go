@@ -196,7 +196,7 @@ func TestTDHeaderRows(t *testing.T) {
 		// has that cell's context (previousCell), names and addresses
 		// are not read.
 		{"key-value rows", tdTable([]string{"姓名", "张三"}, []string{"住址", "北京市朝阳区建国路88号"}, []string{"护照号", "E12345678"}),
-			countsOf(map[Detector]int{Passport: 1})},
+			countsOf(map[Detector]int{Passport: 1, Name: 1, Address: 1})},
 		{"header cell with a colon", tdTable([]string{"姓名:", "护照号:"}, []string{"张三", "E12345678"}), none},
 		{"header in the third row", tdTable([]string{"客户名单"}, []string{"2026年11月"}, []string{"姓名", "护照号"}, []string{"张三", "E12345678"}),
 			none},
