@@ -4,15 +4,63 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
-// pdfFont is what replay knows of a font: its CMap, and its glyph widths
-// (in ems) by code when its dictionaries give them.
+// pdfFont is what replay knows of a font: how its strings are text (by
+// its ToUnicode CMap; as UTF-16BE for a predefined Unicode CMap such as
+// UniGB-UCS2-H; or as they are, when plain), and its glyph widths (in
+// ems) by code when its dictionaries give them.
 type pdfFont struct {
-	cmap   *cmap
+	cmap   *cmap // nil: utf16 or plain
+	utf16  bool
 	widths []widthRange // sorted by lo, not overlapping
 	dw     float64      // the width of a code not in widths; 0: estimate it
 }
+
+// next returns the code at the start of s and how many bytes it takes.
+func (f *pdfFont) next(s []byte) (uint32, int) {
+	switch {
+	case f.cmap != nil:
+		return f.cmap.next(s)
+	case f.utf16 && len(s) >= 2:
+		return bigEndian(s[:2]), 2
+	}
+	return uint32(s[0]), 1
+}
+
+// decode appends the text of s to dst: through the CMap, as UTF-16BE, or
+// as it is when it is plain text (nothing otherwise: the lexer read it).
+func (f *pdfFont) decode(dst, s []byte) []byte {
+	switch {
+	case f.cmap != nil:
+		return f.cmap.decode(dst, s)
+	case f.utf16:
+		for k := 0; k+1 < len(s); k += 2 {
+			r := rune(s[k])<<8 | rune(s[k+1])
+			if utf16.IsSurrogate(r) {
+				if k+3 < len(s) {
+					r = utf16.DecodeRune(r, rune(s[k+2])<<8|rune(s[k+3]))
+					k += 2
+				}
+				if r == utf8.RuneError {
+					continue
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		}
+		return dst
+	case plainText(s):
+		return append(dst, s...)
+	}
+	return dst
+}
+
+// glyphs reports whether the font's strings need replay to be text (a
+// CMap or UTF-16), not only to keep their place in a row.
+func (f *pdfFont) glyphs() bool { return f.cmap != nil || f.utf16 }
 
 // widthRange gives the codes lo..hi one width, in ems.
 type widthRange struct {
@@ -71,7 +119,7 @@ func (f *pdfFont) width(s, text []byte) float64 {
 	if f.dw > 0 {
 		w := 0.0
 		for k := 0; k < len(s); {
-			code, n := f.cmap.next(s[k:])
+			code, n := f.next(s[k:])
 			k += n
 			if v, ok := f.widthOf(code); ok {
 				w += v
@@ -94,8 +142,7 @@ func (f *pdfFont) width(s, text []byte) float64 {
 
 // fontsOf resolves the fonts of a content stream, by the names its
 // strings were shown in: through its own /Resources (a form XObject), or
-// its page's (or an ancestor's, up to four /Parent levels). Only fonts
-// with a ToUnicode CMap are in the map.
+// its page's (or an ancestor's, up to four /Parent levels).
 func (h *pdfHeld) fontsOf(st heldText, pages map[int][]byte) map[string]*pdfFont {
 	res := dictValue(st.dict, "/Resources")
 	if res == nil {
@@ -141,16 +188,22 @@ func (h *pdfHeld) fontsOf(st heldText, pages map[int][]byte) map[string]*pdfFont
 	return out
 }
 
-// font reads the font dictionary font: nil without a ToUnicode CMap.
+// font reads the font dictionary font: its ToUnicode CMap, or a
+// predefined Unicode CMap as its /Encoding (UniGB-UCS2-H, UniGB-UTF16-H,
+// their CNS, JIS and KS kin: iText's and JasperReports' CJK fonts, whose
+// widths by CID replay cannot map), or neither (plain strings). Nil for
+// no dictionary.
 func (h *pdfHeld) font(font []byte) *pdfFont {
 	if font == nil {
 		return nil
 	}
-	refs := refsIn(dictValue(font, "/ToUnicode"))
-	if len(refs) != 1 || h.cmaps[refs[0]] == nil {
-		return nil
+	f := &pdfFont{}
+	if refs := refsIn(dictValue(font, "/ToUnicode")); len(refs) == 1 && h.cmaps[refs[0]] != nil {
+		f.cmap = h.cmaps[refs[0]]
+	} else if enc := string(dictValue(font, "/Encoding")); strings.HasPrefix(enc, "/Uni") && (strings.Contains(enc, "UCS2") || strings.Contains(enc, "UTF16")) {
+		f.utf16 = true
+		return f
 	}
-	f := &pdfFont{cmap: h.cmaps[refs[0]]}
 	h.fontWidths(f, font)
 	return f
 }

@@ -33,6 +33,16 @@ func TestPDFChromeCMaps(t *testing.T) {
 // then their /Resources, font dictionary, font, descendant font with its
 // /W array, and the ToUnicode CMap last.
 func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []byte {
+	return glyphPDFWith(tb, header, rows, glyphOptions{objStm: objStm})
+}
+
+// glyphOptions vary glyphPDF: the dictionaries in an object stream; UCS-2
+// codes of a font whose /Encoding is UniGB-UCS2-H, with no ToUnicode CMap
+// (iText's and JasperReports' CJK fonts).
+type glyphOptions struct{ objStm, ucs2 bool }
+
+// glyphPDFWith is glyphPDF with options.
+func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOptions) []byte {
 	tb.Helper()
 	codes := map[rune]uint16{}
 	var runes []rune
@@ -41,7 +51,9 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 			return c
 		}
 		c := uint16(0x100 + len(runes))
-		if r >= '0' && r <= '9' {
+		if opt.ucs2 {
+			c = uint16(r)
+		} else if r >= '0' && r <= '9' {
 			c = uint16(0x10 + r - '0') // the digits in a row: one bfrange
 		}
 		codes[r] = c
@@ -108,6 +120,10 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 	}
 	stream(4, pages[0].String())
 	stream(12, pages[1].String())
+	font := "<</Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [8 0 R] /ToUnicode 9 0 R>>"
+	if opt.ucs2 {
+		font = "<</Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [8 0 R]>>"
+	}
 	objects := []struct {
 		num  int
 		text string
@@ -117,11 +133,11 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 		{2, "<</Type /Pages /Kids [3 0 R 13 0 R] /Count 2>>"},
 		{5, "<</ProcSet [/PDF /Text] /Font 6 0 R>>"},
 		{6, "<</F1 7 0 R>>"},
-		{7, "<</Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [8 0 R] /ToUnicode 9 0 R>>"},
+		{7, font},
 		{8, "<</Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /DW 1000 /W 10 0 R /CIDToGIDMap /Identity>>"},
 		{10, "[16 25 500]"},
 	}
-	if objStm {
+	if opt.objStm {
 		// As Word writes them: the dictionaries in an object stream.
 		var head, data strings.Builder
 		for _, o := range objects {
@@ -142,7 +158,9 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", o.num, o.text)
 		}
 	}
-	stream(9, cmap.String())
+	if !opt.ucs2 {
+		stream(9, cmap.String())
+	}
 	b.WriteString("1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\ntrailer\n<</Size 14 /Root 1 0 R>>\n%%EOF\n")
 	return b.Bytes()
 }
@@ -161,13 +179,16 @@ func glyphRows(seed uint64, n int) ([]string, [][]string) {
 // pages, reached through an indirect /Resources and /Font, the
 // dictionaries as objects or in an object stream) its 60 rows count in
 // every column, in any chunking: also on the second page, which does not
-// repeat the header row (the pages are one part).
+// repeat the header row (the pages are one part). So do UCS-2 strings of a
+// UniGB-UCS2-H font, which the lexer reads as they come, but which only
+// the replay carries over to the second page (30 names and addresses
+// before).
 func TestPDFGlyphCodes(t *testing.T) {
 	header, rows := glyphRows(41, 60)
 	e := newTestEngine(t)
-	for _, objStm := range []bool{false, true} {
-		t.Run(fmt.Sprintf("object stream=%v", objStm), func(t *testing.T) {
-			body := glyphPDF(t, header, rows, objStm)
+	for _, opt := range []glyphOptions{{}, {objStm: true}, {ucs2: true}} {
+		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
+			body := glyphPDFWith(t, header, rows, opt)
 			for _, chunk := range []int{0, 1, 777} {
 				got := extract(t, e, body, "", Limits{}, chunk)
 				for _, d := range []inspect.Detector{inspect.ResidentID, inspect.Mobile, inspect.Name, inspect.Address} {

@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"encoding/binary"
+	"maps"
 	"math"
 	"slices"
 )
@@ -359,8 +360,8 @@ func (h *pdfHeld) replay() {
 	var text []byte
 	for _, st := range h.streams {
 		fonts := h.fontsOf(st, pages)
-		if len(fonts) == 0 {
-			continue
+		if !slices.ContainsFunc(slices.Collect(maps.Values(fonts)), (*pdfFont).glyphs) {
+			continue // its text was read as it came
 		}
 		h.x.emitByte('\n')
 		var (
@@ -379,7 +380,7 @@ func (h *pdfHeld) replay() {
 			if f == nil {
 				continue
 			}
-			text = f.cmap.decode(text[:0], r.str)
+			text = f.decode(text[:0], r.str)
 			if len(text) == 0 {
 				continue
 			}
