@@ -171,12 +171,43 @@ func (s *Scanner) tag(i, end int) int {
 // after a cell naming it (<td>姓名：</td><td>张伟</td>, one record card
 // per person), by the labels of that cell (labelsHere: hasContext looks
 // at previousCell). A cell whose text starts with no Han character is
-// passed over at once.
+// passed over at once, and so is one after a cell that is no key (keyCell).
 func (s *Scanner) keyValueCell(j, end int) {
 	text := cellStart(s.buf, j, end)
-	if text < end && s.buf[text] >= 0x80 && hanAt(s.buf, text, end) {
+	if text < end && s.buf[text] >= 0x80 && hanAt(s.buf, text, end) && keyCell(s.previousCell(text)) {
 		s.labelledValue(text, end, labelsHere)
 	}
+}
+
+// keyCell reports whether cell, the text of the cell before a value's
+// (previousCell), may be its key: one field, as a label window is. A cell
+// of prose that holds a field delimiter (，。；、 , ; | { }) is no key, even
+// when a label stands somewhere in it (如有疑问，请联系我们。联系人为市场部):
+// in text, the label window of a value stops at the delimiter. The ';' of
+// an entity (姓名：&nbsp;) is none.
+func keyCell(cell []byte) bool {
+	if len(cell) == 0 {
+		return false
+	}
+	for i := 0; i < len(cell); i++ {
+		switch c := cell[i]; {
+		case c == '&':
+			k := i + 1
+			for k < len(cell) && k-i <= 8 && (isAlnum(cell[k]) || cell[k] == '#') {
+				k++
+			}
+			if k < len(cell) && cell[k] == ';' {
+				i = k
+			}
+		case c == ',' || c == ';' || c == '|' || c == '{' || c == '}':
+			return false
+		case c == 0xEF && i+2 < len(cell) && cell[i+1] == 0xBC && (cell[i+2] == 0x8C || cell[i+2] == 0x9B): // ， ；
+			return false
+		case c == 0xE3 && i+2 < len(cell) && cell[i+1] == 0x80 && (cell[i+2] == 0x81 || cell[i+2] == 0x82): // 、 。
+			return false
+		}
+	}
+	return true
 }
 
 // previousCell returns the text of the table cell that ends right before
