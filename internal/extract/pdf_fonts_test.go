@@ -38,8 +38,9 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 
 // glyphOptions vary glyphPDF: the dictionaries in an object stream; UCS-2
 // codes of a font whose /Encoding is UniGB-UCS2-H, with no ToUnicode CMap
-// (iText's and JasperReports' CJK fonts).
-type glyphOptions struct{ objStm, ucs2 bool }
+// (iText's and JasperReports' CJK fonts); each row's cells drawn right to
+// left.
+type glyphOptions struct{ objStm, ucs2, reversed bool }
 
 // glyphPDFWith is glyphPDF with options.
 func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOptions) []byte {
@@ -70,7 +71,12 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 	var pages [2]strings.Builder // the rows over two pages, the header on the first only
 	page := &pages[0]
 	line := func(y int, cells []string) {
-		for i, c := range cells {
+		for n := range cells {
+			i := n
+			if opt.reversed { // a report that draws a row's cells right to left
+				i = len(cells) - 1 - n
+			}
+			c := cells[i]
 			dy := 0
 			if i == 0 {
 				dy = 1
@@ -182,11 +188,12 @@ func glyphRows(seed uint64, n int) ([]string, [][]string) {
 // repeat the header row (the pages are one part). So do UCS-2 strings of a
 // UniGB-UCS2-H font, which the lexer reads as they come, but which only
 // the replay carries over to the second page (30 names and addresses
-// before).
+// before); and cells drawn right to left, put back in the order of where
+// they start.
 func TestPDFGlyphCodes(t *testing.T) {
 	header, rows := glyphRows(41, 60)
 	e := newTestEngine(t)
-	for _, opt := range []glyphOptions{{}, {objStm: true}, {ucs2: true}} {
+	for _, opt := range []glyphOptions{{}, {objStm: true}, {ucs2: true}, {reversed: true}} {
 		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
 			body := glyphPDFWith(t, header, rows, opt)
 			for _, chunk := range []int{0, 1, 777} {

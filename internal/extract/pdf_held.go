@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"maps"
 	"math"
@@ -357,56 +358,86 @@ func (h *pdfHeld) replay() {
 	// goes on labelling its columns on the next page.
 	h.x.boundary()
 	defer h.x.boundary()
-	var text []byte
+	var pieces []textPiece
+	var buf []byte
 	for _, st := range h.streams {
 		fonts := h.fontsOf(st, pages)
 		if !slices.ContainsFunc(slices.Collect(maps.Values(fonts)), (*pdfFont).glyphs) {
 			continue // its text was read as it came
 		}
+		pieces, buf = h.pieces(st, fonts, pieces[:0], buf[:0])
 		h.x.emitByte('\n')
-		var (
-			sep     byte
-			started bool
-			end     float64 // where the last string shown ends
-			last    placement
-		)
-		for k := st.from; k < st.to; {
-			r, next := h.readRecord(k)
-			k = next
-			if sepRank[r.sep] > sepRank[sep] {
-				sep = r.sep
-			}
-			f := fonts[string(r.font)]
-			if f == nil {
-				continue
-			}
-			text = f.decode(text[:0], r.str)
-			if len(text) == 0 {
-				continue
-			}
-			width := f.width(r.str, text) * r.at.size
-			switch {
-			case r.at.cont:
-				end += width
-			case started:
-				em := max(r.at.size, last.size)
-				switch {
-				case math.Abs(r.at.y-last.y) > 0.3*em:
-					sep = '\n'
-				case r.at.x >= last.x && r.at.x-end <= 0.1*em:
-					sep = 0
-				default:
-					sep = '\t'
-				}
-				fallthrough
-			default:
-				last, end = r.at, r.at.x+width
-			}
-			if started && sep != 0 {
-				h.x.emitByte(sep)
-			}
-			h.x.emit(text)
-			sep, started = 0, true
+		emitLines(h.x, pieces, buf)
+	}
+}
+
+// textPiece is a string of a held page decoded, with where it is and how
+// wide it is (TJ continuations folded into the string before them).
+type textPiece struct {
+	at       placement
+	from, to int // its text in the decode buffer
+	end      float64
+	sep      byte // the lexer's separator before it
+}
+
+// pieces decodes the logged strings of st in the fonts it resolved,
+// appending their text to buf.
+func (h *pdfHeld) pieces(st heldText, fonts map[string]*pdfFont, out []textPiece, buf []byte) ([]textPiece, []byte) {
+	var sep byte
+	for k := st.from; k < st.to; {
+		r, next := h.readRecord(k)
+		k = next
+		if sepRank[r.sep] > sepRank[sep] {
+			sep = r.sep
 		}
+		f := fonts[string(r.font)]
+		if f == nil {
+			continue
+		}
+		from := len(buf)
+		if r.at.cont && len(out) > 0 && sep == ' ' {
+			buf = append(buf, ' ')
+		}
+		buf = f.decode(buf, r.str)
+		if len(buf) == from {
+			continue
+		}
+		width := f.width(r.str, buf[from:]) * r.at.size
+		if n := len(out); r.at.cont && n > 0 && out[n-1].to == from {
+			out[n-1].to, out[n-1].end = len(buf), out[n-1].end+width
+		} else {
+			out = append(out, textPiece{at: r.at, from: from, to: len(buf), end: r.at.x + width, sep: sep})
+		}
+		sep = 0
+	}
+	return out, buf
+}
+
+// emitLines emits the pieces of a page line by line: a run of pieces on
+// one baseline (within 0.3 em) is a line, its pieces in the order of
+// where they start (a report may draw a row's cells in any order); a
+// piece that starts where the one before ends (within 0.1 em) goes on
+// its word, another is a cell after a tab.
+func emitLines(x *Extractor, ps []textPiece, buf []byte) {
+	for i := 0; i < len(ps); {
+		j := i + 1
+		for j < len(ps) && math.Abs(ps[j].at.y-ps[i].at.y) <= 0.3*max(ps[i].at.size, ps[j].at.size) {
+			j++
+		}
+		line := ps[i:j]
+		slices.SortStableFunc(line, func(a, b textPiece) int { return cmp.Compare(a.at.x, b.at.x) })
+		if i > 0 {
+			x.emitByte('\n')
+		}
+		for k, p := range line {
+			if k > 0 {
+				prev := line[k-1]
+				if p.at.x-prev.end > 0.1*max(p.at.size, prev.at.size) {
+					x.emitByte('\t')
+				}
+			}
+			x.emit(buf[p.from:p.to])
+		}
+		i = j
 	}
 }
