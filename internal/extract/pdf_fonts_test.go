@@ -39,7 +39,7 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 // glyphOptions vary glyphPDF: the dictionaries in an object stream; UCS-2
 // codes of a font whose /Encoding is UniGB-UCS2-H, with no ToUnicode CMap
 // (iText's and JasperReports' CJK fonts); each row's cells drawn right to
-// left.
+// left under a header drawn left to right.
 type glyphOptions struct{ objStm, ucs2, reversed bool }
 
 // glyphPDFWith is glyphPDF with options.
@@ -70,10 +70,10 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 	}
 	var pages [2]strings.Builder // the rows over two pages, the header on the first only
 	page := &pages[0]
-	line := func(y int, cells []string) {
+	line := func(y int, cells []string, reversed bool) {
 		for n := range cells {
 			i := n
-			if opt.reversed { // a report that draws a row's cells right to left
+			if reversed { // a report that draws a row's cells right to left
 				i = len(cells) - 1 - n
 			}
 			c := cells[i]
@@ -89,12 +89,12 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 			}
 		}
 	}
-	line(800, header)
+	line(800, header, false)
 	for i, row := range rows {
 		if i == len(rows)/2 {
 			page = &pages[1]
 		}
-		line(780-14*(i%(len(rows)/2+1)), row)
+		line(780-14*(i%(len(rows)/2+1)), row, opt.reversed)
 	}
 	var cmap strings.Builder
 	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
