@@ -178,8 +178,7 @@ func isRegularPDF(c byte) bool { return pdfPlain[c].token }
 type objTap struct {
 	h    *pdfHeld
 	num  int    // the object being read; -1: none
-	cur  []byte // its text since "obj", up to pdfObjMax
-	long bool   // longer than pdfObjMax
+	cur  []byte // the first pdfObjMax bytes of its text since "obj"
 	prev []byte // the last bytes of the last read, for keywords across reads
 	win  []byte // prev and the bytes read
 }
@@ -200,21 +199,30 @@ func (t *objTap) feed(b []byte) {
 		}
 		k += from
 		from = k + 3
-		if from <= base || from < len(w) && isRegularPDF(w[from]) {
-			continue // seen with the last read, or part of a longer word
+		switch {
+		case from < base:
+			continue // decided with the last read
+		case from == len(w):
+			// The byte after it tells: the next read decides (the same
+			// however the PDF is cut).
+		case isRegularPDF(w[from]):
+			continue // part of a longer word
+		}
+		if from == len(w) {
+			break
 		}
 		switch {
 		case k >= 3 && string(w[k-3:k]) == "end":
 			t.add(w[pos:max(pos, k-3)])
 			t.end()
 		case k > 0 && isPDFSpace(w[k-1]):
-			num, ok := objNumber(w[:k])
+			num, ok := objNumber(w[max(0, k-objTapKeep+4):k])
 			if !ok {
 				continue
 			}
 			t.add(w[pos:max(pos, k)])
 			t.end()
-			t.num, t.cur, t.long = num, t.cur[:0], false
+			t.num, t.cur = num, t.cur[:0]
 		default:
 			continue
 		}
@@ -224,16 +232,14 @@ func (t *objTap) feed(b []byte) {
 	t.prev = append(t.prev[:0], w[max(0, len(w)-objTapKeep):]...)
 }
 
-// add appends bytes of the current object.
+// add appends bytes of the current object, up to pdfObjMax: a longer
+// object keeps its first bytes (whichever reads brought them, the same
+// prefix), and end cuts them at their last ">>" or "]".
 func (t *objTap) add(b []byte) {
-	if t.num < 0 || t.long || len(b) == 0 {
+	if t.num < 0 {
 		return
 	}
-	if len(t.cur)+len(b) > pdfObjMax {
-		t.long = true
-		return
-	}
-	t.cur = append(t.cur, b...)
+	t.cur = append(t.cur, b[:min(len(b), pdfObjMax-len(t.cur))]...)
 }
 
 // end ends the current object at its "endobj" or "stream" keyword and
@@ -243,7 +249,7 @@ func (t *objTap) add(b []byte) {
 func (t *objTap) end() (int, []byte) {
 	num := t.num
 	var dict []byte
-	if num >= 0 && !t.long {
+	if num >= 0 {
 		cur := bytes.TrimLeft(t.cur, pdfSpace)
 		switch {
 		case bytes.HasPrefix(cur, []byte("<<")):
