@@ -261,12 +261,27 @@ func cellBefore(b []byte) []byte {
 	if gt < 0 {
 		return nil
 	}
-	text := bytes.TrimSpace(b[gt+1:])
+	text := trimBlanks(b[gt+1:])
 	text = bytes.TrimSuffix(bytes.TrimSuffix(text, []byte("：")), []byte(":"))
 	if len(text) == 0 || bytes.IndexByte(text, '<') >= 0 {
 		return nil
 	}
 	return text
+}
+
+// trimBlanks returns b without ASCII white space at either end. Unlike
+// bytes.TrimSpace it decodes no rune at a Han edge (the text of most key
+// cells): a Unicode space left at an edge (U+3000) changes no key's labels,
+// which are looked up anywhere in it.
+func trimBlanks(b []byte) []byte {
+	blank := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+	for len(b) > 0 && blank(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && blank(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // tableEndReach is how far before a row or cell tag tableEnded looks for
