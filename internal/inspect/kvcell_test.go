@@ -59,6 +59,27 @@ func TestKeyValueNames(t *testing.T) {
 		{"key in the row above", "<tr><td>姓名</td></tr><tr><td>张伟</td></tr>", [NumDetectors]int{}},
 		{"other text", "<tr><td>姓名</td><td>请填写真实姓名</td></tr>", [NumDetectors]int{}},
 		{"unlabelled cell before", "<tr><td>备注</td><td>张伟</td></tr>", [NumDetectors]int{}},
+		{"a <td> header row", "<table><tr><td>姓名</td><td>年龄</td><td>籍贯</td></tr><tr><td>张伟</td><td>35</td><td>江苏</td></tr></table>", countsOf(map[Detector]int{Name: 1})},
+		{"曾用名 after 姓名", "<tr><td>姓名</td><td>曾用名</td></tr>", [NumDetectors]int{}},
 	}
 	runPaddedScanTests(t, tests, 73, xPad)
 }
+
+// keyValueMail is about 8 MiB of an HTML mail laid out in tables, as
+// Outlook and Word write it: cells of prose, and rows of short Han cells
+// (names, departments) without a key before them.
+func keyValueMail() []byte {
+	block := `<table class=MsoNormalTable><tr><td><p class=MsoNormal><span>各位同事：本周五下午三点在三楼会议室召开季度总结会，请各部门负责人准时参加，并提前准备材料。</span></p></td>` +
+		`<td><p class=MsoNormal>会议室</p></td></tr>` + "\n" +
+		`<tr><td>张伟</td><td>王芳</td><td>李娜</td><td>市场部</td><td>销售部</td><td>研发中心</td></tr>` + "\n" +
+		`<tr><td>议题</td><td>季度销售情况</td><td>下季度计划</td><td>预算调整</td></tr></table>` + "\n"
+	var out []byte
+	for len(out) < 8<<20 {
+		out = append(out, block...)
+	}
+	return out
+}
+
+// BenchmarkKeyValueMail: the key-value look at every <td> whose text
+// starts with a Han character costs a table-laid mail little.
+func BenchmarkKeyValueMail(b *testing.B) { benchScanBody(b, keyValueMail()) }

@@ -169,13 +169,30 @@ func (s *Scanner) tag(i, end int) int {
 // keyValueCell reads the <td> cell whose tag name ends at j as the value
 // of a key-value row: a name or an address that is the cell's text right
 // after a cell naming it (<td>姓名：</td><td>张伟</td>, one record card
-// per person), by the labels of that cell (labelsHere: hasContext looks
-// at previousCell). A cell whose text starts with no Han character is
-// passed over at once, and so is one after a cell that is no key (keyCell).
+// per person), by the name and address labels of that cell (previousCell),
+// as hasContext reads a key-value row's passport. A cell whose text starts
+// with no Han character is passed over at once, and so is one after a cell
+// that is no key (keyCell) or names neither.
 func (s *Scanner) keyValueCell(j, end int) {
 	text := cellStart(s.buf, j, end)
-	if text < end && s.buf[text] >= 0x80 && hanAt(s.buf, text, end) && keyCell(s.previousCell(text)) {
-		s.labelledValue(text, end, labelsHere)
+	if text >= end || s.buf[text] < 0x80 || !hanAt(s.buf, text, end) {
+		return
+	}
+	key := s.previousCell(text)
+	if !keyCell(key) {
+		return
+	}
+	// The key's labels first (two automata over a short cell): most cells
+	// of a table follow a value, not a key, and are not read at all.
+	var labels contextClass
+	folded := foldCase(&s.fold, key)
+	for _, d := range [...]Detector{Name, Address} {
+		if s.e.keywords.has(d, folded) {
+			labels |= 1 << d
+		}
+	}
+	if labels != 0 {
+		s.labelledValue(text, end, labels)
 	}
 }
 

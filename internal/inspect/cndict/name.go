@@ -4,7 +4,9 @@ import "strings"
 
 // nameStopWords lists common words whose first rune is a surname (or that
 // are place names), so that a cell starting with one is not taken for a
-// personal name: 公司 is not 公 + 司.
+// personal name: 公司 is not 公 + 司; nor are the column names of a form or
+// a <td> header row next to 姓名 (年龄, 籍贯, 班级, 曾用名). A word is
+// matched by its first two runes.
 const nameStopWords = `
 中国 国家 国际 国内 公司 公开 公安 公共 公告 公里 时间 时候 方法 方面 方式 方案
 高速 高级 高度 高效 文件 文化 文字 文章 安全 安装 安排 明天 明白 明细 平台 平安
@@ -19,6 +21,9 @@ const nameStopWords = `
 后来 后面 相同 史上 曾经 于此 马上 陈述 张贴 李子 杨树 黄色 田地 田园 夏天 夏季
 秦朝 钟表 严格 严重 武汉 戴上 孔子 向导 汤圆 龙头 雷达 康复 齐全 伍元 元旦 卜卦
 季度 强度 强制 红色 游戏 游客 权限 权利 益处 公众 公民 公式 公布 公园
+年龄 年级 年度 年份 年限 籍贯 班级 班次 班组 成绩 成员 曾用 家属 家长 宿舍 车牌
+车型 车次 车号 费用 经办 经手 经度 操作 时长 时段 简历 简介 简称 房号 房型 钱数
+毛重 毛利
 `
 
 // nameStopFinals lists runes that end place and organisation names
