@@ -72,15 +72,7 @@ func (c *cmap) decode(dst, s []byte) []byte {
 	for k := 0; k < len(s); {
 		code, w := c.next(s[k:])
 		k += w
-		i, found := slices.BinarySearchFunc(c.ranges, code, func(r cmapRange, code uint32) int {
-			switch {
-			case r.hi < code:
-				return -1
-			case r.lo > code:
-				return 1
-			}
-			return 0
-		})
+		i, found := slices.BinarySearchFunc(c.ranges, code, func(r cmapRange, code uint32) int { return inRange(r.lo, r.hi, code) })
 		if found {
 			dst = utf8.AppendRune(dst, unifiedHan(c.ranges[i].base+rune(code-c.ranges[i].lo)))
 		}
@@ -362,3 +354,15 @@ const radicalSupplement = "厂乛乚乙亻冂𠘨刀刂卜㔾小小兀尣尢𡯂
 	"旡日月歺母民氵氺灬爫爫丬牛犭王𤴔目示礻𥫗糹纟罓罒㓁冗𦉫羊𦍌𦍋耂肀聿肉𦥑艹艹艹" +
 	"虎衤覀西见角𧢲讠贝𧾷车辶辶辶邑钅長镸长门𨸏阝雨青韦页风飞食𩙿飠饣𩠐马骨鬼鱼鸟" +
 	"卤麦黄黾斉齐歯齿竜龙龜亀龟"
+
+// inRange compares the range lo..hi with code as slices.BinarySearchFunc
+// wants: -1 when the range is below it, 1 above, 0 holding it.
+func inRange(lo, hi, code uint32) int {
+	switch {
+	case hi < code:
+		return -1
+	case lo > code:
+		return 1
+	}
+	return 0
+}

@@ -70,15 +70,7 @@ type widthRange struct {
 
 // widthOf returns the width of code and whether widths gives it.
 func (f *pdfFont) widthOf(code uint32) (float64, bool) {
-	i, ok := slices.BinarySearchFunc(f.widths, code, func(r widthRange, code uint32) int {
-		switch {
-		case r.hi < code:
-			return -1
-		case r.lo > code:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(f.widths, code, func(r widthRange, code uint32) int { return inRange(r.lo, r.hi, code) })
 	if !ok {
 		return 0, false
 	}

@@ -45,29 +45,11 @@ type glyphOptions struct{ objStm, ucs2, reversed bool }
 // glyphPDFWith is glyphPDF with options.
 func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOptions) []byte {
 	tb.Helper()
-	codes := map[rune]uint16{}
-	var runes []rune
-	code := func(r rune) uint16 {
-		if c, ok := codes[r]; ok {
-			return c
-		}
-		c := uint16(0x100 + len(runes))
-		if opt.ucs2 {
-			c = uint16(r)
-		} else if r >= '0' && r <= '9' {
-			c = uint16(0x10 + r - '0') // the digits in a row: one bfrange
-		}
-		codes[r] = c
-		runes = append(runes, r)
-		return c
+	g := &glyphCodes{}
+	if opt.ucs2 {
+		g.pick = func(r rune, _ int) uint16 { return uint16(r) }
 	}
-	hex := func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			fmt.Fprintf(&b, "%04X", code(r))
-		}
-		return "<" + b.String() + ">"
-	}
+	hex := g.hex
 	var pages [2]strings.Builder // the rows over two pages, the header on the first only
 	page := &pages[0]
 	line := func(y int, cells []string, reversed bool) {
@@ -96,34 +78,10 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 		}
 		line(780-14*(i%(len(rows)/2+1)), row, opt.reversed)
 	}
-	var cmap strings.Builder
-	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	cmap.WriteString("1 beginbfrange\n<0010> <0019> <0030>\nendbfrange\n")
-	var chars []string
-	for _, r := range runes {
-		if r < '0' || r > '9' {
-			chars = append(chars, fmt.Sprintf("<%04X> <%04X>", codes[r], r))
-		}
-	}
-	for len(chars) > 0 {
-		n := min(100, len(chars))
-		fmt.Fprintf(&cmap, "%d beginbfchar\n%s\nendbfchar\n", n, strings.Join(chars[:n], "\n"))
-		chars = chars[n:]
-	}
-	cmap.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	cmap := toUnicodeCMap(g.codes, g.runes)
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	stream := func(num int, data string) {
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		_, _ = w.Write([]byte(data))
-		if err := w.Close(); err != nil {
-			tb.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", num, z.Len())
-		b.Write(z.Bytes())
-		b.WriteString("\nendstream\nendobj\n")
-	}
+	stream := func(num int, data string) { writeFlateObject(tb, &b, num, data) }
 	stream(4, pages[0].String())
 	stream(12, pages[1].String())
 	font := "<</Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [8 0 R] /ToUnicode 9 0 R>>"
@@ -165,7 +123,7 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 		}
 	}
 	if !opt.ucs2 {
-		stream(9, cmap.String())
+		stream(9, cmap)
 	}
 	b.WriteString("1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\ntrailer\n<</Size 14 /Root 1 0 R>>\n%%EOF\n")
 	return b.Bytes()
@@ -275,4 +233,80 @@ func FuzzCMap(f *testing.F) {
 			c.decode(nil, s)
 		}
 	})
+}
+
+// toUnicodeCMap writes the ToUnicode CMap of codes: a bfrange for the
+// digits at 0x10-0x19, a bfchar for each other rune.
+func toUnicodeCMap(codes map[rune]uint16, runes []rune) string {
+	var cmap strings.Builder
+	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	cmap.WriteString("1 beginbfrange\n<0010> <0019> <0030>\nendbfrange\n")
+	var chars []string
+	for _, r := range runes {
+		if r < '0' || r > '9' {
+			chars = append(chars, fmt.Sprintf("<%04X> <%04X>", codes[r], r))
+		}
+	}
+	for len(chars) > 0 {
+		n := min(100, len(chars))
+		fmt.Fprintf(&cmap, "%d beginbfchar\n%s\nendbfchar\n", n, strings.Join(chars[:n], "\n"))
+		chars = chars[n:]
+	}
+	cmap.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	return cmap.String()
+}
+
+// writeFlateObject writes stream object num of data, zlib compressed.
+func writeFlateObject(tb testing.TB, b *bytes.Buffer, num int, data string) {
+	tb.Helper()
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	_, _ = w.Write([]byte(data))
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	fmt.Fprintf(b, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", num, z.Len())
+	b.Write(z.Bytes())
+	b.WriteString("\nendstream\nendobj\n")
+}
+
+// glyphCodes gives the runes of a test PDF two-byte glyph codes, as a
+// subset font numbers its glyphs: the digits 0x10-0x19 (one bfrange),
+// other runes 0x100 on in the order they come, unless pick gives one
+// (non-zero).
+type glyphCodes struct {
+	codes map[rune]uint16
+	runes []rune
+	pick  func(r rune, n int) uint16
+}
+
+// code returns the code of r.
+func (g *glyphCodes) code(r rune) uint16 {
+	if c, ok := g.codes[r]; ok {
+		return c
+	}
+	c := uint16(0x100 + len(g.runes))
+	if r >= '0' && r <= '9' {
+		c = uint16(0x10 + r - '0')
+	}
+	if g.pick != nil {
+		if p := g.pick(r, len(g.runes)); p != 0 {
+			c = p
+		}
+	}
+	if g.codes == nil {
+		g.codes = map[rune]uint16{}
+	}
+	g.codes[r] = c
+	g.runes = append(g.runes, r)
+	return c
+}
+
+// hex returns s as a hex string of its codes.
+func (g *glyphCodes) hex(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, "%04X", g.code(r))
+	}
+	return "<" + b.String() + ">"
 }

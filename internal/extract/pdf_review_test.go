@@ -27,29 +27,16 @@ type reviewPDF struct {
 
 func (o reviewPDF) build(tb testing.TB, header []string, rows [][]string) []byte {
 	tb.Helper()
-	codes := map[rune]uint16{}
-	var runes []rune
-	code := func(r rune) uint16 {
-		if c, ok := codes[r]; ok {
-			return c
+	g := &glyphCodes{}
+	if o.code != nil {
+		g.pick = func(r rune, n int) uint16 {
+			if r >= '0' && r <= '9' {
+				return 0
+			}
+			return o.code(r, n)
 		}
-		c := uint16(0x100 + len(runes))
-		if r >= '0' && r <= '9' {
-			c = uint16(0x10 + r - '0')
-		} else if o.code != nil {
-			c = o.code(r, len(runes))
-		}
-		codes[r] = c
-		runes = append(runes, r)
-		return c
 	}
-	hex := func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			fmt.Fprintf(&b, "%04X", code(r))
-		}
-		return "<" + b.String() + ">"
-	}
+	hex := g.hex
 	var page strings.Builder
 	line := func(y int, cells []string) {
 		for i, c := range cells {
@@ -71,34 +58,10 @@ func (o reviewPDF) build(tb testing.TB, header []string, rows [][]string) []byte
 	for i, row := range rows {
 		line(780-14*i, row)
 	}
-	var cmap strings.Builder
-	cmap.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	cmap.WriteString("1 beginbfrange\n<0010> <0019> <0030>\nendbfrange\n")
-	var chars []string
-	for _, r := range runes {
-		if r < '0' || r > '9' {
-			chars = append(chars, fmt.Sprintf("<%04X> <%04X>", codes[r], r))
-		}
-	}
-	for len(chars) > 0 {
-		n := min(100, len(chars))
-		fmt.Fprintf(&cmap, "%d beginbfchar\n%s\nendbfchar\n", n, strings.Join(chars[:n], "\n"))
-		chars = chars[n:]
-	}
-	cmap.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	cmap := toUnicodeCMap(g.codes, g.runes)
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	stream := func(num int, data string) {
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		_, _ = w.Write([]byte(data))
-		if err := w.Close(); err != nil {
-			tb.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", num, z.Len())
-		b.Write(z.Bytes())
-		b.WriteString("\nendstream\nendobj\n")
-	}
+	stream := func(num int, data string) { writeFlateObject(tb, &b, num, data) }
 	// The page's content split into streams at line ends, numbered from 100.
 	parts := max(o.streams, 1)
 	lines := strings.SplitAfter(page.String(), "\n")
@@ -129,7 +92,7 @@ func (o reviewPDF) build(tb testing.TB, header []string, rows [][]string) []byte
 	} {
 		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", obj.num, obj.text)
 	}
-	stream(9, cmap.String())
+	stream(9, cmap)
 	b.WriteString("1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\ntrailer\n<</Size 11 /Root 1 0 R>>\n%%EOF\n")
 	return b.Bytes()
 }
