@@ -59,6 +59,9 @@ func TestKeyValueNames(t *testing.T) {
 		{"key in the row above", "<tr><td>姓名</td></tr><tr><td>张伟</td></tr>", [NumDetectors]int{}},
 		{"other text", "<tr><td>姓名</td><td>请填写真实姓名</td></tr>", [NumDetectors]int{}},
 		{"unlabelled cell before", "<tr><td>备注</td><td>张伟</td></tr>", [NumDetectors]int{}},
+		{"bold key", "<tr><td><b>姓名：</b></td><td>张伟</td></tr>", countsOf(map[Detector]int{Name: 1})},
+		{"Outlook key", `<tr><td width=80 style='padding:0cm'><p class=MsoNormal><b><span lang=ZH-CN>家庭住址</span></b>：<o:p></o:p></p></td><td><p class=MsoNormal><span>北京市朝阳区建国路88号</span></p></td></tr>`, countsOf(map[Detector]int{Address: 1})},
+		{"markup past the bound", "<tr><td>姓名<i><i><i><i><i><i><i></i></i></i></i></i></i></i></td><td>张伟</td></tr>", [NumDetectors]int{}},
 		{"a <td> header row", "<table><tr><td>姓名</td><td>年龄</td><td>籍贯</td></tr><tr><td>张伟</td><td>35</td><td>江苏</td></tr></table>", countsOf(map[Detector]int{Name: 1})},
 		{"曾用名 after 姓名", "<tr><td>姓名</td><td>曾用名</td></tr>", [NumDetectors]int{}},
 	}

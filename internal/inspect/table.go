@@ -272,18 +272,49 @@ func rowTag(tag []byte) bool {
 
 // cellBefore returns the text at the end of b, the bytes before a cell's
 // end tag, back to the tag before it, without blanks and a trailing colon
-// (护照号码：); nil when it is empty or no tag opens it within b.
+// (护照号码：); nil when it is empty or no tag opens it within b. Inline
+// markup around the text (<b>姓名</b>：, <span>住址</span>, Outlook's
+// <o:p></o:p>) is passed over, up to keyTagsMax tags; a cell, row or
+// table tag ends the cell.
 func cellBefore(b []byte) []byte {
-	gt := bytes.LastIndexByte(b, '>')
-	if gt < 0 {
-		return nil
+	for range keyTagsMax {
+		gt := bytes.LastIndexByte(b, '>')
+		if gt < 0 {
+			return nil
+		}
+		text := trimBlanks(b[gt+1:])
+		text = bytes.TrimSuffix(bytes.TrimSuffix(text, []byte("：")), []byte(":"))
+		if len(text) > 0 {
+			return text
+		}
+		lt := bytes.LastIndexByte(b[:gt], '<')
+		if lt < 0 || tableTag(b[lt+1:gt]) {
+			return nil
+		}
+		b = b[:lt]
 	}
-	text := trimBlanks(b[gt+1:])
-	text = bytes.TrimSuffix(bytes.TrimSuffix(text, []byte("：")), []byte(":"))
-	if len(text) == 0 || bytes.IndexByte(text, '<') >= 0 {
-		return nil
+	return nil
+}
+
+// keyTagsMax bounds the inline tags cellBefore passes over in a key cell.
+const keyTagsMax = 6
+
+// tableTag reports whether tag (a tag's text between '<' and '>') opens
+// or closes a cell, a row or a table, or its head or body.
+func tableTag(tag []byte) bool {
+	tag = bytes.TrimPrefix(tag, []byte("/"))
+	if len(tag) < 2 || tag[0]|0x20 != 't' {
+		return false
 	}
-	return text
+	name := tag
+	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
+		name = tag[:k]
+	}
+	switch string(bytes.ToLower(name)) {
+	case "td", "th", "tr", "table", "tbody", "thead", "tfoot":
+		return true
+	}
+	return false
 }
 
 // trimBlanks returns b without ASCII white space at either end. Unlike
