@@ -32,7 +32,7 @@ func TestNewIDSortsByTime(t *testing.T) {
 			t.Errorf("%s: %s vs %s", tt.name, a, b)
 		}
 	}
-	if NewID(t0) == NewID(t0) {
+	if first, second := NewID(t0), NewID(t0); first == second {
 		t.Error("two ids in the same millisecond are equal")
 	}
 }

@@ -120,11 +120,10 @@ func wantCounts(tb testing.TB, want corpus.Expected) [inspect.NumDetectors]int {
 
 // zfile is one file of a test archive.
 type zfile struct {
-	name    string
-	data    []byte
-	store   bool   // no compression
-	flags   uint16 // extra header flags (1: encrypted)
-	comment string
+	name  string
+	data  []byte
+	store bool   // no compression
+	flags uint16 // extra header flags (1: encrypted)
 }
 
 // buildZip writes an archive of ms (corpus.Zip).

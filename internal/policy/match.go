@@ -40,11 +40,6 @@ func (h *hostSet) add(pattern string) bool {
 	return true
 }
 
-// empty reports whether no pattern was added.
-func (h *hostSet) empty() bool {
-	return !h.any && len(h.exact) == 0 && len(h.suffixes) == 0
-}
-
 // match reports whether the normalized host matches a pattern.
 func (h *hostSet) match(host string) bool {
 	if h.any {

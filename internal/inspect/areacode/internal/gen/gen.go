@@ -1,8 +1,8 @@
 // Package gen turns the GB/T 2260 history table (data/result.csv, from
 // yescallop/areacodes) into the Go source of the areacode package's table.
 // It is a library so that the areacode tests can regenerate the table and
-// compare it with the committed file; gen.go in the parent directory is the
-// go:generate entry point.
+// compare it with the committed file; gen.go in the parent directory holds
+// the entry point that go:generate runs.
 package gen
 
 import (
