@@ -413,12 +413,57 @@ func (h *pdfHeld) pieces(st heldText, fonts map[string]*pdfFont, out []textPiece
 	return out, buf
 }
 
-// emitLines emits the pieces of a page line by line: a run of pieces on
-// one baseline (within 0.3 em) is a line, its pieces in the order of
-// where they start (a report may draw a row's cells in any order); a
-// piece that starts where the one before ends (within 0.1 em) goes on
-// its word, another is a cell after a tab.
+// emitLines emits the pieces of a page line by line, from the top: the
+// pieces on one baseline (within 0.3 em) are a line, in the order of where
+// they start (a report may draw a row's cells, or a sheet its columns, in
+// any order); a piece that starts where the one before ends (within 0.1
+// em) goes on its run, and runs are cells, a tab apart.
 func emitLines(x *Extractor, ps []textPiece, buf []byte) {
+	lines := layoutLines(ps, buf)
+	started := false
+	for _, line := range lines {
+		if started {
+			x.emitByte('\n')
+		}
+		started = true
+		for k, r := range line.runs {
+			if k > 0 {
+				x.emitByte('\t')
+			}
+			x.emit(r.text)
+		}
+	}
+}
+
+// textLine is a line of a page: its baseline (growing down the page) and
+// the runs of text on it, left to right.
+type textLine struct {
+	v, size float64
+	runs    []textRun
+}
+
+// textRun is text that reads on along a line: its start and end, and text.
+type textRun struct {
+	x, end float64
+	text   []byte
+}
+
+// layoutLines groups the pieces of a page into lines, from the top. Which
+// way is down is taken from the order the page draws its first two lines
+// in (producers draw from the top).
+func layoutLines(ps []textPiece, buf []byte) []textLine {
+	down := 1.0
+	for _, p := range ps[min(1, len(ps)):] {
+		if d := p.at.y - ps[0].at.y; math.Abs(d) > 0.3*max(p.at.size, ps[0].at.size) {
+			if d < 0 {
+				down = -1
+			}
+			break
+		}
+	}
+	ps = slices.Clone(ps)
+	slices.SortStableFunc(ps, func(a, b textPiece) int { return cmp.Compare(a.at.y*down, b.at.y*down) })
+	var lines []textLine
 	for i := 0; i < len(ps); {
 		j := i + 1
 		for j < len(ps) && math.Abs(ps[j].at.y-ps[i].at.y) <= 0.3*max(ps[i].at.size, ps[j].at.size) {
@@ -426,18 +471,19 @@ func emitLines(x *Extractor, ps []textPiece, buf []byte) {
 		}
 		line := ps[i:j]
 		slices.SortStableFunc(line, func(a, b textPiece) int { return cmp.Compare(a.at.x, b.at.x) })
-		if i > 0 {
-			x.emitByte('\n')
-		}
+		l := textLine{v: ps[i].at.y * down, size: ps[i].at.size}
 		for k, p := range line {
-			if k > 0 {
-				prev := line[k-1]
-				if p.at.x-prev.end > 0.1*max(p.at.size, prev.at.size) {
-					x.emitByte('\t')
-				}
+			text := buf[p.from:p.to]
+			if n := len(l.runs); k > 0 && p.at.x-line[k-1].end <= 0.1*max(p.at.size, line[k-1].at.size) {
+				l.runs[n-1].text = append(slices.Clip(l.runs[n-1].text), text...)
+				l.runs[n-1].end = p.end
+				continue
 			}
-			x.emit(buf[p.from:p.to])
+			l.runs = append(l.runs, textRun{x: p.at.x, end: p.end, text: text})
 		}
+		lines = append(lines, l)
 		i = j
 	}
+	return lines
 }
+

@@ -11,12 +11,12 @@ import (
 // pdf` of a CSV of 50 synthetic people with its ID column imported as
 // text) from testdata/pdf: one-byte glyph codes of subset fonts, a
 // ToUnicode CMap per font after the pages, cells placed by Td and kerned
-// TJ arrays. It counted nothing; now its IDs, mobiles and names (under
-// 姓名) count. Its address column does not fit the page width, so Calc
-// prints it on a page of its own, without the header row: those
-// addresses have no label and count nothing.
+// TJ arrays. It counted nothing; now its IDs, mobiles, names and addresses
+// count. Calc draws the address column's cells after the other columns';
+// read line by line in the order of where the cells stand, every row has
+// its four cells under the header row (0 addresses in drawing order).
 func TestPDFLibreOfficeCalc(t *testing.T) {
 	checkPDFFixture(t, "libreoffice_calc.pdf", map[inspect.Detector]int{
-		inspect.ResidentID: 50, inspect.Mobile: 50, inspect.Name: 50, inspect.Address: 0,
+		inspect.ResidentID: 50, inspect.Mobile: 50, inspect.Name: 50, inspect.Address: 50,
 	})
 }
