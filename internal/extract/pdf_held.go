@@ -430,22 +430,15 @@ func emitLines(x *Extractor, ps []textPiece, buf []byte) {
 			if k > 0 {
 				x.emitByte('\t')
 			}
-			x.emit(r.text)
+			x.emit(r)
 		}
 	}
 }
 
-// textLine is a line of a page: its baseline (growing down the page) and
-// the runs of text on it, left to right.
+// textLine is a line of a page: the runs of text on it, left to right,
+// each of pieces that read on one from another (a cell's text).
 type textLine struct {
-	v, size float64
-	runs    []textRun
-}
-
-// textRun is text that reads on along a line: its start and end, and text.
-type textRun struct {
-	x, end float64
-	text   []byte
+	runs [][]byte
 }
 
 // layoutLines groups the pieces of a page into lines, from the top. Which
@@ -471,19 +464,17 @@ func layoutLines(ps []textPiece, buf []byte) []textLine {
 		}
 		line := ps[i:j]
 		slices.SortStableFunc(line, func(a, b textPiece) int { return cmp.Compare(a.at.x, b.at.x) })
-		l := textLine{v: ps[i].at.y * down, size: ps[i].at.size}
+		var l textLine
 		for k, p := range line {
 			text := buf[p.from:p.to]
 			if n := len(l.runs); k > 0 && p.at.x-line[k-1].end <= 0.1*max(p.at.size, line[k-1].at.size) {
-				l.runs[n-1].text = append(slices.Clip(l.runs[n-1].text), text...)
-				l.runs[n-1].end = p.end
+				l.runs[n-1] = append(slices.Clip(l.runs[n-1]), text...)
 				continue
 			}
-			l.runs = append(l.runs, textRun{x: p.at.x, end: p.end, text: text})
+			l.runs = append(l.runs, text)
 		}
 		lines = append(lines, l)
 		i = j
 	}
 	return lines
 }
-
