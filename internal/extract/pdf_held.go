@@ -442,17 +442,30 @@ type textLine struct {
 }
 
 // layoutLines groups the pieces of a page into lines, from the top. Which
-// way is down is taken from the order the page draws its first two lines
-// in (producers draw from the top).
+// way is down is taken from the way the page most often moves from one
+// line to the next as it draws (producers draw from the top; the first
+// move breaks a tie): not from its first two lines alone, as a footer, a
+// page number or a watermark drawn before the body would turn the page
+// upside down, its header row last.
 func layoutLines(ps []textPiece, buf []byte) []textLine {
-	down := 1.0
-	for _, p := range ps[min(1, len(ps)):] {
-		if d := p.at.y - ps[0].at.y; math.Abs(d) > 0.3*max(p.at.size, ps[0].at.size) {
-			if d < 0 {
-				down = -1
-			}
-			break
+	moves, first := 0, 0
+	for k := 1; k < len(ps); k++ {
+		d := ps[k].at.y - ps[k-1].at.y
+		if math.Abs(d) <= 0.3*max(ps[k].at.size, ps[k-1].at.size) {
+			continue
 		}
+		step := 1
+		if d < 0 {
+			step = -1
+		}
+		if first == 0 {
+			first = step
+		}
+		moves += step
+	}
+	down := 1.0
+	if moves < 0 || moves == 0 && first < 0 {
+		down = -1
 	}
 	ps = slices.Clone(ps)
 	slices.SortStableFunc(ps, func(a, b textPiece) int { return cmp.Compare(a.at.y*down, b.at.y*down) })
