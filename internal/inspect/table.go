@@ -274,8 +274,8 @@ func rowTag(tag []byte) bool {
 // end tag, back to the tag before it, without blanks and a trailing colon
 // (护照号码：); nil when it is empty or no tag opens it within b. Inline
 // markup around the text (<b>姓名</b>：, <span>住址</span>, Outlook's
-// <o:p></o:p>) is passed over, up to keyTagsMax tags; a cell, row or
-// table tag ends the cell.
+// <o:p></o:p>) is passed over, up to keyTagsMax tags, and a comment
+// whole; a cell, row or table tag ends the cell.
 func cellBefore(b []byte) []byte {
 	for range keyTagsMax {
 		gt := bytes.LastIndexByte(b, '>')
@@ -288,6 +288,11 @@ func cellBefore(b []byte) []byte {
 			return text
 		}
 		lt := bytes.LastIndexByte(b[:gt], '<')
+		if bytes.HasSuffix(b[:gt], []byte("--")) {
+			// A comment is passed over whole: the tags and text in it
+			// (a label commented out) are no part of the cell.
+			lt = bytes.LastIndex(b[:gt], []byte("<!--"))
+		}
 		if lt < 0 || tableTag(b[lt+1:gt]) {
 			return nil
 		}
