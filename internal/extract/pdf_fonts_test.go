@@ -39,8 +39,9 @@ func glyphPDF(tb testing.TB, header []string, rows [][]string, objStm bool) []by
 // glyphOptions vary glyphPDF: the dictionaries in an object stream; UCS-2
 // codes of a font whose /Encoding is UniGB-UCS2-H, with no ToUnicode CMap
 // (iText's and JasperReports' CJK fonts); each row's cells drawn right to
-// left under a header drawn left to right.
-type glyphOptions struct{ objStm, ucs2, reversed bool }
+// left under a header drawn left to right; a sidebar of words drawn first,
+// left of the table, on its rows' baselines.
+type glyphOptions struct{ objStm, ucs2, reversed, sidebar bool }
 
 // glyphPDFWith is glyphPDF with options.
 func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOptions) []byte {
@@ -69,6 +70,14 @@ func glyphPDFWith(tb testing.TB, header []string, rows [][]string, opt glyphOpti
 			} else {
 				fmt.Fprintf(page, "%s Tj ET\n", hex(c))
 			}
+		}
+	}
+	if opt.sidebar {
+		// A sidebar of short words, drawn before the table and left of
+		// it, one on each row's baseline (a page's navigation).
+		words := []string{"方案", "文档", "江山", "金山", "白云", "高铁"}
+		for i := range rows[:len(rows)/2] {
+			fmt.Fprintf(page, "BT /F1 10 Tf 1 0 0 1 4 %d Tm %s Tj ET\n", 780-14*i, hex(words[i%len(words)]))
 		}
 	}
 	line(800, header, false)
@@ -146,12 +155,12 @@ func glyphRows(seed uint64, n int) ([]string, [][]string) {
 // repeat the header row (the pages are one part). So do UCS-2 strings of a
 // UniGB-UCS2-H font, which the lexer reads as they come, but which only
 // the replay carries over to the second page (30 names and addresses
-// before); and cells drawn right to left, put back in the order of where
-// they start.
+// before); cells drawn right to left, put back in the order of where they
+// start; and a sidebar drawn before the table, kept out of its rows.
 func TestPDFGlyphCodes(t *testing.T) {
 	header, rows := glyphRows(41, 60)
 	e := newTestEngine(t)
-	for _, opt := range []glyphOptions{{}, {objStm: true}, {ucs2: true}, {reversed: true}} {
+	for _, opt := range []glyphOptions{{}, {objStm: true}, {ucs2: true}, {reversed: true}, {sidebar: true}} {
 		t.Run(fmt.Sprintf("%+v", opt), func(t *testing.T) {
 			body := glyphPDFWith(t, header, rows, opt)
 			for _, chunk := range []int{0, 1, 777} {

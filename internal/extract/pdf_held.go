@@ -448,10 +448,11 @@ type textLine struct {
 // page number or a watermark drawn before the body would turn the page
 // upside down, its header row last.
 func layoutLines(ps []textPiece, buf []byte) []textLine {
-	moves, first := 0, 0
+	moves, first, same := 0, 0, 0
 	for k := 1; k < len(ps); k++ {
 		d := ps[k].at.y - ps[k-1].at.y
 		if math.Abs(d) <= 0.3*max(ps[k].at.size, ps[k-1].at.size) {
+			same++
 			continue
 		}
 		step := 1
@@ -467,15 +468,39 @@ func layoutLines(ps []textPiece, buf []byte) []textLine {
 	if moves < 0 || moves == 0 && first < 0 {
 		down = -1
 	}
-	ps = slices.Clone(ps)
-	slices.SortStableFunc(ps, func(a, b textPiece) int { return cmp.Compare(a.at.y*down, b.at.y*down) })
-	var lines []textLine
+	if 2*same < len(ps)-1 {
+		// Most strings are drawn on another baseline than the one before:
+		// the page is drawn column by column. Read it from the top.
+		ps = slices.Clone(ps)
+		slices.SortStableFunc(ps, func(a, b textPiece) int { return cmp.Compare(a.at.y*down, b.at.y*down) })
+	}
+	// Lines in the order they are first drawn; a string drawn later on the
+	// baseline of an earlier line of two or more strings (a row) joins it:
+	// LibreOffice Calc draws a sheet's last column after the others. A
+	// sidebar drawn before a table keeps its own lines, each of one string.
+	var groups [][]textPiece
 	for i := 0; i < len(ps); {
 		j := i + 1
 		for j < len(ps) && math.Abs(ps[j].at.y-ps[i].at.y) <= 0.3*max(ps[i].at.size, ps[j].at.size) {
 			j++
 		}
-		line := ps[i:j]
+		g := slices.Clone(ps[i:j])
+		joined := false
+		for k := len(groups) - 1; k >= max(0, len(groups)-lineJoinReach); k-- {
+			row := groups[k]
+			if len(row) >= 2 && math.Abs(row[0].at.y-g[0].at.y) <= 0.3*max(row[0].at.size, g[0].at.size) {
+				groups[k] = append(row, g...)
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			groups = append(groups, g)
+		}
+		i = j
+	}
+	var lines []textLine
+	for _, line := range groups {
 		slices.SortStableFunc(line, func(a, b textPiece) int { return cmp.Compare(a.at.x, b.at.x) })
 		var l textLine
 		for k, p := range line {
@@ -487,7 +512,10 @@ func layoutLines(ps []textPiece, buf []byte) []textLine {
 			l.runs = append(l.runs, text)
 		}
 		lines = append(lines, l)
-		i = j
 	}
 	return lines
 }
+
+// lineJoinReach bounds how many earlier lines a string drawn later looks
+// back at for its row.
+const lineJoinReach = 256
