@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"maps"
 	"math"
 	"slices"
 )
@@ -335,16 +334,11 @@ func readUvarint(b []byte, k int) (n, next int) {
 	return n, k
 }
 
-// replay emits, at the end of the PDF, the text of every logged string
-// whose font has a CMap, all content streams as one part, a line apart; a
-// dropped stream whose fonts have CMaps makes the message over_limit.
-//
-// Strings are joined, or set apart by a tab or a newline, by where they
-// are: a string that starts where the one before ends (within a tenth of
-// an em, by the font's widths) goes on the same word, a browser's print
-// to PDF showing one run of glyphs per font and position; one further
-// along the same baseline (within 0.3 em) starts a cell; one on another
-// baseline a line.
+// replay emits, at the end of the PDF, the text of the content streams
+// that showed strings in a font with a CMap or a predefined Unicode CMap
+// (pdfFont.glyphs), all of them as one part, a line apart, each laid out
+// by emitLines; a PDF that dropped its logs and has glyph-code fonts is
+// over_limit.
 func (h *pdfHeld) replay() {
 	defer h.release()
 	pages := h.pageIndex()
@@ -362,7 +356,7 @@ func (h *pdfHeld) replay() {
 	var buf []byte
 	for _, st := range h.streams {
 		fonts := h.fontsOf(st, pages)
-		if !slices.ContainsFunc(slices.Collect(maps.Values(fonts)), (*pdfFont).glyphs) {
+		if !anyGlyphs(fonts) {
 			continue // its text was read as it came
 		}
 		pieces, buf = h.pieces(st, fonts, pieces[:0], buf[:0])
@@ -371,13 +365,22 @@ func (h *pdfHeld) replay() {
 	}
 }
 
-// textPiece is a string of a held page decoded, with where it is and how
-// wide it is (TJ continuations folded into the string before them).
+// anyGlyphs reports whether a font of fonts needs the replay to be text.
+func anyGlyphs(fonts map[string]*pdfFont) bool {
+	for _, f := range fonts {
+		if f.glyphs() {
+			return true
+		}
+	}
+	return false
+}
+
+// textPiece is a string of a held page decoded, with where it starts and
+// ends (TJ continuations folded into the string before them).
 type textPiece struct {
 	at       placement
 	from, to int // its text in the decode buffer
 	end      float64
-	sep      byte // the lexer's separator before it
 }
 
 // pieces decodes the logged strings of st in the fonts it resolved,
@@ -406,18 +409,19 @@ func (h *pdfHeld) pieces(st heldText, fonts map[string]*pdfFont, out []textPiece
 		if n := len(out); r.at.cont && n > 0 && out[n-1].to == from {
 			out[n-1].to, out[n-1].end = len(buf), out[n-1].end+width
 		} else {
-			out = append(out, textPiece{at: r.at, from: from, to: len(buf), end: r.at.x + width, sep: sep})
+			out = append(out, textPiece{at: r.at, from: from, to: len(buf), end: r.at.x + width})
 		}
 		sep = 0
 	}
 	return out, buf
 }
 
-// emitLines emits the pieces of a page line by line, from the top: the
+// emitLines emits the pieces of a page line by line (layoutLines): the
 // pieces on one baseline (within 0.3 em) are a line, in the order of where
-// they start (a report may draw a row's cells, or a sheet its columns, in
-// any order); a piece that starts where the one before ends (within 0.1
-// em) goes on its run, and runs are cells, a tab apart.
+// they start (a report may draw a row's cells in any order); a piece that
+// starts where the one before ends (within 0.1 em, by the font's widths:
+// a browser shows one run of glyphs per font and position) goes on its
+// run, and runs are cells, a tab apart.
 func emitLines(x *Extractor, ps []textPiece, buf []byte) {
 	lines := layoutLines(ps, buf)
 	started := false
@@ -441,12 +445,13 @@ type textLine struct {
 	runs [][]byte
 }
 
-// layoutLines groups the pieces of a page into lines, from the top. Which
-// way is down is taken from the way the page most often moves from one
-// line to the next as it draws (producers draw from the top; the first
-// move breaks a tie): not from its first two lines alone, as a footer, a
-// page number or a watermark drawn before the body would turn the page
-// upside down, its header row last.
+// layoutLines groups the pieces of a page into lines. A page drawn row by
+// row (most pieces drawn on the baseline of the one before) keeps the
+// order its lines are first drawn in; a page drawn column by column is
+// read from the top, down being the way it most often moves from one line
+// to the next as it draws (the first move breaks a tie), so that a footer,
+// page number or watermark drawn before the body does not turn it upside
+// down.
 func layoutLines(ps []textPiece, buf []byte) []textLine {
 	moves, first, same := 0, 0, 0
 	for k := 1; k < len(ps); k++ {
@@ -469,8 +474,6 @@ func layoutLines(ps []textPiece, buf []byte) []textLine {
 		down = -1
 	}
 	if 2*same < len(ps)-1 {
-		// Most strings are drawn on another baseline than the one before:
-		// the page is drawn column by column. Read it from the top.
 		ps = slices.Clone(ps)
 		slices.SortStableFunc(ps, func(a, b textPiece) int { return cmp.Compare(a.at.y*down, b.at.y*down) })
 	}
