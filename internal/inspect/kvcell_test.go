@@ -27,6 +27,7 @@ func TestKeyValueCells(t *testing.T) {
 		{"not the next cell", "<tr><td>护照号码</td><td>备注</td><td>E12345678</td></tr>", [NumDetectors]int{}},
 		{"empty cell before", "<tr><td>护照号码</td><td></td><td>E12345678</td></tr>", [NumDetectors]int{}},
 		{"text before the value", "<tr><td>护照号码</td><td>型号 E12345678</td></tr>", [NumDetectors]int{}},
+		{"a prose cell before", "<tr><td>报名方式：回复本邮件，注明护照号码</td><td>E12345678</td></tr>", [NumDetectors]int{}},
 	}
 	runPaddedScanTests(t, tests, 61, xPad)
 	// The key-value cards hold the same 60 numbers chunk after chunk: the

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"math/bits"
+	"slices"
 )
 
 // HTML tables: a page that lists customers as <th>姓名</th> header cells and
@@ -179,7 +180,7 @@ func (s *Scanner) keyValueCell(j, end int) {
 		return
 	}
 	key := s.previousCell(text)
-	if !keyCell(key) {
+	if key == nil {
 		return
 	}
 	// The key's labels first (two automata over a short cell): most cells
@@ -229,9 +230,10 @@ func keyCell(cell []byte) bool {
 
 // previousCell returns the text of the table cell that ends right before
 // the <td> cell whose text starts at p (only tags and blanks between them),
-// or nil: in a key-value row (<td>护照号码</td><td>E12345678</td>, one record
-// card per person) the value's label is that text. It reads at most
-// labelMax bytes back, like a label window.
+// when it may be a key (keyCell), or nil: in a key-value row
+// (<td>护照号码</td><td>E12345678</td>, one record card per person) the
+// value's label is that text. It reads at most labelMax bytes back, like a
+// label window.
 func (s *Scanner) previousCell(p int) []byte {
 	b := s.buf
 	lo := max(0, p-labelMax)
@@ -249,7 +251,10 @@ func (s *Scanner) previousCell(p int) []byte {
 			tag := b[lt+1 : k-1]
 			switch {
 			case len(tag) >= 3 && tag[0] == '/' && tag[1]|0x20 == 't' && (tag[2]|0x20 == 'd' || tag[2]|0x20 == 'h'):
-				return cellBefore(b[lo:lt])
+				if key := cellBefore(b[lo:lt]); keyCell(key) {
+					return key
+				}
+				return nil
 			case len(tag) >= 2 && tag[0]|0x20 == 't' && tag[1]|0x20 == 'h':
 				return nil // the value is a header cell's text: no value
 			case rowTag(tag):
@@ -265,10 +270,20 @@ func (s *Scanner) previousCell(p int) []byte {
 
 // rowTag reports whether tag (a tag's text between '<' and '>') opens or
 // closes a table row.
-func rowTag(tag []byte) bool {
+func rowTag(tag []byte) bool { return bytes.EqualFold(tagName(tag), []byte("tr")) }
+
+// tagName returns the name of a tag (its text between '<' and '>'),
+// without a closing '/', in the tag's own letter case.
+func tagName(tag []byte) []byte {
 	tag = bytes.TrimPrefix(tag, []byte("/"))
-	return len(tag) >= 2 && tag[0]|0x20 == 't' && tag[1]|0x20 == 'r' && (len(tag) == 2 || tag[2] == ' ' || tag[2] == '\t' || tag[2] == '\n' || tag[2] == '\r' || tag[2] == '/')
+	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
+		tag = tag[:k]
+	}
+	return tag
 }
+
+// tableTagNames are the tags that open or close a cell, a row or a table.
+var tableTagNames = [][]byte{[]byte("td"), []byte("th"), []byte("tr"), []byte("table"), []byte("tbody"), []byte("thead"), []byte("tfoot")}
 
 // cellBefore returns the text at the end of b, the bytes before a cell's
 // end tag, back to the tag before it, without blanks and a trailing colon
@@ -307,19 +322,11 @@ const keyTagsMax = 6
 // tableTag reports whether tag (a tag's text between '<' and '>') opens
 // or closes a cell, a row or a table, or its head or body.
 func tableTag(tag []byte) bool {
-	tag = bytes.TrimPrefix(tag, []byte("/"))
-	if len(tag) < 2 || tag[0]|0x20 != 't' {
+	if len(tag) < 2 || (tag[0]|0x20 != 't' && tag[0] != '/') {
 		return false
 	}
-	name := tag
-	if k := bytes.IndexAny(tag, " \t\r\n/"); k >= 0 {
-		name = tag[:k]
-	}
-	switch string(bytes.ToLower(name)) {
-	case "td", "th", "tr", "table", "tbody", "thead", "tfoot":
-		return true
-	}
-	return false
+	name := tagName(tag)
+	return slices.ContainsFunc(tableTagNames, func(n []byte) bool { return bytes.EqualFold(name, n) })
 }
 
 // trimBlanks returns b without ASCII white space at either end. Unlike
