@@ -13,7 +13,7 @@ import (
 
 // Compressed files other than gzip. A bzip2 or zstd file (customers.csv.bz2,
 // a .tar.zst) is inspected as what it decompresses to, as a gzip file is
-// (xz: xz.go). 7-Zip and RAR have no decoder here: they are reported as
+// (xz: xz.go; RAR: rar.go). 7-Zip has no decoder here: they are reported as
 // unsupported_encoding, and their bytes are read as text as before (a
 // member stored uncompressed, names in a header).
 
@@ -387,12 +387,9 @@ func (f *zstdFrame) short(h []byte, err error) error {
 	return nil
 }
 
-// unsupportedMagics start containers that have no decoder here: 7-Zip,
-// RAR 4 and RAR 5.
+// unsupportedMagics start containers that have no decoder here: 7-Zip.
 var unsupportedMagics = [][]byte{
 	{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c},
-	[]byte("Rar!\x1a\x07\x00"),
-	[]byte("Rar!\x1a\x07\x01\x00"),
 }
 
 // isUnsupported reports whether head starts a container that has no

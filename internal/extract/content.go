@@ -90,6 +90,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.unzstd(r, depth+1)
 	case isXz(head):
 		return x.unxz(r, depth+1)
+	case isRar(head):
+		return x.unrar(r, depth+1)
 	case isUnsupported(head):
 		// No decoder: reported, and read as text below as any bytes are.
 		x.fail(ReasonUnsupportedEncoding)

@@ -87,8 +87,8 @@ func FuzzZip(f *testing.F) {
 	f.Add(rawFrame(0x70, []byte("13800138000")))
 	f.Add(cat(unsupportedMagics[0], []byte("\x00\x00\n13800138000")))
 	f.Add(sevenZip("a.csv", []byte("13800138000")))
-	f.Add(rar4("110101199003078515.jpg", []byte("13800138000")))
-	f.Add(rar5("a.csv", []byte("13800138000")))
+	f.Add(rar4(rarFile{name: "110101199003078515.jpg", data: []byte("13800138000")}))
+	f.Add(rar5(rarFile{name: "a.csv", data: []byte("13800138000")}, rarFile{name: "b.csv", data: []byte("110101199003078515")}))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }

@@ -182,3 +182,17 @@ func xzStreamDict(dict byte, blocks ...[]byte) []byte {
 	tail = append(tail, 0, 0)
 	return cat(out, binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(tail)), tail, xzFooterMagic)
 }
+
+// FuzzXz: a mutated xz file (a corrupt header or index, a bad LZMA2
+// chunk, concatenated streams, appended bytes) settles at Close and
+// counts the same whole and in 7-byte chunks.
+func FuzzXz(f *testing.F) {
+	list, _, _ := compressedLists()
+	f.Add(fixture(f, "first.csv.xz"))
+	f.Add(fixture(f, "blocks.csv.xz"))
+	f.Add(cat(fixture(f, "empty.xz"), make([]byte, 4), xzOf(f, []byte("13800138000\n"))))
+	f.Add(xzStream(uncompressedChunks(list[:600], 100), []byte{0}))
+	f.Add(cat(xzOf(f, []byte("x")), []byte("\n110101199003078515")))
+	e := newTestEngine(f)
+	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
+}
