@@ -92,10 +92,12 @@ func TestScanUninspectable(t *testing.T) {
 	list := mobileList(5)
 	encrypted := writeZip(t, dir, "enc.zip", map[string][]byte{"open.csv": list, "secret.csv": list})
 	plain := writeZip(t, dir, "plain.zip", map[string][]byte{"open.csv": list})
-	// A 7-Zip archive has no decoder: its stored member's values that
-	// stand alone count, and it is unsupported_encoding (before, it read as
-	// random bytes and reported nothing).
-	sevenZip := writeIn(t, dir, "list.7z", append([]byte("7z\xbc\xaf\x27\x1c\x00\x04\x8d\x9b\xd5\x0f\x00\x00\x00\x00\n"), list...))
+	// An xz block whose filters have no decoder here (x86 BCJ, then
+	// LZMA2: xz --x86 --lzma2, which xz writes for executables) is
+	// unsupported_encoding, and what follows its header is read as the
+	// bytes it is: here the list.
+	bcj := writeIn(t, dir, "list.xz", append([]byte("\xfd\x37\x7a\x58\x5a\x00\x00\x00\xff\x12\xd9\x41"+
+		"\x02\x01\x04\x00\x21\x01\x16\x00\x0d\x86\x35\x1f"), list...))
 	failClosed := writeIn(t, dir, "closed.yaml", []byte("version: t1\nsettings:\n  uninspectable: block\nrules: []\n"))
 	override := writeIn(t, dir, "override.yaml", []byte("version: t2\nsettings:\n  uninspectable: block\n  uninspectable_overrides:\n    encrypted: allow\nrules: []\n"))
 	tests := []struct {
@@ -110,8 +112,8 @@ func TestScanUninspectable(t *testing.T) {
 		{name: "encrypted, fail closed", give: []string{"--policy", failClosed, encrypted}, wantCode: exitBlocked, wantReason: []string{"encrypted"}, wantAction: "block", wantBy: "encrypted"},
 		{name: "encrypted, overridden", give: []string{"--policy", override, encrypted}, wantCode: exitOK, wantReason: []string{"encrypted"}, wantAction: "allow"},
 		{name: "readable, fail closed", give: []string{"--policy", failClosed, plain}, wantCode: exitOK, wantAction: "allow"},
-		{name: "7-Zip, no policy", give: []string{sevenZip}, wantCode: exitOK, wantReason: []string{"unsupported_encoding"}, wantAction: "allow"},
-		{name: "7-Zip, fail closed", give: []string{"--policy", failClosed, sevenZip}, wantCode: exitBlocked, wantReason: []string{"unsupported_encoding"}, wantAction: "block", wantBy: "unsupported_encoding"},
+		{name: "xz filter, no policy", give: []string{bcj}, wantCode: exitOK, wantReason: []string{"unsupported_encoding"}, wantAction: "allow"},
+		{name: "xz filter, fail closed", give: []string{"--policy", failClosed, bcj}, wantCode: exitBlocked, wantReason: []string{"unsupported_encoding"}, wantAction: "block", wantBy: "unsupported_encoding"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,9 +13,7 @@ import (
 
 // Compressed files other than gzip. A bzip2 or zstd file (customers.csv.bz2,
 // a .tar.zst) is inspected as what it decompresses to, as a gzip file is
-// (xz: xz.go; RAR: rar.go). 7-Zip has no decoder here: they are reported as
-// unsupported_encoding, and their bytes are read as text as before (a
-// member stored uncompressed, names in a header).
+// (xz: xz.go; RAR: rar.go; 7-Zip: sevenzip.go).
 
 // bzip2 stream magics: "BZh", the block size '1'-'9', then the first
 // block's magic (the BCD digits of pi) or, for an empty stream, the
@@ -385,20 +383,4 @@ func (f *zstdFrame) short(h []byte, err error) error {
 	}
 	f.left, f.at = len(h), zstdEnd
 	return nil
-}
-
-// unsupportedMagics start containers that have no decoder here: 7-Zip.
-var unsupportedMagics = [][]byte{
-	{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c},
-}
-
-// isUnsupported reports whether head starts a container that has no
-// decoder here.
-func isUnsupported(head []byte) bool {
-	for _, m := range unsupportedMagics {
-		if bytes.HasPrefix(head, m) {
-			return true
-		}
-	}
-	return false
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"encoding/binary"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -207,49 +206,6 @@ func TestZstdSettles(t *testing.T) {
 	}
 	if st := x.Settled(); st < int64(half-2*zstdLag) {
 		t.Errorf("settled %d after %d bytes of a %d-byte zstd stream", st, half, len(body))
-	}
-}
-
-// sevenZip writes a 7-Zip archive of data stored as it is (the copy
-// method, as 7z a -mx0 stores a file): the signature header, the packed
-// stream, and a header naming it (a sketch of the real one: nothing here
-// reads it).
-func sevenZip(name string, data []byte) []byte {
-	var names []byte
-	for _, r := range name + "\x00" {
-		names = binary.LittleEndian.AppendUint16(names, uint16(r))
-	}
-	hdr := cat([]byte{0x01, 0x05, 0x01, 0x11, byte(len(names) + 1), 0x00}, names, []byte{0x00, 0x00})
-	sig := cat([]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4}, make([]byte, 24))
-	binary.LittleEndian.PutUint64(sig[12:], uint64(len(data)))
-	binary.LittleEndian.PutUint64(sig[20:], uint64(len(hdr)))
-	binary.LittleEndian.PutUint32(sig[28:], crc32.ChecksumIEEE(hdr))
-	binary.LittleEndian.PutUint32(sig[8:], crc32.ChecksumIEEE(sig[12:]))
-	return cat(sig, data, hdr)
-}
-
-// TestUnsupportedArchives: 7-Zip has no decoder (xz: TestXz, RAR: TestRar). Before,
-// they were scanned as random bytes, reported nothing and passed under
-// any policy; now they are unsupported_encoding (the policy's
-// uninspectable setting decides), and their bytes are still read as text
-// as before: the self-delimiting values of a member stored uncompressed
-// are found (its header row is glued to the archive's binary header, so
-// names, addresses and passports are not: the rows without it count as
-// it does), and a file name in a RAR header.
-func TestUnsupportedArchives(t *testing.T) {
-	e := newTestEngine(t)
-	list, _, _ := compressedLists()
-	rows := csvBytes(csvRows(corpus.Records(31, 60))[1:])
-	form, formType := buildMultipart(t, filePart{field: "file", file: "c.7z", ctype: "application/x-7z-compressed", data: sevenZip("c.csv", list)})
-	unsupported := []string{ReasonUnsupportedEncoding}
-	tests := []shapeTest{
-		{name: "7z, stored", give: sevenZip("c.csv", list), same: rows, want: unsupported},
-		{name: "7z in a form", give: form, ctype: formType, same: rows, want: unsupported},
-		{name: "7z in a zip", give: buildZip(t, zfile{name: "c.7z", data: sevenZip("c.csv", list)}), same: rows, want: unsupported},
-		{name: "text that opens like 7z", give: cat([]byte("7z "), list), same: cat([]byte("7z "), list)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkCompressed(t, e, tt) })
 	}
 }
 

@@ -92,9 +92,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.unxz(r, depth+1)
 	case isRar(head):
 		return x.unrar(r, depth+1)
-	case isUnsupported(head):
-		// No decoder: reported, and read as text below as any bytes are.
-		x.fail(ReasonUnsupportedEncoding)
+	case isSevenZip(head):
+		return x.sevenZip(r, depth+1)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)

@@ -27,7 +27,7 @@ const (
 	ReasonOverLimit           = "over_limit"           // hold, entry, size, ratio or depth limit hit
 	ReasonDecodeError         = "decode_error"         // corrupt or truncated container
 	ReasonEncrypted           = "encrypted"            // encrypted zip member
-	ReasonUnsupportedEncoding = "unsupported_encoding" // a zip compression method, or a container with no decoder (7-Zip, RAR), an xz filter other than LZMA2
+	ReasonUnsupportedEncoding = "unsupported_encoding" // a zip compression method, an xz filter, a 7z coder or a RAR version with no decoder here
 )
 
 // Default limits, used where a Limits field is zero or negative.

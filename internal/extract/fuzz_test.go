@@ -78,15 +78,15 @@ func FuzzZip(f *testing.F) {
 	f.Add(withComment(f, tiny, []byte("13800138000")))
 	f.Add([]byte("PK\x03\x04garbage\n13800138000"))
 	// bzip2 and zstd: a stream, concatenated, text appended, a skippable
-	// frame; xz, 7-Zip and RAR, read as text.
+	// frame; xz (text after a stream), 7-Zip and RAR.
 	bz := fixture(f, "tiny.bz2")
 	f.Add(bz)
 	f.Add(cat(bz, bz, []byte("\n13800138000")))
 	f.Add(zst(f, csvData))
 	f.Add(cat(skippable([]byte("13800138000")), zst(f, tiny), []byte("\n110101199003078515")))
 	f.Add(rawFrame(0x70, []byte("13800138000")))
-	f.Add(cat(unsupportedMagics[0], []byte("\x00\x00\n13800138000")))
-	f.Add(sevenZip("a.csv", []byte("13800138000")))
+	f.Add(cat(xzMagic, []byte("\x00\x00\n13800138000")))
+	f.Add(sevenZipOf(szTestFile{name: "a.csv", data: []byte("13800138000")}))
 	f.Add(rar4(rarFile{name: "110101199003078515.jpg", data: []byte("13800138000")}))
 	f.Add(rar5(rarFile{name: "a.csv", data: []byte("13800138000")}, rarFile{name: "b.csv", data: []byte("110101199003078515")}))
 	e := newTestEngine(f)

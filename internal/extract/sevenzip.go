@@ -1,0 +1,740 @@
+package extract
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"encoding/binary"
+	"errors"
+	"io"
+	"unicode/utf16"
+
+	"github.com/ulikunitz/xz/lzma"
+)
+
+// 7-Zip archives (.7z). A 7z archive keeps its header (files, sizes,
+// coders) after the packed data, so it is held, up to what is left of the
+// hold budget, and read from its end. The header is parsed here (the
+// format: 7-Zip's DOC/7zFormat.txt); folders coded by Copy, LZMA, LZMA2
+// (github.com/ulikunitz/xz/lzma), Deflate or BZip2 alone are decoded,
+// which covers what 7-Zip writes for documents at any level.
+
+// sevenZipMagic starts a 7z archive.
+var sevenZipMagic = []byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}
+
+// isSevenZip reports whether head starts a 7z archive.
+func isSevenZip(head []byte) bool { return bytes.HasPrefix(head, sevenZipMagic) }
+
+const (
+	// sevenZipMaxDict is the largest dictionary accepted, as for xz:
+	// 7-Zip's ultra level uses 64 MiB.
+	sevenZipMaxDict = 64 << 20
+	// sevenZipMaxHeader bounds a packed header's unpacked size: a header
+	// of MaxEntries files takes well under 2 MiB.
+	sevenZipMaxHeader = 16 << 20
+)
+
+// Codec ids of the coders a folder may use.
+const (
+	coderCopy    = 0x00
+	coderLZMA2   = 0x21
+	coderLZMA    = 0x030101
+	coderDeflate = 0x040108
+	coderBZip2   = 0x040202
+	coderAES     = 0x06f10701
+)
+
+// Property ids of the header, named as in 7zFormat.txt.
+const (
+	kEnd                   = 0x00
+	kHeader                = 0x01
+	kArchiveProperties     = 0x02
+	kAdditionalStreamsInfo = 0x03
+	kMainStreamsInfo       = 0x04
+	kFilesInfo             = 0x05
+	kPackInfo              = 0x06
+	kUnpackInfo            = 0x07
+	kSubStreamsInfo        = 0x08
+	kSize                  = 0x09
+	kCRC                   = 0x0a
+	kFolder                = 0x0b
+	kCodersUnpackSize      = 0x0c
+	kNumUnpackStream       = 0x0d
+	kEmptyStream           = 0x0e
+	kName                  = 0x11
+	kEncodedHeader         = 0x17
+)
+
+// Errors of a 7z archive that cannot be read; anything else is a decode
+// error.
+var (
+	errSevenZipFormat    = errors.New("7z: malformed header")
+	errSevenZipEncrypted = errors.New("7z: encrypted")
+	errSevenZipCoder     = errors.New("7z: coder without a decoder here")
+	errSevenZipLimit     = errors.New("7z: over a limit")
+)
+
+// sevenZip inspects a 7z archive: each file a part of its own after a line
+// with its name (see memberName), counted against MaxEntries, MaxTotal,
+// MaxRatio and MaxDepth; what follows the archive is content of its own.
+// An archive larger than the hold budget, a dictionary over 64 MiB or
+// over MaxTotal is over the limit; encrypted data or headers (7z -p,
+// -mhe) are encrypted; a folder of other coders (BCJ filters of
+// executables, PPMd) is unsupported_encoding; an archive whose header
+// does not parse is a decode error, its bytes read as text.
+func (x *Extractor) sevenZip(r io.Reader, depth int) error {
+	if depth > x.lim.MaxDepth {
+		x.fail(ReasonOverLimit)
+		return nil
+	}
+	x.push(&frame{fixed: infinite})
+	defer x.pop()
+	budget := max(x.lim.Hold-x.held, 0)
+	data, err := readAtMost(r, budget+1)
+	if err != nil {
+		return err
+	}
+	x.held += int64(cap(data))
+	defer func() { x.held -= int64(cap(data)) }()
+	if int64(len(data)) > budget {
+		x.fail(ReasonOverLimit)
+		return x.asText(io.MultiReader(bytes.NewReader(data), r), data, depth)
+	}
+	a, end, err := x.readSevenZip(data)
+	if err != nil {
+		x.fail(sevenZipReason(err))
+		return x.asText(bytes.NewReader(data), data, depth)
+	}
+	if err := x.sevenZipFiles(a, data, depth); err != nil {
+		return err
+	}
+	return x.outside(bytes.NewReader(data[end:]), depth)
+}
+
+// sevenZipReason is the reason an error of readSevenZip gives.
+func sevenZipReason(err error) string {
+	switch {
+	case errors.Is(err, errSevenZipEncrypted):
+		return ReasonEncrypted
+	case errors.Is(err, errSevenZipCoder):
+		return ReasonUnsupportedEncoding
+	case errors.Is(err, errSevenZipLimit):
+		return ReasonOverLimit
+	}
+	return ReasonDecodeError
+}
+
+// szArchive is what the header of a 7z archive says.
+type szArchive struct {
+	packPos  int64   // offset of the first packed stream after the signature header
+	packs    []int64 // sizes of the packed streams
+	folders  []szFolder
+	files    []szFile // files in order; those with a stream take the folders' streams in order
+	streamed int      // files with a stream
+}
+
+// szFolder is a folder: one coder (the only kind read) and the streams it
+// unpacks to, one per file (several in a solid block).
+type szFolder struct {
+	coder   uint64 // codec id
+	props   []byte
+	unpack  int64   // size of the folder's output
+	streams []int64 // sizes of its files' streams; one stream of unpack when not given
+	packed  int     // packed streams it reads
+	crc     bool    // its output's CRC is given
+	other   bool    // more than one coder, or a coder of several streams
+	aes     bool    // a coder is AES
+}
+
+// szFile is a file of the archive.
+type szFile struct {
+	name  string
+	empty bool // no stream: an empty file or a directory
+}
+
+// readSevenZip parses the archive in data and returns it and where it
+// ends.
+func (x *Extractor) readSevenZip(data []byte) (*szArchive, int, error) {
+	if len(data) < 32 || data[6] != 0 {
+		return nil, 0, errSevenZipFormat
+	}
+	off := binary.LittleEndian.Uint64(data[12:])
+	size := binary.LittleEndian.Uint64(data[20:])
+	if off > uint64(len(data)) || size > uint64(len(data))-off || 32+off+size > uint64(len(data)) {
+		return nil, 0, errSevenZipFormat
+	}
+	end := int(32 + off + size)
+	header := data[32+off : end]
+	if size == 0 { // an empty archive
+		return &szArchive{}, end, nil
+	}
+	for range 4 { // a packed header, at most a few times over
+		h := &szReader{b: header, max: 4 * x.lim.MaxEntries}
+		switch h.byte() {
+		case kHeader:
+			a, err := h.header(x.lim.MaxEntries)
+			return a, end, err
+		case kEncodedHeader:
+			a := &szArchive{}
+			if err := h.streamsInfo(a); err != nil {
+				return nil, 0, err
+			}
+			if len(a.folders) != 1 || a.folders[0].unpack > sevenZipMaxHeader {
+				return nil, 0, errSevenZipLimit
+			}
+			packed, err := a.packed(data, 0)
+			if err != nil {
+				return nil, 0, err
+			}
+			r, err := x.szDecoder(a.folders[0], packed)
+			if err != nil {
+				return nil, 0, err
+			}
+			header, err = io.ReadAll(io.LimitReader(r, a.folders[0].unpack))
+			if err != nil {
+				return nil, 0, errors.Join(errSevenZipFormat, err)
+			}
+		default:
+			return nil, 0, errSevenZipFormat
+		}
+	}
+	return nil, 0, errSevenZipFormat
+}
+
+// packed returns the bytes of the i-th packed stream.
+func (a *szArchive) packed(data []byte, i int) ([]byte, error) {
+	if i >= len(a.packs) {
+		return nil, errSevenZipFormat
+	}
+	start := 32 + a.packPos
+	for _, n := range a.packs[:i] {
+		start += n
+	}
+	if start > int64(len(data)) || a.packs[i] > int64(len(data))-start {
+		return nil, errSevenZipFormat
+	}
+	return data[start : start+a.packs[i]], nil
+}
+
+// sevenZipFiles inspects the files of a, folder by folder.
+func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
+	files := a.files
+	// next reads the names of the files up to the next with a stream,
+	// and returns its name ("" when the names ran out).
+	next := func() (string, error) {
+		for len(files) > 0 {
+			f := files[0]
+			files = files[1:]
+			if err := x.memberName(f.name, depth); err != nil || !f.empty {
+				return f.name, err
+			}
+		}
+		return "", nil
+	}
+	pack := 0 // the first packed stream of the folder
+	for _, folder := range a.folders {
+		packed, err := a.packed(data, pack)
+		pack += folder.packed
+		var r io.Reader
+		if err == nil {
+			r, err = x.szDecoder(folder, packed)
+		}
+		if err != nil {
+			x.fail(sevenZipReason(err))
+		}
+		for _, size := range folder.streams {
+			name, nerr := next()
+			if nerr != nil {
+				return nerr
+			}
+			if err != nil {
+				continue // named, not read
+			}
+			m := x.member(io.LimitReader(r, size), func() int64 { return int64(len(packed)) })
+			if err := x.entry(m, name, &office{}, depth); err != nil {
+				return err
+			}
+		}
+	}
+	for len(files) > 0 { // empty files and directories after the last stream
+		if _, err := next(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// szDecoder returns the reader of a folder's output from its packed
+// bytes, after counting its dictionary against MaxTotal.
+func (x *Extractor) szDecoder(f szFolder, packed []byte) (io.Reader, error) {
+	switch {
+	case f.aes:
+		return nil, errSevenZipEncrypted
+	case f.other:
+		return nil, errSevenZipCoder
+	}
+	in := bytes.NewReader(packed)
+	switch f.coder {
+	case coderCopy:
+		return in, nil
+	case coderLZMA:
+		if len(f.props) != 5 || f.props[0] >= 9*5*5 {
+			return nil, errSevenZipFormat
+		}
+		dict := min(int64(binary.LittleEndian.Uint32(f.props[1:])), max(f.unpack, lzma.MinDictCap))
+		if err := x.szCharge(dict); err != nil {
+			return nil, err
+		}
+		// The classic header: properties, dictionary, unpacked size.
+		h := binary.LittleEndian.AppendUint32([]byte{f.props[0]}, uint32(dict))
+		h = binary.LittleEndian.AppendUint64(h, uint64(f.unpack))
+		return lzma.ReaderConfig{DictCap: sevenZipMaxDict}.NewReader(io.MultiReader(bytes.NewReader(h), in))
+	case coderLZMA2:
+		if len(f.props) != 1 || f.props[0] > 40 {
+			return nil, errSevenZipFormat
+		}
+		p := f.props[0]
+		dict := int64(0xffffffff)
+		if p < 40 {
+			dict = int64(2|p&1) << (p/2 + 11)
+		}
+		dict = max(min(dict, f.unpack), lzma.MinDictCap)
+		if err := x.szCharge(dict); err != nil {
+			return nil, err
+		}
+		return lzma.Reader2Config{DictCap: int(dict)}.NewReader2(in)
+	case coderDeflate:
+		return x.inflate(in), nil
+	case coderBZip2:
+		if err := x.szCharge(900_000 * 4); err != nil {
+			return nil, err
+		}
+		return bzip2.NewReader(in), nil
+	}
+	return nil, errSevenZipCoder
+}
+
+// szCharge counts a dictionary against MaxTotal (see charge); over 64 MiB
+// or past MaxTotal it is errSevenZipLimit.
+func (x *Extractor) szCharge(dict int64) error {
+	if dict > sevenZipMaxDict {
+		return errSevenZipLimit
+	}
+	x.total += dict
+	if x.total > x.lim.MaxTotal {
+		return errSevenZipLimit
+	}
+	return nil
+}
+
+// szReader reads the properties of a 7z header. A read past the end
+// yields zeros and marks it failed (bad); a count over max (files,
+// folders, streams, coders: four per entry at most) yields 0 and marks it
+// over the limit.
+type szReader struct {
+	b    []byte
+	max  int
+	bad  bool
+	over bool
+}
+
+func (r *szReader) byte() byte {
+	if len(r.b) == 0 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+// bytes returns the next n bytes.
+func (r *szReader) bytes(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.bad = true
+		r.b = nil
+		return nil
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	return b
+}
+
+// number reads a 7z NUMBER: the first byte's leading ones count the
+// little-endian bytes that follow, its other bits are the high part.
+func (r *szReader) number() uint64 {
+	first := r.byte()
+	var v uint64
+	mask := byte(0x80)
+	for i := 0; i < 8; i++ {
+		if first&mask == 0 {
+			return v | uint64(first&(mask-1))<<(8*i)
+		}
+		v |= uint64(r.byte()) << (8 * i)
+		mask >>= 1
+	}
+	return v
+}
+
+// count reads a NUMBER that counts items of at least one byte each in
+// what is left of the header: more is malformed, more than max over the
+// limit (either would allocate and loop for nothing).
+func (r *szReader) count() int {
+	n := r.number()
+	switch {
+	case n > uint64(len(r.b)):
+		r.bad = true
+	case n > uint64(r.max):
+		r.over = true
+	default:
+		return int(n)
+	}
+	return 0
+}
+
+// size reads a NUMBER that is a size.
+func (r *szReader) size() int64 {
+	n := r.number()
+	if n > 1<<50 {
+		r.bad = true
+		return 0
+	}
+	return int64(n)
+}
+
+// bits reads a vector of n bits, the first in the high bit.
+func (r *szReader) bits(n int) []bool {
+	v := make([]bool, n)
+	var c byte
+	for i := range v {
+		if i%8 == 0 {
+			c = r.byte()
+		}
+		v[i] = c&(0x80>>(i%8)) != 0
+	}
+	return v
+}
+
+// digests skips a list of n CRCs and returns which are given.
+func (r *szReader) digests(n int) []bool {
+	if n > len(r.b)*8+8 {
+		r.bad = true
+		return nil
+	}
+	var defined []bool
+	if r.byte() == 0 {
+		defined = r.bits(n)
+	} else {
+		defined = make([]bool, n)
+		for i := range defined {
+			defined[i] = true
+		}
+	}
+	for _, d := range defined {
+		if d {
+			r.bytes(4)
+		}
+	}
+	return defined
+}
+
+// err is errSevenZipLimit if a count was over max, errSevenZipFormat if
+// a read failed.
+func (r *szReader) err() error {
+	switch {
+	case r.over:
+		return errSevenZipLimit
+	case r.bad:
+		return errSevenZipFormat
+	}
+	return nil
+}
+
+// failed reports whether a read failed or a count was over max: loops
+// stop.
+func (r *szReader) failed() bool { return r.bad || r.over }
+
+// header reads a Header (after its id).
+func (r *szReader) header(maxFiles int) (*szArchive, error) {
+	a := &szArchive{}
+	for {
+		switch id := r.byte(); id {
+		case kEnd:
+			if a.streamed > a.streamCount() {
+				return nil, errSevenZipFormat
+			}
+			return a, r.err()
+		case kArchiveProperties:
+			for r.byte() != kEnd && !r.failed() {
+				r.bytes(r.number())
+			}
+		case kAdditionalStreamsInfo:
+			if err := r.streamsInfo(&szArchive{}); err != nil {
+				return nil, err
+			}
+		case kMainStreamsInfo:
+			if err := r.streamsInfo(a); err != nil {
+				return nil, err
+			}
+		case kFilesInfo:
+			if err := r.filesInfo(a, maxFiles); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, errSevenZipFormat
+		}
+		if r.failed() {
+			return nil, r.err()
+		}
+	}
+}
+
+// streamCount is the number of file streams the folders hold.
+func (a *szArchive) streamCount() int {
+	n := 0
+	for _, f := range a.folders {
+		n += len(f.streams)
+	}
+	return n
+}
+
+// streamsInfo reads a StreamsInfo (after its id) into a.
+func (r *szReader) streamsInfo(a *szArchive) error {
+	for {
+		switch id := r.byte(); id {
+		case kEnd:
+			for i := range a.folders {
+				if a.folders[i].streams == nil {
+					a.folders[i].streams = []int64{a.folders[i].unpack}
+				}
+			}
+			return r.err()
+		case kPackInfo:
+			a.packPos = r.size()
+			a.packs = make([]int64, r.count())
+			for id := r.byte(); id != kEnd && !r.failed(); id = r.byte() {
+				switch id {
+				case kSize:
+					for i := range a.packs {
+						a.packs[i] = r.size()
+					}
+				case kCRC:
+					r.digests(len(a.packs))
+				default:
+					return errSevenZipFormat
+				}
+			}
+		case kUnpackInfo:
+			if err := r.unpackInfo(a); err != nil {
+				return err
+			}
+		case kSubStreamsInfo:
+			if err := r.subStreamsInfo(a); err != nil {
+				return err
+			}
+		default:
+			return errSevenZipFormat
+		}
+		if r.failed() {
+			return r.err()
+		}
+	}
+}
+
+// unpackInfo reads the folders (after the UnpackInfo id).
+func (r *szReader) unpackInfo(a *szArchive) error {
+	if r.byte() != kFolder {
+		return errSevenZipFormat
+	}
+	a.folders = make([]szFolder, r.count())
+	if r.byte() != 0 { // folders kept in another stream
+		return errSevenZipFormat
+	}
+	outs := make([]int, len(a.folders))
+	total := 0
+	for i := range a.folders {
+		outs[i] = r.folder(&a.folders[i])
+		if total += outs[i]; total > r.max {
+			r.over = true
+		}
+		if r.failed() {
+			return r.err()
+		}
+	}
+	if r.byte() != kCodersUnpackSize {
+		return errSevenZipFormat
+	}
+	for i := range a.folders {
+		// The folder's output is its last coder's; a folder of one
+		// coder has one.
+		for range outs[i] {
+			a.folders[i].unpack = r.size()
+		}
+	}
+	for id := r.byte(); id != kEnd && !r.failed(); id = r.byte() {
+		if id != kCRC {
+			return errSevenZipFormat
+		}
+		for i, d := range r.digests(len(a.folders)) {
+			a.folders[i].crc = d
+		}
+	}
+	return r.err()
+}
+
+// folder reads a Folder into f and returns its number of output streams.
+func (r *szReader) folder(f *szFolder) int {
+	coders := r.count()
+	ins, outs := 0, 0
+	for range coders {
+		if r.failed() || outs > r.max {
+			r.over = r.over || outs > r.max
+			return 0
+		}
+		flags := r.byte()
+		id := r.bytes(uint64(flags & 0x0f))
+		var codec uint64
+		for _, c := range id {
+			codec = codec<<8 | uint64(c)
+		}
+		in, out := 1, 1
+		if flags&0x10 != 0 {
+			in, out = r.count(), r.count()
+		}
+		var props []byte
+		if flags&0x20 != 0 {
+			props = r.bytes(r.number())
+		}
+		if flags&0x80 != 0 || in != 1 || out != 1 || coders != 1 {
+			f.other = true
+		}
+		if codec == coderAES {
+			f.aes = true
+		}
+		f.coder, f.props = codec, props
+		ins += in
+		outs += out
+	}
+	for range outs - 1 { // bind pairs
+		r.number()
+		if r.number(); r.failed() {
+			return 0
+		}
+	}
+	f.packed = ins - (outs - 1)
+	if f.packed > 1 {
+		r.bytes(uint64(f.packed)) // at least a byte each: skipped as such
+		f.other = true
+	}
+	return outs
+}
+
+// subStreamsInfo reads how the folders' outputs split into files (after
+// the SubStreamsInfo id).
+func (r *szReader) subStreamsInfo(a *szArchive) error {
+	counts := make([]int, len(a.folders))
+	for i := range counts {
+		counts[i] = 1
+	}
+	id := r.byte()
+	if id == kNumUnpackStream {
+		total := 0
+		for i := range counts {
+			counts[i] = r.count()
+			if total += counts[i]; total > r.max {
+				r.over = true
+			}
+		}
+		if r.failed() {
+			return r.err()
+		}
+		id = r.byte()
+	}
+	for i := range a.folders {
+		f := &a.folders[i]
+		f.streams = make([]int64, counts[i])
+		if counts[i] == 0 {
+			continue
+		}
+		rest := f.unpack
+		if id == kSize {
+			for j := range counts[i] - 1 {
+				f.streams[j] = r.size()
+				rest -= f.streams[j]
+			}
+		}
+		if rest < 0 {
+			return errSevenZipFormat
+		}
+		f.streams[counts[i]-1] = rest
+	}
+	if id == kSize {
+		id = r.byte()
+	}
+	for ; id != kEnd && !r.failed(); id = r.byte() {
+		if id != kCRC {
+			return errSevenZipFormat
+		}
+		n := 0 // the streams whose CRC the folders do not give
+		for i, f := range a.folders {
+			if counts[i] != 1 || !f.crc {
+				n += counts[i]
+			}
+		}
+		r.digests(n)
+	}
+	return r.err()
+}
+
+// filesInfo reads the files' names and which have no stream (after the
+// FilesInfo id); more than maxFiles is over the limit.
+func (r *szReader) filesInfo(a *szArchive, maxFiles int) error {
+	n := r.count()
+	if n > maxFiles || r.over {
+		return errSevenZipLimit
+	}
+	a.files = make([]szFile, n)
+	for {
+		id := r.byte()
+		if id == kEnd || r.failed() {
+			break
+		}
+		prop := &szReader{b: r.bytes(r.number()), max: r.max}
+		switch id {
+		case kEmptyStream:
+			for i, e := range prop.bits(n) {
+				a.files[i].empty = e
+			}
+		case kName:
+			if prop.byte() != 0 { // names kept in another stream
+				return errSevenZipFormat
+			}
+			for i := range a.files {
+				a.files[i].name = prop.utf16z()
+			}
+		}
+		if prop.bad {
+			return errSevenZipFormat
+		}
+	}
+	for _, f := range a.files {
+		if !f.empty {
+			a.streamed++
+		}
+	}
+	return r.err()
+}
+
+// utf16z reads a NUL-terminated UTF-16LE string.
+func (r *szReader) utf16z() string {
+	var u []uint16
+	for len(r.b) >= 2 {
+		c := binary.LittleEndian.Uint16(r.b)
+		r.b = r.b[2:]
+		if c == 0 {
+			return string(utf16.Decode(u))
+		}
+		u = append(u, c)
+	}
+	r.bad = true
+	return ""
+}
