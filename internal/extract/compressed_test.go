@@ -160,7 +160,7 @@ func TestZstd(t *testing.T) {
 		{name: "zstd of a zip", give: zst(t, buildZip(t, zfile{name: "c.csv", data: list})), same: list},
 		{name: "zstd of gzip", give: zst(t, gz(t, list)), same: list},
 		{name: "gzip of zstd", give: gz(t, z), same: list},
-		{name: "tar.zst", give: zst(t, tarOf(t, "export/customers.csv", list)), same: tarOf(t, "export/customers.csv", list)},
+		{name: "tar.zst", give: zst(t, tarOf(t, "export/customers.csv", list)), same: list},
 		{name: "concatenated frames", give: cat(zst(t, first), zst(t, second)), same: cat(first, second)},
 		{name: "list appended", give: cat(zst(t, []byte("hello\n")), list), same: list},
 		{name: "zero padding", give: cat(z, make([]byte, 512)), same: list},

@@ -94,6 +94,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.unrar(r, depth+1)
 	case isSevenZip(head):
 		return x.sevenZip(r, depth+1)
+	case isTar(head):
+		return x.untar(r, depth+1)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
@@ -190,7 +192,10 @@ func (x *Extractor) outside(r io.Reader, depth int) error {
 	x.boundary()
 	err := x.content(r, "", depth)
 	x.boundary()
-	if err != nil && !errors.Is(err, errStopped) {
+	switch {
+	case errors.Is(err, errLimit): // recorded: a limit, not a decode error
+		return nil
+	case err != nil && !errors.Is(err, errStopped):
 		x.fail(ReasonDecodeError)
 		return nil
 	}

@@ -77,7 +77,7 @@ func TestXz(t *testing.T) {
 		{name: "zip member", give: buildZip(t, zfile{name: "customers.csv.xz", data: x9, store: true}), same: list},
 		{name: "gzip of xz", give: gz(t, x9), same: list},
 		{name: "xz of a zip", give: xzOf(t, buildZip(t, zfile{name: "c.csv", data: list})), same: list},
-		{name: "tar.xz", give: xzOf(t, tar), same: tar},
+		{name: "tar.xz", give: xzOf(t, tar), same: list},
 		{name: "concatenated streams", give: cat(firstXz, secondXz), same: cat(first, second)},
 		{name: "stream padding between", give: cat(firstXz, make([]byte, 8), secondXz), same: cat(first, second)},
 		{name: "list appended", give: cat(firstXz, second), same: cat(first, second)},
