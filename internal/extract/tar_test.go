@@ -67,7 +67,7 @@ func TestTar(t *testing.T) {
 		names = append(names, photoName(r)+"\n"...)
 	}
 	all := tarEntries(t, photos...)
-	rest := all[len(tarEntries(t, photos[:5]...))-1024:] // from the sixth header on (less the end's two zero blocks)
+	rest := all[len(tarEntries(t, photos[:5]...))-1024:]                            // from the sixth header on (less the end's two zero blocks)
 	long := "export/" + string(bytes.Repeat([]byte("客户名单/"), 20)) + "customers.csv" // over 100 bytes: a PAX or GNU long name
 	plain := tarEntries(t, file("export/customers.csv", list, when, tar.FormatUSTAR))
 	tests := []shapeTest{
