@@ -32,8 +32,8 @@ const (
 	// block are in reach (see rarInput).
 	rarRead = 32
 	// rarLag bounds the input rardecode holds beyond the batch it decodes
-	// (see rarLayer): its read-ahead, a block's Huffman tables and the
-	// bit reader's look-ahead.
+	// (see rarLayer) and the header it reads: its read-ahead, a block's
+	// Huffman tables and the bit reader's look-ahead.
 	rarLag = 64 << 10
 	// rarScale bounds the compressed bytes one decompressed byte stands
 	// for: an LZ literal is at most a 15-bit code, a match of two or more
@@ -66,7 +66,16 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 	}
 	in := &rarInput{cr: countReader{r: bufio.NewReaderSize(r, 4<<10)}}
 	l := &rarLayer{x: x, in: in}
-	x.push(&frame{fixed: rarLag, held: func() int64 { return int64(in.cr.r.Buffered()) + l.batch }, scale: rarScale})
+	// A member's header is held from its first byte until its name is
+	// counted (rardecode reads it whole in Next).
+	header := int64(-1)
+	x.push(&frame{fixed: rarLag, held: func() int64 {
+		h := int64(in.cr.r.Buffered()) + l.batch
+		if header >= 0 {
+			h += in.cr.n - header
+		}
+		return h
+	}, scale: rarScale})
 	defer x.pop()
 	rr, err := rardecode.NewReader(in, rardecode.BufferSize(rarRead), rardecode.MaxDictionarySize(rarMaxDict))
 	if err != nil {
@@ -75,17 +84,21 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 	l.r = rr
 	var window int64 // the largest window charged
 	for entries := 0; ; entries++ {
+		header = in.cr.n
 		h, err := rr.Next()
 		if err != nil {
+			header = -1
 			return x.rarFailed(err, in, depth)
 		}
 		if entries >= x.lim.MaxEntries {
+			header = -1
 			x.fail(ReasonOverLimit)
 			return x.rarRest(in, depth)
 		}
 		if err := x.memberName(h.Name, depth); err != nil {
 			return err
 		}
+		header = -1
 		if h.IsDir {
 			continue
 		}

@@ -135,3 +135,48 @@ func FuzzTar(f *testing.F) {
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
+
+// TestStreamedArchivesSettle: a list in xz, RAR or tar large enough to
+// stream is released as it is inspected, never ahead of the values it
+// holds (a member's name included: ID photos); a 7z archive is held
+// until its header, at its end, has been read.
+func TestStreamedArchivesSettle(t *testing.T) {
+	e := newTestEngine(t)
+	list := csvBytes(csvRows(corpus.Records(12, 20000)))
+	when := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	var photos []tarEntry
+	var rarPhotos []rarFile
+	for i, r := range corpus.Records(13, 3000) {
+		if i < 300 {
+			photos = append(photos, file(photoName(r), photo, when, tar.FormatPAX))
+		}
+		rarPhotos = append(rarPhotos, rarFile{name: photoName(r), data: photo}) // past rarLag
+	}
+	for _, tt := range []struct {
+		name   string
+		body   []byte
+		stream bool // settles before its end
+	}{
+		{name: "xz", body: xzOf(t, list), stream: true},
+		{name: "xz blocks", body: xzStream(uncompressedChunks(list[:len(list)/2], 60_000), uncompressedChunks(list[len(list)/2:], 60_000)), stream: true},
+		{name: "rar", body: rar5(rarFile{name: "a.csv", data: list}), stream: true},
+		{name: "rar of named photos", body: rar4(rarPhotos...), stream: true},
+		{name: "tar", body: tarEntries(t, file("a.csv", list, when, tar.FormatGNU)), stream: true},
+		{name: "tar of named photos", body: tarEntries(t, photos...), stream: true},
+		{name: "7z", body: sevenZipOf(szTestFile{name: "a.csv", data: list})},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, chunk := range []int{4096, benchChunk} {
+				checkLeakBudget(t, e, tt.body, "", Limits{}, chunk, len(tt.body)/16)
+			}
+			s := e.NewScanner()
+			defer s.Release()
+			x := New(s, "", Limits{})
+			defer x.Stop()
+			_, _ = x.Write(tt.body[:len(tt.body)*3/4])
+			if st := x.Settled(); (st > 0) != tt.stream {
+				t.Errorf("settled %d after three quarters of %d bytes", st, len(tt.body))
+			}
+		})
+	}
+}
