@@ -107,22 +107,30 @@ func TestLeakShapesThroughProxy(t *testing.T) {
 	}
 }
 
-// TestCompressedArchivesThroughProxy: the 60-row customer list packed by
-// 7-Zip (LZMA2, solid), xz and tar (extract's fixtures, made with 7-Zip
-// 26.02 and XZ Utils 5.4.1) is blocked by the default policy before the
-// upstream gets its IDs. Before, each was unsupported_encoding or read as
-// text and forwarded whole.
-func TestCompressedArchivesThroughProxy(t *testing.T) {
+// TestArchivesThroughProxy: the 60-row customer list packed by 7-Zip
+// (LZMA2, solid) and xz, and a legacy .xls contact list of 600 mobiles
+// typed as numbers (extract's fixtures, made with 7-Zip 26.02, XZ Utils
+// 5.4.1 and python3-xlwt), are blocked by the default policy before the
+// upstream gets them. Before, the archives were unsupported_encoding and
+// the workbook counted nothing, and each was forwarded whole.
+func TestArchivesThroughProxy(t *testing.T) {
 	block := newPIEnv(t, compilePolicy(t), nil)
-	for _, name := range []string{"list.7z", "solid.7z", "lzma.7z", "list.csv.xz", "blocks.csv.xz"} {
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("..", "extract", "testdata", "compressed", name))
+	for _, tt := range []struct{ file, rule string }{
+		{"compressed/list.7z", "block-bulk-ids-and-cards"},
+		{"compressed/solid.7z", "block-bulk-ids-and-cards"},
+		{"compressed/lzma.7z", "block-bulk-ids-and-cards"},
+		{"compressed/list.csv.xz", "block-bulk-ids-and-cards"},
+		{"compressed/blocks.csv.xz", "block-bulk-ids-and-cards"},
+		{"xls/contacts.xls", "block-bulk-contacts"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("..", "extract", "testdata", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp := post(t, block.client, block.plain.URL+"/upload/"+name, "application/octet-stream", body)
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, "block-bulk-ids-and-cards") {
-				t.Fatalf("status %d, want 403 naming the rule: %.200s", resp.StatusCode, resp.body)
+			resp := post(t, block.client, block.plain.URL+"/upload/"+tt.file, "application/octet-stream", body)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, tt.rule) {
+				t.Fatalf("status %d, want 403 naming %s: %.200s", resp.StatusCode, tt.rule, resp.body)
 			}
 			if got := block.received.last(); len(got) >= len(body) {
 				t.Errorf("upstream received %d of %d bytes", len(got), len(body))
