@@ -73,7 +73,7 @@ func TestOLEWithoutWorkbook(t *testing.T) {
 	renamed := renameStream(t, lo, "Workbook", "Workbooc")
 	corrupt := bytes.Clone(lo)
 	wb := bytes.Index(corrupt, []byte{0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00}) // the first BOF
-	binary.LittleEndian.PutUint16(corrupt[wb+2:], 0xfff0)                               // its length: past the stream's end
+	binary.LittleEndian.PutUint16(corrupt[wb+2:], 0xfff0)                              // its length: past the stream's end
 	for _, tt := range []struct {
 		name   string
 		body   []byte
