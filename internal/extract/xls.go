@@ -45,7 +45,7 @@ var errBIFF = errors.New("xls: malformed workbook")
 // or one that does not parse, which is a decode error) is read for its
 // string runs as it streams (see ole).
 func (x *Extractor) oleFile(r io.Reader) error {
-	x.push(&frame{fixed: infinite})
+	fr := x.push(&frame{fixed: infinite})
 	defer x.pop()
 	budget := max(x.lim.Hold-x.held, 0)
 	data, err := readAtMost(r, budget+1)
@@ -54,25 +54,31 @@ func (x *Extractor) oleFile(r io.Reader) error {
 	}
 	x.held += int64(cap(data))
 	defer func() { x.held -= int64(cap(data)) }()
-	rest := io.MultiReader(bytes.NewReader(data), r)
+	// runs reads the string runs from the held bytes on, as they stream:
+	// only what is still held in data is not settled.
+	runs := func() error {
+		held := bytes.NewReader(data)
+		fr.fixed, fr.held = 0, func() int64 { return int64(held.Len()) }
+		return x.ole(io.MultiReader(held, r))
+	}
 	if int64(len(data)) > budget {
-		return x.ole(rest)
+		return runs()
 	}
 	f, err := openCFB(data)
 	if err != nil {
 		x.fail(ReasonDecodeError)
-		return x.ole(rest)
+		return runs()
 	}
 	wb, ok, err := f.stream("Workbook")
 	switch {
 	case !ok:
-		return x.ole(rest)
+		return runs()
 	case err == nil:
 		err = x.xls(wb)
 	}
 	if err != nil {
 		x.fail(ReasonDecodeError)
-		return x.ole(rest)
+		return runs()
 	}
 	return nil
 }

@@ -140,3 +140,28 @@ func FuzzXLS(f *testing.F) {
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
+
+// TestOLESettles: an OLE file over the hold budget is read for its string
+// runs as it streams, released as they are counted (not held to its
+// end); a workbook within the budget is held until it has been read.
+func TestOLESettles(t *testing.T) {
+	e := newTestEngine(t)
+	lo := xlsFixture(t, "people_lo.xls")
+	lim := Limits{Hold: 16 << 10}
+	for _, chunk := range []int{4096, benchChunk} {
+		checkLeakBudget(t, e, lo, "", lim, chunk, len(lo)/16)
+	}
+	for _, tt := range []struct {
+		lim    Limits
+		stream bool
+	}{{lim, true}, {Limits{}, false}} {
+		s := e.NewScanner()
+		x := New(s, "", tt.lim)
+		_, _ = x.Write(lo[:len(lo)*3/4])
+		if st := x.Settled(); (st > 0) != tt.stream {
+			t.Errorf("hold %d: settled %d after three quarters of %d bytes", tt.lim.Hold, st, len(lo))
+		}
+		x.Stop()
+		s.Release()
+	}
+}
