@@ -31,10 +31,9 @@ const (
 	// smallest buffer it takes, so that bytes after the archive's end
 	// block are in reach (see rarInput).
 	rarRead = 32
-	// rarLag bounds the input rardecode holds beyond the batch it decodes
-	// (see rarLayer) and the header it reads: its read-ahead, a block's
-	// Huffman tables and the bit reader's look-ahead.
-	rarLag = 64 << 10
+	// rarLag bounds the input rardecode holds beyond what rarLayer counts:
+	// its read-ahead and the bit reader's look-ahead.
+	rarLag = 4 << 10
 	// rarScale bounds the compressed bytes one decompressed byte stands
 	// for: an LZ literal is at most a 15-bit code, a match of two or more
 	// bytes at most a 15-bit length code, a 15-bit distance code and 30
@@ -66,16 +65,7 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 	}
 	in := &rarInput{cr: countReader{r: bufio.NewReaderSize(r, 4<<10)}}
 	l := &rarLayer{x: x, in: in}
-	// A member's header is held from its first byte until its name is
-	// counted (rardecode reads it whole in Next).
-	header := int64(-1)
-	x.push(&frame{fixed: rarLag, held: func() int64 {
-		h := int64(in.cr.r.Buffered()) + l.batch
-		if header >= 0 {
-			h += in.cr.n - header
-		}
-		return h
-	}, scale: rarScale})
+	x.push(&frame{fixed: rarLag, held: func() int64 { return int64(in.cr.r.Buffered()) + in.cr.n - l.from }, scale: rarScale})
 	defer x.pop()
 	rr, err := rardecode.NewReader(in, rardecode.BufferSize(rarRead), rardecode.MaxDictionarySize(rarMaxDict))
 	if err != nil {
@@ -84,21 +74,17 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 	l.r = rr
 	var window int64 // the largest window charged
 	for entries := 0; ; entries++ {
-		header = in.cr.n
 		h, err := rr.Next()
 		if err != nil {
-			header = -1
 			return x.rarFailed(err, in, depth)
 		}
 		if entries >= x.lim.MaxEntries {
-			header = -1
 			x.fail(ReasonOverLimit)
 			return x.rarRest(in, depth)
 		}
 		if err := x.memberName(h.Name, depth); err != nil {
 			return err
 		}
-		header = -1
 		if h.IsDir {
 			continue
 		}
@@ -171,20 +157,23 @@ func rarReason(err error) string {
 }
 
 // rarLayer is the content of the member rardecode is at. rardecode
-// decodes in batches (up to its window) and hands a batch out before it
-// reads on: the input read for the batch being handed out is held.
+// decodes in batches (up to its window, 256 KiB at least) and hands a
+// batch out before it reads on. All the input from the start of the read
+// that began the batch being handed out is held: that batch's, the
+// headers read since (a member's name is counted after its header is
+// read), and, while a read decodes the next batch, what it has read so far.
 type rarLayer struct {
-	x     *Extractor
-	in    *rarInput
-	r     *rardecode.Reader
-	batch int64 // input read for the batch being handed out
+	x    *Extractor
+	in   *rarInput
+	r    *rardecode.Reader
+	from int64 // input offset where the read that began the batch being handed out began
 }
 
 func (l *rarLayer) Read(p []byte) (int, error) {
 	before := l.in.cr.n
 	n, err := l.r.Read(p)
-	if read := l.in.cr.n - before; read > 0 {
-		l.batch = read
+	if l.in.cr.n > before {
+		l.from = before
 	}
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errStopped) {
 		if reason := rarReason(err); reason != ReasonDecodeError {

@@ -17,6 +17,13 @@ type rarFile struct {
 	encrypted bool   // RAR 4 only: the header's "encrypted" flag
 	info      uint64 // RAR 5 only: the compression information (0: stored)
 	size      int    // RAR 5 only: the unpacked size, if not len(data)
+	packed    []byte // RAR 5 only: the data as stored, if not data itself
+}
+
+// compressed is a RAR 5 member of data compressed (method 3, a 128 KiB
+// dictionary; see rar5Compressed).
+func compressed(name string, data []byte) rarFile {
+	return rarFile{name: name, data: data, info: 3 << 7, packed: rar5Compressed(data)}
 }
 
 // rar4 writes a RAR 4 archive: the marker block, the archive header, a
@@ -65,12 +72,16 @@ func rar5(files ...rarFile) []byte {
 	out := cat(rar5Magic, header(fields(1, 0, 0)))
 	for _, f := range files {
 		size := cmp.Or(f.size, len(f.data))
+		packed := f.data
+		if f.packed != nil {
+			packed = f.packed
+		}
 		// type 2 (file), flags 2 (data area), data size; file flags 4
 		// (CRC), unpacked size, attributes, CRC, compression information,
 		// host OS 1 (Unix).
-		file := cat(fields(2, 2, uint64(len(f.data)), 4, uint64(size), 0o644),
+		file := cat(fields(2, 2, uint64(len(packed)), 4, uint64(size), 0o644),
 			binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(f.data)), fields(f.info, 1, uint64(len(f.name))), []byte(f.name))
-		out = cat(out, header(file), f.data)
+		out = cat(out, header(file), packed)
 	}
 	return cat(out, header(fields(5, 0, 0)))
 }
@@ -96,6 +107,8 @@ func TestRar(t *testing.T) {
 	tests := []shapeTest{
 		{name: "rar4", give: rar4(rarFile{name: "c.csv", data: list}), same: list},
 		{name: "rar5", give: rar, same: list},
+		{name: "rar5, compressed", give: rar5(compressed("customers.csv", list)), same: list},
+		{name: "rar5, compressed, two members", give: rar5(compressed("a.csv", first), compressed("b.csv", second)), same: list},
 		{name: "declared", give: rar, ctype: "application/x-rar-compressed", same: list},
 		{name: "two members", give: rar5(rarFile{name: "a.csv", data: first}, rarFile{name: "b.csv", data: second}), same: list},
 		{name: "named ID photos", give: rar5(photos...), same: names},
@@ -132,6 +145,66 @@ func FuzzRar(f *testing.F) {
 	f.Add(rar4(rarFile{name: "张三_110101199003078515.jpg", data: photo}, rarFile{name: "c.csv", data: list[:500]}))
 	f.Add(cat(rar5(rarFile{name: "a", data: []byte("13800138000")}), []byte("\n110101199003078515")))
 	f.Add(rar4(rarFile{name: "a.csv", data: first[:300], encrypted: true}))
+	f.Add(rar5(compressed("a.csv", first[:300])))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
+
+// rar5Compressed is data as RAR 5 compressed data (what WinRAR writes with
+// -m1 to -m5), literals only: blocks of up to 32 KiB of data, each with
+// its code tables (every byte value a code of 8 bits, which is the byte
+// itself; no matches), the last flagged as such. Enough for rardecode's
+// decoder, its window and its batches; WinRAR itself cannot be run here.
+func rar5Compressed(data []byte) []byte {
+	var out []byte
+	for first := true; first || len(data) > 0; first = false {
+		chunk := data[:min(len(data), 32<<10)]
+		data = data[len(chunk):]
+		var w bitWriter
+		// The 20 lengths of the code of code lengths: symbol 8 (a length
+		// of 8) is "0", 18 and 19 (runs of zeros) "10" and "11".
+		for i := range 20 {
+			w.bits(map[int]uint64{8: 1, 18: 2, 19: 2}[i], 4)
+		}
+		for range 256 { // the literals: length 8 each
+			w.bits(0, 1)
+		}
+		// Symbols 256-305 of the main code and the offset, low offset and
+		// length codes (174 lengths): zeros, 138 then 36.
+		w.bits(0b11, 2)
+		w.bits(138-11, 7)
+		w.bits(0b11, 2)
+		w.bits(36-11, 7)
+		for _, c := range chunk {
+			w.bits(uint64(c), 8)
+		}
+		n, last := w.finish()
+		flags := byte(0x80) | byte(last-1) | 2<<3 // tables; bits in the last byte; 3 size bytes
+		if len(data) == 0 {
+			flags |= 0x40
+		}
+		size := []byte{byte(len(n)), byte(len(n) >> 8), byte(len(n) >> 16)}
+		out = append(out, flags, 0x5a^flags^size[0]^size[1]^size[2])
+		out = append(append(out, size...), n...)
+	}
+	return out
+}
+
+// bitWriter writes bits most significant first, as RAR reads them.
+type bitWriter struct {
+	b []byte
+	n int // bits used in the last byte
+}
+
+func (w *bitWriter) bits(v uint64, n int) {
+	for i := n - 1; i >= 0; i-- {
+		if w.n == 0 || w.n == 8 {
+			w.b, w.n = append(w.b, 0), 0
+		}
+		w.b[len(w.b)-1] |= byte(v>>i&1) << (7 - w.n)
+		w.n++
+	}
+}
+
+// finish returns the bytes and the bits used in the last one.
+func (w *bitWriter) finish() ([]byte, int) { return w.b, w.n }
