@@ -32,11 +32,10 @@ const (
 	// block of megabytes. A file of empty blocks or one-byte chunks
 	// (whose input would settle far behind its content) is over the limit.
 	xzOverhead = 64 << 10
-	// xzLag bounds the input the layer holds before its content comes
-	// out: the container bytes read since the last content (see
-	// xzOverhead) and the decoder's own (its range coder's look-ahead,
-	// the end of a match not yet handed out).
-	xzLag = xzOverhead + 4<<10
+	// xzLag bounds the input the decoder holds beyond what the read in
+	// progress consumed (see unxz): its range coder's look-ahead and the
+	// end of a match not yet handed out.
+	xzLag = 4 << 10
 	// xzScale bounds the compressed bytes one decompressed byte stands
 	// for: an LZMA symbol is at most 16 probability-coded decisions (a
 	// decision at the lowest probability, 31/2048, costs about 6 bits)
@@ -72,6 +71,10 @@ func (x *Extractor) unxz(r io.Reader, depth int) error {
 	defer x.pop()
 	d := &xzReader{x: x, cr: cr}
 	d.chunks = lzma2Chunks{d: d}
+	// All the input of the read in progress (or the last) is held: a read
+	// of LZMA2 data may take more than xzLag before it returns.
+	f := x.frames[len(x.frames)-1]
+	f.held = func() int64 { return int64(cr.r.Buffered()) + cr.n - d.from }
 	if err := x.inflated(d, cr, cr.n, depth); err != nil {
 		return err
 	}
@@ -89,6 +92,7 @@ type xzReader struct {
 	check  int64         // size of each block's check in this stream
 	inside bool          // a stream's header was read, its index not yet
 	out    int64         // content bytes handed out
+	from   int64         // cr offset where the read in progress (or the last) began
 	head   [1024]byte    // a block header
 	err    error         // what ended the content
 	// overhead counts the container bytes read (see xzOverhead).
@@ -97,6 +101,7 @@ type xzReader struct {
 }
 
 func (d *xzReader) Read(p []byte) (int, error) {
+	d.from = d.cr.n
 	for d.err == nil {
 		if d.block == nil {
 			d.err = d.next()
