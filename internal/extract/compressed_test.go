@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
@@ -74,24 +75,42 @@ func corrupted(b []byte) []byte {
 	return out
 }
 
-// TestCompressedFixtures: the committed fixtures still decompress to the
-// lists the tests compare them with.
+// TestCompressedFixtures: the committed fixtures still decompress (by
+// compress/bzip2, or the xz package's own reader, which checks every CRC)
+// to the lists the tests compare them with; x86.csv.xz is not read by the
+// xz package (its BCJ filter).
 func TestCompressedFixtures(t *testing.T) {
 	list, first, second := compressedLists()
+	bz := func(b []byte) (io.Reader, error) { return bzip2.NewReader(bytes.NewReader(b)), nil }
+	xzr := func(b []byte) (io.Reader, error) { return xz.NewReader(bytes.NewReader(b)) }
 	for _, tt := range []struct {
-		name string
-		want []byte
+		name   string
+		want   []byte
+		decode func([]byte) (io.Reader, error)
 	}{
-		{"list.csv.bz2", list},
-		{"first.csv.bz2", first},
-		{"second.csv.bz2", second},
-		{"zeros.bz2", make([]byte, 8<<20)},
-		{"empty.bz2", nil},
-		{"tiny.bz2", []byte("姓名,手机号,身份证号\n张三,13800138000,110101199003078515\n")},
+		{"list.csv.bz2", list, bz},
+		{"first.csv.bz2", first, bz},
+		{"second.csv.bz2", second, bz},
+		{"zeros.bz2", make([]byte, 8<<20), bz},
+		{"empty.bz2", nil, bz},
+		{"tiny.bz2", []byte("姓名,手机号,身份证号\n张三,13800138000,110101199003078515\n"), bz},
+		{"list.csv.xz", list, xzr},
+		{"first.csv.xz", first, xzr},
+		{"second.csv.xz", second, xzr},
+		{"none.csv.xz", list, xzr},
+		{"sha256.csv.xz", list, xzr},
+		{"blocks.csv.xz", list, xzr},
+		{"blocks1.csv.xz", list, xzr},
+		{"zeros.xz", make([]byte, 8<<20), xzr},
+		{"empty.xz", nil, xzr},
 	} {
-		got, err := io.ReadAll(bzip2.NewReader(bytes.NewReader(fixture(t, tt.name))))
+		r, err := tt.decode(fixture(t, tt.name))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got, err := io.ReadAll(r)
 		if err != nil || !bytes.Equal(got, tt.want) {
-			t.Errorf("%s: %d bytes (%v), want %d: remake it as the comment above says", tt.name, len(got), err, len(tt.want))
+			t.Errorf("%s: %d bytes (%v), want %d: remake it as the comments say", tt.name, len(got), err, len(tt.want))
 		}
 	}
 }

@@ -88,14 +88,12 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 	}
 	x.push(&frame{fixed: infinite})
 	defer x.pop()
-	budget := max(x.lim.Hold-x.held, 0)
-	data, err := readAtMost(r, budget+1)
+	data, whole, err := x.hold(r)
+	defer x.unhold(data)
 	if err != nil {
 		return err
 	}
-	x.held += int64(cap(data))
-	defer func() { x.held -= int64(cap(data)) }()
-	if int64(len(data)) > budget {
+	if !whole {
 		x.fail(ReasonOverLimit)
 		return x.asText(io.MultiReader(bytes.NewReader(data), r), data, depth)
 	}

@@ -47,13 +47,11 @@ var errBIFF = errors.New("xls: malformed workbook")
 func (x *Extractor) oleFile(r io.Reader) error {
 	fr := x.push(&frame{fixed: infinite})
 	defer x.pop()
-	budget := max(x.lim.Hold-x.held, 0)
-	data, err := readAtMost(r, budget+1)
+	data, whole, err := x.hold(r)
+	defer x.unhold(data)
 	if err != nil {
 		return err
 	}
-	x.held += int64(cap(data))
-	defer func() { x.held -= int64(cap(data)) }()
 	// runs reads the string runs from the held bytes on, as they stream:
 	// only what is still held in data is not settled.
 	runs := func() error {
@@ -61,7 +59,7 @@ func (x *Extractor) oleFile(r io.Reader) error {
 		fr.fixed, fr.held = 0, func() int64 { return int64(held.Len()) }
 		return x.ole(io.MultiReader(held, r))
 	}
-	if int64(len(data)) > budget {
+	if !whole {
 		return runs()
 	}
 	f, err := openCFB(data)

@@ -46,14 +46,11 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	}
 	f := x.push(&frame{fixed: infinite})
 	defer x.pop()
-	budget := max(x.lim.Hold-x.held, 0)
-	data, err := readAtMost(r, budget+1)
+	data, whole, err := x.hold(r)
+	defer x.unhold(data)
 	if err != nil {
 		return err
 	}
-	x.held += int64(cap(data))
-	defer func() { x.held -= int64(cap(data)) }()
-	whole := int64(len(data)) <= budget
 	if whole {
 		held := bytes.NewReader(data)
 		if zr, err := zip.NewReader(held, int64(len(data))); err == nil {
@@ -77,6 +74,19 @@ func (x *Extractor) zip(r io.Reader, depth int) error {
 	}
 	return x.outside(cr, depth)
 }
+
+// hold reads r into memory up to what is left of the hold budget, and
+// one byte more to tell whether r ends within it (whole); what it holds
+// counts against the budget until unhold hands it back.
+func (x *Extractor) hold(r io.Reader) (data []byte, whole bool, err error) {
+	budget := max(x.lim.Hold-x.held, 0)
+	data, err = readAtMost(r, budget+1)
+	x.held += int64(cap(data))
+	return data, int64(len(data)) <= budget, err
+}
+
+// unhold hands back what hold held.
+func (x *Extractor) unhold(data []byte) { x.held -= int64(cap(data)) }
 
 // errCorrupt reports an archive whose local headers do not parse.
 var errCorrupt = errors.New("extract: corrupt archive")
