@@ -229,9 +229,10 @@ func TestZstdSettles(t *testing.T) {
 }
 
 // BenchmarkCompressed reports MB/s of decompressed content (the list)
-// written in the proxy's chunks as plain CSV, gzip and zstd (a
-// 20,000-row list), and as gzip and bzip2 (the 60-row fixture: Go has no
-// bzip2 writer). Compare with benchstat -col /shape.
+// written in the proxy's chunks as plain CSV, gzip, zstd, xz, tar, RAR 5
+// (stored, and compressed as literals) and 7z (stored) (a 20,000-row
+// list), and as gzip and bzip2 (the 60-row fixture: Go has no bzip2
+// writer). Compare with benchstat -col /shape.
 func BenchmarkCompressed(b *testing.B) {
 	e := newTestEngine(b)
 	big := csvBytes(csvRows(corpus.Records(11, 20000)))
@@ -243,6 +244,11 @@ func BenchmarkCompressed(b *testing.B) {
 		{"list-csv", big, big},
 		{"list-gz", big, gz(b, big)},
 		{"list-zst", big, zst(b, big)},
+		{"list-xz", big, xzOf(b, big)},
+		{"list-tar", big, tarOf(b, "c.csv", big)},
+		{"list-rar-stored", big, rar5(rarFile{name: "c.csv", data: big})},
+		{"list-rar-literals", big, rar5(compressed("c.csv", big))},
+		{"list-7z-stored", big, sevenZipOf(szTestFile{name: "c.csv", data: big})},
 		{"small-csv", small, small},
 		{"small-gz", small, gz(b, small)},
 		{"small-bz2", small, fixture(b, "list.csv.bz2")},
