@@ -72,6 +72,8 @@ func FuzzZip(f *testing.F) {
 		zfile{name: "word/document.xml", data: []byte(`<w:document><w:body><w:p><w:r><w:t>身份证 110101199003078515</w:t></w:r></w:p></w:body></w:document>`)},
 	))
 	f.Add(buildZip(f, zfile{name: "a.csv", data: csvData}, zfile{name: "n.zip", data: tiny}))
+	f.Add(odfZip(f, "application/vnd.oasis.opendocument.spreadsheet", `<table:table><table:table-row><table:table-cell table:number-columns-repeated="2"><text:p>姓名<text:s/></text:p></table:table-cell>`+
+		`<table:table-cell office:value-type="float" office:value="13800138000"><office:annotation><text:p>x</text:p></office:annotation></table:table-cell></table:table-row></table:table>`))
 	f.Add(buildZip(f, zfile{name: "s", data: []byte("13800138000"), flags: 1}))
 	f.Add(append(append([]byte{}, oleMagic...), encodeText(f, utf16LEPlain, []byte("手机13800138000"))...))
 	f.Add(append(append([]byte{}, tiny...), "\n110101199003078515"...))

@@ -33,20 +33,28 @@ const (
 	partSkip                    // OOXML parts without user text
 	partSheet                   // spreadsheet cells
 	partXML                     // text of an XML part
+	partODF                     // an OpenDocument file's content.xml
 )
 
 // office is what an archive says about being an OOXML document.
 type office struct {
-	on     bool
+	on     bool // an OOXML package
+	odf    bool // an OpenDocument package
 	shared sharedStrings // spreadsheet shared strings, when read ahead
 	loaded bool
 	size   int64 // bytes of shared strings charged to the hold budget
 }
 
-// see notes a member name: [Content_Types].xml marks an OOXML package.
+// see notes a member name: [Content_Types].xml marks an OOXML package,
+// mimetype (an OpenDocument package's first member, so a streamed
+// archive knows before content.xml) or META-INF/manifest.xml an
+// OpenDocument package (ods, odt, odp).
 func (o *office) see(name string) {
-	if name == "[Content_Types].xml" {
+	switch name {
+	case "[Content_Types].xml":
 		o.on = true
+	case "mimetype", "META-INF/manifest.xml":
+		o.odf = true
 	}
 }
 
@@ -59,6 +67,15 @@ var skipParts = []string{
 }
 
 func (o *office) kind(name string) partKind {
+	if o.odf && !o.on {
+		switch name {
+		case "content.xml":
+			return partODF
+		case "styles.xml", "settings.xml", "META-INF/manifest.xml":
+			return partSkip
+		}
+		return partContent
+	}
 	if !o.on {
 		return partContent
 	}

@@ -341,6 +341,8 @@ func (x *Extractor) entry(m *member, name string, doc *office, depth int) error 
 		err = x.sheet(m, &doc.shared)
 	case partXML:
 		err = x.xmlText(m)
+	case partODF:
+		err = x.odfText(m)
 	default:
 		err = x.content(m, "", depth)
 	}
