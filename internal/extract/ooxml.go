@@ -38,8 +38,8 @@ const (
 
 // office is what an archive says about being an OOXML document.
 type office struct {
-	on     bool // an OOXML package
-	odf    bool // an OpenDocument package
+	on     bool          // an OOXML package
+	odf    bool          // an OpenDocument package
 	shared sharedStrings // spreadsheet shared strings, when read ahead
 	loaded bool
 	size   int64 // bytes of shared strings charged to the hold budget
