@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"iter"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -145,50 +147,58 @@ func (f *cfb) chain(table []uint32, start uint32, shift uint, out []byte) ([]byt
 // stream returns the content of the first stream named name (in any
 // letter case), and whether there is one.
 func (f *cfb) stream(name string) ([]byte, bool, error) {
-	le := binary.LittleEndian
-	want := utf16.Encode([]rune(name))
-	for e := 0; e+128 <= len(f.dir); e += 128 {
-		entry := f.dir[e : e+128]
-		n := int(le.Uint16(entry[0x40:]))/2 - 1 // UTF-16 units, without the NUL
-		if entry[0x42] != 2 || n != len(want) || n < 0 || n > 31 {
-			continue
+	for e := range f.streams() {
+		if strings.EqualFold(entryName(e), name) {
+			data, err := f.content(e)
+			return data, true, err
 		}
-		match := true
-		for i, w := range want {
-			if foldASCII(le.Uint16(entry[2*i:])) != foldASCII(w) {
-				match = false
-				break
-			}
-		}
-		if !match {
-			continue
-		}
-		size := le.Uint64(entry[0x78:])
-		if f.shift == 9 {
-			size &= 0xffffffff // version 3 files may leave garbage in the high half
-		}
-		var out []byte
-		var err error
-		if size < f.cutoff {
-			out, err = f.chain(f.miniFAT, le.Uint32(entry[0x74:]), f.miniShift, nil)
-		} else {
-			out, err = f.chain(f.fat, le.Uint32(entry[0x74:]), f.shift, nil)
-		}
-		if err != nil {
-			return nil, true, err
-		}
-		if size > uint64(len(out)) {
-			return nil, true, errCFB
-		}
-		return out[:size], true, nil
 	}
 	return nil, false, nil
 }
 
-// foldASCII is u in lower case if it is an ASCII letter.
-func foldASCII(u uint16) uint16 {
-	if u >= 'A' && u <= 'Z' {
-		return u + 'a' - 'A'
+// streams yields the directory entries of the file's streams.
+func (f *cfb) streams() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for e := 0; e+128 <= len(f.dir); e += 128 {
+			if entry := f.dir[e : e+128]; entry[0x42] == 2 && !yield(entry) {
+				return
+			}
+		}
 	}
-	return u
+}
+
+// entryName is the name of a directory entry.
+func entryName(entry []byte) string {
+	n := int(binary.LittleEndian.Uint16(entry[0x40:]))/2 - 1 // UTF-16 units, without the NUL
+	if n < 0 || n > 31 {
+		return ""
+	}
+	u := make([]uint16, n)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(entry[2*i:])
+	}
+	return string(utf16.Decode(u))
+}
+
+// content returns the content of a stream's directory entry.
+func (f *cfb) content(entry []byte) ([]byte, error) {
+	le := binary.LittleEndian
+	size := le.Uint64(entry[0x78:])
+	if f.shift == 9 {
+		size &= 0xffffffff // version 3 files may leave garbage in the high half
+	}
+	var out []byte
+	var err error
+	if size < f.cutoff {
+		out, err = f.chain(f.miniFAT, le.Uint32(entry[0x74:]), f.miniShift, nil)
+	} else {
+		out, err = f.chain(f.fat, le.Uint32(entry[0x74:]), f.shift, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if size > uint64(len(out)) {
+		return nil, errCFB
+	}
+	return out[:size], nil
 }

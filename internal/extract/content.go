@@ -79,7 +79,7 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	case bytes.HasPrefix(head, zipMagic) || bytes.HasPrefix(head, zipEmptyMagic):
 		return x.zip(r, depth+1)
 	case bytes.HasPrefix(head, oleMagic):
-		return x.oleFile(r)
+		return x.oleFile(r, depth)
 	case bytes.HasPrefix(head, gzipMagic):
 		return x.gunzip(r, depth+1)
 	case bytes.HasPrefix(head, pdfMagic):

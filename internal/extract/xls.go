@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -41,10 +43,11 @@ var errBIFF = errors.New("xls: malformed workbook")
 
 // oleFile inspects an OLE compound file. It is held, up to what is left of
 // the hold budget: an Excel workbook (a Workbook stream) is read cell by
-// cell (see xls); any other (Word, PowerPoint, a workbook over the budget
-// or one that does not parse, which is a decode error) is read for its
-// string runs as it streams (see ole).
-func (x *Extractor) oleFile(r io.Reader) error {
+// cell (see xls); any other (Word, PowerPoint, an Outlook .msg, a workbook
+// over the budget or one that does not parse, which is a decode error) is
+// read for its string runs as it streams (see ole), after the files it
+// carries (see oleEmbedded).
+func (x *Extractor) oleFile(r io.Reader, depth int) error {
 	fr := x.push(&frame{fixed: infinite})
 	defer x.pop()
 	data, whole, err := x.hold(r)
@@ -70,6 +73,9 @@ func (x *Extractor) oleFile(r io.Reader) error {
 	wb, ok, err := f.stream("Workbook")
 	switch {
 	case !ok:
+		if err := x.oleEmbedded(f, depth); err != nil {
+			return err
+		}
 		return runs()
 	case err == nil:
 		err = x.xls(wb)
@@ -77,6 +83,33 @@ func (x *Extractor) oleFile(r io.Reader) error {
 	if err != nil {
 		x.fail(ReasonDecodeError)
 		return runs()
+	}
+	return nil
+}
+
+// embeddedStreams name the streams of an OLE file that carry a file of
+// their own: an Outlook message's attachment data, and the package of an
+// Office document embedded in a Word, Excel or PowerPoint file.
+var embeddedStreams = []string{"__substg1.0_37010102", "Package"}
+
+// oleEmbedded inspects the files an OLE file carries, each as content of
+// its own (sniffed: an xlsx, a zip, a CSV, a PDF): their bytes are
+// compressed or binary, so the string runs read nothing of them. A .msg
+// with the customer list attached as xlsx counted nothing.
+func (x *Extractor) oleEmbedded(f *cfb, depth int) error {
+	for e := range f.streams() {
+		if !slices.ContainsFunc(embeddedStreams, func(n string) bool { return strings.EqualFold(entryName(e), n) }) {
+			continue
+		}
+		data, err := f.content(e)
+		if err != nil {
+			x.fail(ReasonDecodeError)
+			continue
+		}
+		m := x.member(bytes.NewReader(data), func() int64 { return int64(len(data)) })
+		if err := x.entry(m, "", &office{}, depth+1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

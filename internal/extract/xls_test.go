@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf16"
 
@@ -137,6 +138,7 @@ func renameStream(tb testing.TB, body []byte, from, to string) []byte {
 // counts the same whole and in 7-byte chunks.
 func FuzzXLS(f *testing.F) {
 	f.Add(xlsFixture(f, "tiny.xls"))
+	f.Add(cfbOf(f, []string{"__substg1.0_37010102"}, [][]byte{cat(buildZip(f, zfile{name: "a.csv", data: []byte("姓名,手机\n张三,13800138000\n"), store: true}), make([]byte, 4096))}))
 	e := newTestEngine(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzExtract(t, e, body, "") })
 }
@@ -163,5 +165,121 @@ func TestOLESettles(t *testing.T) {
 		}
 		x.Stop()
 		s.Release()
+	}
+}
+
+// cfbOf writes an OLE compound file (version 3, 512-byte sectors) of the
+// named streams, each 4096 bytes or more (so in the FAT, not the mini
+// stream): the header, the FAT, the directory, the streams.
+func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
+	tb.Helper()
+	const sec = 512
+	le := binary.LittleEndian
+	sectors := func(n int) int { return (n + sec - 1) / sec }
+	dirSecs := sectors(128 * (len(streams) + 1))
+	dataSecs := 0
+	for _, s := range streams {
+		if len(s) < 4096 {
+			tb.Fatalf("stream of %d bytes: cfbOf writes streams of 4096 bytes or more", len(s))
+		}
+		dataSecs += sectors(len(s))
+	}
+	fatSecs := 1
+	for fatSecs*sec/4 < fatSecs+dirSecs+dataSecs {
+		fatSecs++
+	}
+	fat := make([]uint32, fatSecs*sec/4)
+	for i := range fat {
+		fat[i] = 0xffffffff // free
+	}
+	next := 0
+	chain := func(n int) uint32 { // n sectors from next on, chained
+		start := next
+		for i := range n {
+			fat[next] = uint32(next + 1)
+			if i == n-1 {
+				fat[next] = cfbEndOfChain
+			}
+			next++
+		}
+		return uint32(start)
+	}
+	for range fatSecs {
+		fat[next] = 0xfffffffd // a FAT sector
+		next++
+	}
+	dirStart := chain(dirSecs)
+	dir := make([]byte, dirSecs*sec)
+	entry := func(i int, name string, typ byte, start uint32, size int) {
+		e := dir[128*i : 128*i+128]
+		u := utf16.Encode([]rune(name))
+		for j, c := range u {
+			le.PutUint16(e[2*j:], c)
+		}
+		le.PutUint16(e[0x40:], uint16(2*len(u)+2))
+		e[0x42], e[0x43] = typ, 1
+		le.PutUint32(e[0x44:], 0xffffffff) // left sibling
+		le.PutUint32(e[0x48:], 0xffffffff) // right sibling
+		le.PutUint32(e[0x4c:], 0xffffffff) // child
+		le.PutUint32(e[0x74:], start)
+		le.PutUint64(e[0x78:], uint64(size))
+	}
+	entry(0, "Root Entry", 5, cfbEndOfChain, 0)
+	le.PutUint32(dir[0x4c:], 1) // the root's child: the first stream
+	var data []byte
+	for i, s := range streams {
+		entry(i+1, names[i], 2, chain(sectors(len(s))), len(s))
+		if i+1 < len(streams) {
+			le.PutUint32(dir[128*(i+1)+0x48:], uint32(i+2)) // right sibling: the next
+		}
+		data = append(data, s...)
+		data = append(data, make([]byte, sectors(len(s))*sec-len(s))...)
+	}
+	h := make([]byte, sec)
+	copy(h, oleMagic)
+	le.PutUint16(h[0x18:], 0x3e)
+	le.PutUint16(h[0x1a:], 3)
+	le.PutUint16(h[0x1c:], 0xfffe)
+	le.PutUint16(h[0x1e:], 9)
+	le.PutUint16(h[0x20:], 6)
+	le.PutUint32(h[0x2c:], uint32(fatSecs))
+	le.PutUint32(h[0x30:], dirStart)
+	le.PutUint32(h[0x38:], 4096)
+	le.PutUint32(h[0x3c:], cfbEndOfChain)
+	le.PutUint32(h[0x44:], cfbEndOfChain)
+	for i := range 109 {
+		v := uint32(0xffffffff)
+		if i < fatSecs {
+			v = uint32(i)
+		}
+		le.PutUint32(h[0x4c+4*i:], v)
+	}
+	fatBytes := make([]byte, 0, len(fat)*4)
+	for _, v := range fat {
+		fatBytes = le.AppendUint32(fatBytes, v)
+	}
+	return cat(h, fatBytes, dir, data)
+}
+
+// TestOLEEmbedded: the files an OLE file carries (an Outlook message's
+// attachments, an Office document embedded in a Word file) are read as
+// content of their own, the message body's text as before. Before, an
+// attachment's compressed bytes gave nothing to the string runs: a .msg
+// with the 60-row list attached as xlsx counted 0.
+func TestOLEEmbedded(t *testing.T) {
+	e := newTestEngine(t)
+	list, _, _ := compressedLists()
+	xlsx := buildXLSX(t, csvRows(corpus.Records(31, 60)))
+	body := encodeText(t, utf16LEPlain, []byte(strings.Repeat("请查收附件中的客户名单。联系电话13912345678。\n", 200)))
+	msg := cfbOf(t, []string{"__substg1.0_1000001F", "__substg1.0_37010102"}, [][]byte{body, xlsx})
+	doc := cfbOf(t, []string{"WordDocument", "Package"}, [][]byte{body, xlsx})
+	withBody := cat(list, []byte("联系电话13912345678\n"))
+	tests := []shapeTest{
+		{name: "msg with an xlsx attachment", give: msg, same: withBody},
+		{name: "doc with an embedded workbook", give: doc, same: withBody},
+		{name: "msg in a zip", give: buildZip(t, zfile{name: "邮件.msg", data: msg}), same: withBody},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkCompressed(t, e, tt) })
 	}
 }
