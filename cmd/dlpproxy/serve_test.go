@@ -271,6 +271,33 @@ func TestBinaryWithCurl(t *testing.T) {
 	waitFor(t, func() bool { return strings.Contains(stderr.String(), `"msg":"incident"`) })
 }
 
+// TestBinaryArchivesWithCurl: curl uploads through the built binary over
+// intercepted HTTPS, under the embedded default policy, of a customer
+// list packed by 7-Zip and xz, a contact list typed into a legacy .xls,
+// and customer lists as .xls and .ods (internal/extract's fixtures, made
+// with 7-Zip, XZ Utils, python3-xlwt and LibreOffice) are blocked with the
+// block page. The build before this one forwarded the 7z, xz and
+// contacts.xls uploads.
+func TestBinaryArchivesWithCurl(t *testing.T) {
+	curl := needCurl(t)
+	f := newFixture(t)
+	proxyAddr, stderr := f.startBinary(t)
+	fixtures := filepath.Join("..", "..", "internal", "extract", "testdata")
+	for _, name := range []string{"compressed/list.7z", "compressed/solid.7z", "compressed/list.csv.xz", "xls/contacts.xls", "xls/people_lo.xls", "odf/people.ods"} {
+		t.Run(name, func(t *testing.T) {
+			out, err := exec.Command(curl, "-sS", "-i", "-x", "http://"+proxyAddr, "--cacert", filepath.Join(f.caDir, "ca.crt"),
+				"-H", "Content-Type: application/octet-stream", "--data-binary", "@"+filepath.Join(fixtures, name), f.upstream.URL+"/upload").CombinedOutput()
+			if err != nil {
+				t.Fatalf("curl: %v\n%s", err, out)
+			}
+			if !bytes.Contains(out, []byte("HTTP/1.1 403")) || !bytes.Contains(out, []byte("已拦截")) {
+				t.Errorf("curl output lacks the 403 block page:\n%.600s", out)
+			}
+		})
+	}
+	waitFor(t, func() bool { return strings.Count(stderr.String(), `"msg":"incident"`) >= 6 })
+}
+
 // needCurl returns curl's path; in CI (CI set) curl must be installed.
 func needCurl(t *testing.T) string {
 	t.Helper()
