@@ -619,6 +619,10 @@ func (r *szReader) folder(f *szFolder) int {
 		}
 	}
 	f.packed = ins - (outs - 1)
+	if f.packed < 1 { // fewer input streams than bind pairs need
+		r.bad = true
+		return 0
+	}
 	if f.packed > 1 {
 		r.bytes(uint64(f.packed)) // at least a byte each: skipped as such
 		f.other = true

@@ -1,0 +1,43 @@
+package extract
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+)
+
+// sevenZipRaw writes a 7z archive of the packed bytes and the header hdr
+// as they are, behind a signature header that points at hdr.
+func sevenZipRaw(packed, hdr []byte) []byte {
+	sig := cat(sevenZipMagic, []byte{0, 4}, make([]byte, 24))
+	binary.LittleEndian.PutUint64(sig[12:], uint64(len(packed)))
+	binary.LittleEndian.PutUint64(sig[20:], uint64(len(hdr)))
+	binary.LittleEndian.PutUint32(sig[28:], crc32.ChecksumIEEE(hdr))
+	binary.LittleEndian.PutUint32(sig[8:], crc32.ChecksumIEEE(sig[12:32]))
+	return cat(sig, packed, hdr)
+}
+
+// TestReview8SevenZipNoPackedStream: a folder whose one coder takes no
+// input stream and gives two (so it reads -1 packed streams) moved the
+// next folder's packed stream index to -1, and slicing the pack sizes
+// with it panicked. It is a malformed header: a decode error, the
+// archive read as text.
+func TestReview8SevenZipNoPackedStream(t *testing.T) {
+	e := newTestEngine(t)
+	data := []byte("110101199003078515\n")
+	hdr := cat([]byte{kHeader, kMainStreamsInfo, kPackInfo, 0, 1, kSize, byte(len(data)), kEnd,
+		kUnpackInfo, kFolder, 2, 0,
+		1, 0x11, 0x00, 0, 2, 0, 0, // one complex coder: 0 in, 2 out; a bind pair
+		1, 0x01, 0x00, // Copy
+		kCodersUnpackSize, 1, 1, byte(len(data)), kEnd,
+		kEnd,
+		kEnd})
+	body := sevenZipRaw(data, hdr)
+	got := extract(t, e, body, "", Limits{}, 0)
+	if want := scanPlain(e, body); got.counts != want {
+		t.Errorf("counts %v, want %v (the archive as text)", got.counts, want)
+	}
+	if len(got.reasons) != 1 || got.reasons[0] != ReasonDecodeError {
+		t.Errorf("reasons %v, want [%s]", got.reasons, ReasonDecodeError)
+	}
+}
