@@ -1,7 +1,11 @@
 package extract
 
 import (
+	"archive/tar"
+	"time"
+
 	"encoding/binary"
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
 	"hash/crc32"
 	"testing"
 )
@@ -40,4 +44,30 @@ func TestReview8SevenZipNoPackedStream(t *testing.T) {
 	if len(got.reasons) != 1 || got.reasons[0] != ReasonDecodeError {
 		t.Errorf("reasons %v, want [%s]", got.reasons, ReasonDecodeError)
 	}
+}
+
+// TestReview8TarBadHeaderRead: a header archive/tar reads and rejects (a
+// checksum that does not hold) was dropped: its 512 bytes were neither
+// counted nor kept, and settled with the rest. An ID in such a block
+// after a valid member counted 0; the block is now read as text with
+// what follows it.
+func TestReview8TarBadHeaderRead(t *testing.T) {
+	e := newTestEngine(t)
+	when := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	valid := tarEntries(t, file("a.txt", []byte("hello\n"), when, tar.FormatUSTAR))
+	valid = valid[:len(valid)-1024] // less the end's two zero blocks
+	block := make([]byte, 512)
+	copy(block, "张三,110101199003078515,13812345678\n")
+	body := cat(valid, block, []byte("tail\n"))
+	got := extract(t, e, body, "", Limits{}, 0)
+	want := scanPlain(e, block)
+	for d, n := range want {
+		if got.counts[d] < n {
+			t.Errorf("%s: counted %d, want %d (the rejected header's bytes)", inspect.Detector(d), got.counts[d], n)
+		}
+	}
+	if len(got.reasons) != 1 || got.reasons[0] != ReasonDecodeError {
+		t.Errorf("reasons %v, want [%s]", got.reasons, ReasonDecodeError)
+	}
+	checkLeakBudget(t, e, body, "", Limits{}, 100, 0)
 }

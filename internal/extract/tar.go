@@ -82,14 +82,22 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 		return h
 	}})
 	defer x.pop()
-	tr := tar.NewReader(cr)
+	in := &tarInput{cr: cr}
+	tr := tar.NewReader(in)
 	for entries := 0; ; entries++ {
 		if entries >= x.lim.MaxEntries {
 			x.fail(ReasonOverLimit)
 			return x.asText(cr, nil, depth)
 		}
+		// What the last member left unread is skipped (as Next would), so
+		// that what is kept from here on is the next header.
+		if _, err := io.Copy(io.Discard, tr); errors.Is(err, errStopped) {
+			return err
+		}
 		header = cr.n
+		in.keep, in.kept = true, in.kept[:0]
 		h, err := tr.Next()
+		in.keep = false
 		switch {
 		case errors.Is(err, io.EOF):
 			header = -1
@@ -97,9 +105,10 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 		case errors.Is(err, errStopped):
 			return err
 		case err != nil:
+			// The header read so far is read again, as text, with the rest.
 			header = -1
-			x.fail(ReasonDecodeError)
-			return x.asText(cr, nil, depth)
+			x.fail(boolString(errors.Is(err, errTarHeader), ReasonOverLimit, ReasonDecodeError))
+			return x.asText(io.MultiReader(bytes.NewReader(in.kept), cr), in.kept, depth)
 		}
 		if err := x.memberName(h.Name, depth); err != nil {
 			return err
@@ -114,4 +123,39 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 			return err
 		}
 	}
+}
+
+// tarMaxHeader bounds what archive/tar may read for one header: a chain
+// of PAX and GNU long-name headers (each up to 1 MiB) before a file's.
+const tarMaxHeader = 4 << 20
+
+// errTarHeader reports a header chain over tarMaxHeader.
+var errTarHeader = errors.New("tar: header over 4 MiB")
+
+// tarInput is the archive as archive/tar reads it; while a header is
+// read (keep) it keeps what was read, so that a header tar rejects (its
+// checksum, a field) is read as text rather than dropped unread.
+type tarInput struct {
+	cr   *countReader
+	keep bool
+	kept []byte
+}
+
+func (t *tarInput) Read(p []byte) (int, error) {
+	if !t.keep {
+		return t.cr.Read(p)
+	}
+	if len(t.kept) >= tarMaxHeader {
+		return 0, errTarHeader
+	}
+	n, err := t.cr.Read(p[:min(len(p), tarMaxHeader-len(t.kept))])
+	t.kept = append(t.kept, p[:n]...)
+	return n, err
+}
+
+func boolString(c bool, yes, no string) string {
+	if c {
+		return yes
+	}
+	return no
 }
