@@ -71,3 +71,26 @@ func TestReview8TarBadHeaderRead(t *testing.T) {
 	}
 	checkLeakBudget(t, e, body, "", Limits{}, 100, 0)
 }
+
+// TestReview8TarHeaderText: of a tar header only the name was counted,
+// then the header settled: a PAX record (a comment, an extended
+// attribute) or a symlink's target holding IDs counted 0 (read as text
+// before tar members were read, they counted). They are now read as
+// lines after the name.
+func TestReview8TarHeaderText(t *testing.T) {
+	e := newTestEngine(t)
+	when := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	note := "张三,110101199003078515,13812345678"
+	link := "李四_11010119900307299X"
+	f := file("a.txt", []byte("hello\n"), when, tar.FormatPAX)
+	f.hdr.PAXRecords = map[string]string{"comment": note, "SCHILY.xattr.user.note": "王五 13912345678"}
+	body := tarEntries(t, f, tarEntry{hdr: tar.Header{Name: "b", Typeflag: tar.TypeSymlink, Linkname: link, ModTime: when, Format: tar.FormatPAX}})
+	got := extract(t, e, body, "", Limits{}, 0)
+	want := scanPlain(e, []byte(note+"\n"+link+"\n王五 13912345678\n"))
+	for d, n := range want {
+		if got.counts[d] < n {
+			t.Errorf("%s: counted %d, want %d", inspect.Detector(d), got.counts[d], n)
+		}
+	}
+	checkLeakBudget(t, e, body, "", Limits{}, 100, 0)
+}

@@ -6,6 +6,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // tar archives (.tar, and what a .tar.gz, .tar.xz, .tar.bz2 or .tar.zst
@@ -110,7 +113,7 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 			x.fail(boolString(errors.Is(err, errTarHeader), ReasonOverLimit, ReasonDecodeError))
 			return x.asText(io.MultiReader(bytes.NewReader(in.kept), cr), in.kept, depth)
 		}
-		if err := x.memberName(h.Name, depth); err != nil {
+		if err := x.memberName(tarText(h), depth); err != nil {
 			return err
 		}
 		header = -1
@@ -158,4 +161,25 @@ func boolString(c bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// tarNumeric are the PAX records that hold numbers (or the name and link
+// target, read from the header): a time's digits are no data.
+var tarNumeric = []string{"path", "linkpath", "size", "uid", "gid", "mtime", "atime", "ctime"}
+
+// tarText is the text of a header: its name, then the target of a link
+// and the values of its other PAX records (a comment, an extended
+// attribute) in the order of their keys, a line each.
+func tarText(h *tar.Header) string {
+	var b strings.Builder
+	b.WriteString(h.Name)
+	if h.Linkname != "" {
+		b.WriteString("\n" + h.Linkname)
+	}
+	for _, k := range slices.Sorted(maps.Keys(h.PAXRecords)) {
+		if !slices.Contains(tarNumeric, k) && !strings.HasPrefix(k, "GNU.sparse.") {
+			b.WriteString("\n" + h.PAXRecords[k])
+		}
+	}
+	return b.String()
 }
