@@ -122,10 +122,16 @@ func (f *cfb) miniSector(s uint32) ([]byte, bool) {
 
 // chain appends to out the sectors of the chain from start in table
 // (the FAT, or the mini FAT when shift is the mini shift). A chain longer
-// than the table, or through a sector that does not exist, is malformed.
+// than the table or than the sectors there are (it goes round: a FAT may
+// list one sector many times), or through a sector that does not exist,
+// is malformed.
 func (f *cfb) chain(table []uint32, start uint32, shift uint, out []byte) ([]byte, error) {
+	sectors := len(f.data) >> f.shift
+	if shift != f.shift {
+		sectors = len(f.mini) >> f.miniShift
+	}
 	for s, n := start, 0; s != cfbEndOfChain; n++ {
-		if n > len(table) || int(s) >= len(table) {
+		if n > len(table) || n > sectors || int(s) >= len(table) {
 			return nil, errCFB
 		}
 		var sec []byte

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"archive/tar"
+	"runtime"
+	"slices"
 	"time"
 
 	"encoding/binary"
@@ -93,4 +95,44 @@ func TestReview8TarHeaderText(t *testing.T) {
 		}
 	}
 	checkLeakBudget(t, e, body, "", Limits{}, 100, 0)
+}
+
+// loopedCFB returns an OLE file of n bytes, header and zeros but for a
+// DIFAT sector that chains to itself: every FAT sector is sector 0,
+// every FAT entry 0, so the directory, mini FAT and mini stream chains
+// all go round sector 0.
+func loopedCFB(n int) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, n)
+	copy(b, oleMagic)
+	le.PutUint16(b[0x1e:], 9)
+	le.PutUint16(b[0x20:], 6)
+	le.PutUint32(b[0x38:], 4096)
+	le.PutUint32(b[0x2c:], uint32(n>>9))
+	le.PutUint32(b[0x44:], 1)     // the DIFAT: sector 1, ...
+	le.PutUint32(b[1024+508:], 1) // ... whose next is itself
+	return b
+}
+
+// TestReview8CFBChainLoop: a chain was bounded by the length of its table
+// only, and a FAT may list the same sector over and over: a sector chain
+// going round one sector took 128 times the file's size (the FAT's
+// entries times 512 bytes), three times over (directory, mini FAT, mini
+// stream). A chain longer than the sectors the file has is malformed.
+func TestReview8CFBChainLoop(t *testing.T) {
+	e := newTestEngine(t)
+	body := loopedCFB(256 << 10)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got := extract(t, e, body, "", Limits{}, 0)
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("allocated %d KiB for a %d KiB file", alloc>>10, len(body)>>10)
+	if alloc > 16<<20 {
+		t.Errorf("allocated %d MiB for a %d KiB file", alloc>>20, len(body)>>10)
+	}
+	if !slices.Contains(got.reasons, ReasonDecodeError) {
+		t.Errorf("reasons %v, want %s", got.reasons, ReasonDecodeError)
+	}
 }
