@@ -35,6 +35,7 @@ func (x *Extractor) odfText(r io.Reader) error {
 		case xmlText:
 			if o.skip == 0 && o.para > 0 {
 				o.text = z.appendText(o.text, maxCell)
+				o.flush()
 			}
 		case xmlStart:
 			o.start(z)
@@ -114,6 +115,16 @@ func (o *odfWriter) space(c byte) {
 		c = ' '
 	}
 	o.text = append(o.text, c)
+	o.flush()
+}
+
+// flush writes the text of a paragraph outside a table as it comes: it
+// may be longer than a cell's maxCell (a text's paragraph of lines).
+func (o *odfWriter) flush() {
+	if o.cells == 0 {
+		o.x.emit(o.text)
+		o.text = o.text[:0]
+	}
 }
 
 func (o *odfWriter) end(name string) {
