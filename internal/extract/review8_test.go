@@ -2,6 +2,7 @@ package extract
 
 import (
 	"archive/tar"
+	"bytes"
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"runtime"
 	"slices"
@@ -157,5 +158,30 @@ func TestReview8ODFLongParagraph(t *testing.T) {
 		if got := extract(t, e, body, "", Limits{}, chunk); got.counts != want {
 			t.Errorf("chunk %d: counts %v, want %v", chunk, got.counts, want)
 		}
+	}
+}
+
+// TestReview8XLSAmplified: a workbook's cells were written whatever they
+// added up to: a 1 MiB workbook of LABELSST records (14 bytes each)
+// naming one string of 8,000 characters wrote about 590 MB of text
+// (a 4 MiB one took 1.9 s, a workbook within the 32 MiB hold about
+// 15 s). The text written counts against MaxTotal as a member's does.
+func TestReview8XLSAmplified(t *testing.T) {
+	e := newTestEngine(t)
+	le := binary.LittleEndian
+	rec := func(typ uint16, body []byte) []byte {
+		return append(le.AppendUint16(le.AppendUint16(nil, typ), uint16(len(body))), body...)
+	}
+	s := bytes.Repeat([]byte("abcdefgh"), 1000)
+	sst := cat(le.AppendUint32(le.AppendUint32(nil, 1), 1), le.AppendUint16(nil, uint16(len(s))), []byte{0}, s)
+	wb := cat(rec(biffBOF, []byte{0, 6, 0x10, 0}), rec(biffSST, sst))
+	for i := 0; len(wb) < 1<<20; i++ {
+		wb = append(wb, rec(biffLabelSST, cat(le.AppendUint16(nil, uint16(i)), make([]byte, 8)))...)
+	}
+	wb = append(wb, rec(biffEOF, nil)...)
+	body := cfbOf(t, []string{"Workbook"}, [][]byte{wb})
+	got := extract(t, e, body, "", Limits{MaxTotal: 32 << 20}, 0)
+	if !slices.Equal(got.reasons, []string{ReasonOverLimit}) {
+		t.Errorf("reasons %v, want [%s]", got.reasons, ReasonOverLimit)
 	}
 }

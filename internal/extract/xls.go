@@ -205,6 +205,10 @@ func (x *Extractor) xls(wb []byte) error {
 			continue // a record between a formula and its string (SHRFMLA, ARRAY) keeps it pending
 		}
 		pendingRow = -1
+		if x.total > x.lim.MaxTotal { // see xlsSheet.cell
+			x.fail(ReasonOverLimit)
+			break
+		}
 	}
 	if sheet != nil {
 		sheet.end()
@@ -248,7 +252,12 @@ func (s *xlsSheet) cell(row, col int, text []byte) {
 		}
 		s.row, s.tabs = row, 0
 	}
-	for col = min(col, maxColumn); s.tabs < col; s.tabs++ {
+	// The text written counts against MaxTotal as a member's does: a
+	// LABELSST record of 14 bytes writes a string of up to 64 KiB, a
+	// record far right up to 16,384 tabs.
+	col = min(col, maxColumn)
+	s.x.total += int64(max(col-s.tabs, 0) + len(text))
+	for ; s.tabs < col; s.tabs++ {
 		s.x.emitByte('\t')
 	}
 	s.x.emitCell(text)
