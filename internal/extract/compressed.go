@@ -282,6 +282,19 @@ func (x *Extractor) charge(n int64) bool {
 	return true
 }
 
+// wrote counts n bytes of text a layer writes beyond what it read (a
+// sheet's column tabs, a shared string written per cell) against
+// MaxTotal, as a member's output is; past it, it is ReasonOverLimit and
+// false: the layer stops.
+func (x *Extractor) wrote(n int) bool {
+	x.total += int64(n)
+	if x.total > x.lim.MaxTotal {
+		x.fail(ReasonOverLimit)
+		return false
+	}
+	return true
+}
+
 // zstdLimited is the decoder's content; a frame whose window is over
 // zstdMaxWindow is a limit hit, not a decode error.
 type zstdLimited struct {

@@ -45,6 +45,9 @@ func (x *Extractor) odfText(r io.Reader) error {
 		case xmlEnd:
 			o.end(string(z.name))
 		}
+		if o.over {
+			return errLimit
+		}
 	}
 }
 
@@ -61,6 +64,7 @@ type odfWriter struct {
 	col    int    // the cell's column
 	tabs   int    // tabs written in the row
 	row    bool   // the row has written a cell
+	over   bool   // MaxTotal was passed: stop
 }
 
 func (o *odfWriter) start(z *xmlScanner) {
@@ -154,6 +158,12 @@ func (o *odfWriter) end(name string) {
 			v = o.value
 		}
 		if len(v) > 0 {
+			// The tabs to a far column are text the XML does not hold:
+			// they count against MaxTotal (see wrote).
+			if !o.x.wrote(max(o.col-o.tabs, 0)) {
+				o.over = true
+				return
+			}
 			for ; o.tabs < o.col; o.tabs++ {
 				o.x.emitByte('\t')
 			}

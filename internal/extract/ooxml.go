@@ -229,6 +229,9 @@ func (x *Extractor) sheet(r io.Reader, shared *sharedStrings) error {
 		case xmlEnd:
 			c.end(z.name)
 		}
+		if c.over {
+			return errLimit
+		}
 	}
 }
 
@@ -241,6 +244,7 @@ type sheetCell struct {
 	col, tabs int    // the cell's column; tabs written in the row
 	skip      int    // depth in phonetic guides (rPh)
 	in        bool   // in a <v> or <t>
+	over      bool   // MaxTotal was passed: stop
 }
 
 func (c *sheetCell) start(z *xmlScanner) {
@@ -268,15 +272,27 @@ func (c *sheetCell) end(name []byte) {
 	case "rPh":
 		c.skip--
 	case "c":
-		for ; c.tabs < c.col; c.tabs++ {
-			c.x.emitByte('\t')
-		}
 		v := c.text
 		if c.shareIdx {
 			v = nil
 			if i, ok := cellIndex(c.text); ok {
 				v = c.shared.get(i)
 			}
+		}
+		// The tabs to a far column and a shared string written per cell
+		// are text the sheet's XML does not hold: they count against
+		// MaxTotal (see wrote). A cell naming a 64 KiB shared string
+		// takes about 30 bytes of XML.
+		extra := max(c.col-c.tabs, 0)
+		if c.shareIdx {
+			extra += len(v)
+		}
+		if !c.x.wrote(extra) {
+			c.over = true
+			return
+		}
+		for ; c.tabs < c.col; c.tabs++ {
+			c.x.emitByte('\t')
 		}
 		c.x.emitCell(v)
 		c.col++

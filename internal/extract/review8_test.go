@@ -3,16 +3,17 @@ package extract
 import (
 	"archive/tar"
 	"bytes"
-	"github.com/dlpproxy/dlpproxy/internal/corpus"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
 	"runtime"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
-	"encoding/binary"
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
-	"hash/crc32"
-	"testing"
 )
 
 // sevenZipRaw writes a 7z archive of the packed bytes and the header hdr
@@ -183,5 +184,51 @@ func TestReview8XLSAmplified(t *testing.T) {
 	got := extract(t, e, body, "", Limits{MaxTotal: 32 << 20}, 0)
 	if !slices.Equal(got.reasons, []string{ReasonOverLimit}) {
 		t.Errorf("reasons %v, want [%s]", got.reasons, ReasonOverLimit)
+	}
+}
+
+// TestSheetsAmplified: text a sheet writes beyond its XML counts against
+// MaxTotal, as in .xls (TestReview8XLSAmplified): an xlsx whose cells
+// each name one 60 KiB shared string (30 bytes of XML a cell; 4,000 of
+// them wrote 240 MB), and an ods or xlsx whose cells jump to the last
+// column (16,384 tabs from a few dozen bytes) are over the limit.
+func TestSheetsAmplified(t *testing.T) {
+	e := newTestEngine(t)
+	big := strings.Repeat("客户备注", 5_000) // 60 KiB
+	var cells, far strings.Builder
+	for i := range 4_000 {
+		fmt.Fprintf(&cells, `<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>`, i+1, i+1)
+		fmt.Fprintf(&far, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, i+1, i+1)
+	}
+	xlsx := func(sheet string) []byte {
+		return buildZip(t,
+			zfile{name: "[Content_Types].xml", data: []byte(`<Types/>`)},
+			zfile{name: "xl/sharedStrings.xml", data: []byte(`<sst><si><t>` + big + `</t></si></sst>`)},
+			zfile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData>` + sheet + `</sheetData></worksheet>`)},
+		)
+	}
+	var rows strings.Builder
+	for range 4_000 {
+		rows.WriteString(`<table:table-row><table:table-cell table:number-columns-repeated="1024"/>` +
+			strings.Repeat(`<table:table-cell table:number-columns-repeated="1024"/>`, 15) + `<table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>`)
+	}
+	// Stored, so that the ratio limit does not stop it first.
+	ods := buildZip(t, zfile{name: "mimetype", data: []byte("application/vnd.oasis.opendocument.spreadsheet"), store: true},
+		zfile{name: "content.xml", data: []byte(`<office:document-content><office:body><office:spreadsheet><table:table>` + rows.String() + `</table:table></office:spreadsheet></office:body></office:document-content>`), store: true})
+	lim := Limits{MaxTotal: 16 << 20}
+	for _, tt := range []struct {
+		name string
+		body []byte
+	}{
+		{"xlsx shared string per cell", xlsx(cells.String())},
+		{"xlsx last column", xlsx(far.String())},
+		{"ods last column", ods},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := extract(t, e, tt.body, "", lim, 0)
+			if !slices.Equal(got.reasons, []string{ReasonOverLimit}) {
+				t.Errorf("reasons %v, want over_limit (%d bytes in)", got.reasons, len(tt.body))
+			}
+		})
 	}
 }

@@ -179,6 +179,9 @@ func (x *Extractor) readSevenZip(data []byte) (*szArchive, int, error) {
 			if len(a.folders) != 1 || a.folders[0].unpack > sevenZipMaxHeader {
 				return nil, 0, errSevenZipLimit
 			}
+			if err := x.szCharge(a.folders[0].unpack); err != nil { // the header, unpacked
+				return nil, 0, err
+			}
 			packed, err := a.packed(data, 0)
 			if err != nil {
 				return nil, 0, err
@@ -247,9 +250,16 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 			if err != nil {
 				continue // named, not read
 			}
-			m := x.member(io.LimitReader(r, size), func() int64 { return int64(len(packed)) })
+			lr := &io.LimitedReader{R: r, N: size}
+			m := x.member(lr, func() int64 { return int64(len(packed)) })
 			if err := x.entry(m, name, &office{}, depth); err != nil {
 				return err
+			}
+			if lr.N > 0 {
+				// Not read to its end (a limit): the folder's next file
+				// would start in the middle of this one. Its files are
+				// named, not read.
+				err = errSevenZipLimit
 			}
 		}
 	}
@@ -582,6 +592,10 @@ func (r *szReader) unpackInfo(a *szArchive) error {
 // folder reads a Folder into f and returns its number of output streams.
 func (r *szReader) folder(f *szFolder) int {
 	coders := r.count()
+	if coders == 0 {
+		r.bad = true // a folder codes its streams with one coder at least
+		return 0
+	}
 	ins, outs := 0, 0
 	for range coders {
 		if r.failed() || outs > r.max {

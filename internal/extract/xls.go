@@ -205,8 +205,7 @@ func (x *Extractor) xls(wb []byte) error {
 			continue // a record between a formula and its string (SHRFMLA, ARRAY) keeps it pending
 		}
 		pendingRow = -1
-		if x.total > x.lim.MaxTotal { // see xlsSheet.cell
-			x.fail(ReasonOverLimit)
+		if x.total > x.lim.MaxTotal { // see xlsSheet.cell; the reason is recorded
 			break
 		}
 	}
@@ -256,7 +255,7 @@ func (s *xlsSheet) cell(row, col int, text []byte) {
 	// LABELSST record of 14 bytes writes a string of up to 64 KiB, a
 	// record far right up to 16,384 tabs.
 	col = min(col, maxColumn)
-	s.x.total += int64(max(col-s.tabs, 0) + len(text))
+	s.x.wrote(max(col-s.tabs, 0) + len(text))
 	for ; s.tabs < col; s.tabs++ {
 		s.x.emitByte('\t')
 	}
