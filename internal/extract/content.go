@@ -96,6 +96,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.sevenZip(r, depth+1)
 	case isTar(head):
 		return x.untar(r, depth+1)
+	case isTNEF(head):
+		return x.tnef(r, depth+1)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
