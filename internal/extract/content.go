@@ -98,6 +98,8 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.untar(r, depth+1)
 	case isTNEF(head):
 		return x.tnef(r, depth+1)
+	case isRTF(head):
+		return x.rtf(r)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
