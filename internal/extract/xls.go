@@ -88,9 +88,11 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 }
 
 // embeddedStreams name the streams of an OLE file that carry a file of
-// their own: an Outlook message's attachment data, and the package of an
-// Office document embedded in a Word, Excel or PowerPoint file.
-var embeddedStreams = []string{"__substg1.0_37010102", "Package"}
+// their own: an Outlook message's attachment data and its HTML body (in
+// the message's code page, which the string runs do not read: a table of
+// Chinese names in it counted none), and the package of an Office
+// document embedded in a Word, Excel or PowerPoint file.
+var embeddedStreams = []string{"__substg1.0_37010102", "__substg1.0_10130102", "Package"}
 
 // oleEmbedded inspects the files an OLE file carries, each as content of
 // its own (sniffed: an xlsx, a zip, a CSV, a PDF): their bytes are

@@ -274,8 +274,18 @@ func TestOLEEmbedded(t *testing.T) {
 	msg := cfbOf(t, []string{"__substg1.0_1000001F", "__substg1.0_37010102"}, [][]byte{body, xlsx})
 	doc := cfbOf(t, []string{"WordDocument", "Package"}, [][]byte{body, xlsx})
 	withBody := cat(list, []byte("联系电话13912345678\n"))
+	// An HTML body (PR_HTML, bytes in the message's code page) with the
+	// list as a table.
+	var html strings.Builder
+	html.WriteString("<html><body><p>客户名单如下：</p><table>")
+	for _, r := range csvRows(corpus.Records(31, 60)) {
+		html.WriteString("<tr><td>" + strings.Join(r, "</td><td>") + "</td></tr>")
+	}
+	html.WriteString("</table></body></html>")
+	htmlMsg := cfbOf(t, []string{"__substg1.0_1000001F", "__substg1.0_10130102"}, [][]byte{body, []byte(html.String())})
 	tests := []shapeTest{
 		{name: "msg with an xlsx attachment", give: msg, same: withBody},
+		{name: "msg with an HTML body", give: htmlMsg, same: withBody},
 		{name: "doc with an embedded workbook", give: doc, same: withBody},
 		{name: "msg in a zip", give: buildZip(t, zfile{name: "邮件.msg", data: msg}), same: withBody},
 	}
