@@ -43,10 +43,10 @@ var errBIFF = errors.New("xls: malformed workbook")
 
 // oleFile inspects an OLE compound file. It is held, up to what is left of
 // the hold budget: an Excel workbook (a Workbook stream) is read cell by
-// cell (see xls); any other (Word, PowerPoint, an Outlook .msg, a workbook
-// over the budget or one that does not parse, which is a decode error) is
-// read for its string runs as it streams (see ole), after the files it
-// carries (see oleEmbedded).
+// cell (see xls); any other (Word, PowerPoint, an Outlook .msg) stream by
+// stream (see oleStreams); a workbook over the budget or one that does not
+// parse (a decode error) is read for its string runs as it streams (see
+// ole).
 func (x *Extractor) oleFile(r io.Reader, depth int) error {
 	fr := x.push(&frame{fixed: infinite})
 	defer x.pop()
@@ -73,9 +73,10 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 	wb, ok, err := f.stream("Workbook")
 	switch {
 	case !ok:
-		if err := x.oleEmbedded(f, depth); err != nil {
+		if err := x.oleStreams(f, depth); !errors.Is(err, errCFB) {
 			return err
 		}
+		x.fail(ReasonDecodeError)
 		return runs()
 	case err == nil:
 		err = x.xls(wb)
@@ -88,25 +89,42 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 }
 
 // embeddedStreams name the streams of an OLE file that carry a file of
-// their own: an Outlook message's attachment data and its HTML body (in
-// the message's code page, which the string runs do not read: a table of
-// Chinese names in it counted none), and the package of an Office
-// document embedded in a Word, Excel or PowerPoint file.
-var embeddedStreams = []string{"__substg1.0_37010102", "__substg1.0_10130102", "Package"}
+// their own: an Outlook message's attachment data, its HTML body (in the
+// message's code page, which the string runs do not read: a table of
+// Chinese names in it counted none) and its rich-text body, and the
+// package of an Office document embedded in a Word, Excel or PowerPoint
+// file.
+var embeddedStreams = []string{"__substg1.0_37010102", "__substg1.0_10130102", rtfCompressedStream, "Package"}
 
-// oleEmbedded inspects the files an OLE file carries, each as content of
-// its own (sniffed: an xlsx, a zip, a CSV, a PDF): their bytes are
-// compressed or binary, so the string runs read nothing of them. A .msg
-// with the customer list attached as xlsx counted nothing.
-func (x *Extractor) oleEmbedded(f *cfb, depth int) error {
+// rtfCompressedStream is an Outlook message's rich-text body
+// (PR_RTF_COMPRESSED): compressed RTF (see decompressRTF), then read as
+// RTF (a table's rows as lines of cells).
+const rtfCompressedStream = "__substg1.0_10090102"
+
+// oleStreams inspects the streams of an OLE file that is no workbook.
+// The files it carries (see embeddedStreams) are content of their own
+// (sniffed: an xlsx, a zip, a CSV, a PDF, HTML, RTF): their bytes are
+// compressed or in a code page, so the string runs read nothing of them (a
+// .msg with the customer list attached as xlsx counted nothing). The
+// other streams are read for their string runs. A stream whose chain does
+// not parse is errCFB (the caller reads the whole file's runs).
+func (x *Extractor) oleStreams(f *cfb, depth int) error {
 	for e := range f.streams() {
-		if !slices.ContainsFunc(embeddedStreams, func(n string) bool { return strings.EqualFold(entryName(e), n) }) {
-			continue
-		}
 		data, err := f.content(e)
 		if err != nil {
-			x.fail(ReasonDecodeError)
+			return err
+		}
+		name := entryName(e)
+		if !slices.ContainsFunc(embeddedStreams, func(n string) bool { return strings.EqualFold(name, n) }) {
+			if err := x.ole(bytes.NewReader(data)); err != nil {
+				return err
+			}
 			continue
+		}
+		if strings.EqualFold(name, rtfCompressedStream) {
+			if data, err = decompressRTF(data, int(max(x.lim.MaxTotal-x.total, 0))); err != nil {
+				x.fail(ReasonDecodeError) // what was decompressed is still read
+			}
 		}
 		m := x.member(bytes.NewReader(data), func() int64 { return int64(len(data)) })
 		if err := x.entry(m, "", &office{}, depth+1); err != nil {

@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -283,8 +284,25 @@ func TestOLEEmbedded(t *testing.T) {
 	}
 	html.WriteString("</table></body></html>")
 	htmlMsg := cfbOf(t, []string{"__substg1.0_1000001F", "__substg1.0_10130102"}, [][]byte{body, []byte(html.String())})
+	// A rich-text body (PR_RTF_COMPRESSED): the list as an RTF table, in
+	// Word's \u escapes.
+	rows := csvRows(corpus.Records(31, 60))
+	uEsc := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r < 0x80 {
+				b.WriteRune(r)
+			} else {
+				fmt.Fprintf(&b, `\u%d?`, int16(r))
+			}
+		}
+		return b.String()
+	}
+	rtfMsg := cfbOf(t, []string{"__substg1.0_1000001F", rtfCompressedStream}, [][]byte{body,
+		lzfu(rtfTable(`\ansi\ansicpg1252{\fonttbl{\f1\fnil SimSun;}}`, rows, uEsc))})
 	tests := []shapeTest{
 		{name: "msg with an xlsx attachment", give: msg, same: withBody},
+		{name: "msg with a rich-text body", give: rtfMsg, same: cat(rtfText(rows), []byte("联系电话13912345678\n"))},
 		{name: "msg with an HTML body", give: htmlMsg, same: withBody},
 		{name: "doc with an embedded workbook", give: doc, same: withBody},
 		{name: "msg in a zip", give: buildZip(t, zfile{name: "邮件.msg", data: msg}), same: withBody},
