@@ -61,6 +61,7 @@ type rtfReader struct {
 	cr     *countReader
 	st     rtfState
 	stack  []rtfState
+	over   int               // groups open beyond maxRTFDepth
 	docCP  encoding.Encoding // \ansicpg
 	fontCP map[int]encoding.Encoding
 	font   int      // the font a \fN in the font table describes
@@ -94,12 +95,18 @@ func (d *rtfReader) run() error {
 		case '{':
 			d.decode()
 			if len(d.stack) >= maxRTFDepth {
-				return errRTFDepth
+				// Deeper groups keep the state of the deepest one kept:
+				// counted, not stacked, and the document is read on.
+				d.x.fail(ReasonDecodeError)
+				d.over++
+				continue
 			}
 			d.stack = append(d.stack, d.st)
 		case '}':
 			d.decode()
-			if n := len(d.stack); n > 0 {
+			if d.over > 0 {
+				d.over--
+			} else if n := len(d.stack); n > 0 {
 				d.st, d.stack = d.stack[n-1], d.stack[:n-1]
 			}
 		case '\\':
@@ -112,9 +119,6 @@ func (d *rtfReader) run() error {
 		}
 	}
 }
-
-// errRTFDepth reports an RTF document that does not parse.
-var errRTFDepth = errors.New("rtf: groups nested too deep")
 
 // control reads a control word or symbol after its backslash.
 func (d *rtfReader) control() error {

@@ -1,0 +1,79 @@
+package extract
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+)
+
+// rtfUnicode escapes s as Word does: each non-ASCII character as \uN
+// (signed 16-bit, a character past U+FFFF as its two UTF-16 halves) and
+// a fallback '?'.
+func rtfUnicode(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		units := []rune{r}
+		if r > 0xFFFF {
+			r -= 0x10000
+			units = []rune{0xD800 + r>>10, 0xDC00 + r&0x3FF}
+		}
+		for _, u := range units {
+			n := int(u)
+			if n > 32767 {
+				n -= 65536
+			}
+			fmt.Fprintf(&b, `\u%d?`, n)
+		}
+	}
+	return b.String()
+}
+
+// rtfShown is the text the RTF reader makes of a small document.
+func rtfShown(body string) string {
+	d := &rtfReader{x: &Extractor{}, cr: &countReader{r: bufio.NewReader(strings.NewReader(body))}, fontCP: map[int]encoding.Encoding{}}
+	_ = d.run()
+	d.decode()
+	return string(d.out)
+}
+
+// TestReview9RTFDeepGroups: a group opened past the 1,024th ended the
+// document with an error no caller recorded at the top level: a body of
+// 1,100 '{' then an ID and a mobile counted nothing and reported
+// nothing, and the rest of the document was never read. Deeper groups
+// are now counted, not stacked: a decode error, and the text is read.
+func TestReview9RTFDeepGroups(t *testing.T) {
+	e := newTestEngine(t)
+	text := " 110101199003078515 13812345678 "
+	body := []byte(`{\rtf1 ` + strings.Repeat("{", 1100) + text + strings.Repeat("}", 1100) + text + "}")
+	checkCompressed(t, e, shapeTest{give: body, same: []byte(text + "\n" + text), want: []string{ReasonDecodeError}})
+}
+
+// TestReview9RTFLeakBudget: a 20,000-row list as an RTF table (\u
+// escapes) and a winmail.dat of 50 photos named after their holders and
+// the list as CSV release no raw byte ahead of its values.
+func TestReview9RTFLeakBudget(t *testing.T) {
+	e := newTestEngine(t)
+	recs := corpus.Records(91, 20000)
+	rtf := rtfTable(`\ansi\ansicpg1252\deff0{\fonttbl{\f0\froman Times;}{\f1\fnil SimSun;}}`, csvRows(recs), rtfUnicode)
+	checkLeakBudget(t, e, rtf, "", Limits{}, 4096, len(rtf)/64)
+	var files []szTestFile
+	for _, r := range recs[:50] {
+		files = append(files, szTestFile{name: photoName(r), data: photo})
+	}
+	files = append(files, szTestFile{name: "list.csv", data: csvBytes(csvRows(recs))})
+	dat := tnefOf("hello", files...)
+	checkLeakBudget(t, e, dat, "", Limits{}, 4096, len(dat)/64)
+	got := extract(t, e, dat, "", Limits{}, 4096)
+	if want := extract(t, e, rtf, "", Limits{}, 0); got.counts != want.counts || len(got.reasons) > 0 {
+		t.Errorf("winmail.dat counts %v %v, the RTF table %v", got.counts, got.reasons, want.counts)
+	}
+}
