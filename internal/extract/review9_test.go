@@ -77,3 +77,25 @@ func TestReview9RTFLeakBudget(t *testing.T) {
 		t.Errorf("winmail.dat counts %v %v, the RTF table %v", got.counts, got.reasons, want.counts)
 	}
 }
+
+// TestReview9RTFTextBox: a Word text box keeps its text in \shptxt, a
+// group inside the shape's {\*\shpinst} (whose properties are not text):
+// read as part of the skipped destination, the 30-row list in a text box
+// counted nothing (read as bytes before RTF was read, its IDs, mobiles,
+// cards and e-mail counted). It is read as text.
+func TestReview9RTFTextBox(t *testing.T) {
+	e := newTestEngine(t)
+	rows := csvRows(corpus.Records(93, 30))
+	var box, shown strings.Builder
+	box.WriteString(`{\rtf1\ansi\ansicpg1252 {\shp{\*\shpinst\shpleft0\shptop0{\sp{\sn fillColor}{\sv 13421772}}{\shptxt \pard `)
+	for _, r := range rows {
+		for _, c := range r {
+			box.WriteString(rtfUnicode(c) + `\tab `)
+			shown.WriteString(c + "\t")
+		}
+		box.WriteString(`\par` + "\r\n")
+		shown.WriteString("\n")
+	}
+	box.WriteString(`}}{\shprslt{\*\do\dobxcolumn\dptxbx{\dptxbxtext x}}}}}`)
+	checkCompressed(t, e, shapeTest{give: []byte(box.String()), same: []byte(shown.String())})
+}

@@ -195,6 +195,8 @@ func (d *rtfReader) word1(w string, num int, hasNum bool) {
 	switch {
 	case rtfSkip[w]:
 		d.st.skip = true
+	case w == "shptxt": // a text box's text, in a shape's skipped {\*\shpinst}
+		d.st.skip = false
 	case w == "fonttbl":
 		d.st.fonts = true
 	case w == "f" && d.st.fonts:
