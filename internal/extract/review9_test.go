@@ -99,3 +99,26 @@ func TestReview9RTFTextBox(t *testing.T) {
 	box.WriteString(`}}{\shprslt{\*\do\dobxcolumn\dptxbx{\dptxbxtext x}}}}}`)
 	checkCompressed(t, e, shapeTest{give: []byte(box.String()), same: []byte(shown.String())})
 }
+
+// TestReview9RTFNestedRows: a nested table's rows end with \nestrow,
+// which Word writes in {\*\nesttableprops} (with a {\*\nonesttables}
+// paragraph for older readers): skipped with it, the rows of a 30-row
+// list in a table nested in a cell ran into one line, and its names,
+// addresses and passports counted 0 of 30. A \nestrow ends a line.
+func TestReview9RTFNestedRows(t *testing.T) {
+	e := newTestEngine(t)
+	rows := csvRows(corpus.Records(93, 30))
+	var b, shown strings.Builder
+	b.WriteString(`{\rtf1\ansi\ansicpg1252 \trowd\cellx9000 \pard\intbl `)
+	for _, r := range rows {
+		for _, c := range r {
+			b.WriteString(`\pard\intbl\itap2 ` + rtfUnicode(c) + `\nestcell `)
+			shown.WriteString(c + "\t")
+		}
+		b.WriteString(`{\*\nesttableprops\trowd\cellx2000\cellx4000\nestrow}{\*\nonesttables\par}` + "\r\n")
+		shown.WriteString("\n")
+	}
+	b.WriteString(`\pard\intbl\cell\row}`)
+	shown.WriteString("\t\n")
+	checkCompressed(t, e, shapeTest{give: []byte(b.String()), same: []byte(shown.String())})
+}

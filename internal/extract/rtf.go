@@ -224,6 +224,9 @@ func (d *rtfReader) word1(w string, num int, hasNum bool) {
 			d.out = utf8.AppendRune(d.out, rune(num))
 		}
 		d.skipU = d.st.uc
+	case w == "nestrow" && !d.st.fonts: // written in a skipped {\*\nesttableprops}
+		d.decode()
+		d.out = append(d.out, '\n')
 	case w == "par" || w == "line" || w == "row" || w == "sect" || w == "page":
 		d.text("\n")
 	case w == "tab" || w == "cell" || w == "nestcell":
