@@ -122,3 +122,22 @@ func TestReview9RTFNestedRows(t *testing.T) {
 	shown.WriteString("\t\n")
 	checkCompressed(t, e, shapeTest{give: []byte(b.String()), same: []byte(shown.String())})
 }
+
+// TestReview9RTFSurrogates: Word writes a character past U+FFFF (a rare
+// name character of CJK Extension B, 𠀀 U+20000) as its two UTF-16
+// halves, \u-10176?\u-9216?: each was written as a rune of its own, two
+// U+FFFD. They are one character; a half alone is still U+FFFD.
+func TestReview9RTFSurrogates(t *testing.T) {
+	for _, tt := range []struct{ give, want string }{
+		{`{\rtf1 ` + rtfUnicode("张𠀀三") + `}`, "张𠀀三"},
+		{`{\rtf1 \uc0\u-10179\u-8704 x}`, "😀x"},
+		{`{\rtf1 \u-10176?x\u-9216?}`, "\uFFFDx\uFFFD"},
+		{`{\rtf1 \u-10176?\u-10176?\u-9216?}`, "\uFFFD𠀀"},
+		{`{\rtf1 {\u-10176?}x}`, "\uFFFDx"},
+		{`{\rtf1\ansicpg936 \u-10176?\'d5\'c5}`, "\uFFFD张"}, // a half, then bytes
+	} {
+		if got := rtfShown(tt.give); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.give, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -66,6 +67,7 @@ type rtfReader struct {
 	fontCP map[int]encoding.Encoding
 	font   int      // the font a \fN in the font table describes
 	skipU  int      // fallback characters left to skip after a \uN
+	hi     rune     // a \uN's first UTF-16 half, waiting for the second
 	raw    []byte   // \'hh bytes not yet decoded
 	out    []byte   // text not yet written
 	mark   int64    // cr offset up to which the text read is written
@@ -78,7 +80,7 @@ const maxRTFDepth = 1024
 func (d *rtfReader) run() error {
 	d.st.uc = 1
 	for {
-		if len(d.out) == 0 && len(d.raw) == 0 {
+		if len(d.out) == 0 && len(d.raw) == 0 && d.hi == 0 {
 			d.mark = d.cr.n
 		}
 		if len(d.out) >= 4<<10 {
@@ -221,7 +223,7 @@ func (d *rtfReader) word1(w string, num int, hasNum bool) {
 			num += 65536
 		}
 		if !d.st.skip && !d.st.fonts {
-			d.out = utf8.AppendRune(d.out, rune(num))
+			d.unicode(rune(num))
 		}
 		d.skipU = d.st.uc
 	case w == "nestrow" && !d.st.fonts: // written in a skipped {\*\nesttableprops}
@@ -231,6 +233,34 @@ func (d *rtfReader) word1(w string, num int, hasNum bool) {
 		d.text("\n")
 	case w == "tab" || w == "cell" || w == "nestcell":
 		d.text("\t")
+	}
+}
+
+// unicode writes the character of a \uN escape. A character past U+FFFF
+// is written as two, its UTF-16 halves: the first waits in d.hi for the
+// second; a half alone is U+FFFD.
+func (d *rtfReader) unicode(r rune) {
+	if d.hi != 0 {
+		hi := d.hi
+		d.hi = 0
+		if utf16.IsSurrogate(r) && r >= 0xDC00 {
+			d.out = utf8.AppendRune(d.out, utf16.DecodeRune(hi, r))
+			return
+		}
+		d.out = utf8.AppendRune(d.out, utf8.RuneError)
+	}
+	if utf16.IsSurrogate(r) && r < 0xDC00 {
+		d.hi = r
+		return
+	}
+	d.out = utf8.AppendRune(d.out, r)
+}
+
+// lone writes a first UTF-16 half that no second followed as U+FFFD.
+func (d *rtfReader) lone() {
+	if d.hi != 0 {
+		d.hi = 0
+		d.out = utf8.AppendRune(d.out, utf8.RuneError)
 	}
 }
 
@@ -245,6 +275,7 @@ func (d *rtfReader) char(c byte) {
 	}
 	if c < 0x80 {
 		d.decode()
+		d.lone()
 		d.out = append(d.out, c)
 		return
 	}
@@ -257,6 +288,7 @@ func (d *rtfReader) text(s string) {
 		return
 	}
 	d.decode()
+	d.lone()
 	d.out = append(d.out, s...)
 }
 
@@ -266,6 +298,7 @@ func (d *rtfReader) decode() {
 	if len(d.raw) == 0 {
 		return
 	}
+	d.lone()
 	e := d.st.cp
 	if e == nil {
 		e = d.docCP
@@ -283,6 +316,7 @@ func (d *rtfReader) decode() {
 // flush writes the text read so far.
 func (d *rtfReader) flush() {
 	d.decode()
+	d.lone()
 	if len(d.out) > 0 {
 		d.x.emit(d.out)
 		d.out = d.out[:0]
