@@ -141,3 +141,15 @@ func TestReview9RTFSurrogates(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9RTFSymbols: the control words WordPad writes for dashes,
+// quotes and bullets (\endash, \emdash, \bullet, \lquote, \rquote,
+// \ldblquote, \rdblquote, and the spaces \enspace, \emspace, \qmspace)
+// were dropped, running their neighbours together: two mobiles as a
+// range, 13800138000\endash 13900139000, counted 0. They are their
+// characters.
+func TestReview9RTFSymbols(t *testing.T) {
+	e := newTestEngine(t)
+	body := []byte(`{\rtf1\ansi 13800138000\endash 13900139000\par 13700137000\emdash 13600136000\par\bullet 110101199003078515\enspace 11010119900307299X\par}`)
+	checkCompressed(t, e, shapeTest{give: body, same: []byte("13800138000–13900139000\n13700137000—13600136000\n•110101199003078515 11010119900307299X\n")})
+}

@@ -33,6 +33,12 @@ var rtfSkip = map[string]bool{
 	"generator": true, "xmlnstbl": true, "fldinst": true, "filetbl": true, "revtbl": true,
 }
 
+// rtfSymbols are the control words that stand for a character.
+var rtfSymbols = map[string]string{
+	"endash": "–", "emdash": "—", "bullet": "•", "lquote": "‘", "rquote": "’",
+	"ldblquote": "“", "rdblquote": "”", "enspace": " ", "emspace": " ", "qmspace": " ",
+}
+
 // isRTF reports whether head starts an RTF document.
 func isRTF(head []byte) bool { return bytes.HasPrefix(head, rtfMagic) }
 
@@ -233,6 +239,8 @@ func (d *rtfReader) word1(w string, num int, hasNum bool) {
 		d.text("\n")
 	case w == "tab" || w == "cell" || w == "nestcell":
 		d.text("\t")
+	case rtfSymbols[w] != "":
+		d.text(rtfSymbols[w])
 	}
 }
 
