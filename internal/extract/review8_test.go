@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,17 +14,6 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
-
-// sevenZipRaw writes a 7z archive of the packed bytes and the header hdr
-// as they are, behind a signature header that points at hdr.
-func sevenZipRaw(packed, hdr []byte) []byte {
-	sig := cat(sevenZipMagic, []byte{0, 4}, make([]byte, 24))
-	binary.LittleEndian.PutUint64(sig[12:], uint64(len(packed)))
-	binary.LittleEndian.PutUint64(sig[20:], uint64(len(hdr)))
-	binary.LittleEndian.PutUint32(sig[28:], crc32.ChecksumIEEE(hdr))
-	binary.LittleEndian.PutUint32(sig[8:], crc32.ChecksumIEEE(sig[12:32]))
-	return cat(sig, packed, hdr)
-}
 
 // TestReview8SevenZipNoPackedStream: a folder whose one coder takes no
 // input stream and gives two (so it reads -1 packed streams) moved the

@@ -112,6 +112,12 @@ func sevenZipOf(files ...szTestFile) []byte {
 		[]byte{kEnd},
 		[]byte{kFilesInfo}, n, []byte{kName}, num(uint64(len(names)+1)), []byte{0}, names, []byte{kEnd},
 		[]byte{kEnd})
+	return sevenZipRaw(packed, hdr)
+}
+
+// sevenZipRaw writes a 7z archive of the packed bytes and the header hdr
+// as they are, behind a signature header that points at hdr.
+func sevenZipRaw(packed, hdr []byte) []byte {
 	sig := cat(sevenZipMagic, []byte{0, 4}, make([]byte, 24))
 	binary.LittleEndian.PutUint64(sig[12:], uint64(len(packed)))
 	binary.LittleEndian.PutUint64(sig[20:], uint64(len(hdr)))
