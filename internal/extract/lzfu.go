@@ -21,6 +21,15 @@ const (
 // errLZFu reports compressed RTF that does not decode.
 var errLZFu = errors.New("rtf: malformed compressed RTF")
 
+// rtfRawSize is the decompressed size the header of compressed RTF b
+// gives.
+func rtfRawSize(b []byte) int {
+	if len(b) < 8 {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint32(b[4:]))
+}
+
 // decompressRTF returns the RTF of compressed RTF b, at most limit bytes
 // (and at most the size its header gives).
 func decompressRTF(b []byte, limit int) ([]byte, error) {

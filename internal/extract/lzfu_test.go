@@ -3,8 +3,11 @@ package extract
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
 )
 
 // TestDecompressRTF: MS-OXRTFCP's example (section 4.1: a compressed RTF
@@ -75,4 +78,26 @@ func lzfu(data []byte) []byte {
 	h = binary.LittleEndian.AppendUint32(h, lzfuCompressed)
 	h = binary.LittleEndian.AppendUint32(h, crc32.ChecksumIEEE(body))
 	return cat(h, body)
+}
+
+// TestRTFBodyHeld: an Outlook message's rich-text body is decompressed
+// within the hold budget: one claiming more than is left is cut there and
+// over the limit, rather than allocated whole (LZFu expands up to about
+// 8.5 times, so a 32 MiB message could hold 270 MB of RTF at once).
+func TestRTFBodyHeld(t *testing.T) {
+	e := newTestEngine(t)
+	rtf := []byte(`{\rtf1\ansi ` + strings.Repeat(`13800138000 `, 2000) + `}`)
+	msg := cfbOf(t, []string{rtfCompressedStream}, [][]byte{lzfu(rtf)})
+	for _, tt := range []struct {
+		lim  Limits
+		want []string
+	}{
+		{Limits{}, nil},
+		{Limits{Hold: int64(len(msg)) + 8<<10}, []string{ReasonOverLimit}},
+	} {
+		got := extract(t, e, msg, "", tt.lim, 0)
+		if !slices.Equal(got.reasons, tt.want) || got.counts[inspect.Mobile] != 1 {
+			t.Errorf("hold %d: %v %v, want 1 mobile and %v", tt.lim.Hold, got.counts, got.reasons, tt.want)
+		}
+	}
 }

@@ -122,8 +122,8 @@ func (x *Extractor) oleStreams(f *cfb, depth int) error {
 			continue
 		}
 		if strings.EqualFold(name, rtfCompressedStream) {
-			if data, err = decompressRTF(data, int(max(x.lim.MaxTotal-x.total, 0))); err != nil {
-				x.fail(ReasonDecodeError) // what was decompressed is still read
+			if data, err = x.rtfBody(data); err != nil {
+				return err
 			}
 		}
 		m := x.member(bytes.NewReader(data), func() int64 { return int64(len(data)) })
@@ -132,6 +132,23 @@ func (x *Extractor) oleStreams(f *cfb, depth int) error {
 		}
 	}
 	return nil
+}
+
+// rtfBody decompresses an Outlook message's rich-text body, held within
+// what is left of the hold budget (it decompresses up to about 8.5 times
+// its size): past it the rest is over the limit, and a body that does not
+// decompress is a decode error; what was decompressed is still read. The
+// caller reads it before the next stream, so it is held only meanwhile.
+func (x *Extractor) rtfBody(data []byte) ([]byte, error) {
+	limit := max(min(x.lim.Hold-x.held, x.lim.MaxTotal-x.total), 0)
+	out, err := decompressRTF(data, int(limit))
+	switch {
+	case err != nil:
+		x.fail(ReasonDecodeError)
+	case int64(len(out)) >= limit && rtfRawSize(data) > len(out):
+		x.fail(ReasonOverLimit)
+	}
+	return out, nil
 }
 
 // xls writes the worksheets of a BIFF8 Workbook stream.
