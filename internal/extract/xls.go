@@ -116,6 +116,11 @@ func (x *Extractor) oleStreams(f *cfb, depth int) error {
 		}
 		name := entryName(e)
 		if !slices.ContainsFunc(embeddedStreams, func(n string) bool { return strings.EqualFold(name, n) }) {
+			// Streams may share sectors (directory entries pointing at one
+			// chain): what they read counts against MaxTotal.
+			if !x.wrote(len(data)) {
+				return nil
+			}
 			if err := x.ole(bytes.NewReader(data)); err != nil {
 				return err
 			}

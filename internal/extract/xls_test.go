@@ -311,3 +311,22 @@ func TestOLEEmbedded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { checkCompressed(t, e, tt) })
 	}
 }
+
+// TestOLEStreamsBounded: the streams of an OLE file read for their string
+// runs count against MaxTotal, so directory entries pointing at one long
+// chain cannot make a file be read over and over (a 32 MiB file may hold
+// 262,144 entries).
+func TestOLEStreamsBounded(t *testing.T) {
+	e := newTestEngine(t)
+	names := make([]string, 40)
+	streams := make([][]byte, 40)
+	for i := range streams {
+		names[i] = fmt.Sprintf("s%d", i)
+		streams[i] = encodeText(t, utf16LEPlain, []byte(strings.Repeat("联系电话13912345678\n", 300)))
+	}
+	f := cfbOf(t, names, streams)
+	got := extract(t, e, f, "", Limits{MaxTotal: 64 << 10}, 0)
+	if !slices.Equal(got.reasons, []string{ReasonOverLimit}) || got.counts[inspect.Mobile] != 1 {
+		t.Errorf("%v %v: want the mobile and over_limit", got.counts, got.reasons)
+	}
+}
