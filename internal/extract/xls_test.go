@@ -44,8 +44,9 @@ func xlsFixture(tb testing.TB, name string) []byte {
 // a part of its own with its header row. Before, its string runs were
 // read without columns and its numbers not at all: the 300-row list as
 // .xls counted its IDs, cards and e-mail but no mobiles (typed into
-// cells, they are numbers), names, addresses or passports, and a few IDs
-// and cards split across SST records were lost (297-299 of 300).
+// cells, they are numbers), names, addresses or passports, and a few
+// values split across SST records were lost (298-300 IDs, 299-300 cards,
+// 299 e-mail of 300).
 func TestXLS(t *testing.T) {
 	e := newTestEngine(t)
 	list := xlsList()
