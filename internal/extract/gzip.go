@@ -73,6 +73,23 @@ func (x *Extractor) decoding(r io.Reader, depth int, codec string, lag, scale in
 	return cr
 }
 
+// readingHeld starts a layer that reads r through a countReader and holds
+// its read-ahead, and everything read from *from on while *from is not -1
+// (a header or a title read whole before its text is written); the caller
+// pops the frame.
+func (x *Extractor) readingHeld(r io.Reader) (cr *countReader, from *int64) {
+	cr, from = &countReader{r: bufio.NewReaderSize(r, 4<<10)}, new(int64)
+	*from = -1
+	x.push(&frame{held: func() int64 {
+		h := int64(cr.r.Buffered())
+		if *from >= 0 {
+			h += cr.n - *from
+		}
+		return h
+	}})
+	return cr, from
+}
+
 // inflated inspects what the decompressor d of a stream in cr (that
 // started at cr offset start) yields, as an archive member: a part of its
 // own, counted against MaxTotal and MaxRatio.

@@ -2,7 +2,6 @@ package extract
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -72,18 +71,10 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 		x.fail(ReasonOverLimit)
 		return nil
 	}
-	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
 	// A header is held from its first byte until its name is counted:
 	// archive/tar reads it whole (up to a 1 MiB PAX or GNU long-name
 	// header) before Next returns. A file's content passes as it is.
-	header := int64(-1)
-	x.push(&frame{held: func() int64 {
-		h := int64(cr.r.Buffered())
-		if header >= 0 {
-			h += cr.n - header
-		}
-		return h
-	}})
+	cr, header := x.readingHeld(r)
 	defer x.pop()
 	in := &tarInput{cr: cr}
 	tr := tar.NewReader(in)
@@ -97,26 +88,26 @@ func (x *Extractor) untar(r io.Reader, depth int) error {
 		if _, err := io.Copy(io.Discard, tr); errors.Is(err, errStopped) {
 			return err
 		}
-		header = cr.n
+		*header = cr.n
 		in.keep, in.kept = true, in.kept[:0]
 		h, err := tr.Next()
 		in.keep = false
 		switch {
 		case errors.Is(err, io.EOF):
-			header = -1
+			*header = -1
 			return x.outside(cr, depth)
 		case errors.Is(err, errStopped):
 			return err
 		case err != nil:
 			// The header read so far is read again, as text, with the rest.
-			header = -1
+			*header = -1
 			x.fail(boolString(errors.Is(err, errTarHeader), ReasonOverLimit, ReasonDecodeError))
 			return x.asText(io.MultiReader(bytes.NewReader(in.kept), cr), in.kept, depth)
 		}
 		if err := x.memberName(tarText(h), depth); err != nil {
 			return err
 		}
-		header = -1
+		*header = -1
 		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeGNUSparse {
 			continue
 		}

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"io"
@@ -37,17 +36,9 @@ func (x *Extractor) tnef(r io.Reader, depth int) error {
 		x.fail(ReasonOverLimit)
 		return nil
 	}
-	cr := &countReader{r: bufio.NewReaderSize(r, 4<<10)}
 	// An attachment's title is held from its first byte until it is
 	// counted (it is read whole first).
-	title := int64(-1)
-	x.push(&frame{held: func() int64 {
-		h := int64(cr.r.Buffered())
-		if title >= 0 {
-			h += cr.n - title
-		}
-		return h
-	}})
+	cr, title := x.readingHeld(r)
 	defer x.pop()
 	if err := cr.skip(6); err != nil { // the signature and the legacy key
 		return stopped(err)
@@ -73,12 +64,12 @@ func (x *Extractor) tnef(r io.Reader, depth int) error {
 			start := cr.n
 			err = x.entry(x.member(data, func() int64 { return cr.n - start }), "", &office{}, depth)
 		case level == tnefLevelAttach && id == tnefAttachTitle && size <= 4<<10:
-			title = cr.n - int64(len(h))
+			*title = cr.n - int64(len(h))
 			var name []byte
 			if name, err = io.ReadAll(data); err == nil {
 				err = x.memberName(string(bytes.TrimRight(name, "\x00")), depth)
 			}
-			title = -1
+			*title = -1
 		default:
 			err = x.outside(data, depth)
 		}
