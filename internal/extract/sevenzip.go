@@ -8,14 +8,14 @@ import (
 	"io"
 	"unicode/utf16"
 
-	"github.com/ulikunitz/xz/lzma"
+	"github.com/dlpproxy/dlpproxy/internal/lzmadec"
 )
 
 // 7-Zip archives (.7z). A 7z archive keeps its header (files, sizes,
 // coders) after the packed data, so it is held, up to what is left of the
 // hold budget, and read from its end. The header is parsed here (the
 // format: 7-Zip's DOC/7zFormat.txt); folders coded by Copy, LZMA, LZMA2
-// (github.com/ulikunitz/xz/lzma), Deflate or BZip2 alone are decoded,
+// (internal/lzmadec), Deflate or BZip2 alone are decoded,
 // which covers what 7-Zip writes for documents at any level.
 
 // sevenZipMagic starts a 7z archive.
@@ -288,14 +288,11 @@ func (x *Extractor) szDecoder(f szFolder, packed []byte) (io.Reader, error) {
 		if len(f.props) != 5 || f.props[0] >= 9*5*5 {
 			return nil, errSevenZipFormat
 		}
-		dict := min(int64(binary.LittleEndian.Uint32(f.props[1:])), max(f.unpack, lzma.MinDictCap))
+		dict := min(int64(binary.LittleEndian.Uint32(f.props[1:])), max(f.unpack, lzmadec.MinDict))
 		if err := x.szCharge(dict); err != nil {
 			return nil, err
 		}
-		// The classic header: properties, dictionary, unpacked size.
-		h := binary.LittleEndian.AppendUint32([]byte{f.props[0]}, uint32(dict))
-		h = binary.LittleEndian.AppendUint64(h, uint64(f.unpack))
-		return lzma.ReaderConfig{DictCap: sevenZipMaxDict}.NewReader(io.MultiReader(bytes.NewReader(h), in))
+		return lzmadec.NewReader(packed, f.props[0], int(dict), f.unpack)
 	case coderLZMA2:
 		if len(f.props) != 1 || f.props[0] > 40 {
 			return nil, errSevenZipFormat
@@ -305,11 +302,11 @@ func (x *Extractor) szDecoder(f szFolder, packed []byte) (io.Reader, error) {
 		if p < 40 {
 			dict = int64(2|p&1) << (p/2 + 11)
 		}
-		dict = max(min(dict, f.unpack), lzma.MinDictCap)
+		dict = max(min(dict, f.unpack), lzmadec.MinDict)
 		if err := x.szCharge(dict); err != nil {
 			return nil, err
 		}
-		return lzma.Reader2Config{DictCap: int(dict)}.NewReader2(in)
+		return lzmadec.NewReader2(in, int(dict)), nil
 	case coderDeflate:
 		return x.inflate(in), nil
 	case coderBZip2:

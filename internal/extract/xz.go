@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 
-	"github.com/ulikunitz/xz/lzma"
+	"github.com/dlpproxy/dlpproxy/internal/lzmadec"
 )
 
 // xz files (customers.csv.xz, a .tar.xz) are inspected as what they
 // decompress to. The container (streams, blocks, index, padding) is read
 // here, so that a block's dictionary is known and bounded before it is
-// allocated; each block's LZMA2 data is decoded by
-// github.com/ulikunitz/xz/lzma. The format: https://tukaani.org/xz/xz-file-format.txt.
+// allocated; each block's LZMA2 data is decoded by internal/lzmadec. The
+// format: https://tukaani.org/xz/xz-file-format.txt.
 
 // xzMagic starts an xz stream; xzFooterMagic ends one.
 var (
@@ -85,16 +84,16 @@ func (x *Extractor) unxz(r io.Reader, depth int) error {
 type xzReader struct {
 	x      *Extractor
 	cr     *countReader
-	chunks lzma2Chunks   // the block's LZMA2 data
-	block  *lzma.Reader2 // the block being decoded; nil between blocks
-	start  int64         // cr offset of the block's header (or the index)
-	mark   int64         // cr offset up to which container bytes are counted
-	check  int64         // size of each block's check in this stream
-	inside bool          // a stream's header was read, its index not yet
-	out    int64         // content bytes handed out
-	from   int64         // cr offset where the read in progress (or the last) began
-	head   [1024]byte    // a block header
-	err    error         // what ended the content
+	chunks lzma2Chunks      // the block's LZMA2 data
+	block  *lzmadec.Reader2 // the block being decoded; nil between blocks
+	start  int64            // cr offset of the block's header (or the index)
+	mark   int64            // cr offset up to which container bytes are counted
+	check  int64            // size of each block's check in this stream
+	inside bool             // a stream's header was read, its index not yet
+	out    int64            // content bytes handed out
+	from   int64            // cr offset where the read in progress (or the last) began
+	head   [1024]byte       // a block header
+	err    error            // what ended the content
 	// overhead counts the container bytes read (see xzOverhead).
 	overhead int64
 	hit      bool // overhead went over its bound
@@ -164,10 +163,7 @@ func (d *xzReader) next() error {
 		return errLimit
 	}
 	d.chunks.ended = false
-	d.block, err = lzma.Reader2Config{DictCap: dict}.NewReader2(&d.chunks)
-	if err != nil {
-		return fmt.Errorf("xz block: %w", err)
-	}
+	d.block = lzmadec.NewReader2(&d.chunks, dict)
 	return nil
 }
 
@@ -186,7 +182,7 @@ func (d *xzReader) streamHeader() error {
 
 // blockDict returns the dictionary a block header h needs: its LZMA2
 // filter's, at most the block's uncompressed size when the header gives it
-// (xz -T writes it) and at least lzma.MinDictCap. A header with another
+// (xz -T writes it) and at least lzmadec.MinDict. A header with another
 // filter or filter chain is unsupported_encoding.
 func blockDict(h []byte) (int, error) {
 	flags := h[1]
@@ -221,7 +217,7 @@ func blockDict(h []byte) (int, error) {
 	if p < 40 {
 		dict = uint64(2|p&1) << (p/2 + 11)
 	}
-	return int(max(min(dict, size), lzma.MinDictCap)), nil
+	return int(max(min(dict, size), lzmadec.MinDict)), nil
 }
 
 // errXzUnsupported reports a block whose filters have no decoder here.
