@@ -97,7 +97,8 @@ type decoder struct {
 	repLen      lengthDecoder
 	literal     []prob
 
-	dict []byte
+	dict []byte // grows up to max bytes, then wraps
+	max  int    // the dictionary's size
 	out  int    // dict bytes before out (from the last wrap) are handed out
 	pos  int    // where the next byte goes in dict
 	full int    // bytes of dict that hold history (distances must stay inside)

@@ -10,9 +10,24 @@ import (
 // a packet at a time.
 const minBatch = 4 << 10
 
-// newDict allocates a dictionary of size bytes, at least MinDict.
+// firstDict is the dictionary's first allocation.
+const firstDict = 64 << 10
+
+// newDict prepares a dictionary of size bytes, at least MinDict. It starts
+// at firstDict and doubles as the stream fills it, so a small file that
+// declares a large dictionary (xz -9 and 7-Zip's ultra declare 64 MiB)
+// takes little memory.
 func (d *decoder) newDict(size int) {
-	d.dict = make([]byte, max(size, MinDict))
+	d.max = max(size, MinDict)
+	d.dict = make([]byte, min(d.max, firstDict))
+}
+
+// grow doubles the dictionary, up to its size. It is called only when
+// the dictionary is full and has never wrapped, so its bytes are in order.
+func (d *decoder) grow() {
+	dict := make([]byte, min(2*len(d.dict), d.max))
+	copy(dict, d.dict)
+	d.dict = dict
 }
 
 // read hands out decoded bytes, calling more to decode more until there
@@ -33,9 +48,13 @@ func (d *decoder) read(p []byte, err *error, more func(p []byte) error) (int, er
 }
 
 // limit returns where a Read of len(p) bytes decodes up to, at most left
-// more bytes, wrapping the dictionary first when it is full.
+// more bytes, growing or wrapping the dictionary first when it is full.
 func (d *decoder) limit(p []byte, left int64) int {
-	if d.pos == len(d.dict) {
+	switch {
+	case d.pos < len(d.dict):
+	case len(d.dict) < d.max:
+		d.grow()
+	default:
 		d.wrap()
 	}
 	n := int64(max(len(p), minBatch))

@@ -265,14 +265,32 @@ func TestMalformed(t *testing.T) {
 }
 
 // TestNoAllocs checks that decoding allocates nothing once the reader
-// exists.
+// and its dictionary exist.
 func TestNoAllocs(t *testing.T) {
-	packed := fixture(t, "preset6.lzma2")
-	z := NewReader2(bytes.NewReader(packed), 8<<20)
-	buf := make([]byte, 32<<10)
+	packed := fixture(t, "lp2pb4.lzma2")                // a 4 KiB dictionary
+	z := NewReader2(bytes.NewReader(packed), firstDict) // no growth
+	buf := make([]byte, 4<<10)
 	z.Read(buf) // the first chunk allocates the chunk buffer
-	if n := testing.AllocsPerRun(5, func() { z.Read(buf) }); n != 0 {
+	if n := testing.AllocsPerRun(40, func() {
+		if _, err := z.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
 		t.Errorf("%v allocations per Read", n)
+	}
+}
+
+// TestDictGrows checks that the dictionary grows with the data: the
+// 248 KB fixture, declared with 64 MiB (xz -9), takes 256 KiB.
+func TestDictGrows(t *testing.T) {
+	plain := fixture(t, "plain.csv")
+	z := NewReader2(bytes.NewReader(fixture(t, "preset6.lzma2")), 64<<20)
+	got, err := readAllIn(z, 1000)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("%d bytes, err %v", len(got), err)
+	}
+	if n := len(z.d.dict); n != 256<<10 {
+		t.Errorf("dictionary of %d bytes for %d bytes of data", n, len(plain))
 	}
 }
 
