@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"encoding/binary"
@@ -86,7 +87,7 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 		x.fail(ReasonOverLimit)
 		return nil
 	}
-	x.push(&frame{fixed: infinite})
+	f := x.push(&frame{fixed: infinite})
 	defer x.pop()
 	data, whole, err := x.hold(r)
 	defer x.unhold(data)
@@ -94,8 +95,7 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 		return err
 	}
 	if !whole {
-		x.fail(ReasonOverLimit)
-		return x.asText(io.MultiReader(bytes.NewReader(data), r), data, depth)
+		return x.sevenZipStream(f, data, r, depth)
 	}
 	a, end, err := x.readSevenZip(data)
 	if err != nil {
@@ -106,6 +106,87 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 		return err
 	}
 	return x.outside(bytes.NewReader(data[end:]), depth)
+}
+
+// sevenZipStream reads an archive larger than the hold budget, whose
+// header (at its end) is out of reach. 7-Zip writes the packed streams
+// first, from byte 32 on, one per folder, and its default coder is LZMA2,
+// whose chunks carry their own properties: so the packed streams are
+// decoded as LZMA2, one after another as they stream, into one part (the
+// files' names, in the header, are not read). The header and whatever
+// follows the streams are read as content of their own. Packed streams
+// that are not LZMA2 (LZMA, PPMd, encrypted) are over the limit, as every
+// archive over the hold was before, and read as text from there on.
+func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int) error {
+	br := bytes.NewReader(data)
+	cr := &countReader{r: bufio.NewReaderSize(io.MultiReader(br, r), 4<<10)}
+	s := &szStream{x: x, cr: cr}
+	// As unxz: the input of the read in progress is held, and the decoder's
+	// look-ahead; one output byte stands for at most xzScale input bytes.
+	f.fixed, f.scale = xzLag, xzScale
+	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()) + cr.n - s.from }
+	if err := cr.skip(32); err != nil || !s.starts() || !x.charge(sevenZipMaxDict) {
+		x.fail(ReasonOverLimit)
+		return x.peekText(cr, cr, depth)
+	}
+	s.d = lzmadec.NewReader2(cr, sevenZipMaxDict)
+	if err := x.inflated(s, cr, cr.n, depth); err != nil {
+		return err
+	}
+	if s.failed {
+		return x.peekText(cr, cr, depth)
+	}
+	return x.outside(cr, depth)
+}
+
+// szStream is the content of the LZMA2 packed streams of a 7z archive
+// read without its header (see sevenZipStream).
+type szStream struct {
+	x      *Extractor
+	cr     *countReader
+	d      *lzmadec.Reader2
+	from   int64 // cr offset where the read in progress (or the last) began
+	failed bool  // a stream did not decode: over the limit
+}
+
+func (s *szStream) Read(p []byte) (int, error) {
+	s.from = s.cr.n
+	for {
+		n, err := s.d.Read(p)
+		switch {
+		case errors.Is(err, io.EOF) && s.starts():
+			s.d.Reset(s.cr) // the next folder
+			if n == 0 {
+				continue
+			}
+			err = nil
+		case errors.Is(err, lzmadec.ErrCorrupt), errors.Is(err, io.ErrUnexpectedEOF):
+			// Not LZMA2 after all (the streams of another coder can
+			// start like one): what the hold kept from being read is
+			// over the limit, not a decode error.
+			s.x.fail(ReasonOverLimit)
+			s.failed = true
+			err = errLimit
+		}
+		return n, err
+	}
+}
+
+// starts reports whether an LZMA2 stream starts at the reader: a chunk
+// that resets the dictionary, stored (1) or LZMA (0xe0 and more) with
+// properties LZMA2 allows and a range coder's first byte, 0. A plain
+// header after the last stream starts with 1 too, then kMainStreamsInfo
+// and kPackInfo (a stored chunk of 1,031 bytes would start so).
+func (s *szStream) starts() bool {
+	h, _ := s.cr.r.Peek(7)
+	switch {
+	case len(h) >= 3 && h[0] == 1:
+		return h[1] != kMainStreamsInfo || h[2] != kPackInfo
+	case len(h) == 7 && h[0] >= 0xe0:
+		props := h[5]
+		return props < 9*5*5 && props%9+props/9%5 <= 4 && h[6] == 0
+	}
+	return false
 }
 
 // sevenZipReason is the reason an error of readSevenZip gives.

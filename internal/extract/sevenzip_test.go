@@ -1,10 +1,13 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/ulikunitz/xz/lzma"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
@@ -61,7 +64,17 @@ func TestSevenZip(t *testing.T) {
 		{name: "encrypted", give: fixture(t, "enc.7z"), same: []byte("list.csv\n"), want: []string{ReasonEncrypted}},
 		{name: "encrypted header", give: fixture(t, "enchdr.7z"), same: fixture(t, "enchdr.7z"), want: []string{ReasonEncrypted}},
 		{name: "truncated", give: x7[:len(x7)-40], same: x7[:len(x7)-40], want: []string{ReasonDecodeError}},
-		{name: "over the hold", give: fixture(t, "copy.7z"), lim: Limits{Hold: 4 << 10}, same: fixture(t, "copy.7z"), want: []string{ReasonOverLimit}},
+		// Stored (not LZMA2): read as text after the signature header,
+		// whose binary bytes no longer glue to the header row.
+		{name: "over the hold", give: fixture(t, "copy.7z"), lim: Limits{Hold: 4 << 10}, same: list, want: []string{ReasonOverLimit}},
+		// Over the hold, LZMA2 streams are decoded without the header.
+		{name: "over the hold, LZMA2 streamed", give: x7, lim: Limits{Hold: 1 << 10}, same: list},
+		{name: "over the hold, solid", give: fixture(t, "solid.7z"), lim: Limits{Hold: 1 << 10}, same: list},
+		{name: "over the hold, two folders", give: fixture(t, "nosolid.7z"), lim: Limits{Hold: 1 << 10}, same: list},
+		{name: "LZMA2, three folders", give: sevenZipLZMA2(t, szTestFile{"a.csv", first}, szTestFile{"b.jpg", photo}, szTestFile{"c.csv", second}), same: list},
+		{name: "over the hold, three folders", give: sevenZipLZMA2(t, szTestFile{"a.csv", first}, szTestFile{"b.jpg", photo}, szTestFile{"c.csv", second}), lim: Limits{Hold: 1 << 10}, same: list},
+		{name: "over the hold, LZMA", give: fixture(t, "lzma.7z"), lim: Limits{Hold: 1 << 10}, same: fixture(t, "lzma.7z"), want: []string{ReasonOverLimit}},
+		{name: "over the hold, encrypted", give: fixture(t, "enc.7z"), lim: Limits{Hold: 1 << 10}, same: fixture(t, "enc.7z"), want: []string{ReasonOverLimit}},
 		{name: "past MaxEntries", give: sevenZipOf(photos...), lim: Limits{MaxEntries: 5}, same: sevenZipOf(photos...), want: []string{ReasonOverLimit}},
 		{name: "too deep", give: gz(t, gz(t, x7)), lim: Limits{MaxDepth: 2}, want: []string{ReasonOverLimit}},
 		{name: "text that opens like 7z", give: cat([]byte("7z "), list), same: cat([]byte("7z "), list)},
@@ -94,20 +107,51 @@ type szTestFile struct {
 // coder, as 7z a -mx0 -ms=off stores them), one folder each, under a plain
 // header: the signature header, the packed streams, the header.
 func sevenZipOf(files ...szTestFile) []byte {
+	return sevenZipWith(func(data []byte) ([]byte, []byte) {
+		return data, []byte{0x01, 0x00} // id size 1, Copy
+	}, files...)
+}
+
+// sevenZipLZMA2 is sevenZipOf with each file packed by ulikunitz/xz's
+// LZMA2 encoder (a 1 MiB dictionary), as 7-Zip's default coder.
+func sevenZipLZMA2(tb testing.TB, files ...szTestFile) []byte {
+	return sevenZipWith(func(data []byte) ([]byte, []byte) {
+		var out bytes.Buffer
+		w, err := lzma.Writer2Config{DictCap: 1 << 20}.NewWriter2(&out)
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		// id size 1 with properties, LZMA2, one byte of properties: a 1
+		// MiB dictionary.
+		return out.Bytes(), []byte{0x21, 0x21, 1, 16}
+	}, files...)
+}
+
+// sevenZipWith writes a 7z archive of files, one folder each, packed by
+// pack, which returns the packed bytes and the folder's coder record.
+func sevenZipWith(pack func(data []byte) (packed, coder []byte), files ...szTestFile) []byte {
 	num := func(v uint64) []byte { // a NUMBER: 0xff and eight bytes
 		return binary.LittleEndian.AppendUint64([]byte{0xff}, v)
 	}
-	var packed, sizes, folders, names []byte
+	var packed, packSizes, sizes, folders, names []byte
 	for _, f := range files {
-		packed = append(packed, f.data...)
+		p, coder := pack(f.data)
+		packed = append(packed, p...)
+		packSizes = append(packSizes, num(uint64(len(p)))...)
 		sizes = append(sizes, num(uint64(len(f.data)))...)
-		folders = append(folders, 1, 0x01, 0x00) // one coder: id size 1, Copy
+		folders = append(append(folders, 1), coder...) // one coder
 		for _, r := range utf16.Encode([]rune(f.name + "\x00")) {
 			names = binary.LittleEndian.AppendUint16(names, r)
 		}
 	}
 	n := num(uint64(len(files)))
-	hdr := cat([]byte{kHeader, kMainStreamsInfo, kPackInfo}, num(0), n, []byte{kSize}, sizes, []byte{kEnd},
+	hdr := cat([]byte{kHeader, kMainStreamsInfo, kPackInfo}, num(0), n, []byte{kSize}, packSizes, []byte{kEnd},
 		[]byte{kUnpackInfo, kFolder}, n, []byte{0}, folders, []byte{kCodersUnpackSize}, sizes, []byte{kEnd},
 		[]byte{kEnd},
 		[]byte{kFilesInfo}, n, []byte{kName}, num(uint64(len(names)+1)), []byte{0}, names, []byte{kEnd},

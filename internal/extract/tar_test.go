@@ -155,6 +155,7 @@ func TestStreamedArchivesSettle(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		body   []byte
+		lim    Limits
 		stream bool // settles before its end
 	}{
 		{name: "xz", body: xzOf(t, list), stream: true},
@@ -166,14 +167,16 @@ func TestStreamedArchivesSettle(t *testing.T) {
 		{name: "tar", body: tarEntries(t, file("a.csv", list, when, tar.FormatGNU)), stream: true},
 		{name: "tar of named photos", body: tarEntries(t, photos...), stream: true},
 		{name: "7z", body: sevenZipOf(szTestFile{name: "a.csv", data: list})},
+		// Over the hold, its LZMA2 streams are decoded as they stream.
+		{name: "7z over the hold", body: sevenZipLZMA2(t, szTestFile{name: "a.csv", data: list}), lim: Limits{Hold: 64 << 10}, stream: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, chunk := range []int{4096, benchChunk} {
-				checkLeakBudget(t, e, tt.body, "", Limits{}, chunk, len(tt.body)/16)
+				checkLeakBudget(t, e, tt.body, "", tt.lim, chunk, len(tt.body)/16)
 			}
 			s := e.NewScanner()
 			defer s.Release()
-			x := New(s, "", Limits{})
+			x := New(s, "", tt.lim)
 			defer x.Stop()
 			_, _ = x.Write(tt.body[:len(tt.body)*3/4])
 			if st := x.Settled(); (st > 0) != tt.stream {

@@ -137,6 +137,13 @@ func NewReader2(r io.Reader, dict int) *Reader2 {
 	return z
 }
 
+// Reset starts decoding a new LZMA2 stream from r (7-Zip writes one per
+// folder, back to back), keeping the dictionary's memory.
+func (z *Reader2) Reset(r io.Reader) {
+	z.r, z.left, z.err = r, 0, nil
+	z.needDict, z.needProps = true, true
+}
+
 // Read decodes into p.
 func (z *Reader2) Read(p []byte) (int, error) {
 	return z.d.read(p, &z.err, z.more)

@@ -86,6 +86,23 @@ func TestXZUtils(t *testing.T) {
 	}
 }
 
+// TestReset decodes two streams with one reader, as 7-Zip's folders are
+// read one after another.
+func TestReset(t *testing.T) {
+	plain := fixture(t, "plain.csv")
+	in := bytes.NewReader(append(fixture(t, "lp2pb4.lzma2"), fixture(t, "preset6.lzma2")...))
+	z := NewReader2(in, 8<<20)
+	for i := range 2 {
+		if got, err := readAllIn(z, 5000); err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("stream %d: %d bytes, err %v", i, len(got), err)
+		}
+		z.Reset(in)
+	}
+	if n, err := z.Read(make([]byte, 10)); n != 0 || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("after the last stream: %d, %v; want io.ErrUnexpectedEOF", n, err)
+	}
+}
+
 // compress2 compresses b to LZMA2 with ulikunitz/xz's encoder.
 func compress2(t testing.TB, b []byte, p lzma.Properties, dict int) []byte {
 	t.Helper()
