@@ -182,6 +182,9 @@ func (d *decoder) decode(limit int) error {
 		if rc.bit(&d.isRep[state]) == 0 {
 			n = d.matchLen.decode(rc, posState)
 			dist, err := d.distance(n)
+			if rc.short {
+				break // an end marker or distance read from past the input
+			}
 			if err != nil {
 				return err
 			}
@@ -190,7 +193,10 @@ func (d *decoder) decode(limit int) error {
 		} else {
 			n = d.repeat(state, posState)
 		}
-		if int(d.rep[0]) >= d.full {
+		if rc.short {
+			break
+		}
+		if uint64(d.rep[0]) >= uint64(d.full) { // uint64: int is 32 bits on some platforms
 			return ErrCorrupt
 		}
 		d.rem = int(n)

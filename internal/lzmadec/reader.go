@@ -105,13 +105,18 @@ func (z *Reader) more(p []byte) error {
 	if z.left > 0 {
 		z.left -= int64(d.pos - start)
 	}
-	switch {
-	case errors.Is(err, errEnd) && z.left <= 0:
-		return io.EOF
-	case errors.Is(err, errEnd):
-		return io.ErrUnexpectedEOF
+	if !errors.Is(err, errEnd) {
+		return err
 	}
-	return err
+	// The end marker: the encoder flushed its range coder right after it.
+	d.rc.normalize()
+	switch {
+	case d.rc.short, z.left > 0:
+		return io.ErrUnexpectedEOF
+	case d.rc.code != 0:
+		return ErrCorrupt
+	}
+	return io.EOF
 }
 
 // Reader2 decodes an LZMA2 stream (an xz block's data, 7-Zip's LZMA2
@@ -140,6 +145,7 @@ func NewReader2(r io.Reader, dict int) *Reader2 {
 // Reset starts decoding a new LZMA2 stream from r (7-Zip writes one per
 // folder, back to back), keeping the dictionary's memory.
 func (z *Reader2) Reset(r io.Reader) {
+	z.d.out = z.d.pos // what the last stream left is dropped
 	z.r, z.left, z.err = r, 0, nil
 	z.needDict, z.needProps = true, true
 }
