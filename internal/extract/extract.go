@@ -147,6 +147,10 @@ type Extractor struct {
 	reasons   []string
 	parts     []Part
 
+	stopWhen  func(*inspect.Tally) bool // see StopWhen
+	checkedAt int64                     // written when stopWhen last ran
+	halted    bool                      // stopWhen said so: parsers stop reading
+
 	repanic bool // tests: let a parser panic surface instead of recording it
 }
 
@@ -181,6 +185,21 @@ func NewLive(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
 	return x
 }
 
+// StopWhen makes the extractor ask stop, every stopEvery bytes of text it
+// writes, whether the message's verdict is already reached (the proxy asks
+// whether the policy blocks it). Once stop says so, the parsers stop
+// reading: an archive held whole (a zip for its central directory, a 7z)
+// is decoded in one Write when it ends or outgrows the hold, and a 42 MB
+// 7z of a million rows took 5.6 s to decode whole before its block was
+// decided after the first few hundred rows. Counts are then partial and
+// no reason is recorded after the stop. dlpproxy scan, which reports
+// whole counts, does not set it.
+func (x *Extractor) StopWhen(stop func(*inspect.Tally) bool) { x.stopWhen = stop }
+
+// stopEvery is how much text is written between two calls of the stop
+// function.
+const stopEvery = 256 << 10
+
 // outBuf is how much extracted text is gathered before a scanner write;
 // the queue grows to it as text comes, so a small message allocates little.
 const outBuf = 32 << 10
@@ -205,7 +224,9 @@ func (x *Extractor) resume() {
 		x.done = true
 		x.flush()
 		x.s.Boundary() // decide the tail: the rest of the message is not read
-		x.marks = append(x.marks, mark{raw: 1<<62 - 1, text: x.written})
+		if !x.halted { // halted, what was not read settles only at Close
+			x.marks = append(x.marks, mark{raw: 1<<62 - 1, text: x.written})
+		}
 	}
 }
 
@@ -274,6 +295,9 @@ func (x *Extractor) Parts() []Part { return append([]Part(nil), x.parts...) }
 
 // fail records an uninspectable reason.
 func (x *Extractor) fail(reason string) {
+	if x.halted {
+		return // a parser cut short by StopWhen, not a part it could not read
+	}
 	for _, r := range x.reasons {
 		if r == reason {
 			return
@@ -322,6 +346,9 @@ func (r *source) Read(p []byte) (int, error) {
 // until the coroutine waits again and must not be retained.
 func (r *source) peek() ([]byte, error) {
 	x := r.x
+	if x.halted {
+		return nil, errStopped
+	}
 	for len(x.in) == 0 {
 		if x.eof {
 			return nil, io.EOF
@@ -427,6 +454,10 @@ func (x *Extractor) write(b []byte) {
 	_, _ = x.s.Write(b) // a Scanner fails only after Close, which run precedes
 	x.written += int64(len(b))
 	x.mark() // every frame's hold is current here too, so one big Write still settles as it goes
+	if x.stopWhen != nil && x.written-x.checkedAt >= stopEvery {
+		x.checkedAt = x.written
+		x.halted = x.halted || x.stopWhen(x.s.Tally())
+	}
 }
 
 // settle decides the text written so far (the scanner's Settle): the end

@@ -319,6 +319,9 @@ func (m *member) Read(p []byte) (int, error) {
 	if m.hit {
 		return 0, errLimit
 	}
+	if m.x.halted { // see StopWhen: held members stop too
+		return 0, errStopped
+	}
 	n, err := m.r.Read(p)
 	m.n += int64(n)
 	m.x.total += int64(n)

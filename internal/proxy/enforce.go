@@ -474,6 +474,7 @@ func (p *Proxy) newMessage(x *exchange, dir Direction, scope Scope, src io.ReadC
 	} else {
 		m.ext = extract.New(m.scanner, contentType, extract.Limits{})
 	}
+	m.ext.StopWhen(m.blocks)
 	m.timed = &timedReader{r: src}
 	switch {
 	case len(encodings) > 0:
@@ -561,6 +562,13 @@ func (m *message) check(t *inspect.Tally) error {
 	}
 	return nil
 }
+
+// blocks reports whether the policy blocks the message on tally t. The
+// extractor asks it while it decodes (extract.Extractor.StopWhen), so an
+// archive decoded in one go (a zip or 7z held whole) stops once the block
+// is certain instead of decoding to its end first; check, which runs next,
+// then blocks it.
+func (m *message) blocks(t *inspect.Tally) bool { return m.scope.Decide(t).Action == Block }
 
 // decideHead runs the policy on what the scanner holds before the body (a
 // request's head), before any body byte is read or anything forwarded. A

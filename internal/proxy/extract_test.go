@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -292,4 +295,31 @@ func encodeText(t *testing.T, enc encoding.Encoding, data []byte) []byte {
 		t.Fatalf("encode: %v", err)
 	}
 	return out
+}
+
+// TestBlockStopsDecoding: a zip of 20,000 rows, held whole and decoded
+// when its body ends, is blocked once the policy blocks, not after its
+// 20,000th row: the proxy stops the extractor then (extract.StopWhen), so
+// the 403 does not wait for the whole archive to be decoded.
+func TestBlockStopsDecoding(t *testing.T) {
+	e := newPIEnv(t, compilePolicy(t), nil)
+	const rows = 20000
+	body := buildZip(t, zfile{name: "c.csv", data: corpus.CSV(corpus.Records(15, rows), corpus.CSVOptions{}).Data})
+	resp := post(t, e.client, e.plain.URL+"/upload", "application/zip", body)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.body, "block-bulk-ids-and-cards") {
+		t.Fatalf("status %d, want 403 naming block-bulk-ids-and-cards: %.200s", resp.StatusCode, resp.body)
+	}
+	counted := regexp.MustCompile(`"msg":"incident".*?"cn_resident_id":(\d+)`)
+	deadline := time.Now().Add(5 * time.Second)
+	m := counted.FindStringSubmatch(e.logs.String())
+	for m == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		m = counted.FindStringSubmatch(e.logs.String())
+	}
+	if m == nil {
+		t.Fatalf("no incident with an ID count in the log: %.500s", e.logs.String())
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 || n > rows/2 {
+		t.Errorf("incident counts %d IDs of %d: the extractor did not stop at the block", n, rows)
+	}
 }
