@@ -192,8 +192,9 @@ func NewLive(s *inspect.Scanner, contentType string, lim Limits) *Extractor {
 // is decoded in one Write when it ends or outgrows the hold, and a 42 MB
 // 7z of a million rows took 5.6 s to decode whole before its block was
 // decided after the first few hundred rows. Counts are then partial and
-// no reason is recorded after the stop. dlpproxy scan, which reports
-// whole counts, does not set it.
+// no reason is recorded after the stop; what the parsers did not read
+// never settles, even at Close, so the caller must block the message.
+// dlpproxy scan, which reports whole counts, does not set it.
 func (x *Extractor) StopWhen(stop func(*inspect.Tally) bool) { x.stopWhen = stop }
 
 // stopEvery is how much text is written between two calls of the stop
@@ -245,7 +246,9 @@ func (x *Extractor) Close() error {
 	if err := x.s.Close(); err != nil {
 		return fmt.Errorf("close scanner: %w", err)
 	}
-	x.settled = x.raw
+	if !x.halted { // halted, what the parsers did not read never settles
+		x.settled = x.raw
+	}
 	return nil
 }
 

@@ -72,6 +72,9 @@ var (
 	errSevenZipEncrypted = errors.New("7z: encrypted")
 	errSevenZipCoder     = errors.New("7z: coder without a decoder here")
 	errSevenZipLimit     = errors.New("7z: over a limit")
+	// errSevenZipStreamed reports a packed stream that was decoded as it
+	// streamed (see sevenZipStream): its files are named, not read again.
+	errSevenZipStreamed = errors.New("7z: streamed")
 )
 
 // sevenZip inspects a 7z archive: each file a part of its own after a line
@@ -97,7 +100,7 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 	if !whole {
 		return x.sevenZipStream(f, data, r, depth)
 	}
-	a, end, err := x.readSevenZip(data)
+	a, end, err := x.readSevenZip(data, 0)
 	if err != nil {
 		x.fail(sevenZipReason(err))
 		return x.asText(bytes.NewReader(data), data, depth)
@@ -113,30 +116,92 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 // first, from byte 32 on, one per folder, and its default coder is LZMA2,
 // whose chunks carry their own properties: so the packed streams are
 // decoded as LZMA2, one after another as they stream, into one part (the
-// files' names, in the header, are not read). The header and whatever
-// follows the streams are read as content of their own. Packed streams
-// that are not LZMA2 (LZMA, PPMd, encrypted) are over the limit, as every
-// archive over the hold was before, and read as text from there on.
+// files' names, in the header, come at the end: see sevenZipTail). A
+// first packed stream that is not LZMA2 (LZMA, PPMd, encrypted), or one
+// that fails to decode, is over the limit, as every archive over the hold
+// was before, and the rest is read as text.
 func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int) error {
 	br := bytes.NewReader(data)
 	cr := &countReader{r: bufio.NewReaderSize(io.MultiReader(br, r), 4<<10)}
 	s := &szStream{x: x, cr: cr}
-	// As unxz: the input of the read in progress is held, and the decoder's
-	// look-ahead; one output byte stands for at most xzScale input bytes.
-	f.fixed, f.scale = xzLag, xzScale
-	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()) + cr.n - s.from }
+	// Read as it is (as a zip's stream): what is buffered is held, and
+	// the bytes of tail not read yet.
+	tail := bytes.NewReader(nil)
+	plain := func() {
+		f.fixed, f.scale = streamLag, 1
+		f.held = func() int64 { return int64(br.Len() + cr.r.Buffered() + tail.Len()) }
+	}
+	plain()
 	if err := cr.skip(32); err != nil || !s.starts() || !x.charge(sevenZipMaxDict) {
 		x.fail(ReasonOverLimit)
 		return x.peekText(cr, cr, depth)
 	}
+	// As unxz: the input of the read in progress is held, and the decoder's
+	// look-ahead; one output byte stands for at most xzScale input bytes.
+	f.fixed, f.scale = xzLag, xzScale
+	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()) + cr.n - s.from }
 	s.d = lzmadec.NewReader2(cr, sevenZipMaxDict)
 	if err := x.inflated(s, cr, cr.n, depth); err != nil {
 		return err
 	}
 	if s.failed {
+		plain()
 		return x.peekText(cr, cr, depth)
 	}
-	return x.outside(cr, depth)
+	f.fixed = infinite // the tail is held whole while it is read
+	view, a, err := x.sevenZipTail(data, cr)
+	x.held += int64(cap(view))
+	defer func() { x.held -= int64(cap(view)) }()
+	if err == nil {
+		err = x.sevenZipFiles(a, view, depth)
+		plain()
+		if err != nil {
+			return err
+		}
+		return x.outside(cr, depth)
+	}
+	x.fail(sevenZipReason(err))
+	if len(view) > 32 {
+		tail.Reset(view[32:])
+	}
+	plain()
+	head, _ := cr.r.Peek(sniffLen)
+	if len(view) > 32 {
+		head = view[32:]
+	}
+	return x.asText(io.MultiReader(tail, cr), head, depth)
+}
+
+// sevenZipTail reads what follows the LZMA2 streams of an archive over the
+// hold (cr is past them): the packed streams left (folders of other
+// coders: 7z u -m0=LZMA adds one) and the header, held whole within an
+// eighth of the hold budget, 64 KiB at least (data, the archive's start,
+// was read through).
+// It returns them behind the archive's signature header, moved to point at
+// the header, and the archive the header describes: its files are then
+// named, and the folders left decoded, as in a held archive (or reported
+// encrypted, unsupported or over the limit). A tail over the budget is
+// errSevenZipLimit; one that does not parse is returned as far as read,
+// with the error.
+func (x *Extractor) sevenZipTail(data []byte, cr *countReader) ([]byte, *szArchive, error) {
+	streamed := cr.n // the archive's offset where the streams ended
+	off := binary.LittleEndian.Uint64(data[12:])
+	size := binary.LittleEndian.Uint64(data[20:])
+	if off > 1<<48 || size > 1<<48 || 32+int64(off) < streamed {
+		return nil, nil, errSevenZipFormat
+	}
+	n := 32 + int64(off+size) - streamed
+	if n > min(x.lim.Hold-(x.held-int64(cap(data))), max(x.lim.Hold/8, 64<<10)) {
+		return nil, nil, errSevenZipLimit
+	}
+	view := make([]byte, 32+n)
+	copy(view, data[:32])
+	binary.LittleEndian.PutUint64(view[12:], uint64(32+int64(off)-streamed)) // the header's place in view
+	if k, err := io.ReadFull(cr, view[32:]); err != nil {
+		return view[:32+k], nil, errors.Join(errSevenZipFormat, err)
+	}
+	a, _, err := x.readSevenZip(view, streamed-32)
+	return view, a, err
 }
 
 // szStream is the content of the LZMA2 packed streams of a 7z archive
@@ -205,6 +270,7 @@ func sevenZipReason(err error) string {
 // szArchive is what the header of a 7z archive says.
 type szArchive struct {
 	packPos  int64   // offset of the first packed stream after the signature header
+	shift    int64   // packed bytes streamed before the data held (see readSevenZip)
 	packs    []int64 // sizes of the packed streams
 	folders  []szFolder
 	files    []szFile // files in order; those with a stream take the folders' streams in order
@@ -231,8 +297,10 @@ type szFile struct {
 }
 
 // readSevenZip parses the archive in data and returns it and where it
-// ends.
-func (x *Extractor) readSevenZip(data []byte) (*szArchive, int, error) {
+// ends. data holds the archive's signature header, then its bytes from
+// offset 32+shift on (shift > 0: the packed streams before that were
+// streamed, see sevenZipTail).
+func (x *Extractor) readSevenZip(data []byte, shift int64) (*szArchive, int, error) {
 	if len(data) < 32 || data[6] != 0 {
 		return nil, 0, errSevenZipFormat
 	}
@@ -251,9 +319,12 @@ func (x *Extractor) readSevenZip(data []byte) (*szArchive, int, error) {
 		switch h.byte() {
 		case kHeader:
 			a, err := h.header(x.lim.MaxEntries)
+			if a != nil {
+				a.shift = shift
+			}
 			return a, end, err
 		case kEncodedHeader:
-			a := &szArchive{}
+			a := &szArchive{shift: shift}
 			if err := h.streamsInfo(a); err != nil {
 				return nil, 0, err
 			}
@@ -287,11 +358,14 @@ func (a *szArchive) packed(data []byte, i int) ([]byte, error) {
 	if i >= len(a.packs) {
 		return nil, errSevenZipFormat
 	}
-	start := 32 + a.packPos
+	start := 32 + a.packPos - a.shift
 	for _, n := range a.packs[:i] {
 		start += n
 	}
-	if start > int64(len(data)) || a.packs[i] > int64(len(data))-start {
+	switch {
+	case a.shift > 0 && start < 32 && start >= 32-a.shift:
+		return nil, errSevenZipStreamed
+	case start < 32 || start > int64(len(data)) || a.packs[i] > int64(len(data))-start:
 		return nil, errSevenZipFormat
 	}
 	return data[start : start+a.packs[i]], nil
@@ -320,7 +394,7 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 		if err == nil {
 			r, err = x.szDecoder(folder, packed)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errSevenZipStreamed) {
 			x.fail(sevenZipReason(err))
 		}
 		for _, size := range folder.streams {

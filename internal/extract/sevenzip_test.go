@@ -1,9 +1,9 @@
 package extract
 
 import (
-	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"testing"
 	"unicode/utf16"
 
@@ -115,22 +115,24 @@ func sevenZipOf(files ...szTestFile) []byte {
 // sevenZipLZMA2 is sevenZipOf with each file packed by ulikunitz/xz's
 // LZMA2 encoder (a 1 MiB dictionary), as 7-Zip's default coder.
 func sevenZipLZMA2(tb testing.TB, files ...szTestFile) []byte {
-	return sevenZipWith(func(data []byte) ([]byte, []byte) {
-		var out bytes.Buffer
-		w, err := lzma.Writer2Config{DictCap: 1 << 20}.NewWriter2(&out)
-		if err == nil {
-			_, err = w.Write(data)
-		}
-		if err == nil {
-			err = w.Close()
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
+	return sevenZipWith(packLZMA2(tb), files...)
+}
+
+// packLZMA2 returns a pack function for sevenZipWith: ulikunitz/xz's LZMA2
+// encoder with a 1 MiB dictionary.
+func packLZMA2(tb testing.TB) func(data []byte) ([]byte, []byte) {
+	return func(data []byte) ([]byte, []byte) {
+		packed := encodeWith(tb, data, func(w io.Writer) io.WriteCloser {
+			zw, err := lzma.Writer2Config{DictCap: 1 << 20}.NewWriter2(w)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return zw
+		})
 		// id size 1 with properties, LZMA2, one byte of properties: a 1
 		// MiB dictionary.
-		return out.Bytes(), []byte{0x21, 0x21, 1, 16}
-	}, files...)
+		return packed, []byte{0x21, 0x21, 1, 16}
+	}
 }
 
 // sevenZipWith writes a 7z archive of files, one folder each, packed by

@@ -442,6 +442,7 @@ type message struct {
 	state    atomic.Int32 // holding, streaming or decidedHeld: see phase
 	logged   Decision     // the last log decision (Action Log), recorded when the message ends unblocked
 	block    *Decision
+	stopped  *Decision // the block the extractor stopped at (see blocks); check keeps it
 	busy     time.Duration
 	finished bool
 	sized    bool // a declared length (not an event stream): see readSettled
@@ -551,6 +552,13 @@ func (m *message) check(t *inspect.Tally) error {
 	if err := m.extractReasons(); err != nil {
 		return err
 	}
+	if m.stopped != nil {
+		// The extractor stopped reading at this block: decided again,
+		// a window rule might not block any more, and the bytes it did
+		// not read would go out uninspected.
+		m.block = m.stopped
+		return fmt.Errorf("%w: rule %s", inspect.ErrBlocked, m.stopped.Rule)
+	}
 	d := m.scope.Decide(t)
 	if d.Action == Log {
 		m.logged = d
@@ -566,9 +574,16 @@ func (m *message) check(t *inspect.Tally) error {
 // blocks reports whether the policy blocks the message on tally t. The
 // extractor asks it while it decodes (extract.Extractor.StopWhen), so an
 // archive decoded in one go (a zip or 7z held whole) stops once the block
-// is certain instead of decoding to its end first; check, which runs next,
-// then blocks it.
-func (m *message) blocks(t *inspect.Tally) bool { return m.scope.Decide(t).Action == Block }
+// is certain instead of decoding to its end first. The block is kept:
+// check, which runs next, returns it rather than deciding again.
+func (m *message) blocks(t *inspect.Tally) bool {
+	d := m.scope.Decide(t)
+	if d.Action != Block {
+		return false
+	}
+	m.stopped = &d
+	return true
+}
 
 // decideHead runs the policy on what the scanner holds before the body (a
 // request's head), before any body byte is read or anything forwarded. A
