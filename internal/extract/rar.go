@@ -65,22 +65,22 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 	}
 	in := &rarInput{cr: countReader{r: bufio.NewReaderSize(r, 4<<10)}}
 	l := &rarLayer{x: x, in: in}
-	x.push(&frame{fixed: rarLag, held: func() int64 { return int64(in.cr.r.Buffered()) + in.cr.n - l.from }, scale: rarScale})
+	x.push(&frame{fixed: rarLag, held: l.held, scale: rarScale})
 	defer x.pop()
 	rr, err := rardecode.NewReader(in, rardecode.BufferSize(rarRead), rardecode.MaxDictionarySize(rarMaxDict))
 	if err != nil {
-		return x.rarFailed(err, in, depth)
+		return x.rarFailed(err, l, depth)
 	}
 	l.r = rr
 	var window int64 // the largest window charged
 	for entries := 0; ; entries++ {
 		h, err := rr.Next()
 		if err != nil {
-			return x.rarFailed(err, in, depth)
+			return x.rarFailed(err, l, depth)
 		}
 		if entries >= x.lim.MaxEntries {
 			x.fail(ReasonOverLimit)
-			return x.rarRest(in, depth)
+			return x.rarRest(l, depth)
 		}
 		if err := x.memberName(h.Name, depth); err != nil {
 			return err
@@ -98,7 +98,7 @@ func (x *Extractor) unrar(r io.Reader, depth int) error {
 		}
 		if w > window {
 			if !x.charge(w - window) {
-				return x.rarRest(in, depth)
+				return x.rarRest(l, depth)
 			}
 			window = w
 		}
@@ -123,23 +123,25 @@ func (x *Extractor) memberName(name string, depth int) error {
 // where it stopped in the middle: a few bytes it read (a member's header)
 // are read again rather than lost. As text: the bytes read again may be
 // the archive's signature.
-func (x *Extractor) rarRest(in *rarInput, depth int) error {
-	last := in.last[:in.n]
-	return x.asText(io.MultiReader(bytes.NewReader(last), &in.cr), last, depth)
+func (x *Extractor) rarRest(l *rarLayer, depth int) error {
+	last := l.in.last[:l.in.n]
+	l.rest = bytes.NewReader(last)
+	return x.asText(io.MultiReader(l.rest, &l.in.cr), last, depth)
 }
 
 // rarFailed records why rardecode stopped, and reads what follows: after
 // the archive's end block as content of its own, or the rest of an
 // archive it could not read as text (see rarRest).
-func (x *Extractor) rarFailed(err error, in *rarInput, depth int) error {
+func (x *Extractor) rarFailed(err error, l *rarLayer, depth int) error {
 	switch {
 	case errors.Is(err, io.EOF):
-		return x.outside(io.MultiReader(bytes.NewReader(in.afterEnd()), &in.cr), depth)
+		l.rest = bytes.NewReader(l.in.afterEnd())
+		return x.outside(io.MultiReader(l.rest, &l.in.cr), depth)
 	case errors.Is(err, errStopped):
 		return err
 	}
 	x.fail(rarReason(err))
-	return x.rarRest(in, depth)
+	return x.rarRest(l, depth)
 }
 
 // rarReason is the reason a rardecode error gives.
@@ -167,6 +169,20 @@ type rarLayer struct {
 	in   *rarInput
 	r    *rardecode.Reader
 	from int64 // input offset where the read that began the batch being handed out began
+	// rest, once set, is what is read again after the archive (see
+	// rarRest, rarFailed): the rest of the input is then read as it comes.
+	rest *bytes.Reader
+}
+
+// held is the layer's hold in input bytes: the read-ahead, and from the
+// read that began the batch being handed out on, or, after the archive,
+// the bytes read again that are not read yet.
+func (l *rarLayer) held() int64 {
+	h := int64(l.in.cr.r.Buffered())
+	if l.rest != nil {
+		return h + int64(l.rest.Len())
+	}
+	return h + l.in.cr.n - l.from
 }
 
 func (l *rarLayer) Read(p []byte) (int, error) {

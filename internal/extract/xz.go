@@ -77,6 +77,9 @@ func (x *Extractor) unxz(r io.Reader, depth int) error {
 	if err := x.inflated(d, cr, cr.n, depth); err != nil {
 		return err
 	}
+	// What follows is read as it comes: only the read-ahead is held (the
+	// read in progress no longer moves d.from).
+	f.held = func() int64 { return int64(cr.r.Buffered()) }
 	return x.outside(cr, depth)
 }
 
