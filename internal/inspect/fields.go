@@ -34,7 +34,14 @@ type csvState struct {
 	quoted bool
 	col    int
 	cols   [64]contextClass // labels found in each header cell
+	titles int              // title lines above the header row not yet passed (see readHeader)
 }
+
+// maxTitles is how many title lines may stand above a CSV header row.
+const maxTitles = 5
+
+// noColumn is the column of a title line: no header cell labels it.
+const noColumn = len(csvState{}.cols)
 
 // column reports whether the current column's header names detector d.
 func (c *csvState) column(d Detector) bool { return c.labels()&(1<<d) != 0 }
@@ -50,32 +57,49 @@ func (c *csvState) labels() contextClass {
 // readHeader examines the first line once it is complete: when it is a
 // delimited row with labels in its cells, the body is read as CSV/TSV. A
 // rule line first (the +----+----+ a MySQL client draws above its header
-// row) or Excel's sep=; is passed over for the line under it. It reports false while the
-// line may still be arriving.
+// row) or Excel's sep=; is passed over for the line under it. So are up to
+// maxTitles title lines without a delimiter (客户信息导出 2026-11-28, a
+// blank line) above a comma-separated header row: a report's title hid
+// the header, and names, addresses and passports counted nothing. Title
+// lines are read as rows no header cell labels. (Bars and tabs under a
+// title make a table inside text, see texttable.go.) It reports false while a line it needs may
+// still be arriving.
 func (s *Scanner) readHeader(final bool) bool {
 	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
 	line, next, ok := headerLine(b, final)
 	if ok && next > 0 && (ruleLine(line) || sepLine(line)) {
 		line, _, ok = headerLine(b[next:], final)
 	}
-	if !ok {
-		return false
-	}
-	s.header = true
-	table, most := &csvTables[0], bytes.Count(line, []byte{csvTables[0].delim})
-	for k := 1; k < len(csvTables); k++ {
-		if n := bytes.Count(line, []byte{csvTables[k].delim}); n > most {
-			table, most = &csvTables[k], n
+	for titles := 0; ; titles++ {
+		if !ok {
+			return false
 		}
-	}
-	if most == 0 {
+		table, most := &csvTables[0], bytes.Count(line, []byte{csvTables[0].delim})
+		for k := 1; k < len(csvTables); k++ {
+			if n := bytes.Count(line, []byte{csvTables[k].delim}); n > most {
+				table, most = &csvTables[k], n
+			}
+		}
+		if most == 0 && titles < maxTitles && next > 0 {
+			b = b[next:] // a title line: the header row may be under it
+			line, next, ok = headerLine(b, final)
+			continue
+		}
+		s.header = true
+		if most == 0 || titles > 0 && table.delim != ',' {
+			// Tables of tabs and bars under a title are tables inside
+			// text (see texttable.go).
+			return true
+		}
+		if cols, ok := s.headerRow(line, []byte{table.delim}, table.delim == ',' || table.delim == '\t'); ok {
+			s.csv.cols = cols
+			s.csv.table = table
+			if s.csv.titles = titles; titles > 0 {
+				s.csv.col = noColumn
+			}
+		}
 		return true
 	}
-	if cols, ok := s.headerRow(line, []byte{table.delim}, table.delim == ',' || table.delim == '\t'); ok {
-		s.csv.cols = cols
-		s.csv.table = table
-	}
-	return true
 }
 
 // headerRow reads line as a table's header row whose cells delim
@@ -158,6 +182,11 @@ func (s *Scanner) separator(i, w, end int) int {
 		switch {
 		case c == '\n':
 			s.csv.col, s.csv.quoted = 0, false
+			if s.csv.titles > 0 { // the end of a title line
+				if s.csv.titles--; s.csv.titles > 0 {
+					s.csv.col = noColumn
+				}
+			}
 		case c == '"':
 			s.csv.quoted = !s.csv.quoted
 			return j

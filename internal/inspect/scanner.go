@@ -95,8 +95,9 @@ func (s *Scanner) Boundary() {
 
 // Settled returns the stream offset before which every finding is final:
 // bytes before it may be forwarded. The bytes after it (at most the holdback
-// window, plus the first line, or a rule line and the line under it, while
-// a CSV header may still be arriving) could still complete a value.
+// window, plus the first line, or a rule line and the line under it, or up
+// to maxTitles title lines and the line under them, while a CSV header may
+// still be arriving) could still complete a value.
 func (s *Scanner) Settled() int64 { return s.base + int64(s.pos) }
 
 // Tally returns the live tally; it is valid until Reset or Release.
