@@ -96,7 +96,6 @@ type textLayer struct {
 	exact   bool // examining byte by byte; else skipping ahead
 	full    bool // the last read filled the buffer
 	clean   int  // while auto: buf[:clean] holds no byte >= 0x80
-	nul     int  // while read as bytes: buf[:nul] holds no zero byte not yet examined (see toUTF16)
 	eof     bool
 	err     error
 	auto    bool // still deciding between UTF-8 and cs.legacy
@@ -188,17 +187,6 @@ func (t *textLayer) loop() error {
 			continue
 		case tcNone:
 			t.run, t.exact = -1, false
-			if b[i] != 0 || t.cs.utf16 != nil || i < t.nul {
-				continue
-			}
-			switch t.toUTF16(i) {
-			case utf16More:
-				if !t.more() {
-					t.nul = t.hi // decided as bytes at the end
-				}
-			case utf16No:
-				t.nul = i + 1
-			}
 			continue
 		}
 		w := charWidth(b, i, t.eof)
@@ -259,14 +247,6 @@ func (t *textLayer) skip(minRun int) bool {
 			limit = from + h
 		}
 		t.clean = limit
-	}
-	if from := max(t.nul, t.i); t.cs.utf16 == nil && from < limit {
-		// A zero byte may start UTF-16 text: the loop examines it.
-		if k := bytes.IndexByte(b[from:limit], 0); k >= 0 {
-			limit = from + k
-		} else {
-			t.nul = limit
-		}
 	}
 	t.i, t.exact = stretch(b, t.i, limit, minRun, t.eof)
 	return t.exact
@@ -621,7 +601,7 @@ func (t *textLayer) direct(minRun int) bool {
 	if t.hi > t.i { // bytes of the chunk before: decide them with a few more
 		return t.moreUpTo(directRead)
 	}
-	t.i, t.hi, t.emitted, t.clean, t.nul = 0, 0, 0, 0, 0
+	t.i, t.hi, t.emitted, t.clean = 0, 0, 0, 0
 	p, err := t.src.peek()
 	if err != nil {
 		return t.readErr(err)
@@ -631,9 +611,6 @@ func (t *textLayer) direct(minRun int) bool {
 		if h := firstHigh(p); h >= 0 {
 			limit = h
 		}
-	}
-	if k := bytes.IndexByte(p[:limit], 0); k >= 0 && t.cs.utf16 == nil {
-		limit = k // UTF-16LE text may follow it: see toUTF16
 	}
 	at, _ := stretch(p, 0, limit, minRun, false)
 	if at > 0 {
@@ -688,7 +665,6 @@ func (t *textLayer) moreUpTo(limit int) bool {
 	t.i -= keep
 	t.emitted -= keep
 	t.clean = max(t.clean-keep, 0)
-	t.nul = max(t.nul-keep, 0)
 	if t.full && len(t.buf) < textBuf { // the stream goes on: read more at once
 		buf := t.x.getBuf(2 * len(t.buf))
 		copy(buf, t.buf[:t.hi])
@@ -790,58 +766,6 @@ func (t *textLayer) leaveUTF16() {
 	t.eof, t.err = false, nil
 	t.pre = func() int64 { return int64(replay.Len()) } // the scale stays 2 for the text decoded so far
 	t.auto, t.cs, t.clean = true, charset{legacy: simplifiedchinese.GB18030}, t.hi
-}
-
-// What toUTF16 found at a zero byte.
-const (
-	utf16No   = iota // bytes: read on
-	utf16More        // too few bytes read to tell
-	utf16Yes         // the rest is read as UTF-16LE
-)
-
-// utf16Window is how many bytes from the character before a zero byte
-// decide whether UTF-16LE text starts there: 32 code units.
-const utf16Window = 64
-
-// toUTF16 looks at the zero byte at i of a stream read as bytes: when the
-// character before it starts a window of UTF-16LE text (sniffUTF16: ASCII
-// characters with zero high bytes, CJK ones without), the text before it is
-// emitted and the rest of the stream is read as UTF-16LE from there,
-// watched as a stream declared UTF-16 is (see utf16Guard). Windows writes
-// "Unicode" text as BOM-less UTF-16LE (Notepad, Excel's Unicode text),
-// and a UTF-16 list after a head of ASCII or UTF-8 text was read as bytes:
-// its digits, split by zero bytes, counted nothing, and nothing was
-// reported. It starts at the first ASCII character (a zero high byte):
-// CJK characters before it (a header row's first cell, 姓名) were read as
-// bytes. UTF-16BE after bytes is not looked for.
-func (t *textLayer) toUTF16(i int) int {
-	if t.pre != nil { // a decoder in front: its output is no raw bytes
-		return utf16No
-	}
-	// The character before the zero byte is its low byte, written as the
-	// byte it is (its text); the UTF-16 starts after the zero byte, so
-	// the decision does not depend on where a write ended.
-	start := i + 1
-	w := t.buf[min(start, t.hi):min(t.hi, start+utf16Window)]
-	if len(w) < utf16Window && !t.eof {
-		return utf16More
-	}
-	// A quick look first: binary has zero bytes too.
-	if len(w) < 16 || w[1] != 0 || w[3] != 0 {
-		return utf16No
-	}
-	if le, ok := sniffUTF16(w); !ok || !le {
-		return utf16No
-	}
-	t.i = i // the text up to the zero byte, not the byte
-	t.emitText()
-	rest := append([]byte(nil), t.buf[start:t.hi]...)
-	t.hi = t.i
-	t.cs, t.auto = charset{utf16: utf16LENo}, false
-	t.guard = &utf16Guard{r: t.r}
-	t.r = t.guard
-	t.transcode(rest, utf16LENo.NewDecoder())
-	return utf16Yes
 }
 
 // finish emits the rest of the stream as text.
