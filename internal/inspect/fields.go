@@ -34,7 +34,7 @@ type csvState struct {
 	quoted bool
 	col    int
 	cols   [64]contextClass // labels found in each header cell
-	titles int              // title lines above the header row not yet passed (see readHeader)
+	titles int              // lines above the header row not yet passed, when titles stand there (see readHeader)
 }
 
 // maxTitles is how many title lines may stand above a CSV header row.
@@ -67,8 +67,11 @@ func (c *csvState) labels() contextClass {
 func (s *Scanner) readHeader(final bool) bool {
 	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
 	line, next, ok := headerLine(b, final)
+	above := 0 // lines above the header row: a rule or sep= line, titles
 	if ok && next > 0 && (ruleLine(line) || sepLine(line)) {
-		line, _, ok = headerLine(b[next:], final)
+		b = b[next:]
+		line, next, ok = headerLine(b, final)
+		above++
 	}
 	for titles := 0; ; titles++ {
 		if !ok {
@@ -86,16 +89,21 @@ func (s *Scanner) readHeader(final bool) bool {
 			continue
 		}
 		s.header = true
-		if most == 0 || titles > 0 && table.delim != ',' {
+		if most == 0 || titles > 0 && (table.delim != ',' || bytes.Contains(line, []byte("："))) {
 			// Tables of tabs and bars under a title are tables inside
-			// text (see texttable.go).
+			// text (see texttable.go); lines of 姓名：张三, 住址：… under
+			// one are labelled values.
 			return true
 		}
-		if cols, ok := s.headerRow(line, []byte{table.delim}, table.delim == ',' || table.delim == '\t'); ok {
+		// Under a title the header must be plainly one (two labelled
+		// cells, or three single words): 请大家核对姓名, 有误请联系我 is
+		// prose.
+		loose := titles == 0 && (table.delim == ',' || table.delim == '\t')
+		if cols, ok := s.headerRow(line, []byte{table.delim}, loose); ok {
 			s.csv.cols = cols
 			s.csv.table = table
-			if s.csv.titles = titles; titles > 0 {
-				s.csv.col = noColumn
+			if titles > 0 {
+				s.csv.titles, s.csv.col = above+titles, noColumn
 			}
 		}
 		return true
