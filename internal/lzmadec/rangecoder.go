@@ -108,6 +108,9 @@ func (rc *rangeDecoder) reverse(probs []prob, bits uint) uint32 {
 }
 
 // literal decodes a byte with the literal models probs (0x300 of them).
+// Its loop spells out step's bit: literals are most of the decoding, and
+// with step's four results the loop ran at 47 MB/s against 57 written out
+// (BenchmarkDecode).
 func (rc *rangeDecoder) literal(probs []prob) byte {
 	probs = probs[:0x100]
 	rng, code := rc.rng, rc.code
