@@ -113,13 +113,18 @@ func (x *Extractor) sevenZip(r io.Reader, depth int) error {
 
 // sevenZipStream reads an archive larger than the hold budget, whose
 // header (at its end) is out of reach. 7-Zip writes the packed streams
-// first, from byte 32 on, one per folder, and its default coder is LZMA2,
-// whose chunks carry their own properties: so the packed streams are
-// decoded as LZMA2, one after another as they stream, into one part (the
-// files' names, in the header, come at the end: see sevenZipTail). A
-// first packed stream that is not LZMA2 (LZMA, PPMd, encrypted), or one
-// that fails to decode, is over the limit, as every archive over the hold
-// was before, and the rest is read as text.
+// first, from byte 32 on, one per folder. Its default coder is LZMA2,
+// whose chunks carry their own properties: so LZMA2 packed streams are
+// decoded one after another as they stream, into one part. A first stream
+// that starts as LZMA does (7-Zip's default before LZMA2, and 7z a
+// -m0=LZMA) is decoded with the properties 7-Zip always writes (lc=3,
+// lp=0, pb=2) up to where the header starts, which the signature header
+// gives: one folder, as 7-Zip writes a solid archive. The files' names, in
+// the header, come at the end (see sevenZipTail), and the header then
+// tells whether the streams were what they were decoded as. A first stream
+// that is neither (PPMd, stored, encrypted), or one that fails to decode,
+// is over the limit, as every archive over the hold was before, and the
+// rest is read as text.
 func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int) error {
 	br := bytes.NewReader(data)
 	cr := &countReader{r: bufio.NewReaderSize(io.MultiReader(br, r), 4<<10)}
@@ -132,15 +137,15 @@ func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int
 		f.held = func() int64 { return int64(br.Len() + cr.r.Buffered() + tail.Len()) }
 	}
 	plain()
-	if err := cr.skip(32); err != nil || !s.starts() || !x.charge(sevenZipMaxDict) {
+	if err := cr.skip(32); err != nil || !s.open(data) || !x.charge(sevenZipMaxDict) {
 		x.fail(ReasonOverLimit)
 		return x.peekText(cr, cr, depth)
 	}
-	// As unxz: the input of the read in progress is held, and the decoder's
-	// look-ahead; one output byte stands for at most xzScale input bytes.
+	// As unxz: the input of the read in progress is held, what the
+	// decoder read ahead, and its look-ahead; one output byte stands for
+	// at most xzScale input bytes.
 	f.fixed, f.scale = xzLag, xzScale
-	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()) + cr.n - s.from }
-	s.d = lzmadec.NewReader2(cr, sevenZipMaxDict)
+	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()+s.buffered()) + cr.n - s.from }
 	if err := x.inflated(s, cr, cr.n, depth); err != nil {
 		return err
 	}
@@ -153,6 +158,7 @@ func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int
 	x.held += int64(cap(view))
 	defer func() { x.held -= int64(cap(view)) }()
 	if err == nil {
+		a.streamedAs, a.streamedOut = s.coder, s.out
 		err = x.sevenZipFiles(a, view, depth)
 		plain()
 		if err != nil {
@@ -204,31 +210,68 @@ func (x *Extractor) sevenZipTail(data []byte, cr *countReader) ([]byte, *szArchi
 	return view, a, err
 }
 
-// szStream is the content of the LZMA2 packed streams of a 7z archive
-// read without its header (see sevenZipStream).
+// szStream is the content of the packed streams of a 7z archive read
+// without its header (see sevenZipStream): LZMA2 streams one after
+// another, or one LZMA stream.
 type szStream struct {
 	x      *Extractor
 	cr     *countReader
-	d      *lzmadec.Reader2
-	from   int64 // cr offset where the read in progress (or the last) began
-	failed bool  // a stream did not decode: over the limit
+	d      io.Reader
+	lzma   *lzmadec.StreamReader // d, when the stream is LZMA
+	coder  uint64                // coderLZMA2 or coderLZMA
+	from   int64                 // cr offset where the read in progress (or the last) began
+	out    int64                 // bytes decoded
+	failed bool                  // a stream did not decode: over the limit
+}
+
+// szLZMAProps is the properties byte 7-Zip's LZMA coder always writes:
+// lc=3, lp=0, pb=2.
+const szLZMAProps = (2*5+0)*9 + 3
+
+// open starts decoding the first packed stream (cr is at byte 32 of the
+// archive, whose first 32 bytes are in data): LZMA2, or LZMA up to where
+// the header starts. It reports false for any other stream.
+func (s *szStream) open(data []byte) bool {
+	if s.starts() {
+		s.coder, s.d = coderLZMA2, lzmadec.NewReader2(s.cr, sevenZipMaxDict)
+		return true
+	}
+	off := binary.LittleEndian.Uint64(data[12:])
+	if h, _ := s.cr.r.Peek(1); len(h) == 0 || h[0] != 0 || off < 5 || off > 1<<48 {
+		return false
+	}
+	z, err := lzmadec.NewStreamReader(io.LimitReader(s.cr, int64(off)), szLZMAProps, sevenZipMaxDict)
+	if err != nil {
+		return false
+	}
+	s.coder, s.d, s.lzma = coderLZMA, z, z
+	return true
+}
+
+// buffered returns the input the decoder read ahead and has not decoded.
+func (s *szStream) buffered() int {
+	if s.lzma == nil {
+		return 0
+	}
+	return s.lzma.Buffered()
 }
 
 func (s *szStream) Read(p []byte) (int, error) {
 	s.from = s.cr.n
 	for {
 		n, err := s.d.Read(p)
+		s.out += int64(n)
 		switch {
-		case errors.Is(err, io.EOF) && s.starts():
-			s.d.Reset(s.cr) // the next folder
+		case errors.Is(err, io.EOF) && s.coder == coderLZMA2 && s.starts():
+			s.d.(*lzmadec.Reader2).Reset(s.cr) // the next folder
 			if n == 0 {
 				continue
 			}
 			err = nil
 		case errors.Is(err, lzmadec.ErrCorrupt), errors.Is(err, io.ErrUnexpectedEOF):
-			// Not LZMA2 after all (the streams of another coder can
-			// start like one): what the hold kept from being read is
-			// over the limit, not a decode error.
+			// Not LZMA2 or LZMA after all (the streams of another
+			// coder can start like one): what the hold kept from
+			// being read is over the limit, not a decode error.
 			s.x.fail(ReasonOverLimit)
 			s.failed = true
 			err = errLimit
@@ -275,6 +318,12 @@ type szArchive struct {
 	folders  []szFolder
 	files    []szFile // files in order; those with a stream take the folders' streams in order
 	streamed int      // files with a stream
+
+	// Of an archive over the hold: the coder its first packed streams
+	// were decoded as before the header was read, and what they decoded
+	// to (see sevenZipStream).
+	streamedAs  uint64
+	streamedOut int64
 }
 
 // szFolder is a folder: one coder (the only kind read) and the streams it
@@ -387,6 +436,7 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 		return "", nil
 	}
 	pack := 0 // the first packed stream of the folder
+	var streamed []szFolder
 	for _, folder := range a.folders {
 		packed, err := a.packed(data, pack)
 		pack += folder.packed
@@ -394,7 +444,10 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 		if err == nil {
 			r, err = x.szDecoder(folder, packed)
 		}
-		if err != nil && !errors.Is(err, errSevenZipStreamed) {
+		switch {
+		case errors.Is(err, errSevenZipStreamed):
+			streamed = append(streamed, folder)
+		case err != nil:
 			x.fail(sevenZipReason(err))
 		}
 		for _, size := range folder.streams {
@@ -423,7 +476,46 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 			return err
 		}
 	}
+	if err := a.checkStreamed(streamed); err != nil {
+		x.fail(sevenZipReason(err))
+	}
 	return nil
+}
+
+// checkStreamed checks the folders whose packed streams were decoded
+// before the header was read (see sevenZipStream) against what the header
+// says of them: their coder, LZMA2 (any properties) or LZMA with 7-Zip's
+// properties and then one folder only (its stream was decoded up to the
+// header), and their output's size. Folders that were something else (a
+// PPMd or encrypted stream can start like LZMA) were not read: the error
+// says why (encrypted, a coder without a decoder, or over the limit).
+func (a *szArchive) checkStreamed(folders []szFolder) error {
+	var out int64
+	for _, f := range folders {
+		out += f.unpack
+		switch {
+		case f.aes:
+			return errSevenZipEncrypted
+		case f.other || !szDecodes(f.coder):
+			return errSevenZipCoder
+		case f.coder != a.streamedAs,
+			f.coder == coderLZMA && (len(folders) > 1 || len(f.props) == 0 || f.props[0] != szLZMAProps):
+			return errSevenZipLimit
+		}
+	}
+	if out != a.streamedOut {
+		return errSevenZipLimit
+	}
+	return nil
+}
+
+// szDecodes reports whether szDecoder has a decoder for coder.
+func szDecodes(coder uint64) bool {
+	switch coder {
+	case coderCopy, coderLZMA, coderLZMA2, coderDeflate, coderBZip2:
+		return true
+	}
+	return false
 }
 
 // szDecoder returns the reader of a folder's output from its packed

@@ -73,7 +73,14 @@ func TestSevenZip(t *testing.T) {
 		{name: "over the hold, two folders", give: fixture(t, "nosolid.7z"), lim: Limits{Hold: 1 << 10}, same: list},
 		{name: "LZMA2, three folders", give: sevenZipLZMA2(t, szTestFile{"a.csv", first}, szTestFile{"b.jpg", photo}, szTestFile{"c.csv", second}), same: list},
 		{name: "over the hold, three folders", give: sevenZipLZMA2(t, szTestFile{"a.csv", first}, szTestFile{"b.jpg", photo}, szTestFile{"c.csv", second}), lim: Limits{Hold: 1 << 10}, same: list},
-		{name: "over the hold, LZMA", give: fixture(t, "lzma.7z"), lim: Limits{Hold: 1 << 10}, same: fixture(t, "lzma.7z"), want: []string{ReasonOverLimit}},
+		// LZMA (7-Zip's default before LZMA2, and -m0=LZMA) is decoded
+		// with 7-Zip's properties up to the header, one folder; the
+		// header then tells whether that was right.
+		{name: "over the hold, LZMA", give: fixture(t, "lzma.7z"), lim: Limits{Hold: 1 << 10}, same: list},
+		{name: "over the hold, LZMA with an end marker", give: sevenZipWith(packLZMA(t, lzma.Properties{LC: 3, PB: 2}, true), szTestFile{"a.csv", list}), lim: Limits{Hold: 1 << 10}, same: cat([]byte("a.csv\n"), list)},
+		{name: "over the hold, LZMA lc=4", give: sevenZipWith(packLZMA(t, lzma.Properties{LC: 4}, false), szTestFile{"a.csv", list}), lim: Limits{Hold: 1 << 10}, same: []byte("a.csv\n"), want: []string{ReasonOverLimit}},
+		{name: "over the hold, two LZMA folders", give: sevenZipWith(packLZMA(t, lzma.Properties{LC: 3, PB: 2}, false), szTestFile{"a.csv", first}, szTestFile{"b.csv", second}), lim: Limits{Hold: 1 << 10}, same: cat([]byte("a.csv\nb.csv\n"), first), want: []string{ReasonOverLimit}},
+		{name: "over the hold, PPMd", give: fixture(t, "ppmd.7z"), lim: Limits{Hold: 1 << 10}, want: []string{ReasonOverLimit}},
 		{name: "over the hold, encrypted", give: fixture(t, "enc.7z"), lim: Limits{Hold: 1 << 10}, same: fixture(t, "enc.7z"), want: []string{ReasonOverLimit}},
 		{name: "past MaxEntries", give: sevenZipOf(photos...), lim: Limits{MaxEntries: 5}, same: sevenZipOf(photos...), want: []string{ReasonOverLimit}},
 		{name: "too deep", give: gz(t, gz(t, x7)), lim: Limits{MaxDepth: 2}, want: []string{ReasonOverLimit}},
@@ -132,6 +139,28 @@ func packLZMA2(tb testing.TB) func(data []byte) ([]byte, []byte) {
 		// id size 1 with properties, LZMA2, one byte of properties: a 1
 		// MiB dictionary.
 		return packed, []byte{0x21, 0x21, 1, 16}
+	}
+}
+
+// packLZMA returns a pack function for sevenZipWith: ulikunitz/xz's
+// LZMA encoder with properties p and a 1 MiB dictionary, without an end
+// marker as 7-Zip writes it, or with one.
+func packLZMA(tb testing.TB, p lzma.Properties, eos bool) func(data []byte) ([]byte, []byte) {
+	return func(data []byte) ([]byte, []byte) {
+		packed := encodeWith(tb, data, func(w io.Writer) io.WriteCloser {
+			c := lzma.WriterConfig{Properties: &p, DictCap: 1 << 20, EOSMarker: eos}
+			if !eos {
+				c.SizeInHeader, c.Size = true, int64(len(data))
+			}
+			zw, err := c.NewWriter(w)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return zw
+		})
+		// id size 3 with properties, LZMA, five bytes of properties.
+		coder := binary.LittleEndian.AppendUint32([]byte{0x23, 3, 1, 1, 5, p.Code()}, 1<<20)
+		return packed[13:], coder // without the .lzma header
 	}
 }
 

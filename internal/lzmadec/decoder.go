@@ -160,7 +160,8 @@ func (d *decoder) wrap() {
 var errEnd = errors.New("lzma: end marker")
 
 // decode decodes packets into dict until pos reaches limit (at most
-// len(dict)). A match that crosses limit is finished by the next call. It
+// len(dict)) or the input reaches rc.stop. A match that crosses limit is
+// finished by the next call. It
 // returns errEnd at an end marker, ErrCorrupt at a distance outside the
 // dictionary and io.ErrUnexpectedEOF when the input ends inside a packet.
 func (d *decoder) decode(limit int) error {
@@ -169,7 +170,7 @@ func (d *decoder) decode(limit int) error {
 	}
 	rc := &d.rc
 	pos, full := d.pos, d.full
-	for d.pos < limit && !rc.short {
+	for d.pos < limit && !rc.short && rc.pos <= rc.stop {
 		pos, full = d.pos, d.full
 		at := d.base + uint32(pos)
 		posState := at & d.pbMask

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ulikunitz/xz/lzma"
 )
@@ -88,6 +89,26 @@ func FuzzRoundTrip(f *testing.F) {
 		got, err := io.ReadAll(NewReader2(&packed, 1<<16))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("%v: %d of %d bytes back, err %v", p, len(got), len(data), err)
+		}
+	})
+}
+
+// FuzzStreamReader decodes arbitrary bytes as a classic LZMA stream of
+// unknown size read from an io.Reader: no panic, no endless 0, nil, and
+// the same bytes whether the input comes whole or a byte at a time.
+func FuzzStreamReader(f *testing.F) {
+	props, _, _, data := classic(f, fixture(f, "eos.lzma"))
+	f.Add(props, data[:3000])
+	f.Add(props, compress1(f, fixture(f, "plain.csv")[:20_000], lzma.Properties{LC: 3, PB: 2}, 1<<16, false))
+	f.Add(byte(0), []byte{0, 0, 0, 0, 0, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, props byte, data []byte) {
+		whole, err := NewStreamReader(bytes.NewReader(data), props, 1<<16)
+		if err != nil {
+			return
+		}
+		bytewise, _ := NewStreamReader(iotest.OneByteReader(bytes.NewReader(data)), props, 1<<16)
+		if a, b := drain(t, whole), drain(t, bytewise); !bytes.Equal(a, b) {
+			t.Fatalf("%d bytes whole, %d fed a byte at a time", len(a), len(b))
 		}
 	})
 }

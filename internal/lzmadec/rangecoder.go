@@ -1,6 +1,9 @@
 package lzmadec
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // prob is an adaptive binary probability: the chance, out of 1<<11, that
 // the next bit is 0.
@@ -16,12 +19,13 @@ type rangeDecoder struct {
 	rng, code uint32
 	in        []byte
 	pos       int
+	stop      int // decode starts no packet past this input position
 	short     bool
 }
 
 // init starts decoding in: a zero byte and the first four code bytes.
 func (rc *rangeDecoder) init(in []byte) bool {
-	rc.in, rc.rng, rc.short = in, 0xffffffff, false
+	rc.in, rc.rng, rc.short, rc.stop = in, 0xffffffff, false, math.MaxInt
 	if len(in) < 5 || in[0] != 0 {
 		rc.pos, rc.code = len(in), 0
 		return false
@@ -176,10 +180,23 @@ func (rc *rangeDecoder) direct(bits uint32) uint32 {
 	return v
 }
 
+// atEnd reports whether the coder stands where an encoder's flush leaves
+// it, without moving it: after the normalization owed, no input left and
+// a zero code (as finished).
+func (rc *rangeDecoder) atEnd() bool {
+	code, pos := rc.code, rc.pos
+	if rc.rng < 1<<24 {
+		if pos == len(rc.in) {
+			return false
+		}
+		code, pos = code<<8|uint32(rc.in[pos]), pos+1
+	}
+	return pos == len(rc.in) && code == 0
+}
+
 // finished reports whether the coder ended where its encoder's flush did:
 // after the normalization owed to the last bit, all input read, none
 // missing, and a zero code.
 func (rc *rangeDecoder) finished() bool {
-	rc.normalize()
-	return rc.pos == len(rc.in) && !rc.short && rc.code == 0
+	return !rc.short && rc.atEnd()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 )
 
 // minBatch is the least a Read decodes ahead, so tiny reads do not decode
@@ -117,6 +118,109 @@ func (z *Reader) more(p []byte) error {
 		return ErrCorrupt
 	}
 	return io.EOF
+}
+
+// StreamReader decodes a classic LZMA stream read from an io.Reader whose
+// decoded size is not known (7-Zip's LZMA coder, read without the archive
+// header that gives the size). It ends at an end marker, or where the
+// range coder ends as an encoder's flush leaves it: all input read and a
+// zero code (XZ Utils checks the same).
+type StreamReader struct {
+	r       io.Reader
+	d       decoder
+	buf     []byte // input read ahead; d.rc decodes from it
+	started bool   // the range coder has its first five bytes
+	eof     bool   // r has ended: buf holds the last of the input
+	tail    bool   // the last packetMax bytes of the input are being decoded
+	err     error
+}
+
+// streamBuf is the input a StreamReader reads ahead.
+const streamBuf = 16 << 10
+
+// packetMax bounds the input one packet reads: at most 50 decisions (a
+// match: 3 kinds, 10 of length, 6 of distance slot, 26 direct and 4 align
+// bits), each of which shifts in at most one byte.
+const packetMax = 64
+
+// NewStreamReader returns a reader of the LZMA stream r with properties
+// byte props (lc, lp, pb) and a dictionary of up to dict bytes.
+func NewStreamReader(r io.Reader, props byte, dict int) (*StreamReader, error) {
+	z := &StreamReader{r: r, buf: make([]byte, streamBuf)}
+	if err := z.d.setProps(props); err != nil {
+		return nil, err
+	}
+	z.d.resetState()
+	z.d.newDict(dict)
+	return z, nil
+}
+
+// Buffered returns how many bytes read from r are not decoded yet.
+func (z *StreamReader) Buffered() int {
+	return len(z.d.rc.in) - z.d.rc.pos
+}
+
+// Read decodes into p.
+func (z *StreamReader) Read(p []byte) (int, error) {
+	return z.d.read(p, &z.err, z.more)
+}
+
+// more decodes up to len(p) bytes more, reading input first when what is
+// left may not hold the next packet. The last packets of the input are
+// decoded one at a time, each after a check for the end.
+func (z *StreamReader) more(p []byte) error {
+	d, rc := &z.d, &z.d.rc
+	if !z.eof && (!z.started || rc.pos > rc.stop) {
+		if err := z.fill(); err != nil {
+			return err
+		}
+	}
+	if z.eof && rc.pos > rc.stop {
+		z.tail, rc.stop = true, math.MaxInt
+	}
+	left := int64(-1)
+	if z.tail {
+		if d.rem == 0 && rc.atEnd() {
+			rc.normalize() // the byte owed, if any: all input is read
+			return io.EOF
+		}
+		left = 1
+	}
+	err := d.decode(d.limit(p, left))
+	if errors.Is(err, errEnd) {
+		rc.normalize()
+		if rc.short || rc.code != 0 {
+			return ErrCorrupt
+		}
+		return io.EOF
+	}
+	return err // io.ErrUnexpectedEOF: the input ended inside a packet
+}
+
+// fill moves the input not decoded yet to the front of buf and reads
+// more after it, up to a full buffer or the end of r. Packets are then
+// decoded up to where the next may reach past the input read.
+func (z *StreamReader) fill() error {
+	rc := &z.d.rc
+	n := copy(z.buf, rc.in[rc.pos:])
+	k, err := io.ReadFull(z.r, z.buf[n:])
+	n += k
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		z.eof = true
+	case err != nil:
+		return err
+	}
+	if !z.started {
+		z.started = true
+		if !rc.init(z.buf[:n]) {
+			return ErrCorrupt
+		}
+	} else {
+		rc.in, rc.pos = z.buf[:n], 0
+	}
+	rc.stop = len(rc.in) - packetMax
+	return nil
 }
 
 // Reader2 decodes an LZMA2 stream (an xz block's data, 7-Zip's LZMA2
