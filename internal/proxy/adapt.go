@@ -96,7 +96,9 @@ func (r *policyRules) TLSBypass(host string) bool   { return r.snap.TLSBypass(ho
 func (r *policyRules) Engine() *inspect.Engine      { return r.engine }
 
 // FailClosed maps the proxy's reason to the policy's and reads its action.
-// Tunnel bypass and allowlisting are explicit policy choices and always pass.
+// ReasonTunnelBypass is asked only of a tunnel without a CA (the policy's
+// tunnel reason); tls_bypass hosts and allowlisting are explicit policy
+// choices and always pass.
 func (r *policyRules) FailClosed(reason string) bool {
 	var pr policy.Reason
 	switch reason {
@@ -110,7 +112,7 @@ func (r *policyRules) FailClosed(reason string) bool {
 		pr = policy.ReasonUnsupportedEncoding
 	case ReasonWebSocket:
 		pr = policy.ReasonWebSocket
-	case ReasonHTTP2:
+	case ReasonHTTP2, ReasonTunnelBypass:
 		pr = policy.ReasonTunnel
 	default:
 		return false

@@ -166,6 +166,8 @@ func reasonText(reason string) (en, zh string) {
 		return "it is a WebSocket connection", "WebSocket 连接无法检查"
 	case ReasonHTTP2:
 		return "it is a connection that cannot be opened for inspection", "该连接无法解密检查"
+	case ReasonTunnelBypass:
+		return "it is HTTPS that this proxy cannot decrypt for inspection (no interception CA)", "该 HTTPS 连接无法解密检查（未配置拦截证书）"
 	}
 	return reason, reason
 }

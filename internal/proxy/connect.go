@@ -16,9 +16,10 @@ import (
 )
 
 // handleConnect decides a CONNECT: intercept with the company CA, or tunnel
-// without inspection when there is no CA or the host is on the policy's TLS
-// bypass list. Either way the proxy takes the connection over (goproxy's
-// hijack action): intercept serves the decrypted requests itself.
+// without inspection when the host is on the policy's TLS bypass list or
+// there is no CA (then the policy's tunnel action applies: a fail-closed
+// policy refuses it). Either way the proxy takes the connection over
+// (goproxy's hijack action): intercept serves the decrypted requests itself.
 func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	x, _ := ctx.Req.Context().Value(exchangeKey{}).(*exchange)
 	if x == nil { // not through ServeHTTP: refuse rather than serve unchecked
@@ -26,7 +27,12 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.Conn
 	}
 	x.rules = p.Policy()
 	serve := p.intercept
-	if p.CA == nil || x.rules.TLSBypass(hostOnly(host)) {
+	switch {
+	case x.rules.TLSBypass(hostOnly(host)):
+		serve = p.tunnel
+	case p.CA == nil && x.rules.FailClosed(ReasonTunnelBypass):
+		serve = func(x *exchange, client net.Conn, _ string) { p.blockTunnel(x, ctx.Req, client) }
+	case p.CA == nil:
 		serve = p.tunnel
 	}
 	return &goproxy.ConnectAction{Action: goproxy.ConnectHijack, Hijack: func(_ *http.Request, client net.Conn, _ *goproxy.ProxyCtx) {
@@ -54,6 +60,18 @@ func refuseTunnel(client net.Conn, status int) {
 func acceptTunnel(client net.Conn) error {
 	_, err := io.WriteString(client, "HTTP/1.1 200 Connection established\r\n\r\n")
 	return err
+}
+
+// blockTunnel refuses a CONNECT that could only be tunnelled uninspected
+// (no CA) under a policy that fails closed on tunnels: the block page as the
+// CONNECT's answer (curl -v shows it; browsers show their own error), an
+// incident and the access line.
+func (p *Proxy) blockTunnel(x *exchange, req *http.Request, client net.Conn) {
+	defer client.Close()
+	resp := p.blockPage(req, p.uninspectableIncident(x, Request, ReasonTunnelBypass), x.rules)
+	resp.Close = true
+	_ = resp.Write(client)
+	p.logAccess(x, resp.StatusCode)
 }
 
 // tunnel connects client to host without inspection, counting the bytes

@@ -1,0 +1,116 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect"
+	"github.com/dlpproxy/dlpproxy/internal/policy"
+)
+
+// TestTunnelFollowsPolicy: without a CA, HTTPS can only be tunnelled
+// uninspected, and the policy's uninspectable action for tunnels decides
+// (README: "HTTPS tunnelled without a CA follows the policy's
+// fail-open/fail-closed setting"). Before, a tunnel always passed: under
+// `uninspectable_overrides: {tunnel: block}` a 1,000-row CSV went out over
+// HTTPS (200, outcome bypassed). A host on tls_bypass is an explicit
+// choice and is tunnelled whatever the action.
+func TestTunnelFollowsPolicy(t *testing.T) {
+	var got atomic.Int64
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(up.Close)
+	roots := up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	const closed = "version: t\nsettings: {uninspectable: allow, uninspectable_overrides: {tunnel: block}}\n"
+	tests := []struct {
+		name     string
+		yaml     string
+		wantCode int // 0: the CONNECT is refused (the client sees an error)
+	}{
+		{name: "default policy tunnels", yaml: "version: t\n", wantCode: 200},
+		{name: "tunnel: block refuses", yaml: closed},
+		{name: "uninspectable: block refuses", yaml: "version: t\nsettings: {uninspectable: block}\n"},
+		{name: "tls_bypass host tunnels under tunnel: block", yaml: closed + "tls_bypass: [\"127.0.0.1\"]\n", wantCode: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap, _, err := policy.Compile("t.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			core, logs := observer.New(zap.InfoLevel)
+			m := newFakeMetrics()
+			src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+			p := &Proxy{Policy: src.Rules, Metrics: m, Logger: zap.New(core), UpstreamRoots: roots,
+				ConnectPorts: []int{portOf(t, up.URL)}}
+			before := got.Load()
+			client := proxyClient(t, startProxy(t, p), roots)
+			resp, err := client.Post(up.URL+"/upload", "text/csv", strings.NewReader("姓名,身份证号\n"))
+			if tt.wantCode == 0 {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("status %d, want the CONNECT refused", resp.StatusCode)
+				}
+				if got.Load() != before {
+					t.Error("the origin was reached")
+				}
+				if m.get("uninspected_msg/request/"+ReasonTunnelBypass+"/true") != 1 {
+					t.Errorf("no blocked uninspectable message counted: %v", m.snapshot())
+				}
+				inc := logs.FilterMessage("incident").All()
+				if len(inc) != 1 || !strings.Contains(fmt.Sprint(inc[0].ContextMap()), "rule:"+uninspectableRule(ReasonTunnelBypass)) {
+					t.Errorf("incidents %v, want one by %s", inc, uninspectableRule(ReasonTunnelBypass))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantCode {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.wantCode)
+			}
+		})
+	}
+}
+
+// TestTunnelBlockAnswer: the refused CONNECT is answered with the block
+// page's status, X-Dlp-Incident and a text that says why, and the
+// connection is closed.
+func TestTunnelBlockAnswer(t *testing.T) {
+	snap, _, err := policy.Compile("t.yaml", []byte("version: t\nsettings: {uninspectable: block, contact: it@example.com}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+	p := &Proxy{Policy: src.Rules, Logger: zap.NewNop(), ConnectPorts: []int{443}}
+	u := startProxy(t, p)
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body strings.Builder
+	_, _ = bufio.NewReader(resp.Body).WriteTo(&body)
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Dlp-Incident") == "" ||
+		!strings.Contains(body.String(), "cannot decrypt") || !strings.Contains(body.String(), "it@example.com") {
+		t.Errorf("status %d, incident %q, body %s", resp.StatusCode, resp.Header.Get("X-Dlp-Incident"), body.String())
+	}
+}
