@@ -306,8 +306,12 @@ rules:
     direction: both
     scope: {hosts: ["*.paste.example"]}
     action: block
-  - name: log-paste
+  - name: block-paste-ids
     scope: {hosts: ["*.PASTE.example."]}
+    when: {any: {cn_resident_id: 5}}
+    action: block
+  - name: log-paste
+    scope: {hosts: ["*.paste.example"]}
     when: {any: {email: 1}}
     action: log
   - name: log-other
@@ -317,7 +321,9 @@ rules:
 `,
 			want: []string{
 				"p.yaml:3 (deny-paste): no when: every message in scope matches, so it will block all of them",
-				`p.yaml:7 (log-paste): unreachable: rule "deny-paste" (line 3) blocks every message in this scope first`,
+				`p.yaml:7 (block-paste-ids): unreachable: rule "deny-paste" (line 3) blocks every message in this scope first`,
+				// A log rule after it is still recorded (Evaluation, step 3):
+				// no warning. Before, log-paste was called unreachable.
 			},
 		},
 	}

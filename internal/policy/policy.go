@@ -216,8 +216,9 @@ func (p *parser) failMode(n *yaml.Node, path string) Action {
 
 // validate checks the parsed file as a whole and records warnings: a
 // missing version, no rules, duplicate rule names, rules without a
-// condition, messages of rules that never block, and rules that an earlier
-// unconditional block makes unreachable.
+// condition, messages of rules that never block, and block rules that an
+// earlier unconditional block makes unreachable (a log rule after it is
+// still recorded when it matches).
 func (p *parser) validate(f *file) {
 	if f.version == "" {
 		p.warnf(f.root.Line, "version", "no version; metrics and incidents show the SHA-256 prefix instead")
@@ -240,12 +241,20 @@ func (p *parser) validate(f *file) {
 		if r.info.Message != "" && r.info.Action != Block {
 			p.warnf(at, r.info.Name, "message is shown only on the block page, and this rule does not block")
 		}
-		for j := range f.rules[:i] {
-			e := &f.rules[j]
-			if e.info.Action == Block && e.cond.always() && e.info.Direction&r.info.Direction == r.info.Direction && e.scope.covers(&r.scope) {
-				p.warnf(at, r.info.Name, "unreachable: rule %q (line %d) blocks every message in this scope first", e.info.Name, e.info.Line)
-				break
-			}
+		if r.info.Action == Block {
+			p.warnShadowed(r, f.rules[:i])
+		}
+	}
+}
+
+// warnShadowed warns that block rule r can never block when one of the
+// rules before it blocks every message of r's direction and scope.
+func (p *parser) warnShadowed(r *rule, before []rule) {
+	for j := range before {
+		e := &before[j]
+		if e.info.Action == Block && e.cond.always() && e.info.Direction&r.info.Direction == r.info.Direction && e.scope.covers(&r.scope) {
+			p.warnf(r.info.Line, r.info.Name, "unreachable: rule %q (line %d) blocks every message in this scope first", e.info.Name, e.info.Line)
+			return
 		}
 	}
 }
