@@ -43,6 +43,8 @@ dd{margin:0;overflow-wrap:anywhere}
 <p>原因 Reason: {{.ReasonTextZH}}</p>
 {{else if .Window}}<h1>已拦截：一段时间内累计{{if eq .Direction "response"}}下载{{else}}外发{{end}}的个人信息已达上限</h1>
 <h2>Blocked: together with earlier {{.Direction}}s within the policy’s time window, this {{.Direction}} reaches its limit on personal information</h2>
+{{else if not .Findings}}<h1>已拦截：策略不允许此{{if eq .Direction "response"}}下载{{else}}外发{{end}}</h1>
+<h2>Blocked: the policy does not allow this {{.Direction}}, whatever it carries</h2>
 {{else}}<h1>已拦截：{{if eq .Direction "response"}}疑似批量个人信息下载{{else}}疑似批量个人信息外发{{end}}</h1>
 <h2>Blocked: this {{.Direction}} appears to carry bulk personal information</h2>
 {{end}}{{if .Explanation}}<p class="why">{{.Explanation}}</p>

@@ -72,6 +72,15 @@ func TestBlockPage(t *testing.T) {
 			wantNot: []string{"疑似批量", "appears to carry bulk"},
 		},
 		{
+			// A rule without a condition (block every PUT, every upload
+			// to a paste site) finds nothing: the page must not say the
+			// message carried personal information.
+			name:    "rule without a condition",
+			inc:     incident{Incident: &accesslog.Incident{ID: "01ab", Time: at, Rule: "no-paste-sites", Direction: "request", Host: "h"}},
+			want:    []string{"已拦截：策略不允许此外发", "Blocked: the policy does not allow this request, whatever it carries", "<b>no-paste-sites</b>"},
+			wantNot: []string{"疑似批量", "appears to carry bulk", "<table>"},
+		},
+		{
 			name: "fail-closed encrypted archive",
 			inc:  incident{Incident: &accesslog.Incident{ID: "01ab", Time: at, Rule: uninspectableRule(ReasonEncrypted), Direction: "request", Host: "h"}, reason: ReasonEncrypted},
 			want: []string{
