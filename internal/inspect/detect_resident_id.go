@@ -1,6 +1,10 @@
 package inspect
 
-import "github.com/dlpproxy/dlpproxy/internal/inspect/areacode"
+import (
+	"time"
+
+	"github.com/dlpproxy/dlpproxy/internal/inspect/areacode"
+)
 
 // Resident identity card numbers (GB 11643-1999).
 //
@@ -37,6 +41,17 @@ func (e *Engine) validResidentID18(d []byte) bool {
 		return false
 	}
 	return idCheck(d) == d[17]
+}
+
+// ValidResidentID reports whether v, 15 or 18 characters with an
+// upper-case X, is a resident ID number the engine counts (as of today):
+// for the policy's allow_values, where a value the engine never counts
+// would never match.
+func ValidResidentID(v string) bool {
+	y, m, d := time.Now().Date()
+	e := Engine{today: y*10000 + int(m)*100 + d}
+	var up [18]byte
+	return e.validResidentID18([]byte(v)) || e.upgradeResidentID15([]byte(v), &up)
 }
 
 // upgradeResidentID15 checks a first-generation number and writes its

@@ -81,7 +81,8 @@ func (a *allowSet) contains(d inspect.Detector, v []byte) bool {
 
 // NormalizeValue returns v in the form AllowValue compares for detector d,
 // and whether v is plausible for d: resident IDs as 15 or 18 characters
-// with an upper-case X; mobile numbers as 11 digits without +86; bank cards
+// with an upper-case X, valid as the engine checks them (area code, birth
+// date, check character); mobile numbers as 11 digits without +86; bank cards
 // as 12 to 19 digits; e-mail addresses in lower case; passports and travel
 // permits in upper case; names and addresses trimmed. Spaces and hyphens
 // inside numbers are removed.
@@ -91,7 +92,7 @@ func NormalizeValue(d inspect.Detector, v string) (string, bool) {
 	case inspect.ResidentID:
 		v = strings.ToUpper(stripSeparators(v))
 		ok := len(v) == 15 && digits(v) || len(v) == 18 && digits(v[:17]) && (digits(v[17:]) || v[17] == 'X')
-		return v, ok
+		return v, ok && inspect.ValidResidentID(v) // the engine counts no other: it could never match
 	case inspect.Mobile:
 		v = stripSeparators(v)
 		for _, prefix := range []string{"+86", "0086", "86"} {
@@ -146,7 +147,11 @@ func (p *parser) allowValues(n *yaml.Node, path string) [inspect.NumDetectors][]
 			}
 			norm, ok := NormalizeValue(d, v.Value)
 			if !ok || len(norm) > maxValueLen {
-				p.errorf(v, path, "found a value of %d characters (not shown), expected a valid %s", len([]rune(v.Value)), key)
+				want := "a valid " + key
+				if d == inspect.ResidentID {
+					want += " (a known area code, a real birth date and the right check character: the engine counts no other)"
+				}
+				p.errorf(v, path, "found a value of %d characters (not shown), expected %s", len([]rune(v.Value)), want)
 				return
 			}
 			out[d] = append(out[d], norm)

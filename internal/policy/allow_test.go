@@ -21,6 +21,13 @@ func TestNormalizeValue(t *testing.T) {
 		{inspect.ResidentID, "610104620927690", "610104620927690", true},
 		{inspect.ResidentID, "1101011990030786", "1101011990030786", false},
 		{inspect.ResidentID, "11010119900307867Y", "11010119900307867Y", false},
+		// Well-formed, but the engine never counts them (a wrong check
+		// character, a 13th month, an area code never issued): they were
+		// accepted and could never match.
+		{inspect.ResidentID, "110101199003078671", "110101199003078671", false},
+		{inspect.ResidentID, "110101199013078670", "110101199013078670", false},
+		{inspect.ResidentID, "000000199003078670", "000000199003078670", false},
+		{inspect.ResidentID, "610104621327690", "610104621327690", false},
 		{inspect.Mobile, "+86 138-1234-5678", "13812345678", true},
 		{inspect.Mobile, "008613812345678", "13812345678", true},
 		{inspect.Mobile, "8613812345678", "13812345678", true},
