@@ -114,11 +114,16 @@ func newCA(cert *x509.Certificate, certPEM []byte, key crypto.Signer, o options)
 // Init creates a new CA in dir: an ECDSA P-256 key in dir/ca.key (PEM
 // PKCS#8, mode 0600) and a self-signed certificate in dir/ca.crt (PEM, mode
 // 0644) valid for 10 years, with CN "dlpproxy interception CA <hostname>
-// <date>". dir is created with mode 0700 if missing. Existing files are
-// never overwritten: Init then fails with an error matching fs.ErrExist.
+// <date>". dir is created with mode 0700 if missing, and its missing
+// parents with 0755 (as mkdir -p would: only the key's own directory is
+// private). Existing files are never overwritten: Init then fails with an
+// error matching fs.ErrExist.
 func Init(dir string, opts ...Option) (*CA, error) {
 	o := buildOptions(opts)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+		return nil, fmt.Errorf("ca init: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("ca init: %w", err)
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
