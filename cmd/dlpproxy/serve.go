@@ -315,7 +315,13 @@ func ignoreClosed(err error) error {
 func loadPolicy(cfg *config.Config, log *zap.Logger, m *metrics.Metrics, now func() time.Time) (func() *policy.Snapshot, func(context.Context, <-chan os.Signal), error) {
 	loaded := func(s *policy.Snapshot) {
 		m.SetPolicy(s.Version(), s.SHA256())
-		m.InitRules(s.RuleNames(allRules(s))...)
+		for _, r := range s.Rules() {
+			a := metrics.ActionLog
+			if r.Action == policy.Block {
+				a = metrics.ActionBlock
+			}
+			m.InitRule(r.Name, a)
+		}
 		m.ReloadSucceeded(now())
 	}
 	if cfg.Policy == "" {
@@ -355,15 +361,6 @@ func loadPolicy(cfg *config.Config, log *zap.Logger, m *metrics.Metrics, now fun
 		}
 	}
 	return w.Current, run, nil
-}
-
-// allRules is the set of every rule of s, for naming them all.
-func allRules(s *policy.Snapshot) policy.RuleSet {
-	var set policy.RuleSet
-	for i := range s.Rules() {
-		set[i/64] |= 1 << (i % 64)
-	}
-	return set
 }
 
 // adminMux serves /metrics, /healthz, /readyz and, if enabled, pprof.

@@ -30,7 +30,7 @@ func exposedNames(t *testing.T) map[string]string {
 	m := metrics.New(reg)
 	// Series that only exist once a policy is loaded.
 	m.SetPolicy("test", "0123abcd")
-	m.InitRules("test-rule")
+	m.InitRule("test-rule", metrics.ActionBlock)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -371,13 +371,12 @@ func (m *Metrics) Incident(rule string, a Action) {
 	m.incidents.WithLabelValues(rule, string(a)).Inc()
 }
 
-// InitRules makes the incident series of the given policy rule names exist
-// at 0 for both actions; call it after each policy load.
-func (m *Metrics) InitRules(rules ...string) {
-	for _, r := range rules {
-		m.incidents.WithLabelValues(r, string(ActionLog))
-		m.incidents.WithLabelValues(r, string(ActionBlock))
-	}
+// InitRule makes the incident series of the policy rule named rule exist
+// at 0 for the action it takes (a block rule's incidents are blocks, a
+// log rule's logs: the other pair would be a series that never moves);
+// call it for every rule after each policy load.
+func (m *Metrics) InitRule(rule string, a Action) {
+	m.incidents.WithLabelValues(rule, string(a))
 }
 
 // Block counts one message blocked by the DLP policy.

@@ -57,7 +57,7 @@ func scripted(t *testing.T) *prometheus.Registry {
 	m := New(reg)
 
 	m.SetPolicy("2024-05-01", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
-	m.InitRules("bulk-id-upload")
+	m.InitRule("bulk-id-upload", ActionBlock)
 	m.ReloadSucceeded(time.Unix(1714521600, 0))
 	m.ReloadFailed()
 	m.SetPolicy("2024-05-02", "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752")
