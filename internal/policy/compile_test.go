@@ -233,12 +233,25 @@ func TestCompileErrors(t *testing.T) {
 		{
 			name: "alias",
 			give: "hosts: &h [a.example.com]\n",
-			want: []string{`p.yaml:1:1: found unknown field "hosts", expected one of version, settings, allow_hosts, tls_bypass, allow_values, rules`},
+			want: []string{
+				"p.yaml:1:8: found an anchor (&h), anchors and aliases are not supported",
+				`p.yaml:1:1: found unknown field "hosts", expected one of version, settings, allow_hosts, tls_bypass, allow_values, rules`,
+			},
 		},
 		{
 			name: "alias value",
 			give: "allow_hosts: &h [a.example.com]\ntls_bypass: *h\n",
-			want: []string{"p.yaml:2:13: tls_bypass: found an alias, expected a list"},
+			want: []string{
+				"p.yaml:1:14: found an anchor (&h), anchors and aliases are not supported",
+				"p.yaml:2:13: tls_bypass: found an alias, expected a list",
+			},
+		},
+		{
+			// An anchor alone changed nothing and passed (docs/policy.md
+			// says anchors are not supported).
+			name: "anchor without an alias",
+			give: "version: v1\nrules:\n  - &r\n    name: a\n    when: {any: {email: 5}}\n    action: log\n",
+			want: []string{"p.yaml:3:5: found an anchor (&r), anchors and aliases are not supported"},
 		},
 	}
 	for _, tt := range tests {

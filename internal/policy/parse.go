@@ -58,7 +58,20 @@ func (p *parser) document(data []byte) *yaml.Node {
 		p.errs = append(p.errs, &Error{File: p.file, Line: 1, Col: 1, Msg: "found an empty file, expected a policy mapping"})
 		return nil
 	}
+	p.noAnchors(&doc)
 	return doc.Content[0]
+}
+
+// noAnchors reports every anchor (&name) under n: anchors and aliases are
+// not supported (an alias is reported where a value is read), so a policy
+// reads the same to anyone who reads it top to bottom.
+func (p *parser) noAnchors(n *yaml.Node) {
+	if n.Anchor != "" {
+		p.errs = append(p.errs, &Error{File: p.file, Line: n.Line, Col: n.Column, Msg: "found an anchor (&" + n.Anchor + "), anchors and aliases are not supported"})
+	}
+	for _, c := range n.Content {
+		p.noAnchors(c)
+	}
 }
 
 // badByte locates the first byte that is not valid UTF-8 or is a control
