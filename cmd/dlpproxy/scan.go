@@ -67,7 +67,7 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	policyFile := fs.String("policy", "", "policy file for the verdict and exit status (default: the embedded default policy, verdict only)")
 	host := fs.String("host", "upload.example.com", "destination host the verdict assumes (policy scopes match on it)")
 	method := fs.String("method", "POST", "request method the verdict assumes")
-	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty: none, which matches only rules without content_types or with `*`)")
+	contentType := fs.String("content-type", "", "Content-Type the verdict assumes (empty: none, which matches only rules without content_types or with '*')")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "inputs scanned at once (each on one core; results print in argument order)")
 	foundOnly := fs.Bool("found-only", false, "report only inputs with personal information, uninspectable parts, a block or an error (the summary still counts all)")
 	fs.Usage = func() {
