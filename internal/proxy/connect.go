@@ -70,7 +70,9 @@ func (p *Proxy) blockTunnel(x *exchange, req *http.Request, client net.Conn) {
 	defer client.Close()
 	resp := p.blockPage(req, p.uninspectableIncident(x, Request, ReasonTunnelBypass), x.rules)
 	resp.Close = true
-	_ = resp.Write(client)
+	if resp.Write(client) == nil {
+		x.bytesDown.Store(resp.ContentLength)
+	}
 	p.logAccess(x, resp.StatusCode)
 }
 

@@ -337,6 +337,7 @@ func (p *Proxy) denyWith(w http.ResponseWriter, x *exchange, reason string, stat
 	x.setOutcome(OutcomeDenied)
 	w.Header().Set("Connection", "close")
 	http.Error(w, msg, status)
+	x.bytesDown.Store(int64(len(msg) + 1)) // http.Error ends the text with a newline
 	p.logAccess(x, status)
 }
 

@@ -114,3 +114,37 @@ func TestTunnelBlockAnswer(t *testing.T) {
 		t.Errorf("status %d, incident %q, body %s", resp.StatusCode, resp.Header.Get("X-Dlp-Incident"), body.String())
 	}
 }
+
+// TestRefusedConnectBytesDown: the access line of a refused CONNECT counts
+// the text the client was sent. A CONNECT to a port not allowed logged
+// bytes_down 0 after sending 31 bytes.
+func TestRefusedConnectBytesDown(t *testing.T) {
+	snap, _, err := policy.Compile("t.yaml", []byte("version: t\nsettings: {uninspectable: block}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, port := range []string{"1", "443"} { // denied port; no CA under a fail-closed policy
+		core, logs := observer.New(zap.InfoLevel)
+		src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+		p := &Proxy{Policy: src.Rules, Logger: zap.New(core), ConnectPorts: []int{443}}
+		u := startProxy(t, p)
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "CONNECT example.com:%s HTTP/1.1\r\nHost: example.com:%s\r\n\r\n", port, port)
+		resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: http.MethodConnect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		_, _ = bufio.NewReader(resp.Body).WriteTo(&body)
+		resp.Body.Close()
+		c.Close()
+		waitFor(t, func() bool { return logs.FilterMessage("access").Len() == 1 }, "access line")
+		line := fmt.Sprint(logs.FilterMessage("access").All()[0].ContextMap())
+		if want := fmt.Sprintf("bytes_down:%d", body.Len()); body.Len() == 0 || !strings.Contains(line, want) {
+			t.Errorf("port %s: %d bytes sent, access line %s", port, body.Len(), line)
+		}
+	}
+}
