@@ -145,16 +145,18 @@ func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int
 	// decoder read ahead, and its look-ahead; one output byte stands for
 	// at most xzScale input bytes.
 	f.fixed, f.scale = xzLag, xzScale
-	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()+s.buffered()) + cr.n - s.from }
+	f.held = func() int64 { return int64(br.Len()+cr.r.Buffered()+len(s.kept())) + cr.n - s.from }
 	if err := x.inflated(s, cr, cr.n, depth); err != nil {
 		return err
 	}
 	if s.failed {
+		tail.Reset(s.kept()) // read as text, before what follows
 		plain()
-		return x.peekText(cr, cr, depth)
+		return x.asText(io.MultiReader(tail, cr), peekAfter(tail, cr), depth)
 	}
 	f.fixed = infinite // the tail is held whole while it is read
-	view, a, err := x.sevenZipTail(data, cr)
+	rest := s.rest()   // what the LZMA decoder read past its stream
+	view, a, err := x.sevenZipTail(data, io.MultiReader(bytes.NewReader(rest), cr), cr.n-int64(len(rest)))
 	x.held += int64(cap(view))
 	defer func() { x.held -= int64(cap(view)) }()
 	if err == nil {
@@ -167,30 +169,39 @@ func (x *Extractor) sevenZipStream(f *frame, data []byte, r io.Reader, depth int
 		return x.outside(cr, depth)
 	}
 	x.fail(sevenZipReason(err))
+	tail.Reset(rest) // read as text: what the tail read of it, or all of it
 	if len(view) > 32 {
 		tail.Reset(view[32:])
 	}
 	plain()
-	head, _ := cr.r.Peek(sniffLen)
-	if len(view) > 32 {
-		head = view[32:]
-	}
-	return x.asText(io.MultiReader(tail, cr), head, depth)
+	return x.asText(io.MultiReader(tail, cr), peekAfter(tail, cr), depth)
 }
 
-// sevenZipTail reads what follows the LZMA2 streams of an archive over the
-// hold (cr is past them): the packed streams left (folders of other
-// coders: 7z u -m0=LZMA adds one) and the header, held whole within an
-// eighth of the hold budget, 64 KiB at least (data, the archive's start,
-// was read through).
+// peekAfter returns the head of what tail and then cr hold, for the
+// charset: tail's bytes when it has any.
+func peekAfter(tail *bytes.Reader, cr *countReader) []byte {
+	if tail.Len() > 0 {
+		head := make([]byte, min(tail.Len(), sniffLen))
+		_, _ = tail.ReadAt(head, 0)
+		return head
+	}
+	head, _ := cr.r.Peek(sniffLen)
+	return head
+}
+
+// sevenZipTail reads what follows the streams decoded of an archive over
+// the hold (r goes on from there, the archive's offset streamed): the
+// packed streams left (folders of other coders: 7z u -m0=LZMA adds one;
+// a packed header) and the header, held whole within an eighth of the
+// hold budget, 64 KiB at least (data, the archive's start, was read
+// through).
 // It returns them behind the archive's signature header, moved to point at
 // the header, and the archive the header describes: its files are then
 // named, and the folders left decoded, as in a held archive (or reported
 // encrypted, unsupported or over the limit). A tail over the budget is
 // errSevenZipLimit; one that does not parse is returned as far as read,
 // with the error.
-func (x *Extractor) sevenZipTail(data []byte, cr *countReader) ([]byte, *szArchive, error) {
-	streamed := cr.n // the archive's offset where the streams ended
+func (x *Extractor) sevenZipTail(data []byte, r io.Reader, streamed int64) ([]byte, *szArchive, error) {
 	off := binary.LittleEndian.Uint64(data[12:])
 	size := binary.LittleEndian.Uint64(data[20:])
 	if off > 1<<48 || size > 1<<48 || 32+int64(off) < streamed {
@@ -203,7 +214,7 @@ func (x *Extractor) sevenZipTail(data []byte, cr *countReader) ([]byte, *szArchi
 	view := make([]byte, 32+n)
 	copy(view, data[:32])
 	binary.LittleEndian.PutUint64(view[12:], uint64(32+int64(off)-streamed)) // the header's place in view
-	if k, err := io.ReadFull(cr, view[32:]); err != nil {
+	if k, err := io.ReadFull(r, view[32:]); err != nil {
 		return view[:32+k], nil, errors.Join(errSevenZipFormat, err)
 	}
 	a, _, err := x.readSevenZip(view, streamed-32)
@@ -248,12 +259,24 @@ func (s *szStream) open(data []byte) bool {
 	return true
 }
 
-// buffered returns the input the decoder read ahead and has not decoded.
-func (s *szStream) buffered() int {
+// rest returns the input the decoder read and did not take: after the
+// LZMA stream's end, the bytes that follow it.
+func (s *szStream) rest() []byte {
 	if s.lzma == nil {
-		return 0
+		return nil
 	}
-	return s.lzma.Buffered()
+	return s.lzma.Rest()
+}
+
+// kept returns the input the decoder holds: all it read while it still
+// holds that whole (should the stream fail, it is read as text from
+// there: a stored file whose first byte is 0 starts like LZMA), then what
+// it did not take.
+func (s *szStream) kept() []byte {
+	if s.lzma != nil && s.lzma.Head() != nil {
+		return s.lzma.Head()
+	}
+	return s.rest()
 }
 
 func (s *szStream) Read(p []byte) (int, error) {
@@ -476,20 +499,26 @@ func (x *Extractor) sevenZipFiles(a *szArchive, data []byte, depth int) error {
 			return err
 		}
 	}
-	if err := a.checkStreamed(streamed); err != nil {
+	if err := a.checkStreamed(streamed, data); err != nil {
 		x.fail(sevenZipReason(err))
 	}
 	return nil
 }
 
 // checkStreamed checks the folders whose packed streams were decoded
-// before the header was read (see sevenZipStream) against what the header
-// says of them: their coder, LZMA2 (any properties) or LZMA with 7-Zip's
-// properties and then one folder only (its stream was decoded up to the
-// header), and their output's size. Folders that were something else (a
-// PPMd or encrypted stream can start like LZMA) were not read: the error
-// says why (encrypted, a coder without a decoder, or over the limit).
-func (a *szArchive) checkStreamed(folders []szFolder) error {
+// before the header was read (see sevenZipStream; data is the tail held
+// after them, behind the signature header) against what the header says
+// of them: their coder, LZMA2 (any properties) or LZMA with 7-Zip's
+// properties and then one folder only, whose packed stream is what the
+// decoder took; and their output's size. An LZMA stream read without its
+// size ends where its range coder could have been flushed: before the
+// last zero literals, if it ends in some (see lzmadec.StreamReader), and
+// before its last bytes, if they are zero bytes that could have started
+// the next stream; both are allowed, up to szZeroTail. Folders that were
+// something else (a PPMd or encrypted stream can start like LZMA) were
+// not read: the error says why (encrypted, a coder without a decoder, or
+// over the limit).
+func (a *szArchive) checkStreamed(folders []szFolder, data []byte) error {
 	var out int64
 	for _, f := range folders {
 		out += f.unpack
@@ -499,15 +528,32 @@ func (a *szArchive) checkStreamed(folders []szFolder) error {
 		case f.other || !szDecodes(f.coder):
 			return errSevenZipCoder
 		case f.coder != a.streamedAs,
-			f.coder == coderLZMA && (len(folders) > 1 || len(f.props) == 0 || f.props[0] != szLZMAProps):
+			f.coder == coderLZMA && (len(folders) > 1 || len(f.props) == 0 || f.props[0] != szLZMAProps || !a.zeroLag(data)):
 			return errSevenZipLimit
 		}
 	}
-	if out != a.streamedOut {
+	switch {
+	case a.streamedAs == coderLZMA && out >= a.streamedOut && out-a.streamedOut <= szZeroTail:
+	case out != a.streamedOut:
 		return errSevenZipLimit
 	}
 	return nil
 }
+
+// zeroLag reports whether the first packed stream, decoded as LZMA, ended
+// where the header says, or at most szZeroTail zero bytes before it (they
+// start data's tail).
+func (a *szArchive) zeroLag(data []byte) bool {
+	if len(a.packs) == 0 {
+		return false
+	}
+	lag := a.packs[0] - a.shift
+	return lag >= 0 && lag <= szZeroTail && 32+lag <= int64(len(data)) && bytes.Count(data[32:32+lag], []byte{0}) == int(lag)
+}
+
+// szZeroTail bounds the zero bytes an LZMA stream read without its size
+// may end before (see checkStreamed): one or two in 7-Zip's output.
+const szZeroTail = 64
 
 // szDecodes reports whether szDecoder has a decoder for coder.
 func szDecodes(coder uint64) bool {

@@ -43,15 +43,22 @@ func (e *Engine) validResidentID18(d []byte) bool {
 	return idCheck(d) == d[17]
 }
 
-// ValidResidentID reports whether v, 15 or 18 characters with an
-// upper-case X, is a resident ID number the engine counts (as of today):
-// for the policy's allow_values, where a value the engine never counts
-// would never match.
-func ValidResidentID(v string) bool {
+// NormalResidentID returns v, 15 or 18 characters with an upper-case X, in
+// the form the engine counts it (a 15-digit first-generation number as its
+// 18-character upgrade), and whether the engine counts it at all (as of
+// today): for the policy's allow_values, whose values must match what the
+// engine counts.
+func NormalResidentID(v string) (string, bool) {
 	y, m, d := time.Now().Date()
 	e := Engine{today: y*10000 + int(m)*100 + d}
 	var up [18]byte
-	return e.validResidentID18([]byte(v)) || e.upgradeResidentID15([]byte(v), &up)
+	switch {
+	case e.validResidentID18([]byte(v)):
+		return v, true
+	case e.upgradeResidentID15([]byte(v), &up):
+		return string(up[:]), true
+	}
+	return v, false
 }
 
 // upgradeResidentID15 checks a first-generation number and writes its

@@ -159,11 +159,16 @@ func (d *decoder) wrap() {
 // errEnd reports LZMA's end-of-stream marker.
 var errEnd = errors.New("lzma: end marker")
 
+// errBoundary reports where a stream of unknown size ends (see
+// rangeDecoder.boundary).
+var errBoundary = errors.New("lzma: stream boundary")
+
 // decode decodes packets into dict until pos reaches limit (at most
 // len(dict)) or the input reaches rc.stop. A match that crosses limit is
-// finished by the next call. It
-// returns errEnd at an end marker, ErrCorrupt at a distance outside the
-// dictionary and io.ErrUnexpectedEOF when the input ends inside a packet.
+// finished by the next call. It returns errEnd at an end marker,
+// errBoundary at a boundary when rc.watch is set, ErrCorrupt at a
+// distance outside the dictionary and io.ErrUnexpectedEOF when the input
+// ends inside a packet.
 func (d *decoder) decode(limit int) error {
 	if d.rem > 0 {
 		d.copyMatch(limit)
@@ -171,6 +176,9 @@ func (d *decoder) decode(limit int) error {
 	rc := &d.rc
 	pos, full := d.pos, d.full
 	for d.pos < limit && !rc.short && rc.pos <= rc.stop {
+		if rc.watch && rc.code&0xffffff == 0 && rc.boundary() { // a zero code after the owed normalization: rare
+			return errBoundary
+		}
 		pos, full = d.pos, d.full
 		at := d.base + uint32(pos)
 		posState := at & d.pbMask

@@ -19,7 +19,8 @@ type rangeDecoder struct {
 	rng, code uint32
 	in        []byte
 	pos       int
-	stop      int // decode starts no packet past this input position
+	stop      int  // decode starts no packet past this input position
+	watch     bool // decode stops at a boundary (see boundary)
 	short     bool
 }
 
@@ -180,23 +181,34 @@ func (rc *rangeDecoder) direct(bits uint32) uint32 {
 	return v
 }
 
-// atEnd reports whether the coder stands where an encoder's flush leaves
-// it, without moving it: after the normalization owed, no input left and
-// a zero code (as finished).
-func (rc *rangeDecoder) atEnd() bool {
+// flushed returns where the input stands after the normalization owed to
+// the last bit, and whether the coder is there where an encoder's flush
+// leaves it: a zero code. It does not move the coder.
+func (rc *rangeDecoder) flushed() (pos int, ok bool) {
 	code, pos := rc.code, rc.pos
 	if rc.rng < 1<<24 {
 		if pos == len(rc.in) {
-			return false
+			return pos, false
 		}
 		code, pos = code<<8|uint32(rc.in[pos]), pos+1
 	}
-	return pos == len(rc.in) && code == 0
+	return pos, code == 0
+}
+
+// boundary reports whether a stream of unknown size may end here: the
+// coder stands where a flush leaves it and the input ends or goes on with
+// a zero byte, the first byte of a next stream. Zero literals that read no
+// input look the same until they are decoded, so a stream that ends in
+// some is taken to end before them.
+func (rc *rangeDecoder) boundary() bool {
+	pos, ok := rc.flushed()
+	return ok && (pos == len(rc.in) || rc.in[pos] == 0)
 }
 
 // finished reports whether the coder ended where its encoder's flush did:
 // after the normalization owed to the last bit, all input read, none
 // missing, and a zero code.
 func (rc *rangeDecoder) finished() bool {
-	return !rc.short && rc.atEnd()
+	pos, ok := rc.flushed()
+	return ok && !rc.short && pos == len(rc.in)
 }

@@ -122,16 +122,20 @@ func (z *Reader) more(p []byte) error {
 
 // StreamReader decodes a classic LZMA stream read from an io.Reader whose
 // decoded size is not known (7-Zip's LZMA coder, read without the archive
-// header that gives the size). It ends at an end marker, or where the
-// range coder ends as an encoder's flush leaves it: all input read and a
-// zero code (XZ Utils checks the same).
+// header that gives the size). It ends at an end marker, or at a boundary:
+// where the range coder stands as an encoder's flush leaves it (a zero
+// code, as XZ Utils checks at the end) and the input ends or a next stream
+// starts (a zero byte). Without the size, zero literals that read no input
+// cannot be told from the end: a stream that ends in 0x00 bytes may be
+// handed out without some of them (one or two in 7-Zip's output, where
+// zero runs are matches; no other byte is ever missing).
 type StreamReader struct {
 	r       io.Reader
 	d       decoder
 	buf     []byte // input read ahead; d.rc decodes from it
 	started bool   // the range coder has its first five bytes
 	eof     bool   // r has ended: buf holds the last of the input
-	tail    bool   // the last packetMax bytes of the input are being decoded
+	refills bool   // buf was refilled: it no longer holds the input from its start
 	err     error
 }
 
@@ -152,12 +156,24 @@ func NewStreamReader(r io.Reader, props byte, dict int) (*StreamReader, error) {
 	}
 	z.d.resetState()
 	z.d.newDict(dict)
+	z.d.rc.watch = true
 	return z, nil
 }
 
-// Buffered returns how many bytes read from r are not decoded yet.
-func (z *StreamReader) Buffered() int {
-	return len(z.d.rc.in) - z.d.rc.pos
+// Rest returns the input read from r that the stream did not take: after
+// its end, the bytes that follow it.
+func (z *StreamReader) Rest() []byte {
+	return z.d.rc.in[z.d.rc.pos:]
+}
+
+// Head returns all the input read from r so far while it is still held
+// whole (r was read once), for a caller that reads it another way after
+// the stream failed; nil once it is not.
+func (z *StreamReader) Head() []byte {
+	if z.refills {
+		return nil
+	}
+	return z.d.rc.in
 }
 
 // Read decodes into p.
@@ -166,8 +182,7 @@ func (z *StreamReader) Read(p []byte) (int, error) {
 }
 
 // more decodes up to len(p) bytes more, reading input first when what is
-// left may not hold the next packet. The last packets of the input are
-// decoded one at a time, each after a check for the end.
+// left may not hold the next packet.
 func (z *StreamReader) more(p []byte) error {
 	d, rc := &z.d, &z.d.rc
 	if !z.eof && (!z.started || rc.pos > rc.stop) {
@@ -175,19 +190,12 @@ func (z *StreamReader) more(p []byte) error {
 			return err
 		}
 	}
-	if z.eof && rc.pos > rc.stop {
-		z.tail, rc.stop = true, math.MaxInt
-	}
-	left := int64(-1)
-	if z.tail {
-		if d.rem == 0 && rc.atEnd() {
-			rc.normalize() // the byte owed, if any: all input is read
-			return io.EOF
-		}
-		left = 1
-	}
-	err := d.decode(d.limit(p, left))
-	if errors.Is(err, errEnd) {
+	err := d.decode(d.limit(p, -1))
+	switch {
+	case errors.Is(err, errBoundary):
+		rc.normalize() // the byte owed is the stream's last
+		return io.EOF
+	case errors.Is(err, errEnd):
 		rc.normalize()
 		if rc.short || rc.code != 0 {
 			return ErrCorrupt
@@ -199,10 +207,12 @@ func (z *StreamReader) more(p []byte) error {
 
 // fill moves the input not decoded yet to the front of buf and reads
 // more after it, up to a full buffer or the end of r. Packets are then
-// decoded up to where the next may reach past the input read.
+// decoded up to where the next may reach past the input read, or to the
+// end of the last input.
 func (z *StreamReader) fill() error {
 	rc := &z.d.rc
 	n := copy(z.buf, rc.in[rc.pos:])
+	z.refills = z.started
 	k, err := io.ReadFull(z.r, z.buf[n:])
 	n += k
 	switch {
@@ -219,7 +229,10 @@ func (z *StreamReader) fill() error {
 	} else {
 		rc.in, rc.pos = z.buf[:n], 0
 	}
-	rc.stop = len(rc.in) - packetMax
+	rc.stop = math.MaxInt
+	if !z.eof {
+		rc.stop = n - packetMax
+	}
 	return nil
 }
 

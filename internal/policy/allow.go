@@ -80,9 +80,10 @@ func (a *allowSet) contains(d inspect.Detector, v []byte) bool {
 }
 
 // NormalizeValue returns v in the form AllowValue compares for detector d,
-// and whether v is plausible for d: resident IDs as 15 or 18 characters
-// with an upper-case X, valid as the engine checks them (area code, birth
-// date, check character); mobile numbers as 11 digits without +86; bank cards
+// and whether v is plausible for d: resident IDs as 18 characters with an
+// upper-case X (a 15-digit number as its upgrade, as the engine counts
+// it), valid as the engine checks them (area code, birth date, check
+// character); mobile numbers as 11 digits without +86; bank cards
 // as 12 to 19 digits; e-mail addresses in lower case; passports and travel
 // permits in upper case; names and addresses trimmed. Spaces and hyphens
 // inside numbers are removed.
@@ -91,8 +92,10 @@ func NormalizeValue(d inspect.Detector, v string) (string, bool) {
 	switch d {
 	case inspect.ResidentID:
 		v = strings.ToUpper(stripSeparators(v))
-		ok := len(v) == 15 && digits(v) || len(v) == 18 && digits(v[:17]) && (digits(v[17:]) || v[17] == 'X')
-		return v, ok && inspect.ValidResidentID(v) // the engine counts no other: it could never match
+		if !(len(v) == 15 && digits(v) || len(v) == 18 && digits(v[:17]) && (digits(v[17:]) || v[17] == 'X')) {
+			return v, false
+		}
+		return inspect.NormalResidentID(v) // the engine counts no other: it could never match
 	case inspect.Mobile:
 		v = stripSeparators(v)
 		for _, prefix := range []string{"+86", "0086", "86"} {

@@ -18,7 +18,7 @@ func TestNormalizeValue(t *testing.T) {
 	}{
 		{inspect.ResidentID, "11010519491231002x", "11010519491231002X", true},
 		{inspect.ResidentID, " 110101 19900307 8670 ", "110101199003078670", true},
-		{inspect.ResidentID, "610104620927690", "610104620927690", true},
+		{inspect.ResidentID, "610104620927690", "610104196209276908", true}, // counted as its upgrade
 		{inspect.ResidentID, "1101011990030786", "1101011990030786", false},
 		{inspect.ResidentID, "11010119900307867Y", "11010119900307867Y", false},
 		// Well-formed, but the engine never counts them (a wrong check

@@ -18,7 +18,7 @@ import (
 // handleConnect decides a CONNECT: intercept with the company CA, or tunnel
 // without inspection when the host is on the policy's TLS bypass list or
 // there is no CA (then the policy's tunnel action applies: a fail-closed
-// policy refuses it). Either way the proxy takes the connection over
+// policy refuses it, except to allow_hosts hosts, never inspected anyway). Either way the proxy takes the connection over
 // (goproxy's hijack action): intercept serves the decrypted requests itself.
 func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.ConnectAction, string) {
 	x, _ := ctx.Req.Context().Value(exchangeKey{}).(*exchange)
@@ -28,8 +28,8 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.Conn
 	x.rules = p.Policy()
 	serve := p.intercept
 	switch {
-	case x.rules.TLSBypass(hostOnly(host)):
-		serve = p.tunnel
+	case x.rules.TLSBypass(hostOnly(host)), p.CA == nil && x.rules.HostAllowed(hostOnly(host)):
+		serve = p.tunnel // explicit policy choices: never inspected
 	case p.CA == nil && x.rules.FailClosed(ReasonTunnelBypass):
 		serve = func(x *exchange, client net.Conn, _ string) { p.blockTunnel(x, ctx.Req, client) }
 	case p.CA == nil:
