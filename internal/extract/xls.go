@@ -24,6 +24,7 @@ import (
 const (
 	biffFormula  = 0x0006
 	biffEOF      = 0x000a
+	biffFilePass = 0x002f // the workbook is encrypted (a password to open)
 	biffContinue = 0x003c
 	biffMulRK    = 0x00bd
 	biffSST      = 0x00fc
@@ -41,8 +42,14 @@ const biffWorksheet = 0x0010
 // errBIFF reports a Workbook stream that does not parse.
 var errBIFF = errors.New("xls: malformed workbook")
 
+// errBIFFEncrypted reports a workbook saved with a password to open: its
+// records after FILEPASS are encrypted.
+var errBIFFEncrypted = errors.New("xls: encrypted workbook")
+
 // oleFile inspects an OLE compound file. It is held, up to what is left of
-// the hold budget: an Excel workbook (a Workbook stream) is read cell by
+// the hold budget: an Office document encrypted with a password to open
+// (an EncryptedPackage stream) is encrypted; an Excel workbook (a Workbook
+// stream) is read cell by
 // cell (see xls); any other (Word, PowerPoint, an Outlook .msg) stream by
 // stream (see oleStreams); a workbook over the budget or one that does not
 // parse (a decode error) is read for its string runs as it streams (see
@@ -70,6 +77,14 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 		x.fail(ReasonDecodeError)
 		return runs()
 	}
+	if _, ok, _ := f.stream("EncryptedPackage"); ok {
+		// An xlsx, docx or pptx saved with a password to open (Office's
+		// "Encrypt with Password", WPS's document encryption): the
+		// document is the encrypted stream, its other streams only say
+		// how it was encrypted. Nothing in it can be read.
+		x.fail(ReasonEncrypted)
+		return nil
+	}
 	wb, ok, err := f.stream("Workbook")
 	switch {
 	case !ok:
@@ -81,7 +96,10 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 	case err == nil:
 		err = x.xls(wb)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, errBIFFEncrypted):
+		x.fail(ReasonEncrypted) // the string runs of encrypted records are noise
+	case err != nil:
 		x.fail(ReasonDecodeError)
 		return runs()
 	}
@@ -168,6 +186,9 @@ func (x *Extractor) xls(wb []byte) error {
 		}
 		rec := wb[4 : 4+n]
 		wb = wb[4+n:]
+		if typ == biffFilePass {
+			return errBIFFEncrypted
+		}
 		if typ == biffSST {
 			segs := [][]byte{rec}
 			for len(wb) >= 4 && binary.LittleEndian.Uint16(wb) == biffContinue {
