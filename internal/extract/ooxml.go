@@ -380,7 +380,22 @@ func (x *Extractor) xmlText(r io.Reader) error {
 	// element is a run of a paragraph (t, r, ...) that joins the next one.
 	dirty := false
 	depth, textDepth, inCell := 0, 0, 0
+	// The space between a cell's paragraphs and the tab after a cell wait
+	// for what comes next: a cell's text ends without a space (姓名, not
+	// 姓名 , which texttable does not take for a header cell), and a row of
+	// one cell (a title merged across the table, 客户登记表) is a line of
+	// its own, not a row of cells that would stand between the table's
+	// header and the text above it.
+	cells := 0
+	var pending byte
+	flush := func() {
+		if pending != 0 {
+			x.emitByte(pending)
+			pending = 0
+		}
+	}
 	sep := func(c byte) {
+		flush()
 		x.emitByte(c)
 		dirty = false
 	}
@@ -400,6 +415,7 @@ func (x *Extractor) xmlText(r io.Reader) error {
 				x.boundary()
 			case "tc":
 				inCell++
+				cells++
 			case "tab":
 				sep('\t')
 			case "br", "cr":
@@ -409,11 +425,20 @@ func (x *Extractor) xmlText(r io.Reader) error {
 			switch tk.Name.Local {
 			case "t", "r", "v", "is", "rPr", "tab", "br", "cr", "hyperlink", "smartTag", "ins", "fldSimple", "sdtContent":
 			case "p":
-				sep(boolByte(inCell > 0, ' ', '\n'))
+				if inCell > 0 {
+					flush()
+					pending, dirty = ' ', false
+					break
+				}
+				sep('\n')
 			case "tc":
 				inCell = max(inCell-1, 0)
-				sep('\t')
+				pending, dirty = '\t', false // the paragraph's space is dropped
 			case "tr":
+				if cells <= 1 && pending == '\t' {
+					pending = 0
+				}
+				cells = 0
 				sep('\n')
 			case "tbl":
 				x.boundary()
@@ -424,6 +449,7 @@ func (x *Extractor) xmlText(r io.Reader) error {
 			}
 			depth--
 		case xml.CharData:
+			flush()
 			x.emit(tk)
 			dirty, textDepth = true, depth
 		}

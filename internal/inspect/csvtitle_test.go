@@ -26,9 +26,17 @@ func TestCSVTitleLines(t *testing.T) {
 		{"five title lines", strings.Repeat("客户信息\n", 5) + header + row1 + row2, two},
 		// A title line is no row of the table: a name-like title is not a name.
 		{"title that looks like a name", "客户信息\n张三\n" + header + row1 + row2, two},
-		// Past five, or a line with a comma, the body is no CSV, as before.
+		// Past five, or a line of cells that is no title, the body is no
+		// CSV, as before.
 		{"six title lines", strings.Repeat("客户信息\n", 6) + header + row1 + row2, ids},
 		{"a title with a comma", "Customers, exported\n" + header + row1 + row2, ids},
+		// Titles as a spreadsheet saves them to CSV (red-team review 13:
+		// a 登记表 passed with 0 passports): a title merged across the
+		// columns, a blank row, notes of label and value.
+		{"merged title", "客户登记表,,,\n" + header + row1 + row2, two},
+		{"merged title, notes and a blank row", "\"客户登记表\",,,\n填报单位：市场部,,填报日期：2026-11-28,\n,,,\n" + header + row1 + row2, two},
+		// A header of one labelled cell is still a header, not a title.
+		{"header of one labelled cell", "姓名,,\n张伟,,\n王芳,,\n", countsOf(map[Detector]int{Name: 2})},
 		// Bars under a title are a table inside text, as before.
 		{"bars under a title", "名单如下：\n| 姓名 | 护照号 |\n| 张伟 | E12345678 |\n", countsOf(map[Detector]int{Name: 1, Passport: 1})},
 	}

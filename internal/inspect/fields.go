@@ -59,7 +59,8 @@ func (c *csvState) labels() contextClass {
 // rule line first (the +----+----+ a MySQL client draws above its header
 // row) or Excel's sep=; is passed over for the line under it. So are up to
 // maxTitles title lines without a delimiter (客户信息导出 2026-11-28, a
-// blank line) above a comma-separated header row: a report's title hid
+// blank line), or comma lines that are titles as a spreadsheet saves them
+// (see titleRow), above a comma-separated header row: a report's title hid
 // the header, and names, addresses and passports counted nothing. Title
 // lines are read as rows no header cell labels. (Bars and tabs under a
 // title make a table inside text, see texttable.go.) It reports false while a line it needs may
@@ -88,18 +89,28 @@ func (s *Scanner) readHeader(final bool) bool {
 			line, next, ok = headerLine(b, final)
 			continue
 		}
-		s.header = true
-		if most == 0 || titles > 0 && (table.delim != ',' || bytes.Contains(line, []byte("："))) {
-			// Tables of tabs and bars under a title are tables inside
-			// text (see texttable.go); lines of 姓名：张三, 住址：… under
-			// one are labelled values.
+		if most == 0 {
+			s.header = true
 			return true
 		}
-		// Under a title the header must be plainly one (two labelled
-		// cells, or three single words): 请大家核对姓名, 有误请联系我 is
-		// prose.
-		loose := titles == 0 && (table.delim == ',' || table.delim == '\t')
-		if cols, ok := s.headerRow(line, []byte{table.delim}, loose); ok {
+		// Tables of tabs and bars under a title are tables inside text
+		// (see texttable.go); lines of 姓名：张三, 住址：… under one are
+		// labelled values. Under a title the header must be plainly one
+		// (two labelled cells, or three single words): 请大家核对姓名,
+		// 有误请联系我 is prose.
+		var cols [64]contextClass
+		isHeader := false
+		if titles == 0 || table.delim == ',' && !bytes.Contains(line, []byte("：")) {
+			loose := titles == 0 && (table.delim == ',' || table.delim == '\t')
+			cols, isHeader = s.headerRow(line, []byte{table.delim}, loose)
+		}
+		if !isHeader && table.delim == ',' && titles < maxTitles && next > 0 && titleRow(line, ',') {
+			b = b[next:] // a title saved from a sheet: 登记表,, or 填报单位：…,,填报日期：…
+			line, next, ok = headerLine(b, final)
+			continue
+		}
+		s.header = true
+		if isHeader {
 			s.csv.cols = cols
 			s.csv.table = table
 			if titles > 0 {
@@ -108,6 +119,26 @@ func (s *Scanner) readHeader(final bool) bool {
 		}
 		return true
 	}
+}
+
+// titleRow reports whether a line of cells that delim separates, which is
+// no header row, is a title as a spreadsheet writes it out (to CSV, or as
+// the tab-separated rows of a sheet): a title merged across the columns
+// (one cell, the rest empty: 客户登记表,,,), an empty row (,,,), or notes
+// of label and value (填报单位：市场部,,填报日期：2026-11-28).
+func titleRow(line []byte, delim byte) bool {
+	cells, notes := 0, 0
+	for cell := range bytes.SplitSeq(line, []byte{delim}) {
+		cell = bytes.Trim(cell, "\" ")
+		if len(cell) == 0 {
+			continue
+		}
+		cells++
+		if bytes.Contains(cell, []byte("：")) || bytes.IndexByte(cell, ':') > 0 {
+			notes++
+		}
+	}
+	return cells <= 1 || notes == cells
 }
 
 // headerRow reads line as a table's header row whose cells delim

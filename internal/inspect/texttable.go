@@ -206,7 +206,8 @@ const (
 // nothing, so rows of tab-separated data are not each read as a header.
 // Tabs that only end the line are no row of cells: a title copied out of a
 // spreadsheet with the empty cells beside it (名单\t\t) or an empty row of
-// the sheet (\t\t) is a line of prose or a blank line. CR LF and CR CR LF
+// the sheet (\t\t) is a line of prose or a blank line; so is a line of
+// notes (see titleRow). CR LF and CR CR LF
 // (text mode on Windows) end a line as LF does.
 func tabbedLineEndsAt(b []byte, k int) bool {
 	lo := max(0, k-tabLineBack)
@@ -221,7 +222,13 @@ func tabbedLineEndsAt(b []byte, k int) bool {
 	}
 	line := b[lo : j+1]
 	t := bytes.LastIndexByte(line, '\t')
-	return t >= 0 && bytes.IndexByte(line[t:], '\n') < 0 && bytes.IndexByte(line[t:], '\r') < 0
+	if t < 0 || bytes.IndexByte(line[t:], '\n') >= 0 || bytes.IndexByte(line[t:], '\r') >= 0 {
+		return false
+	}
+	// A sheet's notes above its header (填报单位：市场部\t\t填报日期：…) are
+	// no row of the table either.
+	row := line[bytes.LastIndexAny(line, "\r\n")+1:]
+	return !titleRow(row, '\t')
 }
 
 // tabLineBack bounds how far tabbedLineEndsAt reads back: with a first
