@@ -100,6 +100,10 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 		return x.tnef(r, depth+1)
 	case isRTF(head):
 		return x.rtf(r)
+	case isSpreadsheetML(head):
+		return x.flatXML(r, x.spreadsheetML, depth)
+	case isFlatODF(head):
+		return x.flatXML(r, x.odfText, depth)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)
