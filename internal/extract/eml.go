@@ -136,7 +136,7 @@ func mboxLine(line []byte) bool {
 func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
 	const mimeVersion = 1 << 8 // messageField("MIME-Version")
 	var known uint32
-	off, afterMbox, typeFirst := 0, false, false
+	off, afterMbox, typeFirst, webArchive := 0, false, false, false
 	for first := true; ; first = false {
 		line := b[off:]
 		i := bytes.IndexByte(line, '\n')
@@ -154,7 +154,12 @@ func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
 			return 0, headNo, false
 		case !complete && len(line) < 6: // "From x", a name and ':' or a fold: not yet told
 		case len(line) == 0:
-			if first || wasMbox || !declared && (bits.OnesCount32(known) < 2 || typeFirst && known&mimeVersion == 0) {
+			// A web archive (.mht, .mhtml: a page, or an Excel or Word
+			// "Single File Web Page") has MIME-Version and a
+			// multipart/related Content-Type, and no other field of a
+			// message.
+			archive := webArchive && known == mimeVersion
+			if first || wasMbox || !declared && !archive && (bits.OnesCount32(known) < 2 || typeFirst && known&mimeVersion == 0) {
 				return 0, headNo, false
 			}
 			return off, headYes, mbox
@@ -173,6 +178,10 @@ func messageHead(b []byte, end, declared bool) (n int, verdict int, mbox bool) {
 				return 0, headNo, false
 			}
 			bit := messageField(name)
+			if bytes.EqualFold(name, []byte("Content-Type")) {
+				value := bytes.TrimLeft(line[len(name)+1:], " \t")
+				webArchive = len(value) >= 17 && bytes.EqualFold(value[:17], []byte("multipart/related"))
+			}
 			if first && !declared && bit == 0 && !(len(name) > 2 && (name[0]|0x20) == 'x' && name[1] == '-') {
 				if typeFirst = bytes.EqualFold(name, []byte("Content-Type")); !typeFirst {
 					return 0, headNo, false
