@@ -148,7 +148,12 @@ func (d *b64Reader) step() error {
 		d.finish()
 		return nil
 	default:
-		if k := lineBreak(b[t.i:]); k > 0 && d.continues(k) {
+		for (c == '\r' || c == '\n' || c == '\\' || c == '&') && t.hi-t.i < maxBreak && !t.eof && !t.eventEnded() {
+			if !t.more() { // a break and its indentation are read whole
+				break
+			}
+		}
+		if k := lineBreak(t.buf[t.i:t.hi]); k > 0 && d.continues(k) {
 			t.i += k
 			t.emitted = t.i
 			if d.width == 0 {
@@ -380,15 +385,41 @@ func boolByte(c bool, yes, no byte) byte {
 func hasPrefix(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
 
 // lineBreak returns the length of the line break at the start of b: a
-// newline, CRLF, or their JSON escapes; 0 if there is none.
+// newline, CRLF, their JSON escapes, or their XML character references
+// (a serializer writes a CR as &#13;), with the blanks that indent the
+// next line (base64 in a pretty-printed XML or JSON document: a SOAP
+// upload wrapped at 76 by a MIME encoder); 0 if there is none.
 func lineBreak(b []byte) int {
-	for _, nl := range []string{"\r\n", "\n", `\r\n`, `\n`} {
-		if hasPrefix(b, nl) {
-			return len(nl)
+	k := 0
+	for _, cr := range []string{"&#13;", "&#xD;", "&#xd;"} {
+		if hasPrefix(b, cr) {
+			k = len(cr)
+			break
 		}
 	}
-	return 0
+	n := 0
+	for _, nl := range []string{"\r\n", "\n", `\r\n`, `\n`, "&#10;", "&#xA;", "&#xa;"} {
+		if hasPrefix(b[k:], nl) {
+			n = len(nl)
+			break
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	k += n
+	for i := 0; i < maxIndent && k < len(b) && (b[k] == ' ' || b[k] == '\t'); i++ {
+		k++
+	}
+	return k
 }
+
+// maxIndent bounds the blanks of a wrapped line's indentation; maxBreak
+// bounds a line break with them.
+const (
+	maxIndent = 64
+	maxBreak  = len("&#13;&#10;") + maxIndent + 1
+)
 
 // continues reports whether the run goes on after the line break of
 // length k at the cursor: the line so far is a whole number of quanta of a
@@ -402,7 +433,7 @@ func (d *b64Reader) continues(k int) bool {
 	}
 	// In a live stream a run never goes on past a record's end (a line of
 	// NDJSON): whether the next record had arrived would decide it.
-	if t.recs.end != nil && t.recs.end(t.buf[t.i:min(t.hi, t.i+k)]) == k {
+	if t.recs.end != nil && t.recs.end(t.buf[t.i:min(t.hi, t.i+k)]) >= 0 {
 		return false
 	}
 	for t.hi-t.i < k+d.line+4 && !t.eof && !t.eventEnded() {

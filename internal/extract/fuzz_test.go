@@ -101,6 +101,7 @@ func FuzzBase64(f *testing.F) {
 	f.Add([]byte(`{"f":"` + wrapped(csvData, `\r\n`) + `"}`))
 	f.Add([]byte("data:;base64," + wrapped(xlsx, "\n") + "\n1101011990"))
 	f.Add([]byte(`a=` + base64.URLEncoding.EncodeToString(csvData) + `%3D%3D&b=%2F%2B`))
+	f.Add([]byte("<content>" + wrapped(csvData, "&#13;\n        ") + "</content>"))
 	f.Add([]byte("x-" + base64.StdEncoding.EncodeToString(csvData) + "\n" + strings.Repeat("-", 65) + "ab" + base64.StdEncoding.EncodeToString(csvData)))
 	// Behind a 40-character word; UTF-16 with a byte-order mark behind a
 	// dash; FF bytes before a list (their end may read as a mark).
