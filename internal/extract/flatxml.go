@@ -54,13 +54,9 @@ func (x *Extractor) flatXML(r io.Reader, parse func(io.Reader) error, depth int)
 	x.boundary()
 	err = parse(bytes.NewReader(data))
 	x.boundary()
-	switch {
-	case err == nil, errors.Is(err, errLimit):
-		return nil
-	case errors.Is(err, errStopped):
-		return err
+	if up, failed := x.partFailed(err); !failed {
+		return up
 	}
-	x.fail(ReasonDecodeError)
 	return x.asText(bytes.NewReader(data), data, depth)
 }
 

@@ -350,14 +350,22 @@ func (x *Extractor) entry(m *member, name string, doc *office, depth int) error 
 		err = x.content(m, "", depth)
 	}
 	x.boundary()
+	up, _ := x.partFailed(err)
+	return up
+}
+
+// partFailed reports what ended a part's parser: a clean end or a limit
+// (reported where it was hit) is no failure, errStopped is passed up, and
+// any other error is a decode error (reported): then failed is true.
+func (x *Extractor) partFailed(err error) (up error, failed bool) {
 	switch {
 	case err == nil, errors.Is(err, errLimit):
-		return nil
+		return nil, false
 	case errors.Is(err, errStopped):
-		return err
+		return err, false
 	}
 	x.fail(ReasonDecodeError)
-	return nil
+	return nil, true
 }
 
 // countReader counts the bytes read through it; it is an io.ByteReader so
