@@ -101,9 +101,9 @@ func (x *Extractor) content(r io.Reader, ctype string, depth int) error {
 	case isRTF(head):
 		return x.rtf(r)
 	case isSpreadsheetML(head):
-		return x.flatXML(r, x.spreadsheetML, depth)
+		return x.flatXML(r, x.spreadsheetML, params["charset"], depth)
 	case isFlatODF(head):
-		return x.flatXML(r, x.odfText, depth)
+		return x.flatXML(r, x.odfText, params["charset"], depth)
 	}
 	if b := sniffBoundary(head); b != "" {
 		return x.multipart(r, b, depth)

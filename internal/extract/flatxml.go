@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode/utf8"
+
+	"golang.org/x/text/transform"
 )
 
 // Spreadsheets saved as one XML file: Excel's "XML Spreadsheet 2003"
@@ -15,7 +18,11 @@ import (
 // team review 13). They are held, up to what is left of the hold budget,
 // and their tables written as a sheet is: each table a part of its own, a
 // line per row, a tab before each column, so a header row labels its
-// columns. A larger file is read as text, as before.
+// columns. The held document is then read as text too, as it was before:
+// what the sheet leaves out (comments, other elements, base64 such as an
+// embedded object's binary data, a cell past maxCell) still counts, and a
+// document that only mentions the format loses nothing. A larger file is
+// read as text only, as before.
 
 // isSpreadsheetML reports whether head starts an XML Spreadsheet 2003
 // document: its processing instruction or its namespace.
@@ -35,10 +42,11 @@ func xmlHead(head []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"), []byte("<?xml"))
 }
 
-// flatXML holds a one-file spreadsheet and writes it with parse (odfText
-// or spreadsheetML); over the hold budget, or where it does not parse (a
-// decode error), it is read as text.
-func (x *Extractor) flatXML(r io.Reader, parse func(io.Reader) error, depth int) error {
+// flatXML holds a one-file spreadsheet, writes it with parse (odfText or
+// spreadsheetML) and then reads it as text in charset label; over the hold
+// budget it is read as text only. A sheet that does not parse is no
+// decode error: the text holds it all.
+func (x *Extractor) flatXML(r io.Reader, parse func(io.Reader) error, label string, depth int) error {
 	fr := x.push(&frame{fixed: infinite})
 	defer x.pop()
 	data, whole, err := x.hold(r)
@@ -46,18 +54,30 @@ func (x *Extractor) flatXML(r io.Reader, parse func(io.Reader) error, depth int)
 	if err != nil {
 		return err
 	}
+	text := func(r io.Reader) error {
+		x.boundary()
+		err := x.text(r, sniffCharset(data[:min(len(data), sniffLen)], label), depth, records{})
+		x.boundary()
+		return err
+	}
 	if !whole {
 		held := bytes.NewReader(data)
 		fr.fixed, fr.held = 0, func() int64 { return int64(held.Len()) }
-		return x.asText(io.MultiReader(held, r), data, depth)
+		return text(io.MultiReader(held, r))
+	}
+	// The XML declaration names the encoding; without one, a charset the
+	// Content-Type declares applies to bytes that are not UTF-8.
+	var in io.Reader = bytes.NewReader(data)
+	if cs := sniffCharset(data[:min(len(data), sniffLen)], label); prologEncoding(data) == nil && cs.declared && cs.legacy != nil && !utf8.Valid(data) {
+		in = transform.NewReader(in, cs.legacy.NewDecoder())
 	}
 	x.boundary()
-	err = parse(bytes.NewReader(data))
+	err = parse(in)
 	x.boundary()
-	if up, failed := x.partFailed(err); !failed {
-		return up
+	if errors.Is(err, errStopped) {
+		return err
 	}
-	return x.asText(bytes.NewReader(data), data, depth)
+	return text(bytes.NewReader(data))
 }
 
 // spreadsheetML writes an XML Spreadsheet 2003 document: each Worksheet a

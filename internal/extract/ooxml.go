@@ -412,6 +412,7 @@ func (x *Extractor) xmlText(r io.Reader) error {
 			depth++
 			switch tk.Name.Local {
 			case "tbl":
+				flush() // an outer cell's tab belongs before the nested table
 				x.boundary()
 			case "tc":
 				inCell++
@@ -441,6 +442,7 @@ func (x *Extractor) xmlText(r io.Reader) error {
 				cells = 0
 				sep('\n')
 			case "tbl":
+				flush()
 				x.boundary()
 			default:
 				if dirty && textDepth == depth {

@@ -77,7 +77,7 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 		x.fail(ReasonDecodeError)
 		return runs()
 	}
-	if _, ok, _ := f.stream("EncryptedPackage"); ok {
+	if encryptedPackage(f) {
 		// An xlsx, docx or pptx saved with a password to open (Office's
 		// "Encrypt with Password", WPS's document encryption): the
 		// document is the encrypted stream, its other streams only say
@@ -104,6 +104,22 @@ func (x *Extractor) oleFile(r io.Reader, depth int) error {
 		return runs()
 	}
 	return nil
+}
+
+// encryptedPackage reports whether f is an encrypted Office Open XML
+// document: an EncryptedPackage stream and no document stream of its own
+// (an xls, doc or ppt may embed an object holding one: its own streams
+// are still read).
+func encryptedPackage(f *cfb) bool {
+	if _, ok, _ := f.stream("EncryptedPackage"); !ok {
+		return false
+	}
+	for _, doc := range []string{"Workbook", "Book", "WordDocument", "PowerPoint Document"} {
+		if _, ok, _ := f.stream(doc); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // embeddedStreams name the streams of an OLE file that carry a file of

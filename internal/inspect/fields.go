@@ -68,7 +68,8 @@ func (c *csvState) labels() contextClass {
 func (s *Scanner) readHeader(final bool) bool {
 	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
 	line, next, ok := headerLine(b, final)
-	above := 0 // lines above the header row: a rule or sep= line, titles
+	above := 0   // lines above the header row: a rule or sep= line, titles
+	commas := -1 // the commas of the title rows that have them (see titleRow)
 	if ok && next > 0 && (ruleLine(line) || sepLine(line)) {
 		b = b[next:]
 		line, next, ok = headerLine(b, final)
@@ -100,11 +101,15 @@ func (s *Scanner) readHeader(final bool) bool {
 		// 有误请联系我 is prose.
 		var cols [64]contextClass
 		isHeader := false
-		if titles == 0 || table.delim == ',' && !bytes.Contains(line, []byte("：")) {
+		if (titles == 0 || table.delim == ',' && !bytes.Contains(line, []byte("："))) && (commas < 0 || most == commas) {
 			loose := titles == 0 && (table.delim == ',' || table.delim == '\t')
 			cols, isHeader = s.headerRow(line, []byte{table.delim}, loose)
 		}
-		if !isHeader && table.delim == ',' && titles < maxTitles && next > 0 && titleRow(line, ',') {
+		// A sheet saved to CSV writes every row with its columns' commas:
+		// a title row has as many as the header under it, two at least
+		// (您好, or Hi team, opening a message is a greeting).
+		if !isHeader && table.delim == ',' && titles < maxTitles && next > 0 && most >= 2 && (commas < 0 || most == commas) && titleRow(line, ',') {
+			commas = most
 			b = b[next:] // a title saved from a sheet: 登记表,, or 填报单位：…,,填报日期：…
 			line, next, ok = headerLine(b, final)
 			continue
