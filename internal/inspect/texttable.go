@@ -58,6 +58,8 @@ type textTable struct {
 	// (ruleRow).
 	farRow bool
 
+	tabs int // the raw tabs of the header line (a raw tab table)
+
 	col    int   // the cell after the last delimiter; the cell before a row's first delimiter is 0
 	rowEnd int64 // stream offset where the current row ends, once known: a delimiter after it opens the next row
 	cols   [64]contextClass
@@ -353,6 +355,9 @@ func (s *Scanner) textHeader(i, w, end int, delim byte) int {
 	// line of raw tabs has no rule: it needs two labelled cells.
 	weak := (delim == '|' || delim == 'c' || delim == '\t') && labelledCells(&cols) < 2
 	*t = textTable{delim: delim, width: byte(w), code: code, cols: cols, lead: start == i && (delim == '|' || delim == 'c')}
+	if delim == '\t' && code == codeRaw {
+		t.tabs = bytes.Count(line, sep)
+	}
 	// A rule line under the header (psql's -----+-----) is no row; past a
 	// rule that the decision span cuts, or that ends too near it for the
 	// row under it to show its first delimiter, ruleRow finds that row
@@ -707,10 +712,49 @@ func (s *Scanner) nextRow(e, end int) {
 	}
 	n := e + lineEndWidth(b, e, end)
 	if k, eol := rowStop(b, n, end, t.delim, t.code); k < 0 || eol {
-		t.delim = 0
-		return
+		if n = s.pastFurniture(n, end); n < 0 {
+			t.delim = 0
+			return
+		}
 	}
 	s.rowStart(skipSpaces(b, n, end, t.code, true), end)
+}
+
+// furnitureMax bounds a line of page furniture (a sheet's name, Page 12)
+// between a table's rows.
+const furnitureMax = 80
+
+// pastFurniture returns where the next row of a raw tab table starts past
+// the line at n, which has no tab, and up to one more such line: short
+// lines of page furniture between rows, as a PDF's pages are read
+// (LibreOffice Calc prints the sheet's name and Page N between a table's
+// rows, and repeats no header: a 1,000-row passport list counted the 52
+// of its first page). The row must have the header's tabs and be no
+// header itself; -1 when there is none within the decision span.
+func (s *Scanner) pastFurniture(n, end int) int {
+	t := &s.text
+	b := s.buf
+	if t.delim != '\t' || t.code != codeRaw {
+		return -1
+	}
+	for range 2 {
+		k, eol := rowStop(b, n, end, '\t', codeRaw)
+		if k < 0 || !eol || k-n > furnitureMax {
+			return -1
+		}
+		n = k + lineEndWidth(b, k, end)
+		r, _ := rowStop(b, n, end, 0, codeRaw)
+		if r < 0 {
+			return -1
+		}
+		if tabs := bytes.Count(b[n:r], []byte{'\t'}); tabs > 0 {
+			if _, header := s.headerRow(b[n:r], []byte{'\t'}, false); tabs != t.tabs || header {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
 }
 
 // rowStart notes the first cell of a row, whose text starts at n, and
