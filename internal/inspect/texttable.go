@@ -725,36 +725,74 @@ func (s *Scanner) nextRow(e, end int) {
 const furnitureMax = 80
 
 // pastFurniture returns where the next row of a raw tab table starts past
-// the line at n, which has no tab, and up to one more such line: short
-// lines of page furniture between rows, as a PDF's pages are read
-// (LibreOffice Calc prints the sheet's name and Page N between a table's
-// rows, and repeats no header: a 1,000-row passport list counted the 52
-// of its first page). The row must have the header's tabs and be no
-// header itself; -1 when there is none within the decision span.
+// the line at n, which has no tab, and up to one more such line, when
+// they are a page break's furniture: a page number (Page 2, 第 2 页, - 2 -)
+// and at most one other short line (the sheet's name), as a PDF's pages
+// are read (LibreOffice Calc prints both between a table's rows and
+// repeats no header: a 1,000-row passport list counted the 52 of its
+// first page). A blank line and a title are no page break: the block
+// after them is another table. The row must have the header's tabs and be
+// no header itself (as textHeader reads one); -1 when there is none within
+// the decision span.
 func (s *Scanner) pastFurniture(n, end int) int {
 	t := &s.text
 	b := s.buf
 	if t.delim != '\t' || t.code != codeRaw {
 		return -1
 	}
+	paged := false
 	for range 2 {
 		k, eol := rowStop(b, n, end, '\t', codeRaw)
 		if k < 0 || !eol || k-n > furnitureMax {
 			return -1
 		}
+		paged = paged || pageNumber(b[n:k])
 		n = k + lineEndWidth(b, k, end)
 		r, _ := rowStop(b, n, end, 0, codeRaw)
 		if r < 0 {
 			return -1
 		}
-		if tabs := bytes.Count(b[n:r], []byte{'\t'}); tabs > 0 {
-			if _, header := s.headerRow(b[n:r], []byte{'\t'}, false); tabs != t.tabs || header {
+		line := b[n:r]
+		if tabs := bytes.Count(line, []byte{'\t'}); tabs > 0 {
+			cols, ok := s.headerRow(line, []byte{'\t'}, false)
+			if !paged || tabs != t.tabs || ok && !longNumber(line) && labelledCells(&cols) >= 2 {
 				return -1
 			}
 			return n
 		}
 	}
 	return -1
+}
+
+// pageNumber reports whether line is a page number as a printer writes it:
+// Page 2, page 2 of 12, 2 / 12, - 2 -, 第 2 页, 第2页 共12页 (in a reply,
+// after its quote marks).
+func pageNumber(line []byte) bool {
+	digits := 0
+	for len(line) > 0 {
+		switch c := line[0]; {
+		case c >= '0' && c <= '9':
+			digits++
+			line = line[1:]
+		case c == ' ' || c == '-' || c == '/' || c == '|' || c == '.' || c == '>': // '>': a reply's quote
+			line = line[1:]
+		case hasFold(line, "page"):
+			line = line[4:]
+		case hasFold(line, "of"):
+			line = line[2:]
+		case bytes.HasPrefix(line, []byte("第")), bytes.HasPrefix(line, []byte("页")), bytes.HasPrefix(line, []byte("共")):
+			line = line[3:]
+		default:
+			return false
+		}
+	}
+	return digits > 0 && digits <= 8
+}
+
+// hasFold reports whether b starts with the lower-case ASCII word w in any
+// letter case.
+func hasFold(b []byte, w string) bool {
+	return len(b) >= len(w) && bytes.EqualFold(b[:len(w)], []byte(w))
 }
 
 // rowStart notes the first cell of a row, whose text starts at n, and

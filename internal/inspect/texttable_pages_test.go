@@ -6,10 +6,10 @@ import (
 )
 
 // TestTabTablePages: the rows of a tab table printed over several pages
-// (a PDF's pages read as text) stay in the header's columns past up to two
-// short lines of page furniture between them (LibreOffice Calc prints the
-// sheet's name and Page N): before, they stopped at the first page's
-// furniture. A second table (its own header, other columns) or prose
+// (a PDF's pages read as text) stay in the header's columns past a page
+// break's furniture between them, a page number and at most one other
+// short line (LibreOffice Calc prints the sheet's name and Page N):
+// before, they stopped at the first page's furniture. A second table (its own header, other columns) or prose
 // after the table does not take the first header's columns.
 func TestTabTablePages(t *testing.T) {
 	const (
