@@ -372,30 +372,7 @@ func review14CFB(tb testing.TB, entries []review14Entry) []byte {
 		}
 		last[e.parent] = id
 	}
-	h := make([]byte, sec)
-	copy(h, oleMagic)
-	le.PutUint16(h[0x18:], 0x3e)
-	le.PutUint16(h[0x1a:], 3)
-	le.PutUint16(h[0x1c:], 0xfffe)
-	le.PutUint16(h[0x1e:], 9)
-	le.PutUint16(h[0x20:], 6)
-	le.PutUint32(h[0x2c:], uint32(fatSecs))
-	le.PutUint32(h[0x30:], dirStart)
-	le.PutUint32(h[0x38:], 4096)
-	le.PutUint32(h[0x3c:], cfbEndOfChain)
-	le.PutUint32(h[0x44:], cfbEndOfChain)
-	for i := range 109 {
-		v := uint32(0xffffffff)
-		if i < fatSecs {
-			v = uint32(i)
-		}
-		le.PutUint32(h[0x4c+4*i:], v)
-	}
-	fatBytes := make([]byte, 0, len(fat)*4)
-	for _, v := range fat {
-		fatBytes = le.AppendUint32(fatBytes, v)
-	}
-	return cat(h, fatBytes, dir, data)
+	return cfbAssemble(fat, fatSecs, dirStart, dir, data)
 }
 
 // TestReview14EncryptedPackageInAStorage: oleFile looks for the

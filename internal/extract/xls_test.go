@@ -237,30 +237,7 @@ func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
 		data = append(data, s...)
 		data = append(data, make([]byte, sectors(len(s))*sec-len(s))...)
 	}
-	h := make([]byte, sec)
-	copy(h, oleMagic)
-	le.PutUint16(h[0x18:], 0x3e)
-	le.PutUint16(h[0x1a:], 3)
-	le.PutUint16(h[0x1c:], 0xfffe)
-	le.PutUint16(h[0x1e:], 9)
-	le.PutUint16(h[0x20:], 6)
-	le.PutUint32(h[0x2c:], uint32(fatSecs))
-	le.PutUint32(h[0x30:], dirStart)
-	le.PutUint32(h[0x38:], 4096)
-	le.PutUint32(h[0x3c:], cfbEndOfChain)
-	le.PutUint32(h[0x44:], cfbEndOfChain)
-	for i := range 109 {
-		v := uint32(0xffffffff)
-		if i < fatSecs {
-			v = uint32(i)
-		}
-		le.PutUint32(h[0x4c+4*i:], v)
-	}
-	fatBytes := make([]byte, 0, len(fat)*4)
-	for _, v := range fat {
-		fatBytes = le.AppendUint32(fatBytes, v)
-	}
-	return cat(h, fatBytes, dir, data)
+	return cfbAssemble(fat, fatSecs, dirStart, dir, data)
 }
 
 // TestOLEEmbedded: the files an OLE file carries (an Outlook message's
@@ -330,4 +307,36 @@ func TestOLEStreamsBounded(t *testing.T) {
 	if !slices.Equal(got.reasons, []string{ReasonOverLimit}) || got.counts[inspect.Mobile] != 1 {
 		t.Errorf("%v %v: want the mobile and over_limit", got.counts, got.reasons)
 	}
+}
+
+// cfbAssemble writes a compound file of 512-byte sectors: the header (its
+// DIFAT pointing at the fatSecs FAT sectors that come first, the
+// directory at sector dirStart), the FAT, the directory and the data.
+func cfbAssemble(fat []uint32, fatSecs int, dirStart uint32, dir, data []byte) []byte {
+	const sec = 512
+	le := binary.LittleEndian
+	h := make([]byte, sec)
+	copy(h, oleMagic)
+	le.PutUint16(h[0x18:], 0x3e)
+	le.PutUint16(h[0x1a:], 3)
+	le.PutUint16(h[0x1c:], 0xfffe)
+	le.PutUint16(h[0x1e:], 9)
+	le.PutUint16(h[0x20:], 6)
+	le.PutUint32(h[0x2c:], uint32(fatSecs))
+	le.PutUint32(h[0x30:], dirStart)
+	le.PutUint32(h[0x38:], 4096)
+	le.PutUint32(h[0x3c:], cfbEndOfChain)
+	le.PutUint32(h[0x44:], cfbEndOfChain)
+	for i := range 109 {
+		v := uint32(0xffffffff)
+		if i < fatSecs {
+			v = uint32(i)
+		}
+		le.PutUint32(h[0x4c+4*i:], v)
+	}
+	fatBytes := make([]byte, 0, len(fat)*4)
+	for _, v := range fat {
+		fatBytes = le.AppendUint32(fatBytes, v)
+	}
+	return cat(h, fatBytes, dir, data)
 }
