@@ -49,6 +49,10 @@ func (p *Proxy) intercept(tunnel *exchange, client net.Conn, host string) {
 	if err != nil {
 		p.metrics().TLSInterceptError(StageClientHandshake)
 		p.log().Debug("intercept: client handshake", zap.String("host", hostOnly(host)), zap.Error(err))
+		// The access line says which client failed where: most often a
+		// client that does not trust the company CA, or speaks no TLS.
+		tunnel.setOutcome(OutcomeError)
+		p.logAccess(tunnel, http.StatusOK)
 		return
 	}
 	h := &tunnelHandler{p: p, tunnel: tunnel, host: strings.TrimSuffix(host, ":443")}
