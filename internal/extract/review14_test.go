@@ -2,11 +2,9 @@ package extract
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 	"github.com/dlpproxy/dlpproxy/internal/inspect"
@@ -288,93 +286,6 @@ func TestReview14NestedTablePendingTab(t *testing.T) {
 	}
 }
 
-// review14Entry is an entry of review14CFB: a stream (data set) or a
-// storage, under the entry at parent (0: the root).
-type review14Entry struct {
-	name   string
-	parent int
-	data   []byte // a stream's content, 4096 bytes or more
-	store  bool
-}
-
-// review14CFB writes an OLE compound file (version 3) of entries, with
-// storages: each storage's children are chained as right siblings under
-// its child pointer. Entry i is directory entry i+1.
-func review14CFB(tb testing.TB, entries []review14Entry) []byte {
-	tb.Helper()
-	const sec = 512
-	le := binary.LittleEndian
-	sectors := func(n int) int { return (n + sec - 1) / sec }
-	dirSecs := sectors(128 * (len(entries) + 1))
-	dataSecs := 0
-	for _, e := range entries {
-		if !e.store && len(e.data) < 4096 {
-			tb.Fatalf("stream %s of %d bytes", e.name, len(e.data))
-		}
-		dataSecs += sectors(len(e.data))
-	}
-	fatSecs := 1
-	for fatSecs*sec/4 < fatSecs+dirSecs+dataSecs {
-		fatSecs++
-	}
-	fat := make([]uint32, fatSecs*sec/4)
-	for i := range fat {
-		fat[i] = 0xffffffff
-	}
-	next := 0
-	chain := func(n int) uint32 {
-		start := next
-		for i := range n {
-			fat[next] = uint32(next + 1)
-			if i == n-1 {
-				fat[next] = cfbEndOfChain
-			}
-			next++
-		}
-		return uint32(start)
-	}
-	for range fatSecs {
-		fat[next] = 0xfffffffd
-		next++
-	}
-	dirStart := chain(dirSecs)
-	dir := make([]byte, dirSecs*sec)
-	entry := func(i int, name string, typ byte, start uint32, size int) {
-		e := dir[128*i : 128*i+128]
-		u := utf16.Encode([]rune(name))
-		for j, c := range u {
-			le.PutUint16(e[2*j:], c)
-		}
-		le.PutUint16(e[0x40:], uint16(2*len(u)+2))
-		e[0x42], e[0x43] = typ, 1
-		le.PutUint32(e[0x44:], 0xffffffff)
-		le.PutUint32(e[0x48:], 0xffffffff)
-		le.PutUint32(e[0x4c:], 0xffffffff)
-		le.PutUint32(e[0x74:], start)
-		le.PutUint64(e[0x78:], uint64(size))
-	}
-	entry(0, "Root Entry", 5, cfbEndOfChain, 0)
-	last := map[int]int{} // a storage's last child so far
-	var data []byte
-	for i, e := range entries {
-		id := i + 1
-		if e.store {
-			entry(id, e.name, 1, 0, 0)
-		} else {
-			entry(id, e.name, 2, chain(sectors(len(e.data))), len(e.data))
-			data = append(data, e.data...)
-			data = append(data, make([]byte, sectors(len(e.data))*sec-len(e.data))...)
-		}
-		if prev, ok := last[e.parent]; ok {
-			le.PutUint32(dir[128*prev+0x48:], uint32(id))
-		} else {
-			le.PutUint32(dir[128*e.parent+0x4c:], uint32(id))
-		}
-		last[e.parent] = id
-	}
-	return cfbAssemble(fat, fatSecs, dirStart, dir, data)
-}
-
 // TestReview14EncryptedPackageInAStorage: oleFile looks for the
 // EncryptedPackage stream among all the directory's streams, not the
 // root's: a workbook that carries an encrypted Office document as an
@@ -398,12 +309,12 @@ func TestReview14EncryptedPackageInAStorage(t *testing.T) {
 	}
 	info, _, _ := ef.stream("EncryptionInfo")
 	pkg, _, _ := ef.stream("EncryptedPackage")
-	plain := review14CFB(t, []review14Entry{{name: "Workbook", data: wb}})
+	plain := cfbTree(t, []cfbEntry{{name: "Workbook", data: wb}})
 	want := extract(t, e, plain, "", Limits{}, 0)
 	if want.counts[inspect.ResidentID] < 300 {
 		t.Fatalf("reference: %v %v", want.counts, want.reasons)
 	}
-	body := review14CFB(t, []review14Entry{
+	body := cfbTree(t, []cfbEntry{
 		{name: "Workbook", data: wb},
 		{name: "MBD0001A2B3", store: true},
 		{name: "EncryptionInfo", parent: 2, data: info},

@@ -172,19 +172,41 @@ func TestOLESettles(t *testing.T) {
 
 // cfbOf writes an OLE compound file (version 3, 512-byte sectors) of the
 // named streams, each 4096 bytes or more (so in the FAT, not the mini
-// stream): the header, the FAT, the directory, the streams.
+// stream), all under the root: the header, the FAT, the directory, the
+// streams.
 func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
+	tb.Helper()
+	entries := make([]cfbEntry, len(streams))
+	for i, s := range streams {
+		entries[i] = cfbEntry{name: names[i], data: s}
+	}
+	return cfbTree(tb, entries)
+}
+
+// cfbEntry is an entry of cfbTree: a stream (data set) or a storage,
+// under the entry at parent (0: the root).
+type cfbEntry struct {
+	name   string
+	parent int
+	data   []byte // a stream's content, 4096 bytes or more
+	store  bool
+}
+
+// cfbTree writes an OLE compound file (version 3) of entries, with
+// storages: each storage's children are chained as right siblings under
+// its child pointer. Entry i is directory entry i+1.
+func cfbTree(tb testing.TB, entries []cfbEntry) []byte {
 	tb.Helper()
 	const sec = 512
 	le := binary.LittleEndian
 	sectors := func(n int) int { return (n + sec - 1) / sec }
-	dirSecs := sectors(128 * (len(streams) + 1))
+	dirSecs := sectors(128 * (len(entries) + 1))
 	dataSecs := 0
-	for _, s := range streams {
-		if len(s) < 4096 {
-			tb.Fatalf("stream of %d bytes: cfbOf writes streams of 4096 bytes or more", len(s))
+	for _, e := range entries {
+		if !e.store && len(e.data) < 4096 {
+			tb.Fatalf("stream %s of %d bytes", e.name, len(e.data))
 		}
-		dataSecs += sectors(len(s))
+		dataSecs += sectors(len(e.data))
 	}
 	fatSecs := 1
 	for fatSecs*sec/4 < fatSecs+dirSecs+dataSecs {
@@ -192,10 +214,10 @@ func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
 	}
 	fat := make([]uint32, fatSecs*sec/4)
 	for i := range fat {
-		fat[i] = 0xffffffff // free
+		fat[i] = 0xffffffff
 	}
 	next := 0
-	chain := func(n int) uint32 { // n sectors from next on, chained
+	chain := func(n int) uint32 {
 		start := next
 		for i := range n {
 			fat[next] = uint32(next + 1)
@@ -207,7 +229,7 @@ func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
 		return uint32(start)
 	}
 	for range fatSecs {
-		fat[next] = 0xfffffffd // a FAT sector
+		fat[next] = 0xfffffffd
 		next++
 	}
 	dirStart := chain(dirSecs)
@@ -220,22 +242,30 @@ func cfbOf(tb testing.TB, names []string, streams [][]byte) []byte {
 		}
 		le.PutUint16(e[0x40:], uint16(2*len(u)+2))
 		e[0x42], e[0x43] = typ, 1
-		le.PutUint32(e[0x44:], 0xffffffff) // left sibling
-		le.PutUint32(e[0x48:], 0xffffffff) // right sibling
-		le.PutUint32(e[0x4c:], 0xffffffff) // child
+		le.PutUint32(e[0x44:], 0xffffffff)
+		le.PutUint32(e[0x48:], 0xffffffff)
+		le.PutUint32(e[0x4c:], 0xffffffff)
 		le.PutUint32(e[0x74:], start)
 		le.PutUint64(e[0x78:], uint64(size))
 	}
 	entry(0, "Root Entry", 5, cfbEndOfChain, 0)
-	le.PutUint32(dir[0x4c:], 1) // the root's child: the first stream
+	last := map[int]int{} // a storage's last child so far
 	var data []byte
-	for i, s := range streams {
-		entry(i+1, names[i], 2, chain(sectors(len(s))), len(s))
-		if i+1 < len(streams) {
-			le.PutUint32(dir[128*(i+1)+0x48:], uint32(i+2)) // right sibling: the next
+	for i, e := range entries {
+		id := i + 1
+		if e.store {
+			entry(id, e.name, 1, 0, 0)
+		} else {
+			entry(id, e.name, 2, chain(sectors(len(e.data))), len(e.data))
+			data = append(data, e.data...)
+			data = append(data, make([]byte, sectors(len(e.data))*sec-len(e.data))...)
 		}
-		data = append(data, s...)
-		data = append(data, make([]byte, sectors(len(s))*sec-len(s))...)
+		if prev, ok := last[e.parent]; ok {
+			le.PutUint32(dir[128*prev+0x48:], uint32(id))
+		} else {
+			le.PutUint32(dir[128*e.parent+0x4c:], uint32(id))
+		}
+		last[e.parent] = id
 	}
 	return cfbAssemble(fat, fatSecs, dirStart, dir, data)
 }
