@@ -1,16 +1,10 @@
 package proxy
 
 import (
-	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap"
-
-	"github.com/dlpproxy/dlpproxy/internal/inspect"
-	"github.com/dlpproxy/dlpproxy/internal/policy"
 )
 
 // TestReview12TunnelAllowHostFailClosed: without a CA, under a policy that
@@ -21,18 +15,8 @@ import (
 // only TLSBypass, never HostAllowed. With a CA the same host is
 // intercepted and forwarded uninspected.
 func TestReview12TunnelAllowHostFailClosed(t *testing.T) {
-	var got atomic.Int64
-	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.Add(1)
-		fmt.Fprint(w, "ok")
-	}))
-	t.Cleanup(up.Close)
-	roots := up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-	snap, _, err := policy.Compile("t.yaml", []byte("version: t\nsettings: {uninspectable: block}\nallow_hosts: [\"127.0.0.1\"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+	up, roots, got := countingOrigin(t)
+	src := policySourceOf(t, "version: t\nsettings: {uninspectable: block}\nallow_hosts: [\"127.0.0.1\"]\n")
 	p := &Proxy{Policy: src.Rules, Logger: zap.NewNop(), UpstreamRoots: roots, ConnectPorts: []int{portOf(t, up.URL)}}
 	client := proxyClient(t, startProxy(t, p), roots)
 	resp, err := client.Get(up.URL + "/")

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,13 +26,7 @@ import (
 // HTTPS (200, outcome bypassed). A host on tls_bypass is an explicit
 // choice and is tunnelled whatever the action.
 func TestTunnelFollowsPolicy(t *testing.T) {
-	var got atomic.Int64
-	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.Add(1)
-		fmt.Fprint(w, "ok")
-	}))
-	t.Cleanup(up.Close)
-	roots := up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	up, roots, got := countingOrigin(t)
 	const closed = "version: t\nsettings: {uninspectable: allow, uninspectable_overrides: {tunnel: block}}\n"
 	tests := []struct {
 		name     string
@@ -45,13 +40,9 @@ func TestTunnelFollowsPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			snap, _, err := policy.Compile("t.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
 			core, logs := observer.New(zap.InfoLevel)
 			m := newFakeMetrics()
-			src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+			src := policySourceOf(t, tt.yaml)
 			p := &Proxy{Policy: src.Rules, Metrics: m, Logger: zap.New(core), UpstreamRoots: roots,
 				ConnectPorts: []int{portOf(t, up.URL)}}
 			before := got.Load()
@@ -89,11 +80,7 @@ func TestTunnelFollowsPolicy(t *testing.T) {
 // page's status, X-Dlp-Incident and a text that says why, and the
 // connection is closed.
 func TestTunnelBlockAnswer(t *testing.T) {
-	snap, _, err := policy.Compile("t.yaml", []byte("version: t\nsettings: {uninspectable: block, contact: it@example.com}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
+	src := policySourceOf(t, "version: t\nsettings: {uninspectable: block, contact: it@example.com}\n")
 	p := &Proxy{Policy: src.Rules, Logger: zap.NewNop(), ConnectPorts: []int{443}}
 	u := startProxy(t, p)
 	c, err := net.Dial("tcp", u.Host)
@@ -119,13 +106,9 @@ func TestTunnelBlockAnswer(t *testing.T) {
 // the text the client was sent. A CONNECT to a port not allowed logged
 // bytes_down 0 after sending 31 bytes.
 func TestRefusedConnectBytesDown(t *testing.T) {
-	snap, _, err := policy.Compile("t.yaml", []byte("version: t\nsettings: {uninspectable: block}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := policySourceOf(t, "version: t\nsettings: {uninspectable: block}\n")
 	for _, port := range []string{"1", "443"} { // denied port; no CA under a fail-closed policy
 		core, logs := observer.New(zap.InfoLevel)
-		src := NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
 		p := &Proxy{Policy: src.Rules, Logger: zap.New(core), ConnectPorts: []int{443}}
 		u := startProxy(t, p)
 		c, err := net.Dial("tcp", u.Host)
@@ -147,4 +130,26 @@ func TestRefusedConnectBytesDown(t *testing.T) {
 			t.Errorf("port %s: %d bytes sent, access line %s", port, body.Len(), line)
 		}
 	}
+}
+
+// countingOrigin starts a TLS origin on 127.0.0.1 that answers ok and
+// counts its requests; roots trusts it.
+func countingOrigin(t *testing.T) (up *httptest.Server, roots *x509.CertPool, got *atomic.Int64) {
+	got = new(atomic.Int64)
+	up = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		got.Add(1)
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(up.Close)
+	return up, up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, got
+}
+
+// policySourceOf compiles a policy file's text, as serve loads one.
+func policySourceOf(t *testing.T, yaml string) *PolicySource {
+	t.Helper()
+	snap, _, err := policy.Compile("t.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewPolicySource(func() *policy.Snapshot { return snap }, inspect.Config{})
 }
