@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -40,12 +39,5 @@ func TestCSVTitleLines(t *testing.T) {
 		// Bars under a title are a table inside text, as before.
 		{"bars under a title", "名单如下：\n| 姓名 | 护照号 |\n| 张伟 | E12345678 |\n", countsOf(map[Detector]int{Name: 1, Passport: 1})},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, tt := range tests {
-		if why := scanCounts(e, r, []byte(tt.give), tt.want); why != "" {
-			t.Errorf("%s: %s", tt.name, why)
-		}
-	}
+	runSplitScanTests(t, tests, 7)
 }

@@ -37,6 +37,20 @@ type scanTest struct {
 	want [NumDetectors]int
 }
 
+// runSplitScanTests is runScanTests, then every body again in 1-byte and
+// random writes (scanCounts; seed picks the writes).
+func runSplitScanTests(t *testing.T, tests []scanTest, seed uint64) {
+	t.Helper()
+	runScanTests(t, tests)
+	e := newTestEngine(t)
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for _, tt := range tests {
+		if why := scanCounts(e, r, []byte(tt.give), tt.want); why != "" {
+			t.Errorf("%s: %s", tt.name, why)
+		}
+	}
+}
+
 // runScanTests scans every body in one piece and checks its counts.
 func runScanTests(t *testing.T, tests []scanTest) {
 	t.Helper()

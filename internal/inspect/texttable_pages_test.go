@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"math/rand/v2"
 	"testing"
 )
 
@@ -30,12 +29,5 @@ func TestTabTablePages(t *testing.T) {
 		// A second table's header is its own.
 		{"a second table", header + page1 + "订单\n" + "护照号\t姓名\t住址\n" + "G12345678\t王芳\t上海市浦东新区世纪大道100号\n", two},
 	}
-	runScanTests(t, tests)
-	e := newTestEngine(t)
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, tt := range tests {
-		if why := scanCounts(e, r, []byte(tt.give), tt.want); why != "" {
-			t.Errorf("%s: %s", tt.name, why)
-		}
-	}
+	runSplitScanTests(t, tests, 3)
 }
