@@ -12,14 +12,14 @@ const (
 	flagDigit = 1 << 6 // a digit: a stop at the fourth of a run
 	flagPair  = 1 << 5 // a pair byte: a stop right after another
 
-	// The VBMI kernel also drops a guarded separator (':' or '=' of free
+	// The VBMI kernel also drops a guarded byte (':', '=' or '[' of free
 	// text) from the class mask when the byte after it, in the same
 	// block, starts no value: its handler would step over it at once, and
-	// no walk back of the scan loop crosses a ':', '=', '|' or tab, so the
-	// stops it never makes change nothing. The other kernels keep every
-	// class byte.
-	flagGuarded    = 1 << 4 // ':' and '=' of free text
-	flagValueStart = 1 << 3 // a byte that may start a labelled value (not quiet)
+	// no walk back of the scan loop crosses a ':', '=', '[', '|' or tab,
+	// so the stops it never makes change nothing. The other kernels keep
+	// every class byte.
+	flagGuarded    = 1 << 4 // ':', '=' and '[' of free text
+	flagValueStart = 1 << 3 // a byte that may start a labelled value or a row of an array of rows (not quiet)
 
 	// It drops a guarded bar ('|' of free text outside a table) after a
 	// byte of the block that cannot come before the first bar of a
@@ -144,9 +144,9 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 // a '|' table, where every bar is a stop, and tabTableStops inside a table
 // of tab-separated rows, where every tab is.
 var (
-	textStops     = newStopTable(&byteClass, ":=\t|")
-	tableStops    = newStopTable(&byteClass, ":=\t")
-	tabTableStops = newStopTable(&byteClass, ":=|")
+	textStops     = newStopTable(&byteClass, ":=[\t|")
+	tableStops    = newStopTable(&byteClass, ":=[\t")
+	tabTableStops = newStopTable(&byteClass, ":=[|")
 )
 
 // csvDelims are the cell delimiters a CSV header row may use (European
@@ -180,8 +180,8 @@ var csvTables = func() (t [len(csvDelims)]csvTable) {
 // kernel may drop, in free text only (the drop's condition is the free-text
 // handler's): ':' and '=' before a byte that starts no value (a CSV body's
 // separator handler steps over them whatever follows, its delimiter being
-// none of them), a bar that opens no table, a tab between other than cell
-// bytes.
+// none of them), a '[' before one that starts no row (see startsRow), a
+// bar that opens no table, a tab between other than cell bytes.
 func newStopTable(cls *[256]uint8, guarded string) *stopTable {
 	t := new(stopTable)
 	for c := range 256 {
@@ -194,7 +194,7 @@ func newStopTable(cls *[256]uint8, guarded string) *stopTable {
 		default:
 			t.flags[c] |= flagGuarded
 		}
-		if mayStartValue(byte(c)) {
+		if mayStartValue(byte(c)) || startsRow(byte(c)) {
 			t.flags[c] |= flagValueStart
 		}
 		if cellByte(byte(c)) {

@@ -38,7 +38,7 @@ func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, dig
 // checkClassify compares both classifiers with the bytewise definition.
 func checkClassify(t *testing.T, blk *[64]byte) {
 	t.Helper()
-	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops, "text in a tab table": tabTableStops}
+	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops, "text in a tab table": tabTableStops, "an array of rows": gridStops}
 	for _, c := range csvTables {
 		tables[fmt.Sprintf("csv %q", c.delim)] = c.stops
 	}
@@ -108,11 +108,23 @@ func TestKernelsCountTheSame(t *testing.T) {
 		tables = append(tables, noise[k<<12:(k+1)<<12]...)
 		tables = append(tables, "\n"+chatPrompt+textTables(rows)[form]...)
 	}
+	// Arrays of rows between random bytes, whose '[' the VBMI kernel drops
+	// before a byte that starts no row.
+	var grids []byte
+	for k, indent := range []bool{false, true, false} {
+		grid := mustJSON(t, map[string]any{"values": gridRows(corpus.Records(uint64(20+k), 20))}, indent)
+		if k == 2 {
+			grid = asciiJSON(grid)
+		}
+		grids = append(grids, noise[k<<12:(k+1)<<12]...)
+		grids = append(grids, grid...)
+	}
 	for name, body := range map[string][]byte{
 		"clean":          corpus.CleanWeb(3, 1<<20).Data,
 		"pi_csv":         corpus.PIDenseCSV(3, 1<<20).Data,
 		"binary":         corpus.Binary(3, 1<<20).Data,
 		"tables in text": tables,
+		"arrays of rows": grids,
 	} {
 		var want [NumDetectors]int
 		for i, k := range availableKernels() {
@@ -127,6 +139,9 @@ func TestKernelsCountTheSame(t *testing.T) {
 		}
 		if name == "tables in text" && (want[Name] != 20 || want[Passport] != 20) {
 			t.Errorf("%s: counts %v, want 20 names and passports", name, want)
+		}
+		if name == "arrays of rows" && want != gridWant(60) {
+			t.Errorf("%s: counts %v, want %v", name, want, gridWant(60))
 		}
 	}
 }

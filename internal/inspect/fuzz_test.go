@@ -46,6 +46,11 @@ func FuzzScanner(f *testing.F) {
 		`{"c":"x\n\u59d3\u540d\t\u62a4\u7167\u53f7\n\u5f20\u4f1f\tEA1234567\n"}`,
 		// Spreadsheet rows pasted into plain text (TestTabRowsInText).
 		"名单：\n姓名\t护照号\t住址\r\n张伟\tE12345678\t北京市朝阳区建国路88号\n\t\t\nname\tpassport\n王芳\tE87654321\n",
+		// Arrays of rows (TestJSONGridHeaderRow, TestJSONGridCells).
+		`{"values":[["表"],[],["姓名","护照号"],["张伟","E12345678"],["李\"],[\"娜",[1,{"a":"]"}]]],"x":["王芳"]}`,
+		"[\n [\n  \"\\u59d3\\u540d\",\n  \"\\u4f4f\\u5740\"\n ],\n [\"张伟\", \"北京市朝阳区建国路88号\"]\n]",
+		`{"columns":["姓名","住址"],"index":[0],"data":[["张伟","北京市朝阳区建国路88号"]]}`,
+		`{"meta":[{"name":"姓名","type":"String"},{"name":"护照号"}],"data":[["张伟","E12345678"]],"rows":1}`,
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}

@@ -38,6 +38,7 @@ type Scanner struct {
 	csv   csvState
 	table tableState
 	text  textTable
+	grid  jsonGrid
 	val   [4 * maxValueRunes]byte // decoded candidate value
 	num   [18]byte                // normalised number scratch
 	fold  [foldMax]byte           // case-folded label window or header cell
@@ -91,6 +92,7 @@ func (s *Scanner) Boundary() {
 	s.csv = csvState{}
 	s.table = tableState{}
 	s.text = textTable{}
+	s.grid = jsonGrid{}
 }
 
 // Settled returns the stream offset before which every finding is final:
@@ -112,6 +114,7 @@ func (s *Scanner) Reset() {
 	s.csv = csvState{}
 	s.table = tableState{}
 	s.text = textTable{}
+	s.grid = jsonGrid{}
 }
 
 // Release returns the scanner to its engine's pool; it must not be used after.
@@ -141,6 +144,7 @@ const (
 	clsTag    // 't', 'T' after '<': the rows and cells of an HTML table
 	clsPair   // '<', 0xB8, 0x98: first bytes of pairs; a stop at one (为为) is a no-op
 	clsBar    // '|' and tab: the cells of a table inside text (a Markdown or psql table, rows pasted from a spreadsheet)
+	clsGrid   // '[': an array of rows (a sheet as JSON); inside one also its strings, cells and rows (see jsonGrid)
 )
 
 // byteClass is the class table for free text.
@@ -159,6 +163,7 @@ var byteClass = func() (text [256]uint8) {
 	text['t'], text['T'] = clsTag, clsTag
 	text['<'], text[0xB8], text[0x98] = clsPair, clsPair, clsPair
 	text['|'], text['\t'] = clsBar, clsBar
+	text['['] = clsGrid
 	return text
 }()
 
@@ -168,7 +173,7 @@ var byteClass = func() (text [256]uint8) {
 // names its value).
 func csvClass(delim byte) (csv [256]uint8) {
 	csv = byteClass
-	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|', '\t'} {
+	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|', '\t', '['} {
 		csv[c] = clsNone
 	}
 	for _, c := range []byte{'"', delim, '\n'} {
@@ -191,10 +196,7 @@ func (s *Scanner) scan(final bool) {
 	if !final {
 		limit = end - holdback
 	}
-	cls, stops := &byteClass, s.text.stops()
-	if t := s.csv.table; t != nil {
-		cls, stops = &t.cls, t.stops
-	}
+	cls, stops := s.classes()
 	finder := stopFinder{b: b, table: stops, cls: cls, limit: limit, kernel: s.e.kernel}
 	// lo is where the search for the next stop began: the bytes from lo to
 	// a stop were passed over, and those before lo handled. Handlers change
@@ -284,7 +286,7 @@ func (s *Scanner) scan(final bool) {
 				continue
 			}
 			// %09 and %7C split the cells of a table in a form field.
-			if b[i] == '%' && i+2 < end && (b[i+1] == '0' && b[i+2] == '9' || b[i+1] == '7' && b[i+2]|0x20 == 'c') {
+			if b[i] == '%' && !s.grid.on && i+2 < end && (b[i+1] == '0' && b[i+2] == '9' || b[i+1] == '7' && b[i+2]|0x20 == 'c') {
 				i = s.textDelimiter(i, 3, min(end, i+maxSpan))
 				continue
 			}
@@ -342,6 +344,18 @@ func (s *Scanner) scan(final bool) {
 			i++
 		case clsBar:
 			i = s.bar(i, end, &finder)
+		case clsGrid:
+			on := s.grid.on
+			if on {
+				i = s.gridByte(i, min(end, i+maxSpan))
+			} else {
+				i = s.bracket(i, min(end, i+maxSpan))
+			}
+			if s.grid.on != on {
+				cls, stops = s.classes()
+				finder.cls = cls
+				finder.retable(stops)
+			}
 		}
 	}
 	if i == limit && !final {
@@ -359,6 +373,18 @@ func (s *Scanner) scan(final bool) {
 		s.pos = end
 	}
 	s.tally.flush(s.e.maxDistinct)
+}
+
+// classes returns the class table and stop table of the scan loop in the
+// current state: a CSV body's, an array of rows', or free text's.
+func (s *Scanner) classes() (*[256]uint8, *stopTable) {
+	switch {
+	case s.csv.table != nil:
+		return &s.csv.table.cls, s.csv.table.stops
+	case s.grid.on:
+		return &gridClass, gridStops
+	}
+	return &byteClass, s.text.stops()
 }
 
 // mayContinueRun reports whether b[j], right after a run of digits, may
@@ -632,6 +658,9 @@ func (s *Scanner) hasContext(d Detector, p int) bool {
 	}
 	if s.text.context(d, s.base+int64(p)) {
 		return true // the text of a cell of a table inside text
+	}
+	if s.grid.context(d, s.base+int64(p)) {
+		return true // the text of a cell of an array of rows
 	}
 	w := s.labelWindow(p)
 	if len(w) == 0 {

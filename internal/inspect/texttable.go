@@ -246,7 +246,7 @@ func utf8Wide(c []byte) bool {
 // backslash handles a backslash at i that opens no \u escape: \t splits
 // the cells of rows pasted into a JSON string; any other is passed over.
 func (s *Scanner) backslash(i, end int) int {
-	if i+1 < end && s.buf[i+1] == 't' {
+	if i+1 < end && s.buf[i+1] == 't' && !s.grid.on {
 		return s.escapedTab(i)
 	}
 	return i + 1
