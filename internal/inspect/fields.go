@@ -260,10 +260,26 @@ func (s *Scanner) separator(i, w, end int) int {
 	for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
 		j++
 	}
-	if j < end && b[j] == '"' && c == ':' {
-		j++
+	if c == ':' {
+		j = skipOpeningQuote(b, j, end)
 	}
 	return s.labelledValue(j, end, labelsHere)
+}
+
+// skipOpeningQuote returns where a JSON string value at j starts: past
+// its opening quote, written " or, in a JSON string that holds JSON (an
+// LLM prompt or a tool call carrying a record: {\"姓名\": \"张伟\"}), \" or
+// \\\" one level deeper.
+func skipOpeningQuote(b []byte, j, end int) int {
+	switch {
+	case j < end && b[j] == '"':
+		return j + 1
+	case j+1 < end && b[j] == '\\' && b[j+1] == '"':
+		return j + 2
+	case j+3 < end && b[j] == '\\' && b[j+1] == '\\' && b[j+2] == '\\' && b[j+3] == '"':
+		return j + 4
+	}
+	return j
 }
 
 // verb handles the last byte of 为 or 是 at i. Right after a label (姓名为张三,

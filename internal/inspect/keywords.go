@@ -115,18 +115,26 @@ const foldMax = max(labelMax, headerCellMax)
 
 // foldCase copies src into dst with ASCII letters in lower case and returns
 // the copy: the form the automata match. The U of \U stays: \U is no JSON
-// escape, and folded it would spell the \u form of a label. A src longer
-// than dst keeps its last len(dst) bytes, the ones nearest the value.
+// escape, and folded it would spell the \u form of a label. The escape
+// \\u of JSON inside a JSON string (a tool's result an agent passes on,
+// written by an encoder that keeps to ASCII) loses its first backslash, so
+// its labels match as \u ones. A src longer than dst keeps its last
+// len(dst) bytes, the ones nearest the value.
 func foldCase(dst *[foldMax]byte, src []byte) []byte {
 	src = src[max(0, len(src)-len(dst)):]
+	n := 0
 	for i, c := range src {
-		if c == 'U' && i > 0 && src[i-1] == '\\' {
-			dst[i] = c
+		switch {
+		case c == '\\' && i+2 < len(src) && src[i+1] == '\\' && src[i+2] == 'u':
 			continue
+		case c == 'U' && i > 0 && src[i-1] == '\\':
+			dst[n] = c
+		default:
+			dst[n] = lowerASCII(c)
 		}
-		dst[i] = lowerASCII(c)
+		n++
 	}
-	return dst[:len(src)]
+	return dst[:n]
 }
 
 // in reports which detectors have a label anywhere in folded, a text

@@ -129,6 +129,13 @@ func runeUnit(b []byte, j, end int) (rune, int) {
 			if r, w := escapedUnit(b, j, end); w > 0 {
 				return r, w
 			}
+			// \\uXXXX: a \u escape in JSON inside a JSON string (names
+			// and addresses only: digits are read one level down).
+			if c == '\\' && j+1 < end && b[j+1] == '\\' {
+				if r, w := escapedUnit(b, j+1, end); w == 6 {
+					return r, 7
+				}
+			}
 		}
 		return rune(c), 1
 	}

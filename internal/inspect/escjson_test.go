@@ -1,0 +1,60 @@
+package inspect
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/dlpproxy/dlpproxy/internal/corpus"
+)
+
+// recordObjects renders recs as a JSON array of objects under Chinese or
+// English keys, as a script or a spreadsheet add-in exports a list.
+func recordObjects(t *testing.T, recs []corpus.Record, english, indent bool) string {
+	t.Helper()
+	keys := []string{"姓名", "护照号", "住址"}
+	if english {
+		keys = []string{"name", "passport", "address"}
+	}
+	var out []map[string]string
+	for _, r := range recs {
+		out = append(out, map[string]string{keys[0]: r.Name, keys[1]: r.Passport, keys[2]: r.Address})
+	}
+	return mustJSON(t, out, indent)
+}
+
+// jsonString returns s as a JSON string literal.
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestJSONInsideJSONValues: a list of records as JSON pasted into an LLM
+// prompt, or returned by a tool to an agent, travels as a JSON string
+// inside the request's JSON: its keys and values are quoted \"…\" (and
+// \\\"…\\\" one level deeper, a tool call's arguments holding JSON).
+// Names and addresses after such a quote counted 0 (passports, read by
+// their label window, counted), and none of the three counted when the
+// JSON was \u-escaped before it was put in the string (\\u59d3); now every
+// record counts.
+func TestJSONInsideJSONValues(t *testing.T) {
+	const n = 30
+	recs := corpus.Records(31, n)
+	want := countsOf(map[Detector]int{Name: n, Passport: n, Address: n})
+	zh := recordObjects(t, recs, false, false)
+	en := recordObjects(t, recs, true, true)
+	twice := `{"tool_calls":[{"function":{"name":"save","arguments":` + jsonString(t, `{"rows":`+jsonString(t, zh)+`}`) + `}}]}`
+	runSplitScanTests(t, []scanTest{
+		{"in a prompt", chatRequest(t, "请把下面的数据整理成表格：\n"+zh), want},
+		{"in a prompt, English keys, pretty", chatRequest(t, "Summarise:\n"+en), want},
+		{"in a prompt, escaped", asciiJSON(chatRequest(t, "请整理：\n"+zh)), want},
+		{"in a string inside a string", twice, want},
+		// Python's json.dumps keeps to ASCII by default: a tool's result
+		// written so reaches the model as \\u escapes.
+		{"escaped, in a prompt", chatRequest(t, "Tool result:\n"+asciiJSON(zh)), want},
+		{"escaped, English keys, in a prompt", chatRequest(t, asciiJSON(en)), want},
+	}, 31)
+}
