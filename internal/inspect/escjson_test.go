@@ -58,3 +58,32 @@ func TestJSONInsideJSONValues(t *testing.T) {
 		{"escaped, English keys, in a prompt", chatRequest(t, asciiJSON(en)), want},
 	}, 31)
 }
+
+// TestJSONGridInsideJSON: a sheet as JSON (an array of rows) pasted into
+// an LLM prompt or passed in a tool call travels inside a JSON string, its
+// quotes \" (or \\\" one level deeper) and its line breaks \n: names,
+// passports and addresses counted 0; now every row counts.
+func TestJSONGridInsideJSON(t *testing.T) {
+	const n = 25
+	recs := corpus.Records(32, n)
+	compact := mustJSON(t, gridRows(recs), false)
+	pretty := mustJSON(t, map[string]any{"values": gridRows(recs)}, true)
+	twice := `{"tool_calls":[{"function":{"name":"save","arguments":` + jsonString(t, `{"sheet":`+jsonString(t, compact)+`}`) + `}}]}`
+	a, b := recs[0], recs[1]
+	runSplitScanTests(t, []scanTest{
+		{"in a prompt", chatRequest(t, "请整理：\n"+compact), gridWant(n)},
+		{"in a prompt, pretty", chatRequest(t, "请整理：\n"+pretty), gridWant(n)},
+		{"escaped, in a prompt", chatRequest(t, asciiJSON(pretty)), gridWant(n)},
+		{"in a string inside a string", twice, gridWant(n)},
+		{
+			"the table ends with the string that holds it",
+			chatRequest(t, `[["姓名","住址"],["`+a.Name+`","`+a.Address+`"]`) + `,"x":[["` + b.Name + `","` + b.Address + `"]]`,
+			countsOf(map[Detector]int{Name: 1, Address: 1}),
+		},
+		{
+			"a quote inside a cell",
+			chatRequest(t, `[["备注","姓名"],["他说\"好\"，],[","`+a.Name+`"],["x","`+b.Name+`"]]`),
+			countsOf(map[Detector]int{Name: 2}),
+		},
+	}, 32)
+}

@@ -51,6 +51,9 @@ func FuzzScanner(f *testing.F) {
 		"[\n [\n  \"\\u59d3\\u540d\",\n  \"\\u4f4f\\u5740\"\n ],\n [\"张伟\", \"北京市朝阳区建国路88号\"]\n]",
 		`{"columns":["姓名","住址"],"index":[0],"data":[["张伟","北京市朝阳区建国路88号"]]}`,
 		`{"meta":[{"name":"姓名","type":"String"},{"name":"护照号"}],"data":[["张伟","E12345678"]],"rows":1}`,
+		// JSON inside a JSON string (TestJSONInsideJSONValues, TestJSONGridInsideJSON).
+		`{"content":"名单：\n[[\"姓名\",\"住址\"],\n [\"张伟\",\"北京市朝阳区建国路88号\"]]","x":[{\"姓名\": \"李娜\"}]}`,
+		`{"args":"{\"rows\":\"[[\\\"\\\\u59d3\\\\u540d\\\"],[\\\"\\\\u5f20\\\\u4f1f\\\"]]\"}"}`,
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}
