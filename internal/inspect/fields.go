@@ -261,7 +261,10 @@ func (s *Scanner) separator(i, w, end int) int {
 		j++
 	}
 	if c == ':' {
-		j = skipOpeningQuote(b, j, end)
+		if k := skipOpeningQuote(b, j, end); k > j {
+			s.grid.skippedQuote(b, k-1)
+			j = k
+		}
 	}
 	return s.labelledValue(j, end, labelsHere)
 }

@@ -14,27 +14,37 @@ import (
 //	{"values":[["姓名","护照号","住址"],["张伟","E12345678","北京市…"],…]}
 //
 // Query APIs send the header apart, before the rows: pandas'
-// to_json(orient="split") as an array of strings under "columns",
-// ClickHouse, Trino and DataTables as an array of column objects
-// ({"name":"姓名","type":"String"}, {"title":"姓名"}) under "meta" or
-// "columns" ("headers", "header" and "fields" too).
+// to_json(orient="split") and ECharts as an array of strings under
+// "columns" or "dimensions", ClickHouse, Trino, Snowflake, Azure Data
+// Explorer and DataTables as an array of column objects
+// ({"name":"姓名","type":"String"}, {"title":"姓名"}, {"ColumnName":"姓名"})
+// under "meta", "columns", "rowType" ("headers", "header" and "fields"
+// too, in any letter case).
 //
 // The scan loop stops at every '[' of free text. At the first row of an
-// array of rows (a '[' right after another, past blanks) it reads the row
-// as a header row: short strings, one of them a label at least (as for a
-// ',' header row: the strings are plainly cells); a title row above it
-// (one cell at most, the sheet's title) is passed over. A header row sent
-// apart heads the next array of rows instead. From there the scan loop
-// follows the rows as a CSV body's: a header cell labels the values of its
-// column (names and addresses, and passports, travel permits and legacy
-// card numbers that are a cell's whole text). The ']' that closes the
-// array of rows, a row that is an object, or anything but a row after a
-// row's ',' ends the table.
+// array of rows (a '[' right after another, past blanks, then a string or
+// the row's ']') it reads the rows as header candidates, cell by cell as
+// it passes them, however wide: the first row with two cells or more, one
+// of them a label, is the header row (a row whose cells all hold the same
+// labels, ["姓名","Name"], is a glossary's pair). Up to maxTitles rows of
+// one cell at most above it are titles (客户名单, a date, an empty row); when
+// no header row comes, the first such title that holds a label heads a
+// sheet of one column. A header row sent apart is read the same way and
+// heads the next array of rows. From there the scan loop follows the rows
+// as a CSV body's: a header cell labels the values of its column (names
+// and addresses, and passports, travel permits and legacy card numbers
+// that are a cell's whole text). The ']' that closes the array of rows, a
+// row that is an object, anything but a row after a row, or a raw line
+// break inside a string ends the table.
+//
+// The same holds for JSON inside a JSON string (a sheet pasted into an LLM
+// prompt, an agent's tool call): the first row's quote tells the level of
+// JSON the table is written at (see quoteLevel).
 
-// jsonGrid follows an array of rows under its header row.
+// jsonGrid follows an array of rows: its header candidates, then the rows
+// under its header row.
 type jsonGrid struct {
 	on     bool
-	head   bool             // in the header row: its cells hold labels, not values
 	quoted bool             // inside a JSON string
 	level  int              // 0: raw JSON; 1: JSON in a JSON string (\"姓名\"); 2: one level deeper
 	depth  int              // '[' and '{' open inside the array of rows: 1 in a row
@@ -46,16 +56,21 @@ type jsonGrid struct {
 	cell   contextClass
 	cellAt int64
 
-	// A title row above the header row: the stream offset of the '[' of
-	// the row under it (0: none), and how many titles were passed over.
-	nextHead int64
-	titles   int
+	// While head is set the rows are header candidates (titles, then the
+	// header row), or the header row sent apart (apart): their cells label
+	// no value. row and rowCols take in the current row's cells.
+	head, apart bool
+	row         rowTally
+	scalars     int // numbers and booleans in the row: no title's
+	rowCols     [64]contextClass
+	titles      int
+	fallback    [64]contextClass // the labels of the first title that has one
+	hasFallback bool
 
-	// A header row sent apart ("columns": [...]) heads the next array of
-	// rows that opens before the stream offset pendingEnd.
-	pending     bool
-	pendingCols [64]contextClass
-	pendingEnd  int64
+	// A header row sent apart heads the next array of rows that opens
+	// before the stream offset apartEnd (0: none).
+	apartCols [64]contextClass
+	apartEnd  int64
 }
 
 // pendingSpan is how far after a header row sent apart its array of rows
@@ -68,23 +83,26 @@ func (g *jsonGrid) context(d Detector, at int64) bool {
 	return g.on && g.cell&(1<<d) != 0 && at == g.cellAt
 }
 
+// stop ends the table; a header row sent apart is kept for the next one.
+func (g *jsonGrid) stop() {
+	*g = jsonGrid{apartCols: g.apartCols, apartEnd: g.apartEnd}
+}
+
 // gridClass is the class table inside an array of rows: byteClass with
-// the strings, cells and rows followed, and without the labelled values,
-// verbs, tags and tables inside text (a cell's column names its value; a
-// ':' handler would step over a string's opening quote).
+// the strings, cells, rows and raw line breaks followed, and without the
+// tables inside text (bars and tabs).
 var gridClass = func() [256]uint8 {
 	cls := byteClass
-	for _, c := range []byte{0xBA, 0xAF, 't', 'T', '<', 0xB8, 0x98, '|', '\t', ':', '='} {
-		cls[c] = clsNone
-	}
-	for _, c := range []byte{'[', ']', '{', '}', ',', '"'} {
+	cls['|'], cls['\t'] = clsNone, clsNone
+	for _, c := range []byte{'[', ']', '{', '}', ',', '"', '\n'} {
 		cls[c] = clsGrid
 	}
 	return cls
 }()
 
-// gridStops is the stop table of gridClass.
-var gridStops = newStopTable(&gridClass, "")
+// gridStops is the stop table of gridClass. The separators ':' and '=' are
+// handled as in free text, so the VBMI kernel may drop them as there.
+var gridStops = newStopTable(&gridClass, ":=")
 
 // bracket handles a '[' of free text and reports where scanning resumes:
 // it may start an array of rows (see jsonGrid), whose bytes the scan loop
@@ -102,32 +120,24 @@ func (s *Scanner) bracket(i, end int) int {
 		return i + 1
 	}
 	at := s.base + int64(i)
-	switch {
+	switch prev := blankBefore(b, i, level); {
 	case b[j] == '[' && level == 0:
-		if g.pending && at < g.pendingEnd {
-			g.start(g.pendingCols, 0)
+		if at < g.apartEnd {
+			cols := g.apartCols
+			*g = jsonGrid{on: true, cols: cols}
 		}
-	case b[j] == ']' || openQuote(b, j, end, level) > 0:
-		switch prev := blankBefore(b, i, level); {
-		case prev == '[' || at == g.nextHead:
-			return s.headerOrTitle(i, end, level)
-		case prev == ':' && level == 0 && columnsKey(b, i):
-			if cols, _, ok, _ := s.gridRow(i, end, 0); ok {
-				g.pending, g.pendingCols, g.pendingEnd = true, cols, at+pendingSpan
-			}
-		}
-	case b[j] == '{' && level == 0:
-		if blankBefore(b, i, 0) == ':' && columnsKey(b, i) {
-			if cols, ok := s.columnObjects(j, end); ok {
-				g.pending, g.pendingCols, g.pendingEnd = true, cols, at+pendingSpan
-			}
-		}
+	case prev == '[' && (b[j] == ']' || openQuote(b, j, end, level) > 0):
+		*g = jsonGrid{on: true, head: true, level: level, apartCols: g.apartCols, apartEnd: g.apartEnd}
+		return s.gridRowStart(i+1, end)
+	case prev == ':' && level == 0 && (b[j] == '"' || b[j] == '{') && columnsKey(b, i):
+		*g = jsonGrid{on: true, head: true, apart: true}
+		return s.gridRowStart(i+1, end)
 	}
 	return i + 1
 }
 
 // startsRow reports whether c, right after a '[', may make it the start of
-// an array of rows, one of its rows or an array of column objects: JSON
+// an array of rows, one of its rows or a header row sent apart: JSON
 // whitespace, a bracket, a quote or a brace, or a backslash (an escaped
 // quote or line break of JSON inside a string). (bracket does nothing at
 // any other '['.)
@@ -135,213 +145,292 @@ func startsRow(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '[' || c == ']' || c == '"' || c == '{' || c == '\\'
 }
 
-// headerOrTitle reads the row at i, the first of an array of rows or the
-// one under a title row: a header row starts the table; a title row makes
-// the row under it, if one follows, the next to be read.
-func (s *Scanner) headerOrTitle(i, end, level int) int {
-	g := &s.grid
-	cols, next, header, title := s.gridRow(i, end, level)
-	switch {
-	case header:
-		// The header row is read on as a row (a number in it is still
-		// found), but its cells label no value.
-		g.start(cols, level)
-		g.depth, g.head = 1, true
-		return i + 1
-	case title && g.titles < maxTitles:
-		k := jsonBlank(s.buf, next, end, level)
-		if k < end && s.buf[k] == ',' {
-			if k = jsonBlank(s.buf, k+1, end, level); k < end && s.buf[k] == '[' {
-				g.nextHead = s.base + int64(k)
-				g.titles++
-				return i + 1
-			}
-		}
-	}
-	g.nextHead, g.titles = 0, 0
-	return i + 1
-}
-
-// start begins following an array of rows at level under a header row
-// whose cells have the labels cols; the next '[' opens its first row.
-func (g *jsonGrid) start(cols [64]contextClass, level int) {
-	*g = jsonGrid{on: true, cols: cols, level: level}
-}
-
-// gridRow reads the array of strings at i (a '[') of JSON at level as a
-// header row: it returns each cell's labels, where the row ends (past its
-// ']'), and whether it is a header row (a cell with a label) or a title
-// (one cell at most). It is neither when it is no array of short strings
-// within the decision span.
-func (s *Scanner) gridRow(i, end, level int) (cols [64]contextClass, next int, header, title bool) {
-	b := s.buf
-	var r rowTally
-	j := jsonBlank(b, i+1, end, level)
-	if j < end && b[j] == ']' {
-		return cols, j + 1, false, true // an empty row
-	}
-	for col := 0; ; col++ {
-		text := openQuote(b, j, end, level)
-		if text < 0 {
-			break
-		}
-		textEnd, after := stringEnd(b, text, end, level)
-		if textEnd < 0 || !s.gridHeadCell(&r, &cols, col, b[text:textEnd]) {
-			return cols, 0, false, false
-		}
-		if j = jsonBlank(b, after, end, level); j >= end {
-			break
-		}
-		switch b[j] {
-		case ',':
-			j = jsonBlank(b, j+1, end, level)
-			continue
-		case ']':
-			return cols, j + 1, r.labelled > 0, r.title()
-		}
-		break
-	}
-	return cols, 0, false, false
-}
-
-// gridHeadCell takes in the text of header cell col: its labels go to cols
-// and r. It reports false when the text is no header cell (too long, or
-// markup or a key-value pair).
-func (s *Scanner) gridHeadCell(r *rowTally, cols *[64]contextClass, col int, cell []byte) bool {
-	cell = bytes.Trim(cell, " ")
-	if len(cell) > headerCellMax || bytes.ContainsAny(cell, "\":={}[]<>") {
-		return false
-	}
-	if len(cell) > 0 {
-		var labels contextClass
-		if col < len(cols) {
-			labels = s.e.keywords.in(foldCase(&s.fold, cell))
-			cols[col] = labels
-		}
-		r.add(cell, labels, false)
-	}
-	return true
-}
-
-// columnObjects reads the array of objects whose first '{' is at j as a
-// header row sent apart, one object per column, as query and table APIs
-// describe their columns ({"name":"姓名","type":"String"}, DataTables'
-// {"title":"姓名"}, ag-Grid's {"headerName":"姓名"}): each object's title,
-// header name, label or name is its cell. It is not ok when the array
-// holds anything else, or an object without one, within the decision span,
-// or when no cell has a label.
-func (s *Scanner) columnObjects(j, end int) (cols [64]contextClass, ok bool) {
-	b := s.buf
-	var r rowTally
-	for col := 0; j < end && b[j] == '{'; col++ {
-		var cell []byte
-		found := false
-		// The object's pairs of strings; a value of another kind ends the
-		// search (the object's own objects and arrays are not read).
-		for k := jsonBlank(b, j+1, end, 0); k < end && b[k] == '"'; {
-			keyEnd, _ := stringEnd(b, k+1, end, 0)
-			if keyEnd < 0 {
-				return cols, false
-			}
-			v := jsonBlank(b, keyEnd+1, end, 0)
-			if v >= end || b[v] != ':' {
-				return cols, false
-			}
-			if v = jsonBlank(b, v+1, end, 0); v >= end {
-				return cols, false
-			}
-			next := v
-			if b[v] == '"' {
-				valueEnd, _ := stringEnd(b, v+1, end, 0)
-				if valueEnd < 0 {
-					return cols, false
-				}
-				if !found && columnTitleKey(b[k+1:keyEnd]) {
-					cell, found = b[v+1:valueEnd], true
-				}
-				next = valueEnd + 1
-			}
-			for next < end && b[next] != ',' && b[next] != '}' && b[next] != '{' && b[next] != '[' && b[next] != '"' {
-				next++ // a number, true, false or null
-			}
-			if next >= end || b[next] != ',' && b[next] != '}' {
-				return cols, false
-			}
-			if b[next] == '}' {
-				j = next
-				break
-			}
-			k = jsonBlank(b, next+1, end, 0)
-		}
-		if j >= end || b[j] != '}' || !found || !s.gridHeadCell(&r, &cols, col, cell) {
-			return cols, false
-		}
-		if j = jsonBlank(b, j+1, end, 0); j < end && b[j] == ',' {
-			j = jsonBlank(b, j+1, end, 0)
-			continue
-		}
-		return cols, j < end && b[j] == ']' && r.labelled > 0
-	}
-	return cols, false
-}
-
-// columnTitleKey reports whether key names the title of a column in an
-// array of column objects.
-func columnTitleKey(key []byte) bool {
-	switch string(key) {
-	case "title", "headerName", "label", "name", "header", "displayName":
-		return true
-	}
-	return false
-}
-
-// gridByte handles a quote, ',', bracket or brace at i inside an array of
-// rows and returns where scanning resumes.
+// gridByte handles a quote, ',', bracket, brace or raw line break at i
+// inside an array of rows and returns where scanning resumes.
 func (s *Scanner) gridByte(i, end int) int {
 	g := &s.grid
 	b := s.buf
-	c := b[i]
-	if c == '"' {
+	switch c := b[i]; {
+	case c == '"':
 		switch level := quoteLevel(b, i); {
 		case level == g.level:
 			g.quoted = !g.quoted
 		case level < g.level:
-			*g = jsonGrid{} // the string that holds the array of rows ended
+			g.stop() // the string that holds the array of rows ended
 		}
 		return i + 1
-	}
-	if g.quoted {
+	case c == '\n':
+		if g.quoted {
+			g.stop() // a JSON string holds no raw line break: no JSON
+		}
 		return i + 1
-	}
-	switch c {
-	case '[', '{':
-		if g.depth++; g.depth == 1 {
-			if c == '{' {
-				*g = jsonGrid{} // objects, not rows
-				break
+	case g.quoted:
+		return i + 1
+	case c == '[' || c == '{':
+		g.depth++
+		switch {
+		case g.depth == 1 && c == '[':
+			return s.gridRowStart(i+1, end)
+		case g.depth == 1:
+			g.stop() // objects, not rows
+		case g.depth == 2 && g.head:
+			if g.apart && c == '{' {
+				s.columnObject(i, end)
+			} else {
+				g.row.bad = true // no header row holds arrays or objects
 			}
-			g.col = 0
-			return s.gridCell(i+1, end)
 		}
-	case ']', '}':
+	case c == ']' || c == '}':
 		if g.depth == 0 {
-			*g = jsonGrid{} // the array of rows is closed
+			g.stop() // the array of rows is closed
 			break
 		}
-		g.depth--
-		g.head = g.head && g.depth > 0
-	case ',':
+		if g.depth--; g.depth == 0 {
+			return s.gridRowEnd(i+1, end)
+		}
+	case c == ',':
 		switch g.depth {
 		case 1:
 			g.col++
+			if g.head {
+				return s.gridHeadCandidate(i+1, end)
+			}
 			return s.gridCell(i+1, end)
 		case 0:
 			if j := jsonBlank(b, i+1, end, g.level); j < end && b[j] != '[' {
-				*g = jsonGrid{} // no row follows
+				g.stop() // no row follows
 			}
 		}
 	}
 	return i + 1
+}
+
+// gridRowStart starts the row whose '[' ends right before j, and its first
+// cell.
+func (s *Scanner) gridRowStart(j, end int) int {
+	g := &s.grid
+	g.depth, g.col = 1, 0
+	if g.head {
+		g.row, g.rowCols, g.scalars = rowTally{}, [64]contextClass{}, 0
+		return s.gridHeadCandidate(j, end)
+	}
+	return s.gridCell(j, end)
+}
+
+// gridRowEnd ends the row whose ']' ends right before j: a header candidate is
+// decided, and after any row only a ',' or the array's ']' may come.
+func (s *Scanner) gridRowEnd(j, end int) int {
+	g := &s.grid
+	if g.head {
+		s.decideRow(j)
+		if !g.on {
+			return j
+		}
+	}
+	if k := jsonBlank(s.buf, j, end, g.level); k < end && s.buf[k] != ',' && s.buf[k] != ']' {
+		g.stop()
+	}
+	return j
+}
+
+// decideRow decides the header candidate that ends right before j (see
+// jsonGrid): the header row starts the table's rows, a title row is passed
+// over, a header row sent apart is kept for the next array of rows.
+func (s *Scanner) decideRow(j int) {
+	g := &s.grid
+	r := &g.row
+	if g.apart {
+		cols, ok := g.rowCols, r.labelled > 0 && !r.bad
+		g.stop()
+		if ok {
+			g.apartCols, g.apartEnd = cols, s.base+int64(j)+pendingSpan
+		}
+		return
+	}
+	switch {
+	case !r.bad && r.labelled > 0 && r.cells >= 2 && !samePairs(&g.rowCols, r):
+		g.head, g.cols = false, g.rowCols
+	case !r.bad && r.cells <= 1 && g.scalars == 0 && g.titles < maxTitles:
+		g.titles++
+		if r.labelled > 0 && !g.hasFallback {
+			g.fallback, g.hasFallback = g.rowCols, true
+		}
+	case g.hasFallback:
+		g.head, g.cols = false, g.fallback // a sheet of one column
+	default:
+		g.stop()
+	}
+}
+
+// samePairs reports whether every cell of the row r took in holds the same
+// labels, two at least: a pair of a glossary or a map's entries
+// (["姓名","Name"]), not a header row.
+func samePairs(cols *[64]contextClass, r *rowTally) bool {
+	if r.labelled < 2 || r.labelled != r.cells {
+		return false
+	}
+	var first contextClass
+	for _, c := range cols {
+		switch {
+		case c == 0:
+		case first == 0:
+			first = c
+		case c != first:
+			return false
+		}
+	}
+	return true
+}
+
+// gridHeadCandidate takes in the header candidate's cell whose text, past blanks
+// and an opening quote, is at or after j, and returns where scanning
+// resumes. A null is an empty cell, a number or a boolean a cell without a
+// label; an array or an object is taken in at its bracket or brace.
+func (s *Scanner) gridHeadCandidate(j, end int) int {
+	g := &s.grid
+	b := s.buf
+	j = jsonBlank(b, j, end, g.level)
+	text := openQuote(b, j, end, g.level)
+	if text < 0 {
+		if j < end && (isDigit(b[j]) || b[j] == '-' || b[j] == 't' || b[j] == 'f') {
+			g.scalars++
+		}
+		return j
+	}
+	g.quoted = true
+	if textEnd, _ := stringEnd(b, text, end, g.level); textEnd >= 0 {
+		s.gridHeadCell(b[text:textEnd])
+	} else {
+		g.row.cells++ // longer than the decision span: no header cell
+	}
+	return text
+}
+
+// gridHeadCell takes in the text of the current header candidate's cell:
+// its labels, when it may be a header cell (a short text without markup
+// or a key-value pair), go to rowCols and row.
+func (s *Scanner) gridHeadCell(cell []byte) {
+	g := &s.grid
+	cell = bytes.Trim(cell, " ")
+	if len(cell) == 0 {
+		return
+	}
+	var labels contextClass
+	if g.col < len(g.rowCols) && decodedLen(cell) <= headerCellMax && !bytes.ContainsAny(cell, "\":={}[]<>") {
+		labels = s.e.keywords.in(foldCase(&s.fold, cell))
+		g.rowCols[g.col] = labels
+	}
+	g.row.add(cell, labels, false)
+}
+
+// decodedLen returns the length of text with its \uXXXX escapes (and
+// \\uXXXX one level down) counted as the three bytes of a Han character.
+func decodedLen(text []byte) int {
+	n := 0
+	for i := 0; i < len(text); n++ {
+		switch {
+		case text[i] == '\\' && i+1 < len(text) && text[i+1] == 'u':
+			i += 6
+			n += 2
+		case text[i] == '\\' && i+2 < len(text) && text[i+1] == '\\' && text[i+2] == 'u':
+			i += 7
+			n += 2
+		default:
+			i++
+		}
+	}
+	return n
+}
+
+// columnObject takes in the column object whose '{' is at i, in a header
+// row sent apart: its title (title, headerName, label, displayName, header
+// or ColumnName, else name) is the cell. The object's own objects and
+// arrays are passed over; what the decision span cuts is not read.
+func (s *Scanner) columnObject(i, end int) {
+	b := s.buf
+	var title []byte
+	rank := 0
+	for k := jsonBlank(b, i+1, end, 0); k < end && b[k] == '"'; {
+		keyEnd, after := stringEnd(b, k+1, end, 0)
+		if keyEnd < 0 {
+			break
+		}
+		v := jsonBlank(b, after, end, 0)
+		if v >= end || b[v] != ':' {
+			break
+		}
+		v = jsonBlank(b, v+1, end, 0)
+		next := valueEnd(b, v, end)
+		if next < 0 {
+			break
+		}
+		if r := titleRank(b[k+1 : keyEnd]); r > rank && b[v] == '"' {
+			title, rank = b[v+1:next-1], r
+		}
+		if k = jsonBlank(b, next, end, 0); k >= end || b[k] != ',' {
+			break
+		}
+		k = jsonBlank(b, k+1, end, 0)
+	}
+	if rank > 0 {
+		s.gridHeadCell(title)
+	} else {
+		s.grid.row.cells++ // a column without a title: no label
+	}
+}
+
+// titleRank ranks key as the key of a column object's title: 2 for a
+// title, 1 for a name (which may be a machine name when a title comes too),
+// 0 for neither.
+func titleRank(key []byte) int {
+	for _, k := range [...]string{"title", "headerName", "label", "displayName", "header", "columnName"} {
+		if bytes.EqualFold(key, []byte(k)) {
+			return 2
+		}
+	}
+	if bytes.EqualFold(key, []byte("name")) {
+		return 1
+	}
+	return 0
+}
+
+// valueEnd returns the index just past the JSON value at j (raw JSON), or
+// -1 when it does not end before end.
+func valueEnd(b []byte, j, end int) int {
+	if j >= end {
+		return -1
+	}
+	switch b[j] {
+	case '"':
+		_, after := stringEnd(b, j+1, end, 0)
+		return after
+	case '{', '[':
+		depth := 0
+		for k := j; k < end; k++ {
+			switch b[k] {
+			case '"':
+				_, after := stringEnd(b, k+1, end, 0)
+				if after < 0 {
+					return -1
+				}
+				k = after - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return k + 1
+				}
+			}
+		}
+		return -1
+	}
+	for k := j; k < end; k++ {
+		switch b[k] {
+		case ',', '}', ']', ' ', '\n', '\r', '\t':
+			return k
+		}
+	}
+	return -1
 }
 
 // gridCell starts the cell whose text, past blanks and an opening quote,
@@ -355,7 +444,7 @@ func (s *Scanner) gridCell(j, end int) int {
 		j = text
 	}
 	var labels contextClass
-	if g.col < len(g.cols) && !g.head {
+	if g.col < len(g.cols) {
 		labels = g.cols[g.col]
 	}
 	g.cell, g.cellAt = labels&cellContext, s.base+int64(j)
@@ -365,23 +454,35 @@ func (s *Scanner) gridCell(j, end int) int {
 	return j
 }
 
+// skippedQuote is told of the quote at q that the separator handler
+// stepped over (the opening quote of a value, "k":"v", in an object in a
+// cell), so the strings stay counted.
+func (g *jsonGrid) skippedQuote(b []byte, q int) {
+	if g.on && quoteLevel(b, q) == g.level {
+		g.quoted = !g.quoted
+	}
+}
+
 // columnsKey reports whether the '[' at i is the value of a JSON key that
-// names a header row sent apart: "columns", "headers", "header", "fields"
-// or "meta" (ClickHouse's JSONCompact).
+// names a header row sent apart, in any letter case: "columns", "headers",
+// "header", "fields", "meta" (ClickHouse JSONCompact), "rowType"
+// (Snowflake) or "dimensions" (ECharts).
 func columnsKey(b []byte, i int) bool {
 	colon := blankEnd(b, i, 0) - 1
 	q := blankEnd(b, colon, 0) // past the key's closing quote
 	if q < 2 || b[q-1] != '"' {
 		return false
 	}
-	key := b[max(0, q-9) : q-1] // the longest key and its opening quote
+	key := b[max(0, q-12) : q-1] // the longest key and its opening quote
 	open := bytes.LastIndexByte(key, '"')
 	if open < 0 {
 		return false
 	}
-	switch string(key[open+1:]) {
-	case "columns", "headers", "header", "fields", "meta":
-		return true
+	key = key[open+1:]
+	for _, k := range [...]string{"columns", "headers", "header", "fields", "meta", "rowType", "dimensions"} {
+		if bytes.EqualFold(key, []byte(k)) {
+			return true
+		}
 	}
 	return false
 }

@@ -142,3 +142,18 @@ func TestJSONGridNoHeader(t *testing.T) {
 	}, 13)
 	runScanTests(t, []scanTest{{"a header sent apart too far before the rows", lapsed, countsOf(map[Detector]int{})}})
 }
+
+// TestJSONGridOneColumn: a sheet of one column has a header row of one
+// cell, which a title row is too; its label heads the column once no header
+// row of more cells comes under it within maxTitles rows, so the first
+// maxTitles rows below it are read as titles and not counted.
+func TestJSONGridOneColumn(t *testing.T) {
+	const n = 30
+	rows := [][]string{{"姓名"}}
+	for _, r := range corpus.Records(14, n) {
+		rows = append(rows, []string{r.Name})
+	}
+	runSplitScanTests(t, []scanTest{
+		{"one column", mustJSON(t, map[string]any{"values": rows}, false), countsOf(map[Detector]int{Name: n - maxTitles})},
+	}, 14)
+}
