@@ -126,17 +126,7 @@ func TestKernelsCountTheSame(t *testing.T) {
 		"tables in text": tables,
 		"arrays of rows": grids,
 	} {
-		var want [NumDetectors]int
-		for i, k := range availableKernels() {
-			e := newTestEngine(t)
-			e.kernel = k
-			got := scanAll(e, body)
-			if i == 0 {
-				want = got
-			} else if got != want {
-				t.Errorf("%s: kernel %s counts %v, portable counts %v", name, k, got, want)
-			}
-		}
+		want := kernelsCount(t, name, body)
 		if name == "tables in text" && (want[Name] != 20 || want[Passport] != 20) {
 			t.Errorf("%s: counts %v, want 20 names and passports", name, want)
 		}
@@ -144,6 +134,25 @@ func TestKernelsCountTheSame(t *testing.T) {
 			t.Errorf("%s: counts %v, want %v", name, want, gridWant(60))
 		}
 	}
+}
+
+// kernelsCount scans body with every kernel the machine runs, reports an
+// error naming body name when they count differently, and returns the
+// portable kernel's counts.
+func kernelsCount(t *testing.T, name string, body []byte) [NumDetectors]int {
+	t.Helper()
+	var want [NumDetectors]int
+	for i, k := range availableKernels() {
+		e := newTestEngine(t)
+		e.kernel = k
+		got := scanAll(e, body)
+		if i == 0 {
+			want = got
+		} else if got != want {
+			t.Errorf("%s: kernel %s counts %v, portable counts %v", name, k, got, want)
+		}
+	}
+	return want
 }
 
 // TestNibbleTablesOverflow: a flag needs one bit per distinct low-nibble

@@ -328,17 +328,7 @@ func TestReview16KernelsAgreeOnGrids(t *testing.T) {
 		all = append(all, noise[k<<11:(k+1)<<11]...)
 		all = append(all, body...)
 	}
-	var want [NumDetectors]int
-	for i, k := range availableKernels() {
-		e := newTestEngine(t)
-		e.kernel = k
-		got := scanAll(e, all)
-		if i == 0 {
-			want = got
-		} else if got != want {
-			t.Errorf("kernel %s counts %v, portable counts %v", k, got, want)
-		}
-	}
+	kernelsCount(t, "grids between random bytes", all)
 	var tests []scanTest
 	e := newTestEngine(t)
 	for i, body := range bodies {
