@@ -141,13 +141,24 @@ func newNibbleTables(flags *[256]byte) (t nibbleTables, ok bool) {
 }
 
 // textStops is the stop table of byteClass; tableStops is the same inside
-// a '|' table, where every bar is a stop, and tabTableStops inside a table
-// of tab-separated rows, where every tab is.
+// a '|' table, where every bar is a stop, tabTableStops inside a table of
+// tab-separated rows, where every tab is, and commaTableStops (of
+// commaClass) inside a table of comma-separated rows in a JSON string,
+// where every comma is.
 var (
-	textStops     = newStopTable(&byteClass, ":=[\t|")
-	tableStops    = newStopTable(&byteClass, ":=[\t")
-	tabTableStops = newStopTable(&byteClass, ":=[|")
+	textStops       = newStopTable(&byteClass, ":=[\t|")
+	tableStops      = newStopTable(&byteClass, ":=[\t")
+	tabTableStops   = newStopTable(&byteClass, ":=[|")
+	commaTableStops = newStopTable(&commaClass, ":=[\t|")
 )
+
+// commaClass is byteClass with the comma a cell delimiter (clsBar), for a
+// table of comma-separated rows in a JSON string.
+var commaClass = func() [256]uint8 {
+	cls := byteClass
+	cls[','] = clsBar
+	return cls
+}()
 
 // csvDelims are the cell delimiters a CSV header row may use (European
 // Excel exports use ';', database clients and Markdown tables '|'), in the

@@ -38,7 +38,7 @@ func classifyBytewise(t *stopTable, blk *[64]byte, dropGuarded bool) (class, dig
 // checkClassify compares both classifiers with the bytewise definition.
 func checkClassify(t *testing.T, blk *[64]byte) {
 	t.Helper()
-	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops, "text in a tab table": tabTableStops, "an array of rows": gridStops}
+	tables := map[string]*stopTable{"text": textStops, "text in a table": tableStops, "text in a tab table": tabTableStops, "an array of rows": gridStops, "text in a comma table": commaTableStops}
 	for _, c := range csvTables {
 		tables[fmt.Sprintf("csv %q", c.delim)] = c.stops
 	}
@@ -125,10 +125,14 @@ func TestKernelsCountTheSame(t *testing.T) {
 		"binary":         corpus.Binary(3, 1<<20).Data,
 		"tables in text": tables,
 		"arrays of rows": grids,
+		"comma rows in a prompt": append(noise[:1<<12:1<<12], chatRequest(t, "请整理：\n"+csvLines(corpus.Records(23, 20), "姓名,护照号,住址", "\n"))...),
 	} {
 		want := kernelsCount(t, name, body)
 		if name == "tables in text" && (want[Name] != 20 || want[Passport] != 20) {
 			t.Errorf("%s: counts %v, want 20 names and passports", name, want)
+		}
+		if name == "comma rows in a prompt" && (want[Name] != 20 || want[Passport] != 20 || want[Address] != 20) {
+			t.Errorf("%s: counts %v, want 20 names, passports and addresses", name, want)
 		}
 		if name == "arrays of rows" && want != gridWant(60) {
 			t.Errorf("%s: counts %v, want %v", name, want, gridWant(60))

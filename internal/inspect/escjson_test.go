@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
@@ -75,6 +76,7 @@ func TestJSONGridInsideJSON(t *testing.T) {
 		{"in a prompt, pretty", chatRequest(t, "请整理：\n"+pretty), gridWant(n)},
 		{"escaped, in a prompt", chatRequest(t, asciiJSON(pretty)), gridWant(n)},
 		{"in a string inside a string", twice, gridWant(n)},
+		{"pretty, in a string inside a string", `{"arguments":` + jsonString(t, `{"sheet":`+jsonString(t, pretty)+`}`) + `}`, gridWant(n)},
 		{
 			"the table ends with the string that holds it",
 			chatRequest(t, `[["姓名","住址"],["`+a.Name+`","`+a.Address+`"]`) + `,"x":[["` + b.Name + `","` + b.Address + `"]]`,
@@ -86,4 +88,51 @@ func TestJSONGridInsideJSON(t *testing.T) {
 			countsOf(map[Detector]int{Name: 2}),
 		},
 	}, 32)
+}
+
+// csvLines renders recs as comma-separated rows under header, with line
+// end eol.
+func csvLines(recs []corpus.Record, header, eol string) string {
+	var b strings.Builder
+	b.WriteString(header + eol)
+	for _, r := range recs {
+		b.WriteString(r.Name + "," + r.Passport + "," + r.Address + eol)
+	}
+	return b.String()
+}
+
+// TestCommaRowsInJSONString: a CSV pasted into an LLM prompt, or returned
+// by a tool to an agent, is comma-separated rows in a JSON string. Its
+// names, passports and addresses counted 0 (a comma is no stop of the scan
+// loop outside a table); the escaped line break before or after its header
+// row now opens a table of comma-separated rows.
+func TestCommaRowsInJSONString(t *testing.T) {
+	const n = 30
+	recs := corpus.Records(33, n)
+	want := countsOf(map[Detector]int{Name: n, Passport: n, Address: n})
+	zh := csvLines(recs, "姓名,护照号,住址", "\n")
+	args := `{"tool_calls":[{"function":{"name":"save","arguments":` + jsonString(t, `{"csv":`+jsonString(t, zh)+`}`) + `}}]}`
+	other := corpus.Records(34, 1)[0]
+	runSplitScanTests(t, []scanTest{
+		{"after an instruction", chatRequest(t, "帮我把这个名单按省份分类：\n"+zh), want},
+		{"the whole message", chatRequest(t, zh), want},
+		{"escaped", asciiJSON(chatRequest(t, "请整理：\n"+zh)), want},
+		{"CRLF, English header", chatRequest(t, "Sort this:\r\n"+csvLines(recs, "name,passport,address", "\r\n")), want},
+		{"in a string inside a string", args, want},
+		{
+			"a labelled value after the table",
+			`{"messages":[{"content":` + jsonString(t, zh) + `},{"content":"姓名：` + other.Name + `"}]}`,
+			countsOf(map[Detector]int{Name: n + 1, Passport: n, Address: n}),
+		},
+		{
+			"prose with commas is no header",
+			chatRequest(t, "请核对以下信息,注意姓名和住址,\n"+recs[0].Name+","+recs[0].Address+",\n谢谢"),
+			countsOf(map[Detector]int{}),
+		},
+		{
+			"a header with no row under it",
+			chatRequest(t, "姓名,住址\n请填写"),
+			countsOf(map[Detector]int{}),
+		},
+	}, 33)
 }

@@ -51,6 +51,9 @@ func FuzzScanner(f *testing.F) {
 		"[\n [\n  \"\\u59d3\\u540d\",\n  \"\\u4f4f\\u5740\"\n ],\n [\"张伟\", \"北京市朝阳区建国路88号\"]\n]",
 		`{"columns":["姓名","住址"],"index":[0],"data":[["张伟","北京市朝阳区建国路88号"]]}`,
 		`{"meta":[{"name":"姓名","type":"String"},{"name":"护照号"}],"data":[["张伟","E12345678"]],"rows":1}`,
+		// Comma-separated rows in a JSON string (TestCommaRowsInJSONString).
+		`{"content":"名单：\n姓名,护照号,住址\r\n张伟,E12345678,北京市朝阳区建国路88号\n李娜,G1234,\n","x":"a,b\nc,d"}`,
+		`{"args":"{\"csv\":\"姓名,住址\\n张伟,北京市朝阳区建国路88号\\n\"}"}`,
 		// JSON inside a JSON string (TestJSONInsideJSONValues, TestJSONGridInsideJSON).
 		`{"content":"名单：\n[[\"姓名\",\"住址\"],\n [\"张伟\",\"北京市朝阳区建国路88号\"]]","x":[{\"姓名\": \"李娜\"}]}`,
 		`{"args":"{\"rows\":\"[[\\\"\\\\u59d3\\\\u540d\\\"],[\\\"\\\\u5f20\\\\u4f1f\\\"]]\"}"}`,

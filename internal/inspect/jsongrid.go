@@ -498,25 +498,51 @@ func columnsKey(b []byte, i int) bool {
 // backslashes before it (of the 64 bytes before it at most). A quote of a
 // higher level is text inside a string of this one.
 func quoteLevel(b []byte, i int) int {
-	n := 0
-	for k := i - 1; k >= max(0, i-64) && b[k] == '\\'; k-- {
-		n++
-	}
-	return bits.TrailingZeros(^uint(n))
+	return bits.TrailingZeros(^uint(backslashesBefore(b, i)))
 }
 
 // escapeLevelAt returns the level of the JSON whose quote or escaped line
 // break starts at j, right after a '[': 1 for \" or \n, 2 for \\\" or
-// \\\n, otherwise 0.
+// \\n, otherwise 0.
 func escapeLevelAt(b []byte, j, end int) int {
 	n := 0
 	for j+n < end && n < 4 && b[j+n] == '\\' {
 		n++
 	}
-	if (n == 1 || n == 3) && j+n < end && (b[j+n] == '"' || escapedBlank(b[j+n])) {
+	switch {
+	case j+n >= end:
+	case b[j+n] == '"' && (n == 1 || n == 3):
 		return bits.TrailingZeros(^uint(n))
+	case escapedBlank(b[j+n]) && (n == 1 || n == 2):
+		return n
 	}
 	return 0
+}
+
+// breakLevel returns the level of the JSON whose whitespace an escaped
+// line break or tab with n backslashes before its letter writes: a raw
+// line break of JSON at level L is 2^(L-1) backslashes and a letter, in
+// any count that leaves the same remainder modulo 2^L (escaped
+// backslashes before it add two, or four); 0 for none (\\n is a
+// backslash and an n).
+func breakLevel(n int) int {
+	switch {
+	case n%2 == 1:
+		return 1
+	case n%4 == 2:
+		return 2
+	}
+	return 0
+}
+
+// backslashesBefore returns how many backslashes stand right before i (of
+// the 64 bytes before it at most).
+func backslashesBefore(b []byte, i int) int {
+	n := 0
+	for k := i - 1; k >= max(0, i-64) && b[k] == '\\'; k-- {
+		n++
+	}
+	return n
 }
 
 // escapedBlank reports whether c, after a backslash, escapes JSON
@@ -562,9 +588,9 @@ func stringEnd(b []byte, j, end, level int) (textEnd, after int) {
 
 // jsonBlank returns the first index at or after j (up to end) that holds
 // no whitespace of JSON at level: raw blanks, and at level 1 or 2 the
-// escapes of a line break or tab (see quoteLevel).
+// escapes of a line break or tab (see breakLevel).
 func jsonBlank(b []byte, j, end, level int) int {
-	esc := 1<<level - 1
+	esc := 1 << level >> 1 // backslashes before the letter
 	for j < end {
 		switch c := b[j]; {
 		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
@@ -581,13 +607,13 @@ func jsonBlank(b []byte, j, end, level int) int {
 // blankEnd returns the index just past the last byte before k that is no
 // whitespace of JSON at level, looking back at most 64 bytes.
 func blankEnd(b []byte, k, level int) int {
-	esc := 1<<level - 1
+	esc := 1 << level >> 1 // backslashes before the letter
 	lo := max(0, k-64)
 	for k > lo {
 		switch c := b[k-1]; {
 		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
 			k--
-		case level > 0 && escapedBlank(c) && k-1-esc >= lo && backslashes(b, k-1-esc, k-1) && quoteLevel(b, k-1) == level:
+		case level > 0 && escapedBlank(c) && k-1-esc >= lo && breakLevel(backslashesBefore(b, k-1)) == level:
 			k -= esc + 1
 		default:
 			return k

@@ -204,7 +204,16 @@ func (s *Scanner) scan(final bool) {
 	// the limit below stops at lo even when a handler ends right at the
 	// limit.
 	i, lo := s.pos, s.pos
+	// The tables a handler opens or closes (inside text, an array of
+	// rows) change the class and stop tables the loop goes on with.
+	delim, grid := s.text.delim, s.grid.on
 	for ; i < limit; lo = i {
+		if s.text.delim != delim || s.grid.on != grid {
+			delim, grid = s.text.delim, s.grid.on
+			cls, stops = s.classes()
+			finder.cls = cls
+			finder.retable(stops)
+		}
 		i = finder.next(i)
 		if i >= limit {
 			break
@@ -343,18 +352,12 @@ func (s *Scanner) scan(final bool) {
 		case clsPair:
 			i++
 		case clsBar:
-			i = s.bar(i, end, &finder)
+			i = s.bar(i, end)
 		case clsGrid:
-			on := s.grid.on
-			if on {
+			if s.grid.on {
 				i = s.gridByte(i, min(end, i+maxSpan))
 			} else {
 				i = s.bracket(i, min(end, i+maxSpan))
-			}
-			if s.grid.on != on {
-				cls, stops = s.classes()
-				finder.cls = cls
-				finder.retable(stops)
 			}
 		}
 	}
@@ -376,7 +379,10 @@ func (s *Scanner) scan(final bool) {
 }
 
 // classes returns the class table and stop table of the scan loop in the
-// current state: a CSV body's, an array of rows', or free text's.
+// current state: a CSV body's, an array of rows', or free text's, where
+// inside a '|' table every bar is a stop, inside a table of tab-separated
+// rows every tab, inside a table of comma-separated rows every comma, and
+// outside only a bar or tab that may open a header row.
 func (s *Scanner) classes() (*[256]uint8, *stopTable) {
 	switch {
 	case s.csv.table != nil:
@@ -384,7 +390,15 @@ func (s *Scanner) classes() (*[256]uint8, *stopTable) {
 	case s.grid.on:
 		return &gridClass, gridStops
 	}
-	return &byteClass, s.text.stops()
+	switch s.text.delim {
+	case '|':
+		return &byteClass, tableStops
+	case '\t':
+		return &byteClass, tabTableStops
+	case ',':
+		return &commaClass, commaTableStops
+	}
+	return &byteClass, textStops
 }
 
 // mayContinueRun reports whether b[j], right after a run of digits, may

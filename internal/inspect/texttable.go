@@ -87,32 +87,13 @@ func (t *textTable) context(d Detector, at int64) bool {
 	return t.cell&(1<<d) != 0 && at == t.cellAt || t.first&(1<<d) != 0 && at == t.firstAt
 }
 
-// stops returns the stop table of free text: inside a '|' table every bar
-// is a stop, inside a table of tab-separated rows every tab; outside only
-// a bar or tab that may open a header row.
-func (t *textTable) stops() *stopTable {
-	switch t.delim {
-	case '|':
-		return tableStops
-	case '\t':
-		return tabTableStops
-	}
-	return textStops
-}
-
-// bar handles the '|' or tab at i and returns where scanning resumes. When
-// it starts or ends a table, the block search f goes on with the stop table
-// of the new state.
-func (s *Scanner) bar(i, end int, f *stopFinder) int {
+// bar handles the '|', tab or (in a table of comma-separated rows) comma
+// at i and returns where scanning resumes.
+func (s *Scanner) bar(i, end int) int {
 	if s.buf[i] == '\t' && s.text.delim != '\t' && !tabMayOpen(s.buf, i, end) {
 		return i + 1
 	}
-	stops := s.text.stops()
-	i = s.textDelimiter(i, 1, min(end, i+maxSpan))
-	if next := s.text.stops(); next != stops {
-		f.retable(next)
-	}
-	return i
+	return s.textDelimiter(i, 1, min(end, i+maxSpan))
 }
 
 // tabMayOpen reports whether the raw tab at i, outside a tab table, may be
@@ -244,12 +225,98 @@ func utf8Wide(c []byte) bool {
 }
 
 // backslash handles a backslash at i that opens no \u escape: \t splits
-// the cells of rows pasted into a JSON string; any other is passed over.
+// the cells of rows pasted into a JSON string, \n may end the header row
+// of comma-separated rows there; any other is passed over.
 func (s *Scanner) backslash(i, end int) int {
-	if i+1 < end && s.buf[i+1] == 't' && !s.grid.on {
-		return s.escapedTab(i)
+	if i+1 < end && !s.grid.on {
+		switch s.buf[i+1] {
+		case 't':
+			return s.escapedTab(i)
+		case 'n':
+			if s.text.delim == 0 && s.csv.table == nil {
+				return s.escapedLineBreak(i)
+			}
+		}
 	}
 	return i + 1
+}
+
+// escapedLineBreak handles the JSON escape \n at i (or \\n, when a
+// backslash comes before it: a line break of a string inside a string),
+// outside a table: comma-separated rows pasted into a JSON string (a CSV
+// in an LLM prompt or an agent's tool result) open a table at their header
+// row, the line after the break or, when the break ends the string's first
+// line, that line. A comma is too common a byte to stop at outside a
+// table; the line breaks of a JSON string are not. It returns where
+// scanning resumes.
+//
+//go:noinline
+func (s *Scanner) escapedLineBreak(i int) int {
+	b := s.buf
+	w, code := 2, codeJSON
+	if i > 0 && b[i-1] == '\\' {
+		i, w, code = i-1, 3, codeJSON2
+	}
+	end := min(len(b), i+maxSpan)
+	if start, ok := firstLineStart(b, i, code); ok && s.commaHeader(start, i, end, code) {
+		return i + w
+	}
+	n := i + w
+	if e, eol := rowStop(b, n, end, 0, code); eol && s.commaHeader(n, e, end, code) {
+		return e
+	}
+	return i + w
+}
+
+// firstLineStart returns where the line that the break at i ends starts
+// when it is the first line of its JSON string (its opening quote, written
+// as code says, is within lookback bytes, and no line break comes
+// between).
+func firstLineStart(b []byte, i int, code lineCode) (int, bool) {
+	for k := i - 1; k >= max(0, i-lookback); k-- {
+		switch b[k] {
+		case '"':
+			if n := quoteLevel(b, k); n == int(code-codeJSON) {
+				return k + 1, true
+			} else if n < int(code-codeJSON) {
+				return 0, false
+			}
+		case 'n', 'r':
+			if breakLevel(backslashesBefore(b, k)) == int(code-codeJSON)+1 {
+				return 0, false // a line break: not the first line
+			}
+		}
+	}
+	return 0, false
+}
+
+// commaHeader opens a table of comma-separated rows at the line b[start:e]
+// of a JSON string (written as code says) when it is a header row (as a
+// ';' or '|' line is: two labelled cells, or one among three or more
+// single words) and the line under it, within the decision span, has as
+// many commas. It reports whether it did.
+func (s *Scanner) commaHeader(start, e, end int, code lineCode) bool {
+	b := s.buf
+	comma := []byte{','}
+	line := b[start:e]
+	commas := bytes.Count(line, comma)
+	if commas == 0 || longNumber(line) {
+		return false
+	}
+	n := e + lineEndWidth(b, e, end)
+	r, eol := rowStop(b, n, end, 0, code)
+	if !eol || bytes.Count(b[n:r], comma) != commas {
+		return false
+	}
+	cols, ok := s.headerRow(line, comma, false)
+	if !ok {
+		return false
+	}
+	t := &s.text
+	*t = textTable{delim: ',', width: 1, code: code, cols: cols}
+	t.rowEnd = s.base + int64(e)
+	s.nextRow(e, end)
+	return true
 }
 
 // escapedTab handles the JSON escape \t at i, or \\t when a backslash
@@ -838,7 +905,7 @@ func rowStop(b []byte, j, end int, delim byte, code lineCode) (k int, eol bool) 
 		switch b[k] {
 		case '\n', '\r':
 			return k, true
-		case '|', '\t':
+		case '|', '\t', ',':
 			if delim == b[k] {
 				return k, false
 			}
