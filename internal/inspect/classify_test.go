@@ -120,11 +120,11 @@ func TestKernelsCountTheSame(t *testing.T) {
 		grids = append(grids, grid...)
 	}
 	for name, body := range map[string][]byte{
-		"clean":          corpus.CleanWeb(3, 1<<20).Data,
-		"pi_csv":         corpus.PIDenseCSV(3, 1<<20).Data,
-		"binary":         corpus.Binary(3, 1<<20).Data,
-		"tables in text": tables,
-		"arrays of rows": grids,
+		"clean":                  corpus.CleanWeb(3, 1<<20).Data,
+		"pi_csv":                 corpus.PIDenseCSV(3, 1<<20).Data,
+		"binary":                 corpus.Binary(3, 1<<20).Data,
+		"tables in text":         tables,
+		"arrays of rows":         grids,
 		"comma rows in a prompt": append(noise[:1<<12:1<<12], chatRequest(t, "请整理：\n"+csvLines(corpus.Records(23, 20), "姓名,护照号,住址", "\n"))...),
 	} {
 		want := kernelsCount(t, name, body)

@@ -126,7 +126,7 @@ func TestCommaRowsInJSONString(t *testing.T) {
 		},
 		{
 			"prose with commas is no header",
-			chatRequest(t, "请核对以下信息,注意姓名和住址,\n"+recs[0].Name+","+recs[0].Address+",\n谢谢"),
+			chatRequest(t, "你好,请核对姓名和住址,\n谢谢,我们明天见\n"),
 			countsOf(map[Detector]int{}),
 		},
 		{

@@ -305,6 +305,42 @@ func (s *Scanner) verb(i, end int) int {
 	return s.labelledValue(j, end, labels)
 }
 
+// escapedJoin returns the character of the \u escape at i when it joins a
+// label to its value: the full-width colon ：(\uff1a) or the verbs 为
+// and 是 (\u4e3a, \u662f), as JSON that keeps to ASCII writes them
+// (Python's json.dumps, requests' json=); else 0.
+func escapedJoin(b []byte, i, end int) rune {
+	if i+5 >= end || b[i+1] != 'u' {
+		return 0
+	}
+	switch r, ok := hexValue(b[i+2 : i+6]); {
+	case !ok:
+	case r == '：' || r == '为' || r == '是':
+		return rune(r)
+	}
+	return 0
+}
+
+// escapedLabelJoin handles the escape at i of r, a full-width colon or a
+// verb (see escapedJoin), as separator and verb handle them raw, and
+// returns where scanning resumes.
+func (s *Scanner) escapedLabelJoin(i int, r rune, end int) int {
+	const w = 6
+	if r == '：' {
+		return s.separator(i, w, end)
+	}
+	b := s.buf
+	labels := s.e.keywords.endsWith(bytes.TrimRight(b[max(0, i-labelMax):i], " "))
+	if labels == 0 {
+		return i + w
+	}
+	j := i + w
+	for k := 0; k < 2 && j < end && b[j] == ' '; k++ {
+		j++
+	}
+	return s.labelledValue(j, end, labels)
+}
+
 // labelsHere, as the labels of a value, says they are to be looked up where
 // the value stands: in its label window (hasContext).
 const labelsHere = ^contextClass(0)

@@ -297,12 +297,16 @@ func (s *Scanner) gridHeadCandidate(j, end int) int {
 		}
 		return j
 	}
-	g.quoted = true
-	if textEnd, _ := stringEnd(b, text, end, g.level); textEnd >= 0 {
-		s.gridHeadCell(b[text:textEnd])
-	} else {
-		g.row.cells++ // longer than the decision span: no header cell
+	textEnd, _ := stringEnd(b, text, end, g.level)
+	if textEnd < 0 || bytes.Contains(b[text:textEnd], []byte(`\n`)) {
+		// Text of several lines, or longer than the decision span: the row
+		// is a message ([["human","…"]], a chat history), no header row,
+		// and its text is read as free text (a table pasted in it).
+		g.stop()
+		return text
 	}
+	g.quoted = true
+	s.gridHeadCell(b[text:textEnd])
 	return text
 }
 

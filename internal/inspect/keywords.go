@@ -65,7 +65,7 @@ var otherWords = [NumDetectors][]string{
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
 	other      [NumDetectors]*ahocorasick.Matcher // otherWords; nil: none
-	verbLabels [NumDetectors][][]byte             // the Chinese name and address labels in raw UTF-8, for endsWith
+	verbLabels [NumDetectors][][]byte             // the Chinese name and address labels, raw and \u-escaped, for endsWith
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
@@ -81,7 +81,9 @@ func newKeywordIndex() (*keywordIndex, error) {
 		}
 		for _, w := range words {
 			if (d == int(Name) || d == int(Address)) && !isASCII(w) {
-				k.verbLabels[d] = append(k.verbLabels[d], []byte(w))
+				for _, form := range []string{w, jsonEscape(w, "\\u%04x"), jsonEscape(w, "\\u%04X")} {
+					k.verbLabels[d] = append(k.verbLabels[d], []byte(form))
+				}
 			}
 		}
 	}
@@ -89,8 +91,8 @@ func newKeywordIndex() (*keywordIndex, error) {
 }
 
 // endsWith reports which of the name and address detectors have a Chinese
-// label (raw UTF-8) at the very end of text: the label of a value joined to
-// it by a verb (姓名为).
+// label (raw UTF-8, or \u-escaped in either hex case) at the very end of
+// text: the label of a value joined to it by a verb (姓名为).
 func (k *keywordIndex) endsWith(text []byte) contextClass {
 	if len(text) == 0 {
 		return 0

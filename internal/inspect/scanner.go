@@ -300,6 +300,12 @@ func (s *Scanner) scan(final bool) {
 				continue
 			}
 			span := min(end, i+maxSpan)
+			if b[i] == '\\' {
+				if r := escapedJoin(b, i, span); r != 0 {
+					i = s.escapedLabelJoin(i, r, span)
+					continue
+				}
+			}
 			switch _, w := digitUnit(b, i, span); {
 			case w > 0, b[i] == '&' && i+1 < span && (b[i+1] == 'n' || b[i+1] == '#') && joinerWidth(b, i, span) > 0:
 				// Groups joined before it or &nbsp; (12-%33, 12&nbsp;34)

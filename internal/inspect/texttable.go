@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"strings"
 )
 
@@ -70,7 +71,9 @@ type textTable struct {
 	cell, first     contextClass
 	cellAt, firstAt int64
 
-	head [maxSpan + headerCellMax + 2]byte // a form field's header line, decoded
+	head [maxSpan + headerCellMax + 2]byte // a form field's header line, decoded; a comma table's, unquoted
+
+	quotedCell bool // a comma table's current cell opened with a quote
 }
 
 // labels returns the labels of column col.
@@ -258,65 +261,176 @@ func (s *Scanner) escapedLineBreak(i int) int {
 		i, w, code = i-1, 3, codeJSON2
 	}
 	end := min(len(b), i+maxSpan)
-	if start, ok := firstLineStart(b, i, code); ok && s.commaHeader(start, i, end, code) {
+	// A CRLF line end: the line ends at the \r.
+	e := i
+	if r := e - w; r >= 0 && b[r+w-1] == 'r' && backslashes(b, r, r+w-1) {
+		e = r
+	}
+	start, first, commas, ok := lineBefore(b, e, code)
+	if ok && first && s.commaHeader(start, e, end, code) {
 		return i + w
 	}
+	// The line after the break. One with as many commas as the line
+	// before it is a row of the same lines, not their header (a log or a
+	// series of values).
+	// A header's first cell is short: a line without a comma near its
+	// start is passed over before its end is looked for.
 	n := i + w
-	if e, eol := rowStop(b, n, end, 0, code); eol && s.commaHeader(n, e, end, code) {
-		return e
+	if bytes.IndexByte(b[n:min(end, n+2*headerCellMax)], ',') < 0 {
+		return i + w
+	}
+	if next, eol := rowStop(b, n, end, 0, code); eol && (!ok || bytes.Count(b[n:next], []byte{','}) != commas) && s.commaHeader(n, next, end, code) {
+		return next
 	}
 	return i + w
 }
 
-// firstLineStart returns where the line that the break at i ends starts
-// when it is the first line of its JSON string (its opening quote, written
-// as code says, is within lookback bytes, and no line break comes
-// between).
-func firstLineStart(b []byte, i int, code lineCode) (int, bool) {
-	for k := i - 1; k >= max(0, i-lookback); k-- {
+// lineBefore reads back from the line end at e of a JSON string written as
+// code says to where its line starts, within lookback bytes: the string's
+// opening quote (first) or the line break before it. It returns the line's
+// start and its commas; not ok when neither is found, or another string
+// ends on the way.
+func lineBefore(b []byte, e int, code lineCode) (start int, first bool, commas int, ok bool) {
+	lo := max(0, e-lookback)
+	level := int(code - codeJSON)
+	for k := e - 1; k > lo; k-- {
 		switch b[k] {
+		case ',':
+			commas++
 		case '"':
-			if n := quoteLevel(b, k); n == int(code-codeJSON) {
-				return k + 1, true
-			} else if n < int(code-codeJSON) {
-				return 0, false
+			n, cut := backslashRun(b, k, lo)
+			switch l := bits.TrailingZeros(^uint(n)); {
+			case cut:
+				return 0, false, 0, false
+			case l == level:
+				return k + 1, true, commas, true
+			case l < level:
+				return 0, false, 0, false
 			}
 		case 'n', 'r':
-			if breakLevel(backslashesBefore(b, k)) == int(code-codeJSON)+1 {
-				return 0, false // a line break: not the first line
+			if b[k-1] == '\\' {
+				// Any escaped line break ends the walk: one of this
+				// string's, or of a string inside it.
+				n, cut := backslashRun(b, k, lo)
+				if cut || breakLevel(n) != level+1 {
+					return 0, false, 0, false
+				}
+				return k + 1, false, commas, true
 			}
 		}
 	}
-	return 0, false
+	return 0, false, 0, false
+}
+
+// backslashRun returns how many backslashes stand right before k, counted
+// down to lo at most, and whether lo cut the run (its length is then
+// unknown: the bytes before lo may be gone).
+func backslashRun(b []byte, k, lo int) (n int, cut bool) {
+	for j := k - 1; j >= lo && b[j] == '\\'; j-- {
+		n++
+		if j == lo {
+			return n, true
+		}
+	}
+	return n, false
 }
 
 // commaHeader opens a table of comma-separated rows at the line b[start:e]
 // of a JSON string (written as code says) when it is a header row (as a
-// ';' or '|' line is: two labelled cells, or one among three or more
-// single words) and the line under it, within the decision span, has as
-// many commas. It reports whether it did.
+// CSV body's first line is: a cell with a label) and the line under it
+// has one comma at least and no more than the header (a row may leave out
+// its empty last cells), up to its end or the end of the decision span.
+// It reports whether it did.
 func (s *Scanner) commaHeader(start, e, end int, code lineCode) bool {
 	b := s.buf
 	comma := []byte{','}
+	t := &s.text
 	line := b[start:e]
-	commas := bytes.Count(line, comma)
+	commas := cellCommas(line, code)
 	if commas == 0 || longNumber(line) {
 		return false
 	}
 	n := e + lineEndWidth(b, e, end)
-	r, eol := rowStop(b, n, end, 0, code)
-	if !eol || bytes.Count(b[n:r], comma) != commas {
+	r, _ := rowStop(b, n, end, 0, code)
+	if r < 0 {
+		r = end // cut by the decision span
+	}
+	if c := cellCommas(b[n:r], code); c == 0 || c > commas {
 		return false
 	}
-	cols, ok := s.headerRow(line, comma, false)
+	cols, ok := s.headerRow(unquoteCells(t.head[:0], line, code), comma, true)
 	if !ok {
 		return false
 	}
-	t := &s.text
 	*t = textTable{delim: ',', width: 1, code: code, cols: cols}
 	t.rowEnd = s.base + int64(e)
 	s.nextRow(e, end)
 	return true
+}
+
+// cellQuote returns the width of the quote of a CSV cell at b[j:end] in a
+// JSON string written as code says (\" in a string, \\\" in a string
+// inside a string), or 0.
+func cellQuote(b []byte, j, end int, code lineCode) int {
+	w := 2
+	if code == codeJSON2 {
+		w = 4
+	}
+	if j+w > end || b[j+w-1] != '"' || !backslashes(b, j, j+w-1) {
+		return 0
+	}
+	return w
+}
+
+// openCell returns where the text of the comma table's cell at j starts,
+// past its opening quote, and notes whether it has one.
+func (t *textTable) openCell(b []byte, j, end int) int {
+	w := cellQuote(b, j, end, t.code)
+	t.quotedCell = w > 0
+	return j + w
+}
+
+// quoteBefore reports whether the comma at i closes a quoted cell: the
+// cell's closing quote stands right before it.
+func quoteBefore(b []byte, i int, code lineCode) bool {
+	w := 2
+	if code == codeJSON2 {
+		w = 4
+	}
+	return i >= w && cellQuote(b, i-w, i, code) == w
+}
+
+// cellCommas counts the commas of a line of a JSON string written as code
+// says that split cells: those inside a quoted cell do not.
+func cellCommas(line []byte, code lineCode) int {
+	n, quoted := 0, false
+	for j := 0; j < len(line); j++ {
+		switch line[j] {
+		case ',':
+			if !quoted {
+				n++
+			}
+		case '\\':
+			if w := cellQuote(line, j, len(line), code); w > 0 {
+				quoted = !quoted
+				j += w - 1
+			}
+		}
+	}
+	return n
+}
+
+// unquoteCells appends line to dst without the quotes of its cells (see
+// cellQuote) and returns it.
+func unquoteCells(dst, line []byte, code lineCode) []byte {
+	for j := 0; j < len(line); j++ {
+		if w := cellQuote(line, j, len(line), code); w > 0 {
+			j += w - 1
+			continue
+		}
+		dst = append(dst, line[j])
+	}
+	return dst
 }
 
 // escapedTab handles the JSON escape \t at i, or \\t when a backslash
@@ -345,6 +459,10 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 		return s.textHeader(i, w, end, delim)
 	case delim != t.delim || w != int(t.width):
 		return i + w
+	case delim == ',' && t.quotedCell && !quoteBefore(s.buf, i, t.code):
+		// A comma inside a quoted cell ("…路88号,2单元"): the cell goes on.
+		s.cellEnd(i+w, end)
+		return i + w
 	}
 	if s.base+int64(i) > t.rowEnd {
 		if t.farRow {
@@ -367,6 +485,9 @@ func (s *Scanner) textDelimiter(i, w, end int) int {
 		t.col++
 	}
 	j := skipSpaces(s.buf, i+w, end, t.code, false)
+	if t.delim == ',' {
+		j = t.openCell(s.buf, j, end)
+	}
 	labels := t.labels(t.col)
 	t.cell, t.cellAt = labels&cellContext, s.base+int64(j)
 	s.cellEnd(j, end)
@@ -886,6 +1007,9 @@ func (s *Scanner) rowStart(n, end int) {
 	if lead {
 		t.first = 0 // an empty cell
 		return
+	}
+	if t.delim == ',' {
+		n = t.openCell(s.buf, n, end)
 	}
 	labels := t.labels(t.skew)
 	t.first, t.firstAt = labels&cellContext, s.base+int64(n)
