@@ -136,3 +136,26 @@ func TestCommaRowsInJSONString(t *testing.T) {
 		},
 	}, 33)
 }
+
+// TestPythonReprRecords: an agent framework passes a tool's result on as
+// str() of a list of dicts ([{'姓名': '张伟', …}]), single-quoted. Its
+// names and addresses counted 0 (passports counted); now every record
+// counts. (A repr of a list of lists is not followed as a sheet.)
+func TestPythonReprRecords(t *testing.T) {
+	const n = 20
+	recs := corpus.Records(35, n)
+	var b strings.Builder
+	b.WriteString("[")
+	for k, r := range recs {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("{'姓名': '" + r.Name + "', '护照号': '" + r.Passport + "', '住址': '" + r.Address + "'}")
+	}
+	b.WriteString("]")
+	want := countsOf(map[Detector]int{Name: n, Passport: n, Address: n})
+	runSplitScanTests(t, []scanTest{
+		{"a tool message", `{"role":"tool","content":` + jsonString(t, b.String()) + `}`, want},
+		{"a JavaScript object", "const rows = " + strings.ReplaceAll(b.String(), "'姓名'", "name") + ";", want},
+	}, 35)
+}

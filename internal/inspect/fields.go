@@ -262,20 +262,23 @@ func (s *Scanner) separator(i, w, end int) int {
 	}
 	if c == ':' {
 		if k := skipOpeningQuote(b, j, end); k > j {
-			s.grid.skippedQuote(b, k-1)
+			if b[k-1] == '"' {
+				s.grid.skippedQuote(b, k-1)
+			}
 			j = k
 		}
 	}
 	return s.labelledValue(j, end, labelsHere)
 }
 
-// skipOpeningQuote returns where a JSON string value at j starts: past
-// its opening quote, written " or, in a JSON string that holds JSON (an
-// LLM prompt or a tool call carrying a record: {\"姓名\": \"张伟\"}), \" or
-// \\\" one level deeper.
+// skipOpeningQuote returns where a string value at j starts: past its
+// opening quote, written " or, in a JSON string that holds JSON (an LLM
+// prompt or a tool call carrying a record: {\"姓名\": \"张伟\"}), \" or
+// \\\" one level deeper; or ' (a Python repr, {'姓名': '张伟'}, as an
+// agent framework passes a tool's result on, or a JavaScript object).
 func skipOpeningQuote(b []byte, j, end int) int {
 	switch {
-	case j < end && b[j] == '"':
+	case j < end && (b[j] == '"' || b[j] == '\''):
 		return j + 1
 	case j+1 < end && b[j] == '\\' && b[j+1] == '"':
 		return j + 2
