@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cloudflare/ahocorasick"
 )
@@ -65,7 +66,8 @@ var otherWords = [NumDetectors][]string{
 type keywordIndex struct {
 	byDetector [NumDetectors]*ahocorasick.Matcher
 	other      [NumDetectors]*ahocorasick.Matcher // otherWords; nil: none
-	verbLabels [NumDetectors][][]byte             // the Chinese name and address labels, raw and \u-escaped, for endsWith
+	verbLabels [NumDetectors][][]byte             // the Chinese name and address labels in raw UTF-8, for endsWith
+	verbJSON   [NumDetectors][][]byte             // the same \u-escaped (both hex cases)
 }
 
 func newKeywordIndex() (*keywordIndex, error) {
@@ -81,9 +83,8 @@ func newKeywordIndex() (*keywordIndex, error) {
 		}
 		for _, w := range words {
 			if (d == int(Name) || d == int(Address)) && !isASCII(w) {
-				for _, form := range []string{w, jsonEscape(w, "\\u%04x"), jsonEscape(w, "\\u%04X")} {
-					k.verbLabels[d] = append(k.verbLabels[d], []byte(form))
-				}
+				k.verbLabels[d] = append(k.verbLabels[d], []byte(w))
+				k.verbJSON[d] = append(k.verbJSON[d], []byte(jsonEscape(w, "\\u%04x")), []byte(jsonEscape(w, "\\u%04X")))
 			}
 		}
 	}
@@ -98,8 +99,12 @@ func (k *keywordIndex) endsWith(text []byte) contextClass {
 		return 0
 	}
 	last := text[len(text)-1]
+	all := &k.verbLabels
+	if last < utf8.RuneSelf {
+		all = &k.verbJSON // a label that ends in ASCII is escaped
+	}
 	var c contextClass
-	for d, labels := range k.verbLabels {
+	for d, labels := range all {
 		for _, l := range labels {
 			// The last byte first: most verbs follow no label.
 			if l[len(l)-1] == last && bytes.HasSuffix(text, l) {

@@ -39,10 +39,12 @@ type Scanner struct {
 	table tableState
 	text  textTable
 	grid  jsonGrid
-	val   [4 * maxValueRunes]byte // decoded candidate value
-	num   [18]byte                // normalised number scratch
-	fold  [foldMax]byte           // case-folded label window or header cell
-	run   numberRun               // the run of digit groups being matched
+
+	lineAt int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
+	val    [4 * maxValueRunes]byte // decoded candidate value
+	num    [18]byte                // normalised number scratch
+	fold   [foldMax]byte           // case-folded label window or header cell
+	run    numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -93,6 +95,7 @@ func (s *Scanner) Boundary() {
 	s.table = tableState{}
 	s.text = textTable{}
 	s.grid = jsonGrid{}
+	s.lineAt = 0
 }
 
 // Settled returns the stream offset before which every finding is final:
@@ -115,6 +118,7 @@ func (s *Scanner) Reset() {
 	s.table = tableState{}
 	s.text = textTable{}
 	s.grid = jsonGrid{}
+	s.lineAt = 0
 }
 
 // Release returns the scanner to its engine's pool; it must not be used after.

@@ -266,17 +266,25 @@ func (s *Scanner) escapedLineBreak(i int) int {
 	if r := e - w; r >= 0 && b[r+w-1] == 'r' && backslashes(b, r, r+w-1) {
 		e = r
 	}
-	start, first, commas, ok := lineBefore(b, e, code)
-	if ok && first && s.commaHeader(start, e, end, code) {
+	// The line before the break: where the last break handled left it,
+	// when nothing escaped or quoted stands between (most lines of a
+	// prompt), else read back.
+	var start, commas int
+	var first, ok bool
+	if k := int(s.lineAt - s.base); s.lineAt > 0 && k >= max(0, e-lookback) && k <= e && bytes.IndexByte(b[k:e], '\\') < 0 && bytes.IndexByte(b[k:e], '"') < 0 {
+		start, commas, ok = k, bytes.Count(b[k:e], []byte{','}), true
+	} else {
+		start, first, commas, ok = lineBefore(b, e, code)
+	}
+	s.lineAt = s.base + int64(i+w)
+	if ok && first && headerCellAt(b, start, e) && s.commaHeader(start, e, end, code) {
 		return i + w
 	}
 	// The line after the break. One with as many commas as the line
 	// before it is a row of the same lines, not their header (a log or a
 	// series of values).
-	// A header's first cell is short: a line without a comma near its
-	// start is passed over before its end is looked for.
 	n := i + w
-	if bytes.IndexByte(b[n:min(end, n+2*headerCellMax)], ',') < 0 {
+	if !headerCellAt(b, n, end) {
 		return i + w
 	}
 	if next, eol := rowStop(b, n, end, 0, code); eol && (!ok || bytes.Count(b[n:next], []byte{','}) != commas) && s.commaHeader(n, next, end, code) {
@@ -285,12 +293,95 @@ func (s *Scanner) escapedLineBreak(i int) int {
 	return i + w
 }
 
+// headerCellAt reports whether the line of a JSON string at n may open
+// with two header cells: a comma ends the first within headerCellMax
+// bytes, before a line break or the string's end (an unescaped quote),
+// and each holds one space at most (a clause of prose, the most common
+// line with a comma, holds more). It spares the search for the line's end
+// and the label lookup for every line of a prompt.
+func headerCellAt(b []byte, n, end int) bool {
+	c := bytes.IndexByte(b[n:min(end, n+headerCellMax)], ',')
+	if c <= 0 || !shortCell(b[n:n+c]) {
+		return false
+	}
+	// The second cell too, up to the next comma or the line's end.
+	rest := b[n+c+1 : min(end, n+c+1+headerCellMax)]
+	k := bytes.IndexByte(rest, ',')
+	if k < 0 {
+		k = len(rest)
+	}
+	if q := bytes.IndexByte(rest[:k], '\\'); q >= 0 && q+1 < k && (rest[q+1] == 'n' || rest[q+1] == 'r') {
+		k = q // the line ends first
+	}
+	return shortCell(rest[:k])
+}
+
+// shortCell reports whether cell, a cell of a line of a JSON string, may
+// be a header cell: one space at most, no line break, and no quote but an
+// escaped one (a raw quote ends the string).
+func shortCell(cell []byte) bool {
+	if bytes.Count(cell, []byte{' '}) > 1 {
+		return false
+	}
+	for k := bytes.IndexByte(cell, '"'); k >= 0; k = bytes.IndexByte(cell[k+1:], '"') + k + 1 {
+		if k == 0 || cell[k-1] != '\\' {
+			return false
+		}
+		if bytes.IndexByte(cell[k+1:], '"') < 0 {
+			break
+		}
+	}
+	for k := bytes.IndexByte(cell, '\\'); k >= 0 && k+1 < len(cell); k = bytes.IndexByte(cell[k+2:], '\\') + k + 2 {
+		if cell[k+1] == 'n' || cell[k+1] == 'r' {
+			return false
+		}
+		if bytes.IndexByte(cell[k+2:], '\\') < 0 {
+			break
+		}
+	}
+	return true
+}
+
 // lineBefore reads back from the line end at e of a JSON string written as
 // code says to where its line starts, within lookback bytes: the string's
 // opening quote (first) or the line break before it. It returns the line's
 // start and its commas; not ok when neither is found, or another string
 // ends on the way.
 func lineBefore(b []byte, e int, code lineCode) (start int, first bool, commas int, ok bool) {
+	lo := max(0, e-lookback)
+	level := int(code - codeJSON)
+	// Most lines hold no quote or backslash but the line break before
+	// them: the nearest of the two is where the line starts.
+	k := bytes.LastIndexByte(b[lo:e], '\\') + lo
+	if q := bytes.LastIndexByte(b[max(k, lo):e], '"'); q >= 0 {
+		k = max(k, lo) + q
+	}
+	if k <= lo {
+		return 0, false, 0, false
+	}
+	commas = bytes.Count(b[k+1:e], []byte{','})
+	if b[k] == '"' {
+		n, cut := backslashRun(b, k, lo)
+		switch l := bits.TrailingZeros(^uint(n)); {
+		case cut || l < level:
+			return 0, false, 0, false
+		case l == level:
+			return k + 1, true, commas, true
+		}
+		// A quote inside the line (an escaped one, one level down).
+		return lineBeforeSlow(b, e, code)
+	}
+	// A backslash: the line break's, or another escape in the line.
+	if k+1 < e && (b[k+1] == 'n' || b[k+1] == 'r') {
+		if n, cut := backslashRun(b, k+1, lo); !cut && breakLevel(n) == level+1 {
+			return k + 2, false, bytes.Count(b[k+2:e], []byte{','}), true
+		}
+	}
+	return lineBeforeSlow(b, e, code)
+}
+
+// lineBeforeSlow is lineBefore for a line that holds quotes or escapes.
+func lineBeforeSlow(b []byte, e int, code lineCode) (start int, first bool, commas int, ok bool) {
 	lo := max(0, e-lookback)
 	level := int(code - codeJSON)
 	for k := e - 1; k > lo; k-- {
@@ -346,6 +437,11 @@ func (s *Scanner) commaHeader(start, e, end int, code lineCode) bool {
 	comma := []byte{','}
 	t := &s.text
 	line := b[start:e]
+	// A header's cells hold a word or two each: a line with more spaces
+	// than cells is prose, and no label is looked up in it.
+	if bytes.Count(line, []byte{' '}) > bytes.Count(line, comma)+1 {
+		return false
+	}
 	commas := cellCommas(line, code)
 	if commas == 0 || longNumber(line) {
 		return false
@@ -403,6 +499,9 @@ func quoteBefore(b []byte, i int, code lineCode) bool {
 // cellCommas counts the commas of a line of a JSON string written as code
 // says that split cells: those inside a quoted cell do not.
 func cellCommas(line []byte, code lineCode) int {
+	if bytes.IndexByte(line, '\\') < 0 {
+		return bytes.Count(line, []byte{','}) // no quoted cell
+	}
 	n, quoted := 0, false
 	for j := 0; j < len(line); j++ {
 		switch line[j] {
