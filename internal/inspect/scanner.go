@@ -209,15 +209,10 @@ func (s *Scanner) scan(final bool) {
 	// limit.
 	i, lo := s.pos, s.pos
 	// The tables a handler opens or closes (inside text, an array of
-	// rows) change the class and stop tables the loop goes on with.
+	// rows) change the class and stop tables the loop goes on with (see
+	// reclass).
 	delim, grid := s.text.delim, s.grid.on
 	for ; i < limit; lo = i {
-		if s.text.delim != delim || s.grid.on != grid {
-			delim, grid = s.text.delim, s.grid.on
-			cls, stops = s.classes()
-			finder.cls = cls
-			finder.retable(stops)
-		}
 		i = finder.next(i)
 		if i >= limit {
 			break
@@ -296,11 +291,13 @@ func (s *Scanner) scan(final bool) {
 			// is passed over before any decoding (but for a \t).
 			if b[i] == '\\' && (i+1 >= end || b[i+1] != 'u') {
 				i = s.backslash(i, end)
+				s.reclass(&finder, &cls, &delim, &grid)
 				continue
 			}
 			// %09 and %7C split the cells of a table in a form field.
 			if b[i] == '%' && !s.grid.on && i+2 < end && (b[i+1] == '0' && b[i+2] == '9' || b[i+1] == '7' && b[i+2]|0x20 == 'c') {
 				i = s.textDelimiter(i, 3, min(end, i+maxSpan))
+				s.reclass(&finder, &cls, &delim, &grid)
 				continue
 			}
 			span := min(end, i+maxSpan)
@@ -363,12 +360,14 @@ func (s *Scanner) scan(final bool) {
 			i++
 		case clsBar:
 			i = s.bar(i, end)
+			s.reclass(&finder, &cls, &delim, &grid)
 		case clsGrid:
 			if s.grid.on {
 				i = s.gridByte(i, min(end, i+maxSpan))
 			} else {
 				i = s.bracket(i, min(end, i+maxSpan))
 			}
+			s.reclass(&finder, &cls, &delim, &grid)
 		}
 	}
 	if i == limit && !final {
@@ -386,6 +385,20 @@ func (s *Scanner) scan(final bool) {
 		s.pos = end
 	}
 	s.tally.flush(s.e.maxDistinct)
+}
+
+// reclass points the scan loop at the class and stop tables of the
+// current state when the handler it ran opened or closed a table: delim
+// and grid are the states its tables are for. Only the handlers of bars
+// and tabs, escapes and brackets open or close tables.
+func (s *Scanner) reclass(f *stopFinder, cls **[256]uint8, delim *byte, grid *bool) {
+	if s.text.delim == *delim && s.grid.on == *grid {
+		return
+	}
+	*delim, *grid = s.text.delim, s.grid.on
+	c, stops := s.classes()
+	*cls, f.cls = c, c
+	f.retable(stops)
 }
 
 // classes returns the class table and stop table of the scan loop in the
