@@ -77,6 +77,7 @@ func run(args []string, out io.Writer) error {
 		{"clean web pages (Chinese and English prose; no PI)", pages(size)},
 		{"PI-dense CSV", corpus.PIDenseCSV(1, size).Data},
 		{"binary", corpus.Binary(1, size).Data},
+		{"clean LLM chat requests (prose and code in JSON strings; no PI)", corpus.ChatRequests(1, size).Data},
 	}
 
 	// Generating the corpora leaves garbage whose collection would run on

@@ -58,6 +58,7 @@ func run(args []string, stdout io.Writer) error {
 		corpus.CleanWeb(*seed, size),
 		corpus.PIDenseCSV(*seed, size),
 		corpus.Binary(*seed, size),
+		corpus.ChatRequests(*seed, size),
 	}
 	docs = append(docs, corpus.Renderings(corpus.Records(*seed, *rows))...)
 	docs = append(docs, corpus.Negatives(*seed, *neg)...)

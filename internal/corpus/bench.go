@@ -3,6 +3,8 @@ package corpus
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
+	"strings"
 )
 
 // The benchmark corpora are exactly size bytes long. Text corpora are built
@@ -41,6 +43,42 @@ func CleanWeb(seed uint64, size int) Doc {
 		}
 	}
 	return Doc{Name: "clean.html", Data: fill(size, next), Want: expect(0)}
+}
+
+// ChatRequests returns size bytes of LLM chat requests without PI, one
+// JSON object per line: messages of Chinese and English sentences (with
+// prices, dates, versions and hashes) and code, a line break every few
+// dozen bytes, each escaped \n inside a JSON string, as a prompt carries
+// them. Want is all zeros.
+func ChatRequests(seed uint64, size int) Doc {
+	z := noise{newRand(seed)}
+	next := func() string {
+		type message struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		}
+		msgs := []message{{"system", "You are a helpful assistant. Answer briefly, with steps, examples and code."}}
+		for range 2 + z.r.IntN(6) {
+			var lines []string
+			for range 2 + z.r.IntN(8) {
+				switch z.r.IntN(3) {
+				case 0:
+					lines = append(lines, z.zhSentence())
+				case 1:
+					lines = append(lines, z.enSentence())
+				default:
+					lines = append(lines, z.enSentence()+" "+z.enSentence())
+				}
+			}
+			if z.r.IntN(3) == 0 {
+				lines = append(lines, "```html", z.script(), "```")
+			}
+			msgs = append(msgs, message{[]string{"user", "assistant"}[z.r.IntN(2)], strings.Join(lines, "\n")})
+		}
+		b, _ := json.Marshal(map[string]any{"model": "gpt-4o", "messages": msgs, "temperature": 0.2})
+		return string(b) + "\n"
+	}
+	return Doc{Name: "chat.jsonl", Data: fill(size, next), Want: expect(0)}
 }
 
 // PIDenseCSV returns size bytes of the Chinese-header CSV (see CSV), with

@@ -13,15 +13,18 @@ import (
 // benchChunk is the chunk size the proxy feeds the scanner.
 const benchChunk = 32 << 10
 
-// benchCorpora builds the three benchmark bodies (8 MiB each) with the
-// project's corpus generator: clean web traffic (HTML, JS, JSON; Chinese and
-// ASCII; many numbers, no PI), PI-dense CSV and binary bytes.
+// benchCorpora builds the benchmark bodies (8 MiB each) with the project's
+// corpus generator: clean web traffic (HTML, JS, JSON; Chinese and ASCII;
+// many numbers, no PI), PI-dense CSV, binary bytes and LLM chat requests
+// (prose and code in JSON strings, an escaped line break every few dozen
+// bytes; no PI).
 func benchCorpora() map[string][]byte {
 	const size = 8 << 20
 	return map[string][]byte{
 		"clean":  corpus.CleanWeb(1, size).Data,
 		"pi_csv": corpus.PIDenseCSV(1, size).Data,
 		"binary": corpus.Binary(1, size).Data,
+		"chat":   corpus.ChatRequests(1, size).Data,
 	}
 }
 
@@ -31,7 +34,7 @@ var corpora = sync.OnceValue(benchCorpora)
 // benchEach runs pass over every corpus in 32 KiB chunks (the proxy's read
 // size) as one sub-benchmark per corpus.
 func benchEach(b *testing.B, pass func(chunk []byte), reset func()) {
-	for _, name := range []string{"clean", "pi_csv", "binary"} {
+	for _, name := range []string{"clean", "pi_csv", "binary", "chat"} {
 		body := corpora()[name]
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
@@ -68,7 +71,7 @@ func BenchmarkBaselineRegexp(b *testing.B) {
 
 func TestBenchCorporaCounts(t *testing.T) {
 	e := newTestEngine(t)
-	for _, name := range []string{"clean", "binary"} {
+	for _, name := range []string{"clean", "binary", "chat"} {
 		if got := scanAll(e, corpora()[name]); got != ([NumDetectors]int{}) {
 			t.Errorf("%s corpus: found %v, want nothing", name, got)
 		}
