@@ -218,13 +218,21 @@ func TestReview17EscapedFullWidthSeparators(t *testing.T) {
 
 // review17Rate returns the best of three scans' time of body.
 func review17Rate(e *Engine, body []byte) time.Duration {
-	best := time.Duration(1 << 62)
-	for range 3 {
-		start := time.Now()
-		scanAll(e, body)
-		best = min(best, time.Since(start))
+	start := time.Now()
+	scanAll(e, body)
+	return time.Since(start)
+}
+
+// review17Times returns the best of five scans of slow and of control,
+// taken in turns, so that a busy spell of a shared machine (CI runs other
+// packages' tests beside this one) slows both alike.
+func review17Times(e *Engine, slow, control []byte) (time.Duration, time.Duration) {
+	bestSlow, bestControl := time.Duration(1<<62), time.Duration(1<<62)
+	for range 5 {
+		bestSlow = min(bestSlow, review17Rate(e, slow))
+		bestControl = min(bestControl, review17Rate(e, control))
 	}
-	return best
+	return bestSlow, bestControl
 }
 
 // TestReview17EscapedLineBreakSpeed: every \n of a JSON string outside a
@@ -234,7 +242,7 @@ func review17Rate(e *Engine, body []byte) time.Duration {
 // of the same length. And every line of comma-separated values (a log or
 // a series in a prompt) is read as a header candidate (keyword automaton
 // per cell): 12,34 lines scan at about 38 MB/s, 5 times slower than the
-// same lines with ';' (200 MB/s). Expected: within 8 and 3 times of the
+// same lines with ';' (200 MB/s). Expected: within 8 and 4 times of the
 // controls (a header row follows prose or a blank line, not a row of
 // the same commas; the look-back stops at any escaped break).
 func TestReview17EscapedLineBreakSpeed(t *testing.T) {
@@ -249,9 +257,11 @@ func TestReview17EscapedLineBreakSpeed(t *testing.T) {
 		factor        float64
 	}{
 		{`\n\\ run`, `{"a":"` + strings.Repeat(`\n\\`, size/4) + `"}`, `{"a":"` + strings.Repeat(`\x\\`, size/4) + `"}`, 8},
-		{"short comma lines", chatRequest(t, "a,b\n"+strings.Repeat("12,34\n", size/6)), chatRequest(t, "a;b\n"+strings.Repeat("12;34\n", size/6)), 3},
+		// Lines of six bytes: each break is still looked at (about 3 times
+		// the control when quiet); a header check per line measured 5.
+		{"short comma lines", chatRequest(t, "a,b\n"+strings.Repeat("12,34\n", size/6)), chatRequest(t, "a;b\n"+strings.Repeat("12;34\n", size/6)), 4},
 	} {
-		slow, control := review17Rate(e, []byte(c.slow)), review17Rate(e, []byte(c.control))
+		slow, control := review17Times(e, []byte(c.slow), []byte(c.control))
 		if ratio := float64(slow) / float64(control); ratio > c.factor {
 			t.Errorf("%s: %v (%.1f MB/s), %.1f times the control's %v; want at most %.0f times",
 				c.name, slow, float64(len(c.slow))/slow.Seconds()/1e6, ratio, control, c.factor)
