@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -26,11 +25,7 @@ func recordObjects(t *testing.T, recs []corpus.Record, english, indent bool) str
 // jsonString returns s as a JSON string literal.
 func jsonString(t *testing.T, s string) string {
 	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return mustJSON(t, s, false)
 }
 
 // TestJSONInsideJSONValues: a list of records as JSON pasted into an LLM
