@@ -542,10 +542,7 @@ func breakLevel(n int) int {
 // backslashesBefore returns how many backslashes stand right before i (of
 // the 64 bytes before it at most).
 func backslashesBefore(b []byte, i int) int {
-	n := 0
-	for k := i - 1; k >= max(0, i-64) && b[k] == '\\'; k-- {
-		n++
-	}
+	n, _ := backslashRun(b, i, max(0, i-64))
 	return n
 }
 
