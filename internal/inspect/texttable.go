@@ -266,31 +266,66 @@ func (s *Scanner) escapedLineBreak(i int) int {
 	if r := e - w; r >= 0 && b[r+w-1] == 'r' && backslashes(b, r, r+w-1) {
 		e = r
 	}
+	n := i + w
+	// The last break handled, when it is the one before this line.
+	k := int(s.lineAt - s.base)
+	follows := s.lineAt > 0 && k >= 1 && k <= e
+	s.lineAt = s.base + int64(n)
+	// Most lines of a prompt are neither the line before a header nor
+	// a header on the string's first line: the line after opens with no
+	// header cells, and this line follows the last break handled with no
+	// quote between that may end the string (however long the line: one
+	// longer than lookback is no header either).
+	after := headerCellAt(b, n, end)
+	if !after && follows {
+		// The string's first line starts after its opening quote, the
+		// last quote that may end a string.
+		if q := lastStringEnd(b, k, e, code); q < 0 || !headerCellAt(b, q+1, e) {
+			return n
+		}
+	}
 	// The line before the break: where the last break handled left it,
 	// when nothing escaped or quoted stands between (most lines of a
 	// prompt), else read back.
 	var start, commas int
 	var first, ok bool
-	if k := int(s.lineAt - s.base); s.lineAt > 0 && k >= max(0, e-lookback) && k <= e && bytes.IndexByte(b[k:e], '\\') < 0 && bytes.IndexByte(b[k:e], '"') < 0 {
+	if follows && k >= e-lookback && bytes.IndexByte(b[k:e], '\\') < 0 && bytes.IndexByte(b[k:e], '"') < 0 {
 		start, commas, ok = k, bytes.Count(b[k:e], []byte{','}), true
 	} else {
 		start, first, commas, ok = lineBefore(b, e, code)
 	}
-	s.lineAt = s.base + int64(i+w)
 	if ok && first && headerCellAt(b, start, e) && s.commaHeader(start, e, end, code) {
-		return i + w
+		return n
 	}
 	// The line after the break. One with as many commas as the line
 	// before it is a row of the same lines, not their header (a log or a
 	// series of values).
-	n := i + w
-	if !headerCellAt(b, n, end) {
-		return i + w
+	if !after {
+		return n
 	}
 	if next, eol := rowStop(b, n, end, 0, code); eol && (!ok || bytes.Count(b[n:next], []byte{','}) != commas) && s.commaHeader(n, next, end, code) {
 		return next
 	}
-	return i + w
+	return n
+}
+
+// lastStringEnd returns the index of the last quote in b[k:e], right
+// after an escaped line break, that may end a JSON string written as code
+// says (a quote of the string's level or an outer one, not the \" of a
+// string inside it), or -1.
+func lastStringEnd(b []byte, k, e int, code lineCode) int {
+	level := int(code - codeJSON)
+	last := -1
+	for j := bytes.IndexByte(b[k:e], '"'); j >= 0; j = bytes.IndexByte(b[k:e], '"') {
+		// The run before the quote ends at k at most: b[k-1] is the
+		// break's n.
+		k += j
+		if n, _ := backslashRun(b, k, 0); bits.TrailingZeros(^uint(n)) <= level {
+			last = k
+		}
+		k++
+	}
+	return last
 }
 
 // headerCellAt reports whether the line of a JSON string at n may open
