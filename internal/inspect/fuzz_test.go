@@ -57,6 +57,8 @@ func FuzzScanner(f *testing.F) {
 		// JSON inside a JSON string (TestJSONInsideJSONValues, TestJSONGridInsideJSON).
 		`{"content":"名单：\n[[\"姓名\",\"住址\"],\n [\"张伟\",\"北京市朝阳区建国路88号\"]]","x":[{\"姓名\": \"李娜\"}]}`,
 		`{"args":"{\"rows\":\"[[\\\"\\\\u59d3\\\\u540d\\\"],[\\\"\\\\u5f20\\\\u4f1f\\\"]]\"}"}`,
+		// An HTML table in JSON as Go's encoding/json writes it (TestMarkupEscapedInJSON).
+		`{"html":"\u003ctable\u003e\u003ctr\u003e\u003cth\u003e姓名\u003c/th\u003e\u003c/tr\u003e\u003ctr\u003e\u003ctd\u003e\u0026nbsp;张伟\u003c/td\u003e\u003c/tr\u003e\u003c/table\u003e","x":"\\u003c \u003"}`,
 	} {
 		f.Add([]byte("\n"+s), uint16(3))
 	}

@@ -40,11 +40,13 @@ type Scanner struct {
 	text  textTable
 	grid  jsonGrid
 
-	lineAt int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
-	val    [4 * maxValueRunes]byte // decoded candidate value
-	num    [18]byte                // normalised number scratch
-	fold   [foldMax]byte           // case-folded label window or header cell
-	run    numberRun               // the run of digit groups being matched
+	lineAt   int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
+	markup   bool                    // markup escapes are rewritten: the scan loop met one (see markup.go)
+	markupAt int64                   // stream offset from which they are still to be rewritten (unescapeMarkup)
+	val      [4 * maxValueRunes]byte // decoded candidate value
+	num      [18]byte                // normalised number scratch
+	fold     [foldMax]byte           // case-folded label window or header cell
+	run      numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -113,6 +115,7 @@ func (s *Scanner) Reset() {
 	s.tally.reset()
 	s.buf = s.buf[:0]
 	s.base, s.pos = 0, 0
+	s.markup, s.markupAt = false, 0
 	s.header, s.closed = false, false
 	s.csv = csvState{}
 	s.table = tableState{}
@@ -189,6 +192,9 @@ func csvClass(delim byte) (csv [256]uint8) {
 // scan examines buf from pos. Unless final, it stops holdback bytes before
 // the end of the data so every candidate it starts can be decided.
 func (s *Scanner) scan(final bool) {
+	if s.markup {
+		s.unescapeMarkup(final)
+	}
 	b := s.buf
 	end := len(b)
 	if !s.header {
@@ -302,6 +308,13 @@ func (s *Scanner) scan(final bool) {
 			}
 			span := min(end, i+maxSpan)
 			if b[i] == '\\' {
+				// The first markup escape (\u003c) of the message: from
+				// here on, its markup escapes are rewritten (see markup.go)
+				// and the block search reads the bytes again.
+				if !s.markup && s.startMarkup(i, final) {
+					finder.retable(finder.table)
+					continue
+				}
 				if r := escapedJoin(b, i, span); r != 0 {
 					i = s.escapedLabelJoin(i, r, span)
 					continue
