@@ -3,6 +3,8 @@ package inspect
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -22,18 +24,24 @@ func markupTable(recs []corpus.Record) string {
 }
 
 // mailRequest is a mail API request (the shape of SendGrid's) with html as
-// its HTML content, encoded by Go's encoding/json: escaped for HTML, as
-// json.Marshal and a default Encoder write it, or not.
+// its HTML content, encoded by Go's encoding/json (jsonEncode).
 func mailRequest(t *testing.T, html string, escapeHTML bool) string {
 	t.Helper()
-	body := map[string]any{
+	return jsonEncode(t, map[string]any{
 		"subject": "客户名单",
 		"content": []map[string]string{{"type": "text/html", "value": html}},
-	}
+	}, escapeHTML)
+}
+
+// jsonEncode encodes v as Go's encoding/json does: escaping '<', '>' and
+// '&' as \u003c, \u003e and \u0026 (json.Marshal, and an Encoder by
+// default), or not.
+func jsonEncode(t *testing.T, v any, escapeHTML bool) string {
+	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(escapeHTML)
-	if err := enc.Encode(body); err != nil {
+	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -68,19 +76,24 @@ func distinctNames(recs []corpus.Record) int {
 	return len(seen)
 }
 
-// TestUnescapeMarkup pins the rewrite itself: an escape of '<', '>' or
-// '&' after an even run of backslashes becomes five spaces and the
-// character; an escaped backslash followed by the text u003c, other
-// escapes, and an escape the data cuts stay as they are.
+// TestUnescapeMarkup pins the unescaping itself: \u003c, \u003e, \u0026,
+// \u003d and \u0027 after an even run of backslashes, and &lt;, &gt; and
+// &amp;, become their characters, once, from the first one met on; an
+// escaped backslash followed by the text u003c, other escapes, \u0026lt;
+// (a page's text &lt;), and an escape the data cuts stay as they are.
 func TestUnescapeMarkup(t *testing.T) {
 	e := newTestEngine(t)
 	for _, tt := range []struct{ give, want string }{
-		{`a\u003cb\u003e\u0026c`, "a     <b     >     &c"},
-		{`\u003C\u003E`, "     <     >"},
-		{`x\\u003c`, `x\\u003c`},        // an escaped backslash, then text
-		{`x\\\u003c`, `x\\` + "     <"}, // an escaped backslash, then an escape
-		{`\u0022\u00e9\u003d\u4e2d`, `\u0022\u00e9\u003d\u4e2d`},
-		{`ab\u003`, `ab\u003`}, // cut at the end of the data, even when final
+		{`a\u003cb\u003e\u0026c`, "a<b>&c"},
+		{`\u003C\u003E colspan\u003d\u00272\u0027`, "<> colspan='2'"},
+		{`x\u003c \\u003c`, `x< \\u003c`},                     // an escaped backslash, then text
+		{`x\u003c \\\u003c`, `x< \\<`},                        // an escaped backslash, then an escape
+		{`\u0022\u00e9\u4e2d \u003c`, `\u0022\u00e9\u4e2d <`}, // other escapes
+		{`\u003c ab\u003`, `< ab\u003`},                       // cut at the end of the data, even when final
+		{`\u003cp\u003ea \u0026lt; b \u0026amp; \u0026#24352;`, "<p>a \\u0026lt; b \\u0026amp; &#24352;"},
+		{"a&lt;b&gt;&amp;c", "a<b>&c"},
+		{"&lt; &amp;lt; &amp;nbsp; \\u003c", "< &lt; &nbsp; <"},
+		{"&lt; &lt &#60; &LT;", "< &lt &#60; &LT;"},
 	} {
 		s := e.NewScanner()
 		s.Write([]byte(tt.give))
@@ -128,4 +141,93 @@ func TestUnescapeMarkupAfterReset(t *testing.T) {
 		}
 		s.Reset()
 	}
+}
+
+// ewsCreateItem is an Exchange Web Services request that sends a mail with
+// html as its body: the HTML is the text of an XML element, escaped as Go's
+// encoding/xml escapes text (&lt;, &gt;, &amp;, and &#34; and &#xA; for
+// quotes and line breaks).
+func ewsCreateItem(t *testing.T, html string) string {
+	t.Helper()
+	var body bytes.Buffer
+	if err := xml.EscapeText(&body, []byte(html)); err != nil {
+		t.Fatal(err)
+	}
+	return `<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">
+<soap:Body><m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:Message>
+<t:Subject>客户名单</t:Subject>
+<t:Body BodyType="HTML">` + body.String() + `</t:Body>
+<t:ToRecipients><t:Mailbox><t:EmailAddress>partner@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients>
+</t:Message></m:Items></m:CreateItem></soap:Body></soap:Envelope>`
+}
+
+// TestMarkupEscapedInXML: an HTML table sent as the escaped text of an XML
+// element (a mail sent through Exchange Web Services, an Atom entry)
+// counts what the table itself counts, whole, in 1-byte writes and in
+// random writes.
+func TestMarkupEscapedInXML(t *testing.T) {
+	recs := corpus.Records(1804, 40)
+	html := markupTable(recs)
+	soap := ewsCreateItem(t, html)
+	if !strings.Contains(soap, "&lt;td&gt;&amp;nbsp;") {
+		t.Fatalf("encoding/xml did not escape the markup: %.300s", soap)
+	}
+	tables := countsOf(map[Detector]int{Name: distinctNames(recs), Passport: 40, Address: 40})
+	withMail := tables
+	withMail[Email] = 1 // the recipient's address
+	runSplitScanTests(t, []scanTest{
+		{"the table as HTML", html, tables},
+		{"escaped in an EWS request", soap, withMail},
+	}, 1804)
+}
+
+// TestMarkupSettled: the scanner removes bytes as it unescapes, and
+// Settled still counts the caller's bytes. Written in 1-byte and random
+// writes, Settled never goes back, never passes what was written, and
+// reaches the body's length at Close; and what it says is settled is: the
+// counts at that moment are at least those of the body cut there and
+// scanned whole (a value that starts before Settled has been counted).
+func TestMarkupSettled(t *testing.T) {
+	e := newTestEngine(t)
+	recs := corpus.Records(1805, 6)
+	r := rand.New(rand.NewPCG(1805, 1806))
+	for _, body := range []string{mailRequest(t, markupTable(recs), true), ewsCreateItem(t, markupTable(recs))} {
+		for round := range 4 {
+			s := e.NewScanner()
+			var settled int64
+			for at := 0; at < len(body); {
+				n := 1
+				if round > 0 {
+					n = 1 + r.IntN(200)
+				}
+				n = min(n, len(body)-at)
+				s.Write([]byte(body[at : at+n]))
+				at += n
+				got := s.Settled()
+				if got < settled || got > int64(at) {
+					t.Fatalf("round %d, %d bytes written: Settled %d after %d", round, at, got, settled)
+				}
+				settled = got
+				if cut := scanAll(e, []byte(body[:got])); !atLeast(s.Tally().Counts, cut) {
+					t.Fatalf("round %d, %d bytes written, Settled %d: counts %v, the body cut there counts %v", round, at, got, s.Tally().Counts, cut)
+				}
+			}
+			s.Close()
+			if got := s.Settled(); got != int64(len(body)) {
+				t.Fatalf("round %d: Settled %d at Close, want %d", round, got, len(body))
+			}
+			s.Release()
+		}
+	}
+}
+
+// atLeast reports whether every count of a is at least b's.
+func atLeast(a, b [NumDetectors]int) bool {
+	for d := range a {
+		if a[d] < b[d] {
+			return false
+		}
+	}
+	return true
 }

@@ -40,13 +40,16 @@ type Scanner struct {
 	text  textTable
 	grid  jsonGrid
 
-	lineAt   int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
-	markup   bool                    // markup escapes are rewritten: the scan loop met one (see markup.go)
-	markupAt int64                   // stream offset from which they are still to be rewritten (unescapeMarkup)
-	val      [4 * maxValueRunes]byte // decoded candidate value
-	num      [18]byte                // normalised number scratch
-	fold     [foldMax]byte           // case-folded label window or header cell
-	run      numberRun               // the run of digit groups being matched
+	lineAt      int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
+	markup      bool                    // markup escapes are unescaped: the scan loop met one (see markup.go)
+	markupAt    int64                   // stream offset from which they are still to be unescaped (unescapeMarkup)
+	removed     int64                   // caller's bytes removed by unescaping so far
+	removedDone int64                   // of them, those before the scan position (removedBefore)
+	removals    []removal               // where the others were removed, in order
+	val         [4 * maxValueRunes]byte // decoded candidate value
+	num         [18]byte                // normalised number scratch
+	fold        [foldMax]byte           // case-folded label window or header cell
+	run         numberRun               // the run of digit groups being matched
 }
 
 func newScanner(e *Engine) *Scanner {
@@ -104,8 +107,13 @@ func (s *Scanner) Boundary() {
 // bytes before it may be forwarded. The bytes after it (at most the holdback
 // window, plus the first line, or a rule line and the line under it, or up
 // to maxTitles title lines and the line under them, while a CSV header may
-// still be arriving) could still complete a value.
-func (s *Scanner) Settled() int64 { return s.base + int64(s.pos) }
+// still be arriving) could still complete a value. The offset counts the
+// bytes written, whatever unescaping removed from the scanner's own copy
+// (see markup.go).
+func (s *Scanner) Settled() int64 {
+	at := s.base + int64(s.pos)
+	return at + s.removedBefore(at)
+}
 
 // Tally returns the live tally; it is valid until Reset or Release.
 func (s *Scanner) Tally() *Tally { return &s.tally }
@@ -116,6 +124,7 @@ func (s *Scanner) Reset() {
 	s.buf = s.buf[:0]
 	s.base, s.pos = 0, 0
 	s.markup, s.markupAt = false, 0
+	s.removed, s.removedDone, s.removals = 0, 0, s.removals[:0]
 	s.header, s.closed = false, false
 	s.csv = csvState{}
 	s.table = tableState{}
@@ -307,14 +316,15 @@ func (s *Scanner) scan(final bool) {
 				continue
 			}
 			span := min(end, i+maxSpan)
+			// The first markup escape (\u003c, &lt;) of the message: from
+			// here on, markup escapes are unescaped (see markup.go), and
+			// the pass starts again at i over the bytes so changed.
+			if !s.markup && s.startMarkup(i, final) {
+				s.pos = max(i, s.pos)
+				s.scan(final)
+				return
+			}
 			if b[i] == '\\' {
-				// The first markup escape (\u003c) of the message: from
-				// here on, its markup escapes are rewritten (see markup.go)
-				// and the block search reads the bytes again.
-				if !s.markup && s.startMarkup(i, final) {
-					finder.retable(finder.table)
-					continue
-				}
 				if r := escapedJoin(b, i, span); r != 0 {
 					i = s.escapedLabelJoin(i, r, span)
 					continue

@@ -496,7 +496,7 @@ func (t *tableState) spans(b []byte, j, end int) int {
 // spanValue reads the value of a colspan or rowspan attribute at the start
 // of v (after its name): 1 to len(tableState.cols), else 1.
 func spanValue(v []byte) int {
-	v = bytes.TrimLeft(v, " =\"'")
+	v = bytes.TrimLeft(v, " =\"'\\") // and the backslash of \" in a JSON string
 	n := 0
 	for _, c := range v {
 		if !isDigit(c) || n > len(tableState{}.cols) {
