@@ -319,7 +319,7 @@ func (s *Scanner) scan(final bool) {
 			// The first markup escape (\u003c, &lt;) of the message: from
 			// here on, markup escapes are unescaped (see markup.go), and
 			// the pass starts again at i over the bytes so changed.
-			if !s.markup && s.startMarkup(i, final) {
+			if !s.markup && i+1 < end && markupSecond[b[i+1]] && s.startMarkup(i, final) {
 				s.pos = max(i, s.pos)
 				s.scan(final)
 				return
