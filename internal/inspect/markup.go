@@ -148,27 +148,20 @@ func (s *Scanner) unescapeMarkup(final bool) {
 		q = p + 1
 		// Most backslashes and ampersands start other escapes (\n, \",
 		// &nbsp;): the byte after tells at once.
-		if p+1 < len(b) && !markupSecond[b[p+1]] {
-			if slash < q {
-				slash = nextByte(b, min(q, stop), stop, '\\')
+		if p+1 >= len(b) || markupSecond[b[p+1]] {
+			c, width := markupEscapeAt(b, p)
+			if width < 0 {
+				q = p // cut by the end of the data (final): the next bytes may complete it
+				break
 			}
-			if amp < q {
-				amp = nextByte(b, min(q, stop), stop, '&')
+			if c != 0 {
+				w += copy(b[w:], b[r:p])
+				b[w] = c
+				w++
+				r, q = p+width, p+width
+				s.removed += int64(width - 1)
+				s.noteRemoval(s.base + int64(w))
 			}
-			continue
-		}
-		c, width := markupEscapeAt(b, p)
-		if width < 0 {
-			q = p // cut by the end of the data (final): the next bytes may complete it
-			break
-		}
-		if c != 0 {
-			w += copy(b[w:], b[r:p])
-			b[w] = c
-			w++
-			r, q = p+width, p+width
-			s.removed += int64(width - 1)
-			s.removals = append(s.removals, removal{at: s.base + int64(w), removed: s.removed})
 		}
 		if slash < q {
 			slash = nextByte(b, min(q, stop), stop, '\\')
@@ -183,6 +176,23 @@ func (s *Scanner) unescapeMarkup(final bool) {
 		q -= r - w
 	}
 	s.markupAt = s.base + int64(q)
+}
+
+// removalGrain bounds the notes of removals: one for every so many bytes
+// of the scanner's stream (the last removal in them), so they take little
+// memory however dense the escapes. Settled, which reads the note before
+// its offset, may lag behind by the bytes removed in one grain: what it
+// reports is settled still.
+const removalGrain = 256
+
+// noteRemoval notes that the bytes removed so far had gone from stream
+// offset at on.
+func (s *Scanner) noteRemoval(at int64) {
+	if n := len(s.removals); n > 0 && s.removals[n-1].at/removalGrain == at/removalGrain {
+		s.removals[n-1] = removal{at: at, removed: s.removed}
+		return
+	}
+	s.removals = append(s.removals, removal{at: at, removed: s.removed})
 }
 
 // removedBefore returns how many of the caller's bytes the scanner removed

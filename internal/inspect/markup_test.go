@@ -231,3 +231,30 @@ func atLeast(a, b [NumDetectors]int) bool {
 	}
 	return true
 }
+
+// TestMarkupNotesBounded: the notes of where bytes were removed stay
+// bounded by the scanner's buffer, however long a body dense with escapes
+// runs and whether or not the caller asks Settled; Settled is exact again
+// at Close.
+func TestMarkupNotesBounded(t *testing.T) {
+	e := newTestEngine(t)
+	row := strings.Repeat(`\u003ctr\u003e\u003ctd\u003e\u0026nbsp;x\u003c/td\u003e\u003c/tr\u003e`, 100)
+	s := e.NewScanner()
+	defer s.Release()
+	limit := cap(s.buf)/removalGrain + 2
+	written := 0
+	for range 4 << 20 / len(row) {
+		s.Write([]byte(row))
+		written += len(row)
+		if len(s.removals) > limit {
+			t.Fatalf("%d bytes written: %d notes of removals, want %d at most", written, len(s.removals), limit)
+		}
+	}
+	if cap(s.removals) > 2*limit {
+		t.Fatalf("the notes grew to a capacity of %d, want %d at most", cap(s.removals), 2*limit)
+	}
+	s.Close()
+	if got := s.Settled(); got != int64(written) {
+		t.Fatalf("Settled %d at Close, want %d", got, written)
+	}
+}

@@ -138,6 +138,7 @@ func (s *Scanner) Release() { s.e.pool.Put(s) }
 
 // compact drops scanned bytes beyond the lookback context.
 func (s *Scanner) compact() {
+	s.removedBefore(s.base + int64(s.pos)) // the notes of removals before pos go too
 	drop := s.pos - lookback
 	if drop <= 0 {
 		return
