@@ -66,7 +66,13 @@ func (c *csvState) labels() contextClass {
 // title make a table inside text, see texttable.go.) It reports false while a line it needs may
 // still be arriving.
 func (s *Scanner) readHeader(final bool) bool {
-	b := bytes.TrimPrefix(s.buf[s.pos:], []byte("\xef\xbb\xbf"))
+	// Up to where markup is unescaped (markup.go), unless final: the
+	// bytes after may still change.
+	data := s.buf
+	if !final {
+		data = data[:max(s.pos, int(s.markupAt-s.base))]
+	}
+	b := bytes.TrimPrefix(data[s.pos:], []byte("\xef\xbb\xbf"))
 	line, next, ok := headerLine(b, final)
 	above := 0   // lines above the header row: a rule or sep= line, titles
 	commas := -1 // the commas of the title rows that have them (see titleRow)

@@ -6,45 +6,46 @@ import "bytes"
 // in a JSON string as \u003c, \u003e and \u0026 by default (Gson '=' and
 // '\'' as \u003d and \u0027 too), so an HTML table that such a client
 // posts in JSON (a mail sent through a mail API, a ticket, a CMS page)
-// reaches the proxy as \u003ctd\u003e张三\u003c/td\u003e; XML carries HTML
-// as escaped text (an Exchange Web Services request sending a mail, a SOAP
-// or Atom document: &lt;td&gt;张三&lt;/td&gt;). Either way the table
-// follower sees no tag, and the value readers no &nbsp; or character
-// reference. From the first such escape the scan loop meets on, the
-// scanner unescapes every one in its own buffer (never the caller's
-// bytes), before a pass reads it: an escape becomes its character and the
-// bytes after it move up, so the scanner reads what it reads in the same
-// body sent unescaped (its windows, such as how far a key cell is read
-// back, hold as many tags). Offsets then differ from the caller's: the
-// scanner notes how many bytes it removed where, and Settled maps back.
-// A message without such escapes costs no search for them. Each escape is
-// unescaped once, left to right: the &lt; of a page's text in a JSON
-// string (\u0026lt;) stays text.
+// reaches the proxy as \u003ctd\u003e张三\u003c/td\u003e, and as
+// \\u003ctd\\u003e when that JSON is itself a string of another (a queue
+// message's body); XML carries HTML as escaped text (an Exchange Web
+// Services request sending a mail, a SOAP or Atom document:
+// &lt;td&gt;张三&lt;/td&gt;, and \u0026lt;td\u0026gt; once Go wrote that
+// XML into JSON). Either way the table follower sees no tag, and the value
+// readers no &nbsp; or character reference. Before a pass reads them, the
+// scanner unescapes these escapes in its own buffer (never the caller's
+// bytes): an escape becomes its character and the bytes after it move up,
+// so the scanner reads what it reads in the same body sent unescaped (its
+// windows, such as how far a key cell is read back, hold as many tags).
+// Offsets then differ from the caller's: the scanner notes how many bytes
+// it removed where, and Settled maps back. Each escape is unescaped once,
+// left to right: &amp;lt; stays the text &lt;.
 
-// maxMarkupEscape is the length of the longest escape unescaped (\u003c).
-const maxMarkupEscape = 6
-
-// markupEscapeAt returns the character and width of the markup escape at
-// p: \u003c, \u003e, \u0026, \u003d or \u0027 (either hex case) after an
-// even run of backslashes (none, or escaped backslashes), or &lt;, &gt;
-// or &amp;. A \u0026 that would make an entity of the others (\u0026lt;)
-// is none: unescaped, it would be unescaped once more. The width is 0 for
-// no escape, and -1 when the end of the data cuts what may be one.
-func markupEscapeAt(b []byte, p int) (c byte, w int) {
+// markupEscapeAt reads the markup escape whose last backslash, or whose
+// '&', is at p: \u003c, \u003e, \u0026, \u003d or \u0027 (either hex
+// case) of a JSON string (after an even run of backslashes: none, or
+// escaped backslashes) or of a JSON string inside one (\\u003c, after
+// escaped escaped backslashes), \u0026lt;, \u0026gt; or \u0026amp; (an
+// entity so escaped), or &lt;, &gt; or &amp;. It returns the character and
+// where the escape starts and ends; end is -1 when the end of the data
+// cuts what may be one, 0 for none.
+func markupEscapeAt(b []byte, p int) (c byte, start, end int) {
 	rest := b[p:min(len(b), p+markupCut)]
 	if rest[0] == '&' {
-		return markupEntityAt(rest)
+		c, w := markupEntityAt(rest)
+		return c, p, p + w
 	}
 	const json = `\u00`
 	if len(rest) < len(json)+2 {
 		if bytes.HasPrefix([]byte(json), rest[:min(len(rest), len(json))]) {
-			return 0, -1
+			return 0, 0, -1
 		}
-		return 0, 0
+		return 0, 0, 0
 	}
 	if !bytes.HasPrefix(rest, []byte(json)) {
-		return 0, 0
+		return 0, 0, 0
 	}
+	w := len(json) + 2
 	switch hi, lo := rest[4], rest[5]|0x20; {
 	case hi == '3' && lo == 'c':
 		c = '<'
@@ -55,19 +56,25 @@ func markupEscapeAt(b []byte, p int) (c byte, w int) {
 	case hi == '2' && lo == '7':
 		c = '\''
 	case hi == '2' && lo == '6':
-		// rest[5] stands for the '&' of what follows.
-		switch _, w := markupEntityAt(rest[5:]); {
-		case w != 0:
-			return 0, w // \u0026lt; (no escape), or cut before it is known
-		}
+		// An entity after it is escaped with it (rest[5] stands for
+		// its '&'); a cut one is not known yet.
 		c = '&'
+		switch e, n := markupEntityAt(rest[5:]); {
+		case n < 0:
+			return 0, 0, -1
+		case n > 0:
+			c, w = e, w+n-1
+		}
 	default:
-		return 0, 0
+		return 0, 0, 0
 	}
-	if backslashesBefore(b, p)%2 != 0 {
-		return 0, 0
+	switch n := backslashesBefore(b, p) + 1; {
+	case n%2 == 1: // an escape of the JSON string: \u003c
+		return c, p, p + w
+	case n%4 == 2: // of a JSON string inside it: \\u003c
+		return c, p - 1, p + w
 	}
-	return c, len(json) + 2
+	return 0, 0, 0
 }
 
 // markupEntities are the entities markupEntityAt reads, and their
@@ -97,9 +104,9 @@ func markupEntityAt(b []byte) (c byte, w int) {
 // escape: the u of \u003c, the l, g and a of &lt;, &gt; and &amp;.
 var markupSecond = [256]bool{'u': true, 'l': true, 'g': true, 'a': true}
 
-// markupCut is how far before the end of the data an escape may still be
-// cut, counting the bytes after \u0026 that tell it from \u0026lt;.
-const markupCut = maxMarkupEscape + 4
+// markupCut is how far from its last backslash an escape may reach, and
+// so how far before the end of the data one may still be cut: \u0026amp;.
+const markupCut = len(`\u0026amp;`)
 
 // removal notes bytes the scanner removed: from stream offset at on (of
 // the scanner's own stream), removed bytes of the caller's had gone before.
@@ -108,28 +115,17 @@ type removal struct {
 	removed int64
 }
 
-// startMarkup starts unescaping markup when the escape at i, which the
-// scan loop meets, is the message's first, and reports whether it did:
-// the bytes from i on have changed, and buf may be shorter.
-//
-//go:noinline
-func (s *Scanner) startMarkup(i int, final bool) bool {
-	if c, _ := markupEscapeAt(s.buf, i); c == 0 {
-		return false
-	}
-	s.markup, s.markupAt = true, s.base+int64(i)
-	s.unescapeMarkup(final)
-	return true
-}
-
 // unescapeMarkup unescapes the markup escapes in buf from markupAt on,
 // moving the bytes after each up. An escape that may still be cut by the
-// end of the data waits for the next call, unless final.
+// end of the data waits for the next call, unless final. Every pass calls
+// it first, so no handler reads an escape it will unescape (the bytes a
+// handler reads ahead, maxSpan at most, end before holdback does).
 func (s *Scanner) unescapeMarkup(final bool) {
 	b := s.buf
 	// The search goes on where it stopped, but not before the scan
 	// position: an escape Settle found cut there was read as it was.
 	q := max(int(s.markupAt-s.base), s.pos)
+	q0 := q
 	w, r := q, q               // bytes before r are written before w
 	stop := len(b) - markupCut // an escape starting here or later may be cut
 	if final {
@@ -149,17 +145,17 @@ func (s *Scanner) unescapeMarkup(final bool) {
 		// Most backslashes and ampersands start other escapes (\n, \",
 		// &nbsp;): the byte after tells at once.
 		if p+1 >= len(b) || markupSecond[b[p+1]] {
-			c, width := markupEscapeAt(b, p)
-			if width < 0 {
+			c, from, to := markupEscapeAt(b, p)
+			if to < 0 {
 				q = p // cut by the end of the data (final): the next bytes may complete it
 				break
 			}
-			if c != 0 {
-				w += copy(b[w:], b[r:p])
+			if c != 0 && from >= q0 { // (not one Settle found cut at pos)
+				w += copy(b[w:], b[r:from])
 				b[w] = c
 				w++
-				r, q = p+width, p+width
-				s.removed += int64(width - 1)
+				r, q = to, to
+				s.removed += int64(to - from - 1)
 				s.noteRemoval(s.base + int64(w))
 			}
 		}
@@ -169,6 +165,11 @@ func (s *Scanner) unescapeMarkup(final bool) {
 		if amp < q {
 			amp = nextByte(b, min(q, stop), stop, '&')
 		}
+	}
+	// The next call goes on from a backslash right before: with the one
+	// here, it may start an escape (\\u003c).
+	if q > max(q0, r) && b[q-1] == '\\' {
+		q--
 	}
 	if r > w {
 		n := copy(b[w:], b[r:])

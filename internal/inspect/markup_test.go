@@ -77,20 +77,21 @@ func distinctNames(recs []corpus.Record) int {
 }
 
 // TestUnescapeMarkup pins the unescaping itself: \u003c, \u003e, \u0026,
-// \u003d and \u0027 after an even run of backslashes, and &lt;, &gt; and
-// &amp;, become their characters, once, from the first one met on; an
-// escaped backslash followed by the text u003c, other escapes, \u0026lt;
-// (a page's text &lt;), and an escape the data cuts stay as they are.
+// \u003d and \u0027 after an even run of backslashes, \\u003c (a JSON
+// string inside a JSON string), \u0026lt; (an entity so escaped), and
+// &lt;, &gt; and &amp;, become their characters, once; three escaped
+// backslashes before u003c, other escapes, and an escape the data cuts
+// stay as they are.
 func TestUnescapeMarkup(t *testing.T) {
 	e := newTestEngine(t)
 	for _, tt := range []struct{ give, want string }{
 		{`a\u003cb\u003e\u0026c`, "a<b>&c"},
 		{`\u003C\u003E colspan\u003d\u00272\u0027`, "<> colspan='2'"},
-		{`x\u003c \\u003c`, `x< \\u003c`},                     // an escaped backslash, then text
-		{`x\u003c \\\u003c`, `x< \\<`},                        // an escaped backslash, then an escape
+		{`x \\u003c \\\u003c`, `x < \\<`},                     // inside a string inside a string; an escaped backslash, then an escape
+		{`x \\\\u003c`, `x \\\\u003c`},                        // escaped backslashes, then text
 		{`\u0022\u00e9\u4e2d \u003c`, `\u0022\u00e9\u4e2d <`}, // other escapes
 		{`\u003c ab\u003`, `< ab\u003`},                       // cut at the end of the data, even when final
-		{`\u003cp\u003ea \u0026lt; b \u0026amp; \u0026#24352;`, "<p>a \\u0026lt; b \\u0026amp; &#24352;"},
+		{`a \u0026lt;b\u0026gt; \u0026amp;lt; \u0026#24352;`, "a <b> &lt; &#24352;"},
 		{"a&lt;b&gt;&amp;c", "a<b>&c"},
 		{"&lt; &amp;lt; &amp;nbsp; \\u003c", "< &lt; &nbsp; <"},
 		{"&lt; &lt &#60; &LT;", "< &lt &#60; &LT;"},

@@ -57,7 +57,8 @@ func newScanner(e *Engine) *Scanner {
 }
 
 // Write scans the next chunk of the message. It never retains p. After it
-// returns, every value that starts before Settled() has been counted.
+// returns, every value that starts before Settled() has been counted (see
+// Settled for the letters of a passport number).
 func (s *Scanner) Write(p []byte) (int, error) {
 	if s.closed {
 		return 0, ErrClosed
@@ -107,7 +108,9 @@ func (s *Scanner) Boundary() {
 // bytes before it may be forwarded. The bytes after it (at most the holdback
 // window, plus the first line, or a rule line and the line under it, or up
 // to maxTitles title lines and the line under them, while a CSV header may
-// still be arriving) could still complete a value. The offset counts the
+// still be arriving) could still complete a value. (It may stand inside the
+// letters of a passport or permit number, E of E12345678: the bytes before
+// it then hold no whole value.) The offset counts the
 // bytes written, whatever unescaping removed from the scanner's own copy
 // (see markup.go).
 func (s *Scanner) Settled() int64 {
@@ -123,7 +126,7 @@ func (s *Scanner) Reset() {
 	s.tally.reset()
 	s.buf = s.buf[:0]
 	s.base, s.pos = 0, 0
-	s.markup, s.markupAt = false, 0
+	s.markupAt = 0
 	s.removed, s.removedDone, s.removals = 0, 0, s.removals[:0]
 	s.header, s.closed = false, false
 	s.csv = csvState{}
@@ -202,9 +205,7 @@ func csvClass(delim byte) (csv [256]uint8) {
 // scan examines buf from pos. Unless final, it stops holdback bytes before
 // the end of the data so every candidate it starts can be decided.
 func (s *Scanner) scan(final bool) {
-	if s.markup {
-		s.unescapeMarkup(final)
-	}
+	s.unescapeMarkup(final)
 	b := s.buf
 	end := len(b)
 	if !s.header {
@@ -317,14 +318,6 @@ func (s *Scanner) scan(final bool) {
 				continue
 			}
 			span := min(end, i+maxSpan)
-			// The first markup escape (\u003c, &lt;) of the message: from
-			// here on, markup escapes are unescaped (see markup.go), and
-			// the pass starts again at i over the bytes so changed.
-			if !s.markup && i+1 < end && markupSecond[b[i+1]] && s.startMarkup(i, final) {
-				s.pos = max(i, s.pos)
-				s.scan(final)
-				return
-			}
 			if b[i] == '\\' {
 				if r := escapedJoin(b, i, span); r != 0 {
 					i = s.escapedLabelJoin(i, r, span)
@@ -401,6 +394,11 @@ func (s *Scanner) scan(final bool) {
 		// back: over a longer run of spaces or hyphens the pass still moves
 		// on, and a long run is not rescanned by every pass.
 		for i > max(lo, limit-maxSpan) && mayBeInRun(b, i-1) {
+			i--
+		}
+		// The letters of a passport or permit number before its digits
+		// (EV, DE, G): Settled stays before the value's start.
+		for k := 0; k < 2 && i > max(lo, limit-maxSpan) && b[i-1] >= 'A' && b[i-1] <= 'Z'; k++ {
 			i--
 		}
 	}
