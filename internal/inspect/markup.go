@@ -32,8 +32,13 @@ import "bytes"
 func markupEscapeAt(b []byte, p int) (c byte, start, end int) {
 	rest := b[p:min(len(b), p+markupCut)]
 	if rest[0] == '&' {
-		c, w := markupEntityAt(rest)
-		return c, p, p + w
+		switch c, w := markupEntityAt(rest); {
+		case w < 0:
+			return 0, 0, -1
+		case w > 0:
+			return c, p, p + w
+		}
+		return 0, 0, 0
 	}
 	const json = `\u00`
 	if len(rest) < len(json)+2 {

@@ -42,7 +42,7 @@ type Scanner struct {
 
 	lineAt      int64                   // stream offset of the line after the last escaped line break handled (escapedLineBreak); 0: none
 	markup      bool                    // markup escapes are unescaped: the scan loop met one (see markup.go)
-	markupAt    int64                   // stream offset from which they are still to be unescaped (unescapeMarkup)
+	markupAt    int64                   // stream offset from which markup escapes are still to be unescaped (see markup.go)
 	removed     int64                   // caller's bytes removed by unescaping so far
 	removedDone int64                   // of them, those before the scan position (removedBefore)
 	removals    []removal               // where the others were removed, in order
