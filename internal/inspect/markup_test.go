@@ -11,26 +11,14 @@ import (
 	"github.com/dlpproxy/dlpproxy/internal/corpus"
 )
 
-// markupTable is an HTML table of recs under a header row of 姓名, 护照号
-// and 住址, with a &nbsp; before each name, as mail editors write cells.
-func markupTable(recs []corpus.Record) string {
-	var b strings.Builder
-	b.WriteString("<table>\n<tr><th>姓名</th><th>护照号</th><th>住址</th></tr>\n")
-	for _, r := range recs {
-		b.WriteString("<tr><td>&nbsp;" + r.Name + "</td><td>" + r.Passport + "</td><td>" + r.Address + "</td></tr>\n")
-	}
-	b.WriteString("</table>")
-	return b.String()
-}
+// markupTable is corpus.HTMLTable: recs under 姓名, 护照号 and 住址.
+func markupTable(recs []corpus.Record) string { return corpus.HTMLTable(recs) }
 
-// mailRequest is a mail API request (the shape of SendGrid's) with html as
-// its HTML content, encoded by Go's encoding/json (jsonEncode).
+// mailRequest is corpus.MailRequest as a string: a mail API request with
+// html as its content, markup escaped by encoding/json or not.
 func mailRequest(t *testing.T, html string, escapeHTML bool) string {
 	t.Helper()
-	return jsonEncode(t, map[string]any{
-		"subject": "客户名单",
-		"content": []map[string]string{{"type": "text/html", "value": html}},
-	}, escapeHTML)
+	return string(corpus.MailRequest(html, escapeHTML))
 }
 
 // jsonEncode encodes v as Go's encoding/json does: escaping '<', '>' and

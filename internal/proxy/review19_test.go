@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,37 +19,6 @@ import (
 // Review 19 (red team): the scanner now unescapes markup by removing bytes
 // and maps Settled back to the caller's offsets; these tests follow that
 // through the extractor and the proxy.
-
-// r19Table is an HTML table of recs under 姓名, 护照号 and 住址, with a
-// &nbsp; before each name, as mail editors write cells.
-func r19Table(recs []corpus.Record) string {
-	var b strings.Builder
-	b.WriteString("<table>\n<tr><th>姓名</th><th>护照号</th><th>住址</th></tr>\n")
-	for _, r := range recs {
-		b.WriteString("<tr><td>&nbsp;" + r.Name + "</td><td>" + r.Passport + "</td><td>" + r.Address + "</td></tr>\n")
-	}
-	b.WriteString("</table>")
-	return b.String()
-}
-
-// r19Mail is a SendGrid-style mail request carrying html, encoded by
-// encoding/json with or without HTML escaping (\u003ctd\u003e).
-func r19Mail(t *testing.T, html string, escapeHTML bool) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(escapeHTML)
-	req := map[string]any{
-		"personalizations": []map[string]any{{"to": []map[string]string{{"email": "partner@example.com"}}}},
-		"from":             map[string]string{"email": "ops@example.com"},
-		"subject":          "客户名单",
-		"content":          []map[string]string{{"type": "text/html", "value": html}},
-	}
-	if err := enc.Encode(req); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // r19Slow delivers its bytes n at a time, pausing before each read, as a
 // slow chunked upload does.
@@ -93,10 +60,10 @@ func r19Passports(recs []corpus.Record, b []byte) int {
 // in both encodings (48 and 45 seen over HTTPS).
 func TestReview19ProxySlowEscapedMail(t *testing.T) {
 	recs := corpus.Records(1931, 200)
-	html := r19Table(recs)
+	html := corpus.HTMLTable(recs)
 	snap := compilePolicy(t, "hold_size: 1MiB", "hold_size: 0")
 	for _, escapeHTML := range []bool{false, true} {
-		body := r19Mail(t, html, escapeHTML)
+		body := corpus.MailRequest(html, escapeHTML)
 		if escapeHTML != bytes.Contains(body, []byte(`\u003ctd\u003e`)) {
 			t.Fatalf("escapeHTML=%v: markup escaped %v", escapeHTML, !escapeHTML)
 		}
@@ -181,7 +148,8 @@ func TestReview19ExtractorSettledEscaped(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1932, 1933))
 	recs := corpus.Records(1932, 60)
-	html := r19Table(recs)
+	// The sender's and recipient's addresses, in the mail's text.
+	html := corpus.HTMLTable(recs) + "<p>ops@example.com partner@example.com</p>"
 	want := [inspect.NumDetectors]int{}
 	want[inspect.Email], want[inspect.Passport], want[inspect.Address] = 2, 60, 60
 	names := map[string]bool{}
@@ -190,7 +158,7 @@ func TestReview19ExtractorSettledEscaped(t *testing.T) {
 	}
 	want[inspect.Name] = len(names)
 	for _, escapeHTML := range []bool{false, true} {
-		mail := r19Mail(t, html, escapeHTML)
+		mail := corpus.MailRequest(html, escapeHTML)
 		var mp bytes.Buffer
 		mp.WriteString("--XB\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n请查收 A&amp;B\r\n")
 		mp.WriteString("--XB\r\nContent-Disposition: form-data; name=\"mail\"; filename=\"mail.json\"\r\nContent-Type: application/json\r\n\r\n")
@@ -198,7 +166,7 @@ func TestReview19ExtractorSettledEscaped(t *testing.T) {
 		mp.WriteString("\r\n--XB--\r\n")
 		var nd bytes.Buffer
 		for i := 0; i < len(recs); i += 5 {
-			nd.Write(r19Mail(t, r19Table(recs[i:i+5]), escapeHTML))
+			nd.Write(corpus.MailRequest(corpus.HTMLTable(recs[i:i+5])+"<p>ops@example.com partner@example.com</p>", escapeHTML))
 		}
 		var gz bytes.Buffer
 		zw := gzip.NewWriter(&gz)
